@@ -1,0 +1,23 @@
+package dev.halyard.kernels;
+
+/**
+ * {@code out (batch, rows) = x (batch, cols) @ W^T} where W (rows, cols) is a quantised weight matrix.
+ * Written once for every format: parallel over rows, each output is {@code dot(row i, x[b])}; each
+ * weight row is read once for the whole batch.
+ */
+public final class Matmul {
+    private Matmul() {}
+
+    public static void matmul(Kernels k, Parallel par, WeightMatrix w, float[] x, float[] out, int batch) {
+        final int cols = w.cols();
+        final int rows = w.rows();
+        par.forRange(rows, 16, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                long off = w.rowOffset(i);
+                for (int b = 0; b < batch; b++) {
+                    out[b * rows + i] = k.dot(w.type(), w.data(), off, x, b * cols, cols);
+                }
+            }
+        });
+    }
+}
