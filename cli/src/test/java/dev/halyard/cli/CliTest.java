@@ -1,0 +1,117 @@
+package dev.halyard.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.halyard.testing.SharedData;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The CLI as a user runs it, on the real stories260K model and vocabularies. */
+class CliTest {
+    static final String MODEL = SharedData.require("models/stories260K/stories260K.gguf").toString();
+
+    record Run(int code, String out, String err) {}
+
+    static Run run(String... args) {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        int code = Main.run(args, new PrintWriter(out), new PrintWriter(err));
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void generate_json_prints_prompt_ids_ids_text_and_timings() throws Exception {
+        Run r = run("generate", "--model", MODEL, "--prompt", "Once upon a time", "--max-tokens", "32", "--temperature", "0", "--threads", "2", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        assertEquals("[1,403,407,261,378]", j.get("prompt_ids").toString());
+        assertEquals("[432,383,286,261,376,298,315,421,395,317,426,338,401,396,267,337,410,408,419,292,411,322,265,282,295,433,426,385,328,432,358,394]", j.get("ids").toString());
+        assertEquals(", there was a little girl named Lily. She loved to play outside in the park. One day, she saw", j.get("text").asText());
+        assertTrue(j.get("timings").get("prompt_tokens_per_second").asDouble() > 0);
+        assertTrue(j.get("timings").get("generation_tokens_per_second").asDouble() > 0);
+    }
+
+    @Test
+    void generate_streams_plain_text_by_default() {
+        Run r = run("generate", "--model", MODEL, "--prompt", "Once upon a time", "--max-tokens", "8", "--temperature", "0", "--seed", "1");
+        assertEquals(0, r.code(), r.err());
+        assertEquals(", there was a little girl", r.out().strip());
+        assertTrue(r.err().contains("tok/s"), r.err());
+    }
+
+    @Test
+    void generate_with_a_seed_is_reproducible() {
+        String[] args = {"generate", "--model", MODEL, "--prompt", "Once", "--max-tokens", "24", "--temperature", "1", "--seed", "99", "--json"};
+        assertEquals(text(run(args)), text(run(args)));
+    }
+
+    static String text(Run r) {
+        try {
+            return new ObjectMapper().readTree(r.out()).get("text").asText();
+        } catch (Exception e) {
+            throw new AssertionError(r.err(), e);
+        }
+    }
+
+    @Test
+    void tokenize_prints_ids_without_bos_by_default_and_with_it_on_request() {
+        Run plain = run("tokenize", "--model", MODEL, "Once upon a time");
+        assertEquals("403 407 261 378", plain.out().strip());
+        Run special = run("tokenize", "--model", MODEL, "--add-special", "Once upon a time");
+        assertEquals("1 403 407 261 378", special.out().strip());
+    }
+
+    @Test
+    void tokenize_works_on_vocab_only_files_and_parses_special_text_only_when_asked() throws Exception {
+        String vocab = SharedData.require("vocab/ggml-vocab-llama-spm.gguf").toString();
+        Run asText = run("tokenize", "--model", vocab, "--json", "<s>hi");
+        Run parsed = run("tokenize", "--model", vocab, "--json", "--parse-special", "<s>hi");
+        assertEquals(0, parsed.code(), parsed.err());
+        JsonNode a = new ObjectMapper().readTree(asText.out()), b = new ObjectMapper().readTree(parsed.out());
+        assertEquals(1, b.get("ids").get(0).asInt(), "<s> is BOS when parsed");
+        assertTrue(a.get("ids").size() > b.get("ids").size(), "unparsed <s> is spelled out as text");
+    }
+
+    @Test
+    void inspect_reports_architecture_parameters_quantisation_tokenizer_and_metadata() {
+        Run r = run("inspect", MODEL);
+        assertEquals(0, r.code(), r.err());
+        for (String s : List.of("architecture:   llama", "parameters:", "F32", "context length:", "tokenizer:      llama", "chat template:  no", "llama.embedding_length"))
+            assertTrue(r.out().contains(s), "missing '" + s + "' in\n" + r.out());
+    }
+
+    @Test
+    void a_vocab_only_file_cannot_generate_and_says_so() {
+        Run r = run("generate", "--model", SharedData.require("vocab/ggml-vocab-gpt-2.gguf").toString(), "--prompt", "hi");
+        assertEquals(1, r.code());
+        assertTrue(r.err().startsWith("error: ") && r.err().contains("no tensors"), r.err());
+    }
+
+    @Test
+    void a_corrupt_file_gives_one_clear_line_and_no_stack_trace(@TempDir Path dir) throws Exception {
+        Path bad = dir.resolve("bad.gguf");
+        Files.write(bad, new byte[] {'G', 'G', 'U', 'X', 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0});
+        Run r = run("inspect", bad.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().startsWith("error: invalid GGUF: magic"), r.err());
+        assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
+        Run missing = run("generate", "--model", dir.resolve("nope.gguf").toString(), "--prompt", "x");
+        assertEquals(1, missing.code());
+        assertTrue(missing.err().contains("no such file"), missing.err());
+    }
+
+    @Test
+    void invalid_sampling_values_are_rejected_with_their_range() {
+        Run r = run("generate", "--model", MODEL, "--prompt", "x", "--top-p", "1.5");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("top_p must be in (0, 1], got 1.5"), r.err());
+    }
+}
