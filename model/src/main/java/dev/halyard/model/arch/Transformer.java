@@ -1,0 +1,233 @@
+package dev.halyard.model.arch;
+
+import dev.halyard.kernels.Kernels;
+import dev.halyard.kernels.Matmul;
+import dev.halyard.kernels.Parallel;
+import dev.halyard.kernels.WeightMatrix;
+
+/**
+ * The forward pass of every supported decoder-only architecture, top to bottom. One call runs a
+ * {@link Batch} of B tokens (any mix of sequences, prompt chunks and decode steps) through all layers,
+ * writes their keys and values into the {@link KvCache}, and returns logits for the tokens that asked.
+ *
+ * <p>Shapes in comments: B = tokens in the batch, D = dim, Q = heads*headDim, K = kvHeads*headDim,
+ * F = ffnDim, V = vocab.
+ */
+public final class Transformer {
+    private final ModelConfig c;
+    private final Weights w;
+    private final Kernels k;
+    private final Parallel par;
+    private final Rope rope;
+
+    public Transformer(ModelConfig c, Weights w, Kernels k, Parallel par) {
+        this.c = c;
+        this.w = w;
+        this.k = k;
+        this.par = par;
+        this.rope = new Rope(c, w.ropeFactors);
+    }
+
+    /** Logits (outputs, V) for the tokens with {@code batch.logits()[i]}, in batch order. */
+    public float[] forward(Batch batch, KvCache kv) {
+        return forward(batch, kv, null);
+    }
+
+    /**
+     * Like {@link #forward(Batch, KvCache)}; when {@code hidden} is non-null it receives the final
+     * normalised hidden state (outputs, D) of the same tokens (for embeddings).
+     */
+    public float[] forward(Batch batch, KvCache kv, float[] hidden) {
+        final int B = batch.size(), D = c.dim(), Q = c.qDim(), K = c.kvDim(), KV = c.kvDimV(), F = c.ffnDim();
+        final int hd = c.headDim(), hdv = c.headDimV();
+        for (int i = 0; i < B; i++) {
+            int t = batch.tokens()[i];
+            if (t < 0 || t >= c.vocabSize()) throw new IllegalArgumentException("token id " + t + " is outside the vocabulary [0, " + c.vocabSize() + ")");
+            if (batch.positions()[i] >= kv.maxPositions())
+                throw new IllegalArgumentException("position " + batch.positions()[i] + " is past the KV cache's " + kv.maxPositions() + " positions");
+            if (!kv.reserve(batch.seqIds()[i], batch.positions()[i] + 1))
+                throw new IllegalStateException("KV cache has no room for sequence " + batch.seqIds()[i] + " position " + batch.positions()[i]);
+        }
+
+        float[] x = new float[B * D];            // (B, D) residual stream
+        float[] xb = new float[B * D];           // (B, D) normalised input of a sub-block
+        float[] q = new float[B * Q];            // (B, Q) queries
+        float[] kk = new float[B * K];           // (B, K) keys of the new tokens
+        float[] vv = new float[B * KV];          // (B, KV) values of the new tokens
+        float[] att = new float[B * c.heads() * hdv]; // (B, heads*hdv) attention output
+        float[] o = new float[B * D];            // (B, D) projection back to the residual
+        float[] h1 = new float[B * F];           // (B, F) gate
+        float[] h3 = new float[B * F];           // (B, F) up
+        float[] cos = new float[B * Math.max(1, rope.dims() / 2)]; // (B, ropeDims/2)
+        float[] sin = new float[cos.length];
+
+        // token embeddings (Gemma scales them by sqrt(D))
+        float embScale = c.arch() == Architecture.GEMMA2 ? (float) Math.sqrt(D) : 1f;
+        for (int i = 0; i < B; i++) {
+            WeightMatrix e = w.tokenEmbedding;
+            k.dequantize(e.type(), e.data(), e.rowOffset(batch.tokens()[i]), x, i * D, D);
+            if (embScale != 1f) for (int j = 0; j < D; j++) x[i * D + j] *= embScale;
+        }
+        int half = rope.dims() / 2;
+        if (half > 0) {
+            float[] cs = new float[half], sn = new float[half];
+            for (int i = 0; i < B; i++) {
+                rope.angles(batch.positions()[i], cs, sn);
+                System.arraycopy(cs, 0, cos, i * half, half);
+                System.arraycopy(sn, 0, sin, i * half, half);
+            }
+        }
+
+        for (int l = 0; l < c.layers(); l++) {
+            Weights.Layer L = w.layers[l];
+
+            // attention: xb = rmsnorm(x) * attn_norm; q, k, v projections
+            rmsnorm(xb, x, L.attnNorm, B, D);
+            if (L.wqkv != null) {
+                float[] qkv = new float[B * (Q + K + KV)];
+                Matmul.matmul(k, par, L.wqkv, xb, qkv, B);
+                for (int i = 0; i < B; i++) {
+                    int base = i * (Q + K + KV);
+                    System.arraycopy(qkv, base, q, i * Q, Q);
+                    System.arraycopy(qkv, base + Q, kk, i * K, K);
+                    System.arraycopy(qkv, base + Q + K, vv, i * KV, KV);
+                }
+            } else {
+                Matmul.matmul(k, par, L.wq, xb, q, B);
+                Matmul.matmul(k, par, L.wk, xb, kk, B);
+                Matmul.matmul(k, par, L.wv, xb, vv, B);
+            }
+            if (L.bq != null) addBias(q, L.bq, B);
+            if (L.bk != null) addBias(kk, L.bk, B);
+            if (L.bv != null) addBias(vv, L.bv, B);
+            if (L.qNorm != null) {                       // Qwen3: RMSNorm per head before RoPE
+                rmsnorm(q, q, L.qNorm, B * c.heads(), hd);
+                rmsnorm(kk, kk, L.kNorm, B * c.kvHeads(), hd);
+            }
+            if (half > 0) {
+                float[] cs = new float[half], sn = new float[half];
+                for (int i = 0; i < B; i++) {
+                    System.arraycopy(cos, i * half, cs, 0, half);
+                    System.arraycopy(sin, i * half, sn, 0, half);
+                    rope.apply(q, i * Q, c.heads(), hd, cs, sn);
+                    rope.apply(kk, i * K, c.kvHeads(), hd, cs, sn);
+                }
+            }
+            // store this batch's keys and values, then attend (causal: each token sees positions <= its own)
+            for (int i = 0; i < B; i++) {
+                int s = batch.seqIds()[i], p = batch.positions()[i];
+                System.arraycopy(kk, i * K, kv.keys(l, s, p), kv.keyOffset(s, p), K);
+                System.arraycopy(vv, i * KV, kv.values(l, s, p), kv.valueOffset(s, p), KV);
+            }
+            attention(batch, kv, l, q, att);
+            Matmul.matmul(k, par, L.wo, att, o, B);
+            if (L.attnPostNorm != null) rmsnorm(o, o, L.attnPostNorm, B, D);
+            for (int j = 0; j < B * D; j++) x[j] += o[j];
+
+            // feed-forward: x += w2( act(w1 xb) * (w3 xb) ), xb = rmsnorm(x) * ffn_norm
+            rmsnorm(xb, x, L.ffnNorm, B, D);
+            if (L.w13 != null) {
+                float[] gu = new float[B * 2 * F];
+                Matmul.matmul(k, par, L.w13, xb, gu, B);
+                for (int i = 0; i < B; i++) {
+                    System.arraycopy(gu, i * 2 * F, h1, i * F, F);
+                    System.arraycopy(gu, i * 2 * F + F, h3, i * F, F);
+                }
+            } else {
+                Matmul.matmul(k, par, L.w1, xb, h1, B);
+                Matmul.matmul(k, par, L.w3, xb, h3, B);
+            }
+            boolean gelu = c.arch() == Architecture.GEMMA2;
+            for (int j = 0; j < B * F; j++) h1[j] = (gelu ? gelu(h1[j]) : silu(h1[j])) * h3[j];
+            Matmul.matmul(k, par, L.w2, h1, o, B);
+            if (L.ffnPostNorm != null) rmsnorm(o, o, L.ffnPostNorm, B, D);
+            for (int j = 0; j < B * D; j++) x[j] += o[j];
+        }
+
+        // final norm and output projection, only for the tokens that want logits
+        int n = batch.outputs();
+        float[] xo = new float[n * D];           // (n, D)
+        for (int i = 0, r = 0; i < B; i++) if (batch.logits()[i]) System.arraycopy(x, i * D, xo, D * r++, D);
+        rmsnorm(xo, xo, w.outputNorm, n, D);
+        if (hidden != null) System.arraycopy(xo, 0, hidden, 0, n * D);
+        float[] logits = new float[n * c.vocabSize()]; // (n, V)
+        Matmul.matmul(k, par, w.output, xo, logits, n);
+        if (c.finalSoftcap() > 0) softcap(logits, c.finalSoftcap());
+        return logits;
+    }
+
+    /** att (B, heads*hdv) = softmax(q k^T * scale) v over each token's own sequence, causally. */
+    private void attention(Batch batch, KvCache kv, int layer, float[] q, float[] att) {
+        final int heads = c.heads(), hd = c.headDim(), hdv = c.headDimV(), group = heads / c.kvHeads();
+        final int Q = c.qDim();
+        final float scale = c.attnScale(), cap = c.attnSoftcap();
+        final boolean sliding = c.isSlidingLayer(layer);
+        par.forEach(batch.size() * heads, task -> {
+            int i = task / heads, h = task % heads, kvh = h / group;
+            int s = batch.seqIds()[i], p = batch.positions()[i];
+            int lo = sliding ? Math.max(0, p - c.slidingWindow() + 1) : 0;
+            float[] scores = new float[p - lo + 1];
+            int qo = i * Q + h * hd;
+            float max = Float.NEGATIVE_INFINITY;
+            for (int t = lo; t <= p; t++) {
+                float[] keys = kv.keys(layer, s, t);
+                int ko = kv.keyOffset(s, t) + kvh * hd;
+                float dot = 0f;
+                for (int d = 0; d < hd; d++) dot += q[qo + d] * keys[ko + d];
+                dot *= scale;
+                if (cap > 0) dot = cap * (float) Math.tanh(dot / cap);
+                scores[t - lo] = dot;
+                if (dot > max) max = dot;
+            }
+            double sum = 0;
+            for (int t = 0; t < scores.length; t++) {
+                float e = (float) Math.exp(scores[t] - max);
+                scores[t] = e;
+                sum += e;
+            }
+            float inv = (float) (1.0 / sum);
+            int ao = (i * heads + h) * hdv;
+            for (int d = 0; d < hdv; d++) att[ao + d] = 0f;
+            for (int t = lo; t <= p; t++) {
+                float a = scores[t - lo] * inv;
+                float[] vals = kv.values(layer, s, t);
+                int vo = kv.valueOffset(s, t) + kvh * hdv;
+                for (int d = 0; d < hdv; d++) att[ao + d] += a * vals[vo + d];
+            }
+        });
+    }
+
+    /** out (rows, n) = x / rms(x) * weight, row by row (in place allowed). */
+    private void rmsnorm(float[] out, float[] x, float[] weight, int rows, int n) {
+        float eps = c.rmsEps();
+        for (int r = 0; r < rows; r++) {
+            int off = r * n;
+            double ss = 0;
+            for (int j = 0; j < n; j++) ss += (double) x[off + j] * x[off + j];
+            float scale = (float) (1.0 / Math.sqrt((float) (ss / n) + eps));
+            for (int j = 0; j < n; j++) out[off + j] = x[off + j] * scale * weight[j];
+        }
+    }
+
+    private static void addBias(float[] y, float[] bias, int rows) {
+        int n = bias.length;
+        for (int r = 0; r < rows; r++) for (int j = 0; j < n; j++) y[r * n + j] += bias[j];
+    }
+
+    private static void softcap(float[] y, float cap) {
+        for (int j = 0; j < y.length; j++) y[j] = cap * (float) Math.tanh(y[j] / cap);
+    }
+
+    static float silu(float x) {
+        return x / (1f + (float) Math.exp(-x));
+    }
+
+    /** GELU, tanh approximation (as ggml). */
+    static float gelu(float x) {
+        return 0.5f * x * (1f + (float) Math.tanh(0.7978845608028654 * x * (1 + 0.044715 * x * x)));
+    }
+
+    public ModelConfig config() {
+        return c;
+    }
+}

@@ -1,0 +1,126 @@
+package dev.halyard.model.arch;
+
+import dev.halyard.kernels.GgmlType;
+import dev.halyard.kernels.Kernels;
+import dev.halyard.kernels.WeightMatrix;
+import dev.halyard.model.gguf.GgufFile;
+import dev.halyard.model.gguf.GgufTensorInfo;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * All weights of a model, found by llama.cpp's tensor names. Matrices stay in the off-heap segment in
+ * their file format; norms and biases (small) are dequantised to float[]. Names follow ggml:
+ * {@code blk.N.attn_q.weight} has ne = [dim, qDim], i.e. a (qDim rows × dim cols) matrix.
+ */
+public final class Weights {
+
+    /** One transformer block. Fields absent in an architecture are null. */
+    public static final class Layer {
+        public float[] attnNorm;                 // (dim,)
+        public WeightMatrix wq, wk, wv;          // (qDim, dim), (kvDim, dim), (kvDimV, dim)
+        public WeightMatrix wqkv;                // Phi-3: (qDim + kvDim + kvDimV, dim)
+        public float[] bq, bk, bv;               // Qwen2 biases: (qDim,), (kvDim,), (kvDimV,)
+        public float[] qNorm, kNorm;             // Qwen3: (headDim,)
+        public WeightMatrix wo;                  // (dim, qDimV)
+        public float[] attnPostNorm;             // Gemma 2: (dim,)
+        public float[] ffnNorm;                  // (dim,)
+        public WeightMatrix w1, w3;              // gate and up: (ffnDim, dim)
+        public WeightMatrix w13;                 // Phi-3: fused gate+up (2*ffnDim, dim)
+        public WeightMatrix w2;                  // down: (dim, ffnDim)
+        public float[] ffnPostNorm;              // Gemma 2: (dim,)
+    }
+
+    public final WeightMatrix tokenEmbedding;    // (vocab, dim)
+    public final Layer[] layers;
+    public final float[] outputNorm;             // (dim,)
+    public final WeightMatrix output;            // (vocab, dim); the embedding table when tied
+    public final float[] ropeFactors;            // (ropeDims/2,) Llama 3 / LongRoPE frequency factors, or null
+
+    private final GgufFile gguf;
+    private final MemorySegment data;
+    private final Kernels kernels;
+
+    public Weights(GgufFile gguf, MemorySegment data, Kernels kernels, ModelConfig c) {
+        this.gguf = gguf;
+        this.data = data;
+        this.kernels = kernels;
+        tokenEmbedding = matrix("token_embd.weight", c.dim(), c.vocabSize());
+        outputNorm = vector("output_norm.weight", c.dim());
+        output = gguf.tensor("output.weight") != null ? matrix("output.weight", c.dim(), c.vocabSize()) : tokenEmbedding;
+        float[] rf = gguf.tensor("rope_freqs.weight") != null ? vector("rope_freqs.weight", c.ropeDims() / 2) : null;
+        if (rf == null && gguf.tensor("rope_factors_short.weight") != null) rf = vector("rope_factors_short.weight", c.ropeDims() / 2);
+        ropeFactors = rf;
+        layers = new Layer[c.layers()];
+        for (int i = 0; i < c.layers(); i++) layers[i] = layer(i, c);
+    }
+
+    private Layer layer(int i, ModelConfig c) {
+        String b = "blk." + i + ".";
+        Layer l = new Layer();
+        l.attnNorm = vector(b + "attn_norm.weight", c.dim());
+        if (c.arch() == Architecture.PHI3) {
+            l.wqkv = matrix(b + "attn_qkv.weight", c.dim(), c.qDim() + c.kvDim() + c.kvDimV());
+        } else {
+            l.wq = matrix(b + "attn_q.weight", c.dim(), c.qDim());
+            l.wk = matrix(b + "attn_k.weight", c.dim(), c.kvDim());
+            l.wv = matrix(b + "attn_v.weight", c.dim(), c.kvDimV());
+        }
+        l.bq = optionalVector(b + "attn_q.bias", c.qDim());
+        l.bk = optionalVector(b + "attn_k.bias", c.kvDim());
+        l.bv = optionalVector(b + "attn_v.bias", c.kvDimV());
+        if (c.arch() == Architecture.QWEN3) {
+            l.qNorm = vector(b + "attn_q_norm.weight", c.headDim());
+            l.kNorm = vector(b + "attn_k_norm.weight", c.headDim());
+        }
+        l.wo = matrix(b + "attn_output.weight", c.heads() * c.headDimV(), c.dim());
+        l.ffnNorm = vector(b + "ffn_norm.weight", c.dim());
+        if (c.arch() == Architecture.PHI3) {
+            l.w13 = matrix(b + "ffn_up.weight", c.dim(), 2 * c.ffnDim());
+        } else {
+            l.w1 = matrix(b + "ffn_gate.weight", c.dim(), c.ffnDim());
+            l.w3 = matrix(b + "ffn_up.weight", c.dim(), c.ffnDim());
+        }
+        l.w2 = matrix(b + "ffn_down.weight", c.ffnDim(), c.dim());
+        if (c.arch() == Architecture.GEMMA2) {
+            l.attnPostNorm = vector(b + "post_attention_norm.weight", c.dim());
+            l.ffnPostNorm = vector(b + "post_ffw_norm.weight", c.dim());
+        }
+        return l;
+    }
+
+    private GgufTensorInfo require(String name) {
+        GgufTensorInfo t = gguf.tensor(name);
+        if (t == null) throw new UnsupportedModelException("tensor '" + name + "' is missing");
+        return t;
+    }
+
+    /** A matrix with ne = [cols, rows] (optionally a third dimension of 1). */
+    private WeightMatrix matrix(String name, int cols, int rows) {
+        GgufTensorInfo t = require(name);
+        long[] ne = t.ne();
+        boolean ok = ne.length >= 2 && ne[0] == cols && ne[1] == rows;
+        for (int d = 2; d < ne.length; d++) ok &= ne[d] == 1;
+        if (!ok) throw new UnsupportedModelException("tensor '" + name + "' has shape " + t.shape() + ", expected [" + cols + ", " + rows + "]");
+        checkType(t);
+        return new WeightMatrix(t.type(), data, t.offset(), rows, cols);
+    }
+
+    private float[] vector(String name, int n) {
+        GgufTensorInfo t = require(name);
+        if (t.elements() != n) throw new UnsupportedModelException("tensor '" + name + "' has shape " + t.shape() + ", expected " + n + " elements");
+        checkType(t);
+        float[] v = new float[n];
+        kernels.dequantize(t.type(), data, t.offset(), v, 0, n);
+        return v;
+    }
+
+    private float[] optionalVector(String name, int n) {
+        return gguf.tensor(name) == null ? null : vector(name, n);
+    }
+
+    private static void checkType(GgufTensorInfo t) {
+        GgmlType type = t.type();
+        if (!type.computable())
+            throw new UnsupportedModelException("tensor '" + t.name() + "' has type " + type + ", which Halyard cannot compute with yet (F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K, Q8_K)");
+    }
+}

@@ -1,0 +1,141 @@
+package dev.halyard.model.sampling;
+
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * The sampling chain, in llama.cpp's order: logit bias → repetition / presence / frequency penalties →
+ * top-k → top-p → min-p → temperature → draw. At temperature 0 it returns the argmax of the biased,
+ * penalised logits. One sampler per sequence: it owns the random stream, so the same seed and the
+ * same logits give the same tokens.
+ */
+public final class Sampler {
+    private final SamplingParams p;
+    private final SplittableRandom random;
+    private long[] order = new long[0]; // scratch: (sortable logit bits << 32 | token id)
+
+    public Sampler(SamplingParams params) {
+        this.p = params;
+        this.random = new SplittableRandom(params.seed());
+    }
+
+    public SamplingParams params() {
+        return p;
+    }
+
+    /**
+     * Picks the next token. {@code logits} (V,) is modified in place (bias and penalties applied);
+     * {@code history} holds the tokens so far (prompt and generated), of which the last
+     * {@code penaltyLastN} count for penalties.
+     */
+    public int sample(float[] logits, int[] history, int historyLength) {
+        applyBiasAndPenalties(logits, history, historyLength);
+        if (p.isGreedy()) return argmax(logits);
+
+        int n = logits.length;
+        if (order.length < n) order = new long[n];
+        for (int i = 0; i < n; i++) order[i] = ((long) sortableDescending(logits[i]) << 32) | i;
+        int k = p.topK() > 0 ? Math.min(p.topK(), n) : n;
+        if (k < n) selectTop(order, n, k);
+        Arrays.sort(order, 0, k); // ascending key = descending logit
+
+        // softmax over the k candidates (at temperature 1 for the filters, as llama.cpp does)
+        float max = logits[(int) order[0]];
+        double[] prob = new double[k];
+        double sum = 0;
+        for (int i = 0; i < k; i++) {
+            prob[i] = Math.exp(logits[(int) order[i]] - max);
+            sum += prob[i];
+        }
+        int keep = k;
+        if (p.topP() < 1f) {
+            double cum = 0;
+            for (int i = 0; i < k; i++) {
+                cum += prob[i] / sum;
+                if (cum >= p.topP()) {
+                    keep = i + 1;
+                    break;
+                }
+            }
+        }
+        if (p.minP() > 0f) {
+            double threshold = prob[0] * p.minP();
+            int m = 1;
+            while (m < keep && prob[m] >= threshold) m++;
+            keep = m;
+        }
+        // temperature, then draw
+        double total = 0;
+        double[] w = new double[keep];
+        for (int i = 0; i < keep; i++) {
+            w[i] = Math.exp((logits[(int) order[i]] - max) / p.temperature());
+            total += w[i];
+        }
+        double r = random.nextDouble() * total;
+        for (int i = 0; i < keep; i++) {
+            r -= w[i];
+            if (r < 0) return (int) order[i];
+        }
+        return (int) order[keep - 1];
+    }
+
+    private void applyBiasAndPenalties(float[] logits, int[] history, int historyLength) {
+        for (Map.Entry<Integer, Float> e : p.logitBias().entrySet()) {
+            int id = e.getKey();
+            if (id >= 0 && id < logits.length) logits[id] += e.getValue();
+        }
+        boolean penalise = p.repeatPenalty() != 1f || p.presencePenalty() != 0f || p.frequencyPenalty() != 0f;
+        if (!penalise || p.penaltyLastN() == 0 || historyLength == 0) return;
+        int from = p.penaltyLastN() < 0 ? 0 : Math.max(0, historyLength - p.penaltyLastN());
+        Map<Integer, Integer> counts = new HashMap<>();
+        for (int i = from; i < historyLength; i++) counts.merge(history[i], 1, Integer::sum);
+        for (Map.Entry<Integer, Integer> e : counts.entrySet()) {
+            int id = e.getKey();
+            if (id < 0 || id >= logits.length) continue;
+            float l = logits[id];
+            l = l > 0 ? l / p.repeatPenalty() : l * p.repeatPenalty();
+            l -= e.getValue() * p.frequencyPenalty() + p.presencePenalty();
+            logits[id] = l;
+        }
+    }
+
+    public static int argmax(float[] v) {
+        int best = 0;
+        for (int i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
+        return best;
+    }
+
+    /** Maps a float to an int whose ascending order is the float's descending order (NaN last). */
+    static int sortableDescending(float f) {
+        if (Float.isNaN(f)) return Integer.MAX_VALUE;
+        int bits = Float.floatToIntBits(f);
+        int asc = bits ^ ((bits >> 31) & 0x7fffffff); // ascending-order int for the float
+        return ~asc; // ~ reverses signed order
+    }
+
+    /** Moves the k smallest keys of a[0..n) to a[0..k) (quickselect). */
+    static void selectTop(long[] a, int n, int k) {
+        int lo = 0, hi = n - 1;
+        SplittableRandom pivotRandom = new SplittableRandom(n);
+        while (lo < hi) {
+            long pivot = a[lo + pivotRandom.nextInt(hi - lo + 1)];
+            int i = lo, j = hi;
+            while (i <= j) {
+                while (a[i] < pivot) i++;
+                while (a[j] > pivot) j--;
+                if (i <= j) {
+                    long t = a[i];
+                    a[i] = a[j];
+                    a[j] = t;
+                    i++;
+                    j--;
+                }
+            }
+            if (k - 1 <= j) hi = j;
+            else if (k - 1 >= i) lo = i;
+            else return;
+        }
+    }
+}
