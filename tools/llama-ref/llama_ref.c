@@ -4,7 +4,11 @@
 // benchmarks compare against it. Built by build.sh next to this file.
 //
 // usage: llama_ref --model PATH --tokens 1,2,3 [--tokens-file PATH] [--threads N] [--gen N]
-//                  [--kv f32|f16] [--flash-attn] [--ctx N] [--no-logits] [--verbose]
+//                  [--kv f32|f16] [--flash-attn] [--ctx N] [--no-logits] [--step-logits] [--verbose]
+//
+// Output keys: logits (last prompt position), tokens (greedy), margins (top-1 minus top-2 logit of
+// each distribution a greedy token was taken from: prompt end, then each step), step_logits (with
+// --step-logits: the logits after feeding tokens[i], for i < gen-1), and timings in ms and tok/s.
 //
 // Defaults favour exactness over speed: the KV cache is F32 and flash attention is off, so that the
 // only approximations left are the ones llama.cpp makes in its matrix products (activations rounded
@@ -12,6 +16,7 @@
 #include "llama.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,6 +93,19 @@ static llama_token argmax(const float *logits, int n) {
     return best;
 }
 
+// top-1 minus top-2 logit: how far greedy decoding is from a tie
+static float margin(const float *logits, int n, int best) {
+    float second = -INFINITY;
+    for (int i = 0; i < n; i++) if (i != best && logits[i] > second) second = logits[i];
+    return logits[best] - second;
+}
+
+static void print_floats(const float *v, int n) {
+    putchar('[');
+    for (int i = 0; i < n; i++) printf(i ? ",%.9g" : "%.9g", v[i]);
+    putchar(']');
+}
+
 // Decodes tokens[0..n) at positions pos0.. as one batch; only the last position yields logits.
 static void decode(struct llama_context *ctx, const llama_token *tokens, int n, int pos0) {
     struct llama_batch batch = llama_batch_init(n, 0, 1);
@@ -108,7 +126,7 @@ int main(int argc, char **argv) {
     const char *model_path = NULL;
     llama_token *prompt = NULL;
     int n_prompt = 0, cap = 0;
-    int threads = 1, n_gen = 0, n_ctx = 0, flash = 0, print_logits = 1;
+    int threads = 1, n_gen = 0, n_ctx = 0, flash = 0, print_logits = 1, step_logits = 0;
     enum ggml_type kv_type = GGML_TYPE_F32;
 
     for (int i = 1; i < argc; i++) {
@@ -128,6 +146,7 @@ int main(int argc, char **argv) {
         }
         else if (!strcmp(a, "--flash-attn")) flash = 1;
         else if (!strcmp(a, "--no-logits")) print_logits = 0;
+        else if (!strcmp(a, "--step-logits")) step_logits = 1;
         else if (!strcmp(a, "--verbose")) verbose = 1;
         else die("unknown or incomplete argument '%s' (see the usage line at the top of llama_ref.c)", a);
     }
@@ -174,7 +193,10 @@ int main(int argc, char **argv) {
     // prompt: one batch, logits of the last position
     float *logits = malloc(sizeof(float) * (size_t) n_vocab);
     llama_token *gen = malloc(sizeof(llama_token) * (size_t) (n_gen > 0 ? n_gen : 1));
-    if (!logits || !gen) die("out of memory");
+    float *margins = malloc(sizeof(float) * (size_t) (n_gen > 0 ? n_gen : 1));
+    // (gen-1, V): logits after each fed-back token, kept only with --step-logits
+    float *steps_out = step_logits && n_gen > 1 ? malloc(sizeof(float) * (size_t) (n_gen - 1) * (size_t) n_vocab) : NULL;
+    if (!logits || !gen || !margins || (step_logits && n_gen > 1 && !steps_out)) die("out of memory");
     t0 = now_ms();
     decode(ctx, prompt, n_prompt, 0);
     const float *last = llama_get_logits_ith(ctx, -1);
@@ -188,11 +210,13 @@ int main(int argc, char **argv) {
     const float *cur = logits;
     for (int i = 0; i < n_gen; i++) {
         gen[i] = argmax(cur, n_vocab);
+        margins[i] = margin(cur, n_vocab, gen[i]);
         if (i == n_gen - 1) break;
         decode(ctx, &gen[i], 1, n_prompt + i);
         steps++;
         cur = llama_get_logits_ith(ctx, -1);
         if (!cur) die("llama.cpp returned no logits at generation step %d", i);
+        if (steps_out) memcpy(steps_out + (size_t) i * (size_t) n_vocab, cur, sizeof(float) * (size_t) n_vocab);
     }
     double gen_ms = now_ms() - t0;
 
@@ -206,16 +230,26 @@ int main(int argc, char **argv) {
     printf(",\"gen_steps\":%d,\"gen_ms\":%.3f,\"gen_tok_s\":%.3f", steps, gen_ms, gen_ms > 0 && steps > 0 ? steps * 1e3 / gen_ms : 0.0);
     printf(",\"tokens\":[");
     for (int i = 0; i < n_gen; i++) printf(i ? ",%d" : "%d", gen[i]);
-    printf("]");
+    printf("],\"margins\":");
+    print_floats(margins, n_gen);
     if (print_logits) {
-        printf(",\"logits\":[");
-        for (int i = 0; i < n_vocab; i++) printf(i ? ",%.9g" : "%.9g", logits[i]);
+        printf(",\"logits\":");
+        print_floats(logits, n_vocab);
+    }
+    if (steps_out) {
+        printf(",\"step_logits\":[");
+        for (int i = 0; i < n_gen - 1; i++) {
+            if (i) putchar(',');
+            print_floats(steps_out + (size_t) i * (size_t) n_vocab, n_vocab);
+        }
         printf("]");
     }
     printf("}\n");
 
     free(logits);
     free(gen);
+    free(margins);
+    free(steps_out);
     free(prompt);
     llama_free(ctx);
     llama_model_free(model);
