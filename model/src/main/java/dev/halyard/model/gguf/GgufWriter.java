@@ -45,6 +45,8 @@ public final class GgufWriter {
 
     private record PendingTensor(String name, long[] ne, GgmlType type, long byteSize, TensorData data) {}
 
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
+
     private final Map<String, GgufValue> metadata = new LinkedHashMap<>();
     private final List<PendingTensor> tensors = new ArrayList<>();
     private final Set<String> tensorNames = new HashSet<>();
@@ -108,10 +110,13 @@ public final class GgufWriter {
     public void write(Path path) throws IOException {
         Path abs = path.toAbsolutePath();
         Path dir = abs.getParent();
-        Path tmp = Files.createTempFile(dir, abs.getFileName().toString() + ".", ".tmp");
+        // a fresh name beside the target (same file system, so the rename is atomic); created with the
+        // default permissions, unlike Files.createTempFile's owner-only ones
+        Path tmp = dir.resolve(abs.getFileName() + "." + Long.toHexString(RANDOM.nextLong()) + ".tmp");
+        FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         boolean done = false;
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            try (ch) {
                 writeTo(ch);
                 ch.force(true);
             }
