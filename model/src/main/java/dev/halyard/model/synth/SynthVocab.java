@@ -48,11 +48,6 @@ public final class SynthVocab {
         }
     }
 
-    /** The ids of the special tokens: {bos, eos}. */
-    public static int[] bosEos(Spec spec) {
-        return spec.kind() == Kind.SPM ? new int[] {1, 2} : new int[] {spec.size() - 1, spec.size() - 1};
-    }
-
     private static void writeSpm(int size, List<String> extraControl, GgufWriter w) {
         if (size - extraControl.size() < 260) throw new IllegalArgumentException("vocab size " + size + " leaves no room for " + extraControl.size() + " extra tokens");
         String[] tokens = new String[size];
