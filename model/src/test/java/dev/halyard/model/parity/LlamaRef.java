@@ -43,13 +43,32 @@ final class LlamaRef {
      * The harness binary. When it is absent the calling test fails under CI (env CI set) and is
      * skipped elsewhere, with a message saying how to build it.
      */
-    static Path require() {
+    static synchronized Path require() {
+        if (!Files.isExecutable(BINARY) && !buildAttempted) {
+            buildAttempted = true;
+            build();
+        }
         if (!Files.isExecutable(BINARY)) {
             String msg = "llama.cpp reference harness " + BINARY + " is absent: run tools/llama-ref/build.sh (needs npm, gcc, git)";
             if (System.getenv("CI") != null) throw new AssertionError(msg);
             assumeTrue(false, msg);
         }
         return BINARY;
+    }
+
+    private static boolean buildAttempted;
+
+    /** Runs tools/llama-ref/build.sh once (it fetches llama.cpp from npm and compiles the harness). */
+    private static void build() {
+        try {
+            Process p = new ProcessBuilder("bash", REPO.resolve("tools/llama-ref/build.sh").toString())
+                    .redirectErrorStream(true).start();
+            String log = new String(p.getInputStream().readAllBytes());
+            if (!p.waitFor(600, TimeUnit.SECONDS)) p.destroyForcibly();
+            if (p.exitValue() != 0) System.err.println("tools/llama-ref/build.sh failed:\n" + log);
+        } catch (IOException | InterruptedException | IllegalThreadStateException e) {
+            System.err.println("tools/llama-ref/build.sh could not run: " + e);
+        }
     }
 
     static Result run(Path model, int[] prompt, int gen, int threads, boolean stepLogits) throws IOException, InterruptedException {
