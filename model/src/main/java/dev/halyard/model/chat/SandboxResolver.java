@@ -88,6 +88,8 @@ final class SandboxResolver extends ELResolver {
         if (base instanceof Filter f && name.equals("filter") && params != null && params.length == 4) {
             @SuppressWarnings("unchecked")
             Map<String, Object> kwargs = (Map<String, Object>) params[3];
+            for (Object a : (Object[]) params[2]) checkSizeArgument(f, a, guard);
+            for (Object a : kwargs.values()) checkSizeArgument(f, a, guard);
             Object result = f.filter(params[0], (JinjavaInterpreter) params[1], (Object[]) params[2], kwargs);
             return result instanceof String s ? guard.checkString(s) : result;
         }
@@ -97,6 +99,15 @@ final class SandboxResolver extends ELResolver {
             return name.equals("evaluate") == r;
         }
         return PyMethods.call(base, name, params);
+    }
+
+    /**
+     * Several engine filters take a width or count (center, indent, batch …) and allocate that much
+     * before anything can check the result; a number beyond the output limit is refused up front.
+     */
+    private static void checkSizeArgument(Filter f, Object arg, RenderGuard guard) {
+        if (arg instanceof Number n && Math.abs(n.doubleValue()) > guard.limits.maxOutputChars())
+            throw new RenderGuard.Abort("filter " + f.getName() + ": argument " + PyValues.str(n) + " exceeds the limit of " + guard.limits.maxOutputChars());
     }
 
     @Override

@@ -3,7 +3,9 @@ package dev.halyard.model.chat;
 import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
 import com.hubspot.jinjava.LegacyOverrides;
+import com.hubspot.jinjava.el.ExtendedSyntaxBuilder;
 import com.hubspot.jinjava.el.JinjavaProcessors;
+import com.hubspot.jinjava.el.TruthyTypeConverter;
 import com.hubspot.jinjava.interpret.Context;
 import com.hubspot.jinjava.interpret.InterpretException;
 import com.hubspot.jinjava.interpret.JinjavaInterpreter;
@@ -15,7 +17,11 @@ import java.nio.charset.Charset;
 import java.time.ZoneOffset;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
+import jinjava.de.odysseus.el.ExpressionFactoryImpl;
+import jinjava.de.odysseus.el.tree.TreeBuilder;
+import jinjava.javax.el.ExpressionFactory;
 
 /**
  * The Jinja engine (Jinjava) configured as a sandbox that renders like Hugging Face's
@@ -27,10 +33,13 @@ final class SandboxedJinja {
     private final Jinjava jinjava;
     private final JinjavaConfig config;
 
-    /** Tags, filters and functions that reach outside the template or re-render strings. */
+    /**
+     * Tags, filters and functions that reach outside the template or re-render strings, and the
+     * format filter, whose Java format widths ("%999999999d") allocate before any check.
+     */
     private static final Map<Context.Library, Set<String>> DISABLED = Map.of(
             Context.Library.TAG, Set.of("include", "import", "from", "extends", "block"),
-            Context.Library.FILTER, Set.of("render", "fromyaml", "toyaml", "pprint"),
+            Context.Library.FILTER, Set.of("render", "fromyaml", "toyaml", "pprint", "format"),
             Context.Library.FUNCTION, Set.of("super"));
 
     SandboxedJinja(RenderLimits limits) {
@@ -56,7 +65,7 @@ final class SandboxedJinja {
                         .build())
                 .withProcessors(JinjavaProcessors.newBuilder().withNodePreProcessor(SandboxedJinja::beforeNode).build())
                 .build();
-        this.jinjava = new Jinjava(config);
+        this.jinjava = new PythonicJinjava(config);
         jinjava.setResourceLocator(new RefuseAll());
         Context g = jinjava.getGlobalContext();
         PyFilters.all().forEach(g::registerFilter);
@@ -93,6 +102,31 @@ final class SandboxedJinja {
             throw new ChatTemplateException(syntaxError(e.getLineNumber(), e.getMessage()), e);
         } finally {
             JinjavaInterpreter.popCurrent();
+        }
+    }
+
+    /**
+     * The engine with Python's str() wherever it converts a value to text (the {@code ~} operator,
+     * string arguments): {@code 'a' ~ true} is {@code aTrue}, {@code 'a' ~ ['b']} is {@code a['b']}.
+     */
+    private static final class PythonicJinjava extends Jinjava {
+        private final ExpressionFactory factory;
+
+        PythonicJinjava(JinjavaConfig config) {
+            super(config);
+            var properties = new Properties();
+            properties.setProperty(TreeBuilder.class.getName(), ExtendedSyntaxBuilder.class.getName());
+            this.factory = new ExpressionFactoryImpl(properties, new TruthyTypeConverter() {
+                @Override
+                protected String coerceToString(Object value) {
+                    return PyValues.str(value);
+                }
+            });
+        }
+
+        @Override
+        public ExpressionFactory getExpressionFactory() {
+            return factory;
         }
     }
 

@@ -118,6 +118,13 @@ class ChatTemplateSandboxTest {
     }
 
     @Test
+    void filters_cannot_be_asked_for_huge_widths() {
+        assertEquals("filter center: argument 1000000000 exceeds the limit of 1048576", failure("{{ 'x'|center(1000000000) }}").getMessage());
+        assertEquals("filter indent: argument 1000000000 exceeds the limit of 1048576", failure("{{ 'a\\nb'|indent(width=1000000000) }}").getMessage());
+        assertTrue(failure("{{ '%999999999d'|format(1) }}").getMessage().contains("'format' is disabled"));
+    }
+
+    @Test
     void message_text_that_looks_like_a_template_is_printed_not_run() {
         String hostile = "{{ raise_exception('pwned') }}{% for x in range(10) %}{{ x }}{% endfor %}";
         var t = ChatTemplate.of("{% for m in messages %}{{ m.content }}{% endfor %}", null, null);

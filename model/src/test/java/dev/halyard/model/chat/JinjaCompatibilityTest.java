@@ -88,7 +88,7 @@ class JinjaCompatibilityTest {
                 // printing, literals, operators
                 new String[] {"{{ true }}|{{ 1.5 }}|{{ 2.0 }}|{{ 1e20 }}|{{ 0.00001 }}|{{ [1, 'a', none] }}|{{ {'k': false, 'q': \"it's\"} }}", "True|1.5|2.0|1e+20|1e-05|[1, 'a', None]|{'k': False, 'q': \"it's\"}"},
                 new String[] {"{{ True }}{{ False }}{% if None is none %}N{% endif %}", "TrueFalseN"},
-                new String[] {"{{ 7 // 2 }}|{{ 7 % 3 }}|{{ 2 ** 10 }}|{{ 7 / 2 }}|{{ 'a' ~ 'b' }}|{{ 'a' + 'b' }}", "3|1|1024|3.5|ab|ab"},
+                new String[] {"{{ 7 // 2 }}|{{ 7 % 3 }}|{{ 2 ** 10 }}|{{ 7 / 2 }}|{{ 'a' ~ 'b' }}|{{ 'a' + 'b' }}|{{ 'a' ~ true ~ 1.5 ~ ['b'] }}", "3|1|1024|3.5|ab|ab|aTrue1.5['b']"},
                 new String[] {"{{ 'a\\tb\\\\c\\x41\\u00e9\\'\\\"' }}|{{ \"dq\\n\" }}", "a\tb\\cAé'\"|dq\n"},
                 new String[] {"{{ 'x' if messages else 'y' }}|{{ 'x' if [] else 'y' }}", "x|y"},
                 // filters
