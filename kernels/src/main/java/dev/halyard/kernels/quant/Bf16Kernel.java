@@ -48,7 +48,12 @@ public final class Bf16Kernel {
             a2 = a3;
             a3 = t;
         }
-        float sum = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+        FloatVector folded = a0.add(a1).add(a2.add(a3));
+        if (Simd.L == 16) folded = folded.add(folded.rearrange(Simd.FOLD8));
+        if (Simd.L >= 8) folded = folded.add(folded.rearrange(Simd.FOLD4));
+        folded = folded.add(folded.rearrange(Simd.FOLD2));
+        folded = folded.add(folded.rearrange(Simd.FOLD1));
+        float sum = folded.lane(0);
         for (; i < n; i++) sum += Float.intBitsToFloat((w.get(I16, off + 2L * i) & 0xffff) << 16) * x[xi + i];
         return sum;
     }

@@ -6,7 +6,6 @@ import static dev.halyard.kernels.quant.Simd.ORDER;
 
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 /** F32: little-endian IEEE floats, no blocks. */
 public final class F32Kernel {
@@ -32,7 +31,12 @@ public final class F32Kernel {
             a2 = a3;
             a3 = t;
         }
-        float sum = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+        FloatVector folded = a0.add(a1).add(a2.add(a3));
+        if (Simd.L == 16) folded = folded.add(folded.rearrange(Simd.FOLD8));
+        if (Simd.L >= 8) folded = folded.add(folded.rearrange(Simd.FOLD4));
+        folded = folded.add(folded.rearrange(Simd.FOLD2));
+        folded = folded.add(folded.rearrange(Simd.FOLD1));
+        float sum = folded.lane(0);
         for (; i < n; i++) sum += w.get(F32, off + 4L * i) * x[xi + i];
         return sum;
     }

@@ -93,6 +93,11 @@ public final class Q5_KKernel {
                 }
             }
         }
-        return a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+        FloatVector folded = a0.add(a1).add(a2.add(a3));
+        if (Simd.L == 16) folded = folded.add(folded.rearrange(Simd.FOLD8));
+        if (Simd.L >= 8) folded = folded.add(folded.rearrange(Simd.FOLD4));
+        folded = folded.add(folded.rearrange(Simd.FOLD2));
+        folded = folded.add(folded.rearrange(Simd.FOLD1));
+        return folded.lane(0);
     }
 }

@@ -63,6 +63,11 @@ public final class Q8_KKernel {
             }
             acc = s0.add(s1).add(s2.add(s3)).fma(FloatVector.broadcast(F, w.get(F32, blk)), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        FloatVector folded = acc;
+        if (Simd.L == 16) folded = folded.add(folded.rearrange(Simd.FOLD8));
+        if (Simd.L >= 8) folded = folded.add(folded.rearrange(Simd.FOLD4));
+        folded = folded.add(folded.rearrange(Simd.FOLD2));
+        folded = folded.add(folded.rearrange(Simd.FOLD1));
+        return folded.lane(0);
     }
 }

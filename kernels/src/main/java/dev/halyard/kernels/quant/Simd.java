@@ -44,6 +44,19 @@ public final class Simd {
     static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN; // ggml files are little-endian
 
+    /**
+     * Lane permutations i -> i ^ k for a fixed-order pairwise sum of a vector's lanes. The Vector
+     * API's {@code reduceLanes(ADD)} on floats may add in a different order once C2 intrinsifies it
+     * than in the interpreter's fallback, so the same dot product changed in its last bit as the JIT
+     * warmed up; lanewise adds of these permutations give the same bits in every tier. Each kernel
+     * folds inline: {@code s = s.add(s.rearrange(FOLD8))} (16 lanes), FOLD4 (8+), FOLD2, FOLD1, then
+     * {@code s.lane(0)}.
+     */
+    static final VectorShuffle<Float> FOLD8 = VectorShuffle.fromOp(F, i -> (i ^ 8) & (F.length() - 1));
+    static final VectorShuffle<Float> FOLD4 = VectorShuffle.fromOp(F, i -> (i ^ 4) & (F.length() - 1));
+    static final VectorShuffle<Float> FOLD2 = VectorShuffle.fromOp(F, i -> i ^ 2);
+    static final VectorShuffle<Float> FOLD1 = VectorShuffle.fromOp(F, i -> i ^ 1);
+
     private static VectorSpecies<Float> pickFloatSpecies() {
         int bits = FloatVector.SPECIES_PREFERRED.vectorBitSize();
         if (bits >= 512) return FloatVector.SPECIES_512;
