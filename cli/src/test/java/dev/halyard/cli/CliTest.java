@@ -109,6 +109,31 @@ class CliTest {
     }
 
     @Test
+    void memory_mapped_weights_give_the_same_tokens_as_read_weights() throws Exception {
+        String[] args = {"generate", "--model", MODEL, "--prompt", "Once upon a time", "--max-tokens", "16", "--temperature", "0", "--json"};
+        String[] mapped = java.util.Arrays.copyOf(args, args.length + 1);
+        mapped[args.length] = "--mmap";
+        assertEquals(new ObjectMapper().readTree(run(args).out()).get("ids"), new ObjectMapper().readTree(run(mapped).out()).get("ids"));
+    }
+
+    @Test
+    void chat_answers_each_line_and_quits_on_exit() {
+        java.io.InputStream stdin = System.in;
+        try {
+            System.setIn(new java.io.ByteArrayInputStream("Tell me a story\n/reset\nOnce upon a time\n/exit\n".getBytes()));
+            Run r = run("chat", "--model", MODEL, "--temperature", "0", "--max-tokens", "12");
+            assertEquals(0, r.code(), r.err());
+            assertTrue(r.out().contains("format PLAIN"), r.out());
+            assertTrue(r.out().contains("(conversation cleared)"), r.out());
+            // two replies were generated, each a non-empty line after a prompt marker
+            assertEquals(4, r.out().split("> ", -1).length - 1, r.out());
+            for (String reply : r.out().split("> ")) assertFalse(reply.isEmpty());
+        } finally {
+            System.setIn(stdin);
+        }
+    }
+
+    @Test
     void invalid_sampling_values_are_rejected_with_their_range() {
         Run r = run("generate", "--model", MODEL, "--prompt", "x", "--top-p", "1.5");
         assertEquals(1, r.code());

@@ -65,6 +65,11 @@ public final class Model implements AutoCloseable {
         return transformer.forward(batch, kv);
     }
 
+    /** Final normalised hidden states of the flagged tokens; see {@link Transformer#hidden}. */
+    public float[] hidden(Batch batch, KvCache kv) {
+        return transformer.hidden(batch, kv);
+    }
+
     /** Evaluates {@code tokens} from position 0 with a fresh cache; logits (V,) of the last position. */
     public float[] lastLogits(int[] tokens) {
         KvCache kv = new FlatKvCache(config, 1, tokens.length);

@@ -38,6 +38,20 @@ public final class Transformer {
      * normalised hidden state (outputs, D) of the same tokens (for embeddings).
      */
     public float[] forward(Batch batch, KvCache kv, float[] hidden) {
+        return run(batch, kv, hidden, true);
+    }
+
+    /**
+     * The final normalised hidden states (outputs, D) of the tokens with {@code batch.logits()[i]},
+     * without the output projection (for embeddings).
+     */
+    public float[] hidden(Batch batch, KvCache kv) {
+        float[] h = new float[batch.outputs() * c.dim()];
+        run(batch, kv, h, false);
+        return h;
+    }
+
+    private float[] run(Batch batch, KvCache kv, float[] hidden, boolean wantLogits) {
         final int B = batch.size(), D = c.dim(), Q = c.qDim(), K = c.kvDim(), KV = c.kvDimV(), F = c.ffnDim();
         final int hd = c.headDim(), hdv = c.headDimV();
         for (int i = 0; i < B; i++) {
@@ -150,6 +164,7 @@ public final class Transformer {
         for (int i = 0, r = 0; i < B; i++) if (batch.logits()[i]) System.arraycopy(x, i * D, xo, D * r++, D);
         rmsnorm(xo, xo, w.outputNorm, n, D);
         if (hidden != null) System.arraycopy(xo, 0, hidden, 0, n * D);
+        if (!wantLogits) return null;
         float[] logits = new float[n * c.vocabSize()]; // (n, V)
         Matmul.matmul(k, par, w.output, xo, logits, n);
         if (c.finalSoftcap() > 0) softcap(logits, c.finalSoftcap());

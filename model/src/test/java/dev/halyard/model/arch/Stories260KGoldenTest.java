@@ -90,4 +90,19 @@ class Stories260KGoldenTest {
             }
         }
     }
+
+    @Test
+    void hidden_states_equal_those_behind_the_logits() throws Exception {
+        int[] prompt = {1, 403, 407, 261, 378};
+        try (Model m = Model.load(MODEL, ModelOptions.defaults().withThreads(2))) {
+            int D = m.config().dim();
+            float[] viaLogits = new float[D];
+            m.transformer().forward(Batch.ofSequence(0, 0, prompt), new FlatKvCache(m.config(), 1, 8), viaLogits);
+            float[] hidden = m.hidden(Batch.ofSequence(0, 0, prompt), new FlatKvCache(m.config(), 1, 8));
+            assertArrayEquals(viaLogits, hidden);
+            double norm = 0;
+            for (float v : hidden) norm += v * v;
+            org.junit.jupiter.api.Assertions.assertTrue(norm > 0);
+        }
+    }
 }

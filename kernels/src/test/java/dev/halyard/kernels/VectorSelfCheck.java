@@ -1,0 +1,57 @@
+package dev.halyard.kernels;
+
+import dev.halyard.kernels.quant.Simd;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.management.ManagementFactory;
+import java.util.Random;
+
+/**
+ * Runs the vector-versus-scalar checks in this JVM, whatever its vector width, before and after the
+ * JIT has compiled the kernels, and checks that each compiled vector dot allocates nothing (a kernel
+ * whose Vector API calls were not compiled to SIMD code boxes every vector: the known silent
+ * fallback). {@link VectorWidthTest} starts it in child JVMs limited with {@code -XX:MaxVectorSize};
+ * it exits non-zero (uncaught AssertionError) on any failure.
+ */
+public final class VectorSelfCheck {
+    private VectorSelfCheck() {}
+
+    public static void main(String[] args) {
+        System.out.println("float species bits=" + Simd.F.vectorBitSize());
+        int checks = 0;
+        for (GgmlType type : KernelAgreement.formats()) {
+            for (int n : KernelAgreement.lengths(type)) {
+                KernelAgreement.check(type, n, 1, 5, n + type.id);
+                checks++;
+            }
+            int n = KernelAgreement.lengths(type)[2];
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment w = RandomBlocks.allocate(arena, type, n, 0, new Random(type.id));
+                float[] x = new float[n];
+                long perCall = allocationPerDot(type, w, x, n);
+                if (perCall != 0)
+                    throw new AssertionError(type + ": a warm vector dot allocates " + perCall + " bytes per call");
+            }
+            KernelAgreement.check(type, n, 3, 0, 7 + type.id);
+            checks++;
+        }
+        KernelAgreement.checkAllHalves(KernelAgreement.VECTOR);
+        checks++;
+        System.out.println("agreement checks passed: " + checks);
+    }
+
+    /**
+     * Bytes allocated per warm dot call: calls in rounds of 2000 until a round allocates nothing (C2
+     * has compiled the kernel) or 20 seconds have passed; returns the last round's bytes per call.
+     */
+    private static long allocationPerDot(GgmlType type, MemorySegment w, float[] x, int n) {
+        var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long perCall = -1;
+        for (long deadline = System.nanoTime() + 20_000_000_000L; perCall != 0 && System.nanoTime() < deadline; ) {
+            long before = threads.getCurrentThreadAllocatedBytes();
+            for (int i = 0; i < 2000; i++) KernelAgreement.VECTOR.dot(type, w, 0, x, 0, n);
+            perCall = (threads.getCurrentThreadAllocatedBytes() - before) / 2000;
+        }
+        return perCall;
+    }
+}

@@ -1,0 +1,268 @@
+package dev.halyard.runtime.engine;
+
+import dev.halyard.model.arch.Model;
+import dev.halyard.model.sampling.Sampler;
+import dev.halyard.model.tokenizer.Tokenizer;
+import dev.halyard.runtime.ContextLengthExceededException;
+import java.time.Duration;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Continuous batching over one model: many requests share each forward pass, joining and leaving
+ * between steps. One thread runs the loop {@code schedule() → runner.execute(plan) → update}:
+ * the {@link Scheduler} decides (plain data), the {@link Runner} runs the batch over a
+ * {@link PagedKvCache}, and the update samples each request's next token with its own
+ * {@link Sampler}, seeded from its parameters. The forward pass treats every row of a batch alike, so
+ * a request's tokens do not depend on who else is in the batch.
+ *
+ * <p>{@link #submit} and {@link RequestHandle#cancel} may be called from any thread; they hand a
+ * command to the loop, which applies it between steps. Sinks are called on the loop thread and must
+ * be cheap. The engine does not own the model: close the engine, then the model.
+ */
+public final class Engine implements AutoCloseable {
+    private static final Runnable POISON = () -> { };
+
+    private final Model model;
+    private final Tokenizer tokenizer;
+    private final EngineConfig config;
+    private final PagedKvCache kv;
+    private final Scheduler scheduler;
+    private final Runner runner;
+    private final LinkedBlockingQueue<Runnable> inbox = new LinkedBlockingQueue<>(); // commands for the loop
+    private final AtomicInteger queued = new AtomicInteger(); // submitted, not yet admitted nor ended
+    private final Object submitLock = new Object();          // orders submissions before the close command
+    private final Map<RequestState, Generation> live = new IdentityHashMap<>(); // loop thread only
+    private final Thread thread;
+    private volatile boolean closed;
+    private volatile EngineStats stats;
+    private volatile double secondsPerRequest = 1; // moving average of request durations, for retry-after
+    // counters, written by the loop thread only
+    private long promptTokens, generatedTokens, computedTokens, finished, steps;
+
+    public Engine(Model model, Tokenizer tokenizer, EngineConfig config) {
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.config = config;
+        this.kv = new PagedKvCache(model.config(), config.kvBlocks(), config.blockSize(), config.maxRunning(), config.contextLength());
+        this.scheduler = new Scheduler(kv, config.tokenBudget(), config.maxRunning());
+        this.runner = new Runner(model, kv);
+        publish();
+        this.thread = Thread.ofPlatform().name("halyard-engine").daemon(true).unstarted(this::loop);
+        thread.start();
+    }
+
+    public EngineConfig config() {
+        return config;
+    }
+
+    /**
+     * Queues a request. Fails at once, before admission, with {@link ContextLengthExceededException}
+     * when the prompt leaves no room to generate, {@link IllegalArgumentException} for a token outside
+     * the vocabulary, {@link QueueFullException} when {@code maxWaiting} requests already wait, and
+     * {@link IllegalStateException} after {@link #close()}.
+     */
+    public RequestHandle submit(EngineRequest req, TokenSink sink) {
+        if (sink == null) throw new IllegalArgumentException("sink must not be null");
+        int[] prompt = req.promptIds();
+        if (prompt.length >= config.contextLength())
+            throw new ContextLengthExceededException("the prompt has " + prompt.length + " tokens, but the context length is "
+                    + config.contextLength() + " tokens (at least one must be left to generate)");
+        int vocab = model.config().vocabSize();
+        for (int i = 0; i < prompt.length; i++)
+            if (prompt[i] < 0 || prompt[i] >= vocab)
+                throw new IllegalArgumentException("promptIds[" + i + "] = " + prompt[i] + " is outside the vocabulary [0, " + vocab + ")");
+        int maxNew = Math.min(req.maxTokens(), config.contextLength() - prompt.length);
+        Generation g = new Generation(req, sink, new RequestState(req.id(), prompt, maxNew));
+        synchronized (submitLock) {
+            if (closed) throw new IllegalStateException("the engine is closed");
+            if (queued.incrementAndGet() > config.maxWaiting()) {
+                queued.decrementAndGet();
+                throw new QueueFullException(config.maxWaiting(), retryAfter());
+            }
+            inbox.add(() -> accept(g));
+        }
+        return g;
+    }
+
+    /** The latest snapshot (updated after every step and every finished request). */
+    public EngineStats stats() {
+        return stats;
+    }
+
+    /**
+     * Aborts every request ({@link FinishReason#ABORT}) and waits for the loop thread to end (unless
+     * called from it, e.g. by a sink: then the loop ends after the current step). Idempotent.
+     */
+    @Override
+    public void close() {
+        synchronized (submitLock) {
+            if (!closed) inbox.add(POISON);
+            closed = true;
+        }
+        if (Thread.currentThread() != thread) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- the loop (engine thread only)
+
+    private void loop() {
+        try {
+            while (true) {
+                Runnable cmd = scheduler.hasWork() ? inbox.poll() : inbox.take();
+                for (; cmd != null; cmd = inbox.poll()) {
+                    if (cmd == POISON) {
+                        for (RequestState r : scheduler.drain()) finish(live.get(r), FinishReason.ABORT);
+                        publish();
+                        return;
+                    }
+                    cmd.run();
+                }
+                if (!scheduler.hasWork()) continue;
+                try {
+                    step();
+                } catch (RuntimeException | Error e) { // a bug in scheduling or the forward pass: fail what was in flight
+                    for (RequestState r : scheduler.drain()) fail(live.get(r), e);
+                }
+                publish();
+            }
+        } catch (InterruptedException e) {
+            for (RequestState r : scheduler.drain()) finish(live.get(r), FinishReason.ABORT);
+        }
+    }
+
+    /** One step: schedule, run the batch, then sample and deliver a token for every chunk that asked. */
+    private void step() {
+        SchedulePlan plan = scheduler.schedule();
+        if (plan.isEmpty()) return;
+        for (SchedulePlan.Chunk c : plan.chunks()) if (leaveQueue(live.get(c.request()))) promptTokens += c.request().numPrompt;
+        float[][] logits = runner.execute(plan);
+        steps++;
+        computedTokens += plan.tokens();
+        scheduler.onComputed(plan);
+        List<SchedulePlan.Chunk> chunks = plan.chunks();
+        for (int i = 0; i < chunks.size(); i++)
+            if (logits[i] != null) update(live.get(chunks.get(i).request()), logits[i]);
+    }
+
+    /** Processors, logprobs, sampling, stop checks and delivery of one request's next token. */
+    private void update(Generation g, float[] logits) {
+        RequestState r = g.state;
+        EngineRequest q = g.request;
+        try {
+            if (q.processor() != null) q.processor().apply(logits);
+            float[] scored = q.topLogprobs() >= 0 ? logits.clone() : null; // the sampler edits logits in place
+            int token = g.sampler.sample(logits, r.tokens(), r.numTokens());
+            if (q.processor() != null) q.processor().accept(token);
+            r.append(token);
+            generatedTokens++;
+            if (!q.ignoreEog() && tokenizer.isEndOfGeneration(token)) {
+                finish(g, FinishReason.STOP);
+                return;
+            }
+            TokenLogprob lp = scored == null ? null : Logprobs.of(scored, token, q.topLogprobs());
+            if (!g.sink.onToken(token, lp)) finish(g, FinishReason.STOP);
+            else if (r.numTokens() == r.maxTotal) finish(g, FinishReason.LENGTH);
+        } catch (RuntimeException | Error e) {
+            fail(g, e);
+        }
+    }
+
+    private void accept(Generation g) {
+        live.put(g.state, g);
+        scheduler.add(g.state);
+    }
+
+    /** The cancel command: a no-op once the request has ended. */
+    private void abort(Generation g) {
+        if (!g.done) finish(g, FinishReason.ABORT);
+    }
+
+    private void finish(Generation g, FinishReason reason) {
+        if (!end(g)) return;
+        try {
+            g.sink.onFinish(reason, g.state.numPrompt, g.state.generated());
+        } catch (RuntimeException e) {
+            // the sink's own failure ends nothing else; the request is over either way
+        }
+    }
+
+    private void fail(Generation g, Throwable e) {
+        if (!end(g)) return;
+        try {
+            g.sink.onError(e);
+        } catch (RuntimeException ignored) {
+            // as in finish
+        }
+    }
+
+    /** Frees the request's blocks and slot and publishes the stats before its sink hears of it. */
+    private boolean end(Generation g) {
+        if (g == null || g.done) return false;
+        g.done = true;
+        leaveQueue(g);
+        scheduler.remove(g.state);
+        live.remove(g.state);
+        finished++;
+        double seconds = (System.nanoTime() - g.submitted) / 1e9;
+        secondsPerRequest = 0.9 * secondsPerRequest + 0.1 * seconds;
+        publish();
+        return true;
+    }
+
+    /** Counts a request out of the submission queue once (first admission, or ending before it); true the first time. */
+    private boolean leaveQueue(Generation g) {
+        if (g.counted) return false;
+        g.counted = true;
+        queued.decrementAndGet();
+        return true;
+    }
+
+    private void publish() {
+        BlockPool pool = kv.pool();
+        stats = new EngineStats(scheduler.running(), scheduler.waiting(), pool.used(), pool.cached(), pool.blocks(),
+                scheduler.prefixHitTokens(), promptTokens, generatedTokens, computedTokens, scheduler.preemptions(), finished, steps);
+    }
+
+    /** Time for the queue to drain at the recent pace, in [1, 60] seconds. */
+    private Duration retryAfter() {
+        double rounds = (double) queued.get() / config.maxRunning() + 1;
+        return Duration.ofSeconds(Math.max(1, Math.min(60, (long) Math.ceil(secondsPerRequest * rounds))));
+    }
+
+    /** A submitted request as the engine tracks it, and the caller's handle. */
+    private final class Generation implements RequestHandle {
+        final EngineRequest request;
+        final TokenSink sink;
+        final RequestState state;
+        final Sampler sampler;     // this request's own random stream
+        final long submitted = System.nanoTime();
+        volatile boolean done;     // ended (written by the loop thread)
+        boolean counted;           // left the submission queue (loop thread)
+
+        Generation(EngineRequest request, TokenSink sink, RequestState state) {
+            this.request = request;
+            this.sink = sink;
+            this.state = state;
+            this.sampler = new Sampler(request.sampling());
+        }
+
+        @Override
+        public String id() {
+            return request.id();
+        }
+
+        @Override
+        public void cancel() {
+            if (!done && !closed) inbox.add(() -> abort(this));
+        }
+    }
+}

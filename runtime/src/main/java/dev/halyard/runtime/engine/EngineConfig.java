@@ -1,0 +1,58 @@
+package dev.halyard.runtime.engine;
+
+import dev.halyard.model.arch.ModelConfig;
+
+/**
+ * How an {@link Engine} is sized.
+ *
+ * @param kvBlocks KV blocks in the pool (see {@link #kvBlocksFor}); at least one full context's worth,
+ *     so that any admitted request can always finish once it runs alone
+ * @param blockSize positions per KV block (16 as in vLLM)
+ * @param tokenBudget tokens per forward pass, prompt chunks and decode steps together
+ * @param maxRunning sequences in the batch at most
+ * @param maxWaiting submitted requests that may wait for their first admission (≥ 1); more are
+ *     refused with {@link QueueFullException}
+ * @param contextLength positions per sequence (prompt plus generated tokens)
+ */
+public record EngineConfig(int kvBlocks, int blockSize, int tokenBudget, int maxRunning, int maxWaiting, int contextLength) {
+    public static final int DEFAULT_BLOCK_SIZE = 16;
+
+    public EngineConfig {
+        if (blockSize < 1 || blockSize > 1024) throw new IllegalArgumentException("blockSize must be in [1, 1024], got " + blockSize);
+        if (contextLength < 2) throw new IllegalArgumentException("contextLength must be >= 2, got " + contextLength);
+        int minBlocks = (contextLength + blockSize - 1) / blockSize;
+        if (kvBlocks < minBlocks)
+            throw new IllegalArgumentException("kvBlocks must be >= " + minBlocks + " (one context of " + contextLength
+                    + " positions in blocks of " + blockSize + "), got " + kvBlocks);
+        if (tokenBudget < 1 || tokenBudget > 1 << 20) throw new IllegalArgumentException("tokenBudget must be in [1, 1048576], got " + tokenBudget);
+        if (maxRunning < 1 || maxRunning > 4096) throw new IllegalArgumentException("maxRunning must be in [1, 4096], got " + maxRunning);
+        if (maxWaiting < 1) throw new IllegalArgumentException("maxWaiting must be >= 1, got " + maxWaiting);
+    }
+
+    /**
+     * A configuration for {@code model} whose KV pool fits in {@code kvBytes}: blocks of 16, 512 tokens
+     * per step, 16 running and 256 waiting requests, the model's trained context (capped by the pool).
+     */
+    public static EngineConfig forModel(ModelConfig model, long kvBytes) {
+        int blocks = kvBlocksFor(model, kvBytes, DEFAULT_BLOCK_SIZE);
+        if (blocks < 1)
+            throw new IllegalArgumentException("kvBytes = " + kvBytes + " holds no KV block of this model (one block takes "
+                    + BlockPool.bytesPerBlock(DEFAULT_BLOCK_SIZE, model.layers(), model.kvDim(), model.kvDimV()) + " bytes)");
+        int context = model.contextLength() > 0 ? model.contextLength() : 4096;
+        context = (int) Math.min(context, (long) blocks * DEFAULT_BLOCK_SIZE);
+        return new EngineConfig(blocks, DEFAULT_BLOCK_SIZE, 512, 16, 256, context);
+    }
+
+    /** Blocks of {@code blockSize} positions that fit in {@code kvBytes} for this model. */
+    public static int kvBlocksFor(ModelConfig model, long kvBytes, int blockSize) {
+        if (kvBytes <= 0) throw new IllegalArgumentException("kvBytes must be > 0, got " + kvBytes);
+        long per = BlockPool.bytesPerBlock(blockSize, model.layers(), model.kvDim(), model.kvDimV());
+        return (int) Math.min(Integer.MAX_VALUE, kvBytes / per);
+    }
+
+    public EngineConfig withKvBlocks(int n) { return new EngineConfig(n, blockSize, tokenBudget, maxRunning, maxWaiting, contextLength); }
+    public EngineConfig withTokenBudget(int n) { return new EngineConfig(kvBlocks, blockSize, n, maxRunning, maxWaiting, contextLength); }
+    public EngineConfig withMaxRunning(int n) { return new EngineConfig(kvBlocks, blockSize, tokenBudget, n, maxWaiting, contextLength); }
+    public EngineConfig withMaxWaiting(int n) { return new EngineConfig(kvBlocks, blockSize, tokenBudget, maxRunning, n, contextLength); }
+    public EngineConfig withContextLength(int n) { return new EngineConfig(kvBlocks, blockSize, tokenBudget, maxRunning, maxWaiting, n); }
+}
