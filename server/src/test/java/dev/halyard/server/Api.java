@@ -108,6 +108,27 @@ final class Api {
         }
     }
 
+    /** A JSON object from key/value pairs, in order. */
+    static java.util.Map<String, Object> obj(Object... kv) {
+        var m = new java.util.LinkedHashMap<String, Object>();
+        for (int i = 0; i < kv.length; i += 2) m.put((String) kv[i], kv[i + 1]);
+        return m;
+    }
+
+    /** A one-message chat request body (greedy unless the extra pairs say otherwise). */
+    static java.util.Map<String, Object> chat(String user, Object... extra) {
+        var m = obj("model", TestServer.MODEL, "messages", List.of(obj("role", "user", "content", user)), "temperature", 0);
+        for (int i = 0; i < extra.length; i += 2) m.put((String) extra[i], extra[i + 1]);
+        return m;
+    }
+
+    /** A completions request body (greedy unless the extra pairs say otherwise). */
+    static java.util.Map<String, Object> completion(Object prompt, Object... extra) {
+        var m = obj("model", TestServer.MODEL, "prompt", prompt, "temperature", 0);
+        for (int i = 0; i < extra.length; i += 2) m.put((String) extra[i], extra[i + 1]);
+        return m;
+    }
+
     static String write(Object body) {
         try {
             return body instanceof String s ? s : JSON.writeValueAsString(body);
