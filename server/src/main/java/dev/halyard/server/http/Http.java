@@ -135,8 +135,9 @@ public final class Http {
         }
     }
 
+    /** With an API key set, every route but /health (for probes) needs {@code Authorization: Bearer <key>}. */
     private void authorize(Context ctx) {
-        if (apiKey == null) return;
+        if (apiKey == null || ctx.path().equals("/health")) return;
         String auth = ctx.header("Authorization");
         String given = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).strip() : null;
         if (given == null || !MessageDigest.isEqual(apiKey, given.getBytes(StandardCharsets.UTF_8))) throw ApiException.unauthorized();
