@@ -1,7 +1,10 @@
 package dev.halyard.cli;
 
 import dev.halyard.model.arch.Model;
+import dev.halyard.model.chat.ChatMessage;
+import dev.halyard.model.chat.ModelChatTemplate;
 import dev.halyard.model.tokenizer.Tokenizer;
+import dev.halyard.runtime.ContextLengthExceededException;
 import dev.halyard.runtime.GenerationRequest;
 import dev.halyard.runtime.GenerationResult;
 import dev.halyard.runtime.Session;
@@ -19,7 +22,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code halyard chat}: an interactive conversation. Each turn is rendered with the model's chat
- * format; the session's KV cache keeps earlier turns so only the new text is processed.
+ * template (its own Jinja template, or a built-in one); the session's KV cache keeps earlier turns so
+ * only the new text is processed.
  */
 @Command(name = "chat", mixinStandardHelpOptions = true, description = "Chat with a model interactively (/reset clears, /exit or Ctrl-D quits).")
 public final class ChatCommand implements Callable<Integer> {
@@ -39,12 +43,12 @@ public final class ChatCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         try (Model m = Model.load(model.model, model.options())) {
             Tokenizer tok = Tokenizer.fromGguf(m.gguf());
-            ChatFormat format = ChatFormat.detect(tok.chatTemplate());
+            ModelChatTemplate template = ModelChatTemplate.of(tok);
             Session session = new Session(m, tok, model.contextSize(m.config().contextLength()));
-            List<ChatFormat.Message> messages = new ArrayList<>();
-            if (system != null) messages.add(new ChatFormat.Message("system", system));
+            List<ChatMessage> messages = new ArrayList<>();
+            if (system != null) messages.add(ChatMessage.system(system));
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-            out.printf("chat with %s (format %s); /reset clears the conversation, /exit quits%n", model.model.getFileName(), format);
+            out.printf("chat with %s (template: %s); /reset clears the conversation, /exit quits%n", model.model.getFileName(), template.name());
             while (true) {
                 out.print("> ");
                 out.flush();
@@ -56,22 +60,22 @@ public final class ChatCommand implements Callable<Integer> {
                     continue;
                 }
                 if (line.isBlank()) continue;
-                messages.add(new ChatFormat.Message("user", line));
-                int[] ids = tok.encode(format.render(messages), true, true);
-                GenerationRequest req = new GenerationRequest(ids, maxTokens, sampling.params(), format.stops(), false);
+                messages.add(ChatMessage.user(line));
+                int[] ids = tok.encode(template.render(messages, null, true, null), true, true);
+                GenerationRequest req = new GenerationRequest(ids, maxTokens, sampling.params(), template.stops(), false);
                 GenerationResult r;
                 try {
                     r = session.generate(req, text -> {
                         out.print(text);
                         out.flush();
                     });
-                } catch (dev.halyard.runtime.ContextLengthExceededException e) {
+                } catch (ContextLengthExceededException e) {
                     out.println("(" + e.getMessage() + "; use /reset)");
                     messages.removeLast();
                     continue;
                 }
                 out.println();
-                messages.add(new ChatFormat.Message("assistant", r.text().strip()));
+                messages.add(ChatMessage.assistant(r.text().strip()));
             }
             return 0;
         }

@@ -123,7 +123,7 @@ class CliTest {
             System.setIn(new java.io.ByteArrayInputStream("Tell me a story\n/reset\nOnce upon a time\n/exit\n".getBytes()));
             Run r = run("chat", "--model", MODEL, "--temperature", "0", "--max-tokens", "12");
             assertEquals(0, r.code(), r.err());
-            assertTrue(r.out().contains("format PLAIN"), r.out());
+            assertTrue(r.out().contains("template: plain"), r.out());
             assertTrue(r.out().contains("(conversation cleared)"), r.out());
             // two replies were generated, each a non-empty line after a prompt marker
             assertEquals(4, r.out().split("> ", -1).length - 1, r.out());

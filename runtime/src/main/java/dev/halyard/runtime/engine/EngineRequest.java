@@ -1,5 +1,6 @@
 package dev.halyard.runtime.engine;
 
+import dev.halyard.model.constrain.LogitsProcessor;
 import dev.halyard.model.sampling.SamplingParams;
 
 /**

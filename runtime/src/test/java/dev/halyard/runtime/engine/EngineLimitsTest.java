@@ -1,5 +1,6 @@
 package dev.halyard.runtime.engine;
 
+import dev.halyard.model.constrain.LogitsProcessor;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
