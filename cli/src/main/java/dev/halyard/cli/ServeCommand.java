@@ -63,6 +63,10 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--max-memory", paramLabel = "SIZE", description = "memory all loaded models may take, e.g. 12G (default: what the JVM and machine have)")
     String maxMemory;
 
+    @Option(names = "--load-wait", paramLabel = "DURATION", defaultValue = "10s",
+            description = "how long a request waits for its model to load before getting 503 + Retry-After (default: ${DEFAULT-VALUE})")
+    String loadWait;
+
     @Option(names = "--mmap", description = "memory-map weights instead of reading them into memory")
     boolean mmap;
 
@@ -76,28 +80,40 @@ public final class ServeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (System.getProperty("java.util.logging.SimpleFormatter.format") == null)
             System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tFT%1$tT.%1$tL %4$s %5$s%6$s%n");
-        PrintWriter out = spec.commandLine().getOut();
-        Path models = ModelStore.modelsDir(modelsDir, data);
-        ModelOptions options = ModelOptions.defaults();
-        if (threads != null) options = options.withThreads(threads);
-        if (mmap) options = options.withLoadMode(GgufFile.LoadMode.MMAP);
-        ModelSettings settings = ModelSettings.defaults().withMaxLoaded(maxLoaded).withKeepAlive(ModelSettings.parseKeepAlive(keepAlive))
-                .withOptions(options).withContextSize(contextSize).withMaxRunning(parallel).withMaxWaiting(queue)
-                .withMemoryLimit(maxMemory == null ? 0 : parseSize(maxMemory));
-        ServerConfig cfg = ServerConfig.of(models, modelFiles).withHost(host).withPort(port).withModels(settings)
-                .withLimits(Limits.defaults()).withApiKey(apiKey);
-        HalyardServer server = HalyardServer.start(cfg);
+        HalyardServer server = start();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
             stopped.countDown();
         }, "halyard-shutdown"));
+        stopped.await();
+        return 0;
+    }
+
+    /** Starts the server these options describe and says where it listens. */
+    HalyardServer start() {
+        PrintWriter out = spec.commandLine().getOut();
+        Path models = ModelStore.modelsDir(modelsDir, data);
+        ModelOptions options = ModelOptions.defaults();
+        if (threads != null) options = options.withThreads(threads);
+        if (mmap) options = options.withLoadMode(GgufFile.LoadMode.MMAP);
+        ModelSettings settings = ModelSettings.defaults().withMaxLoaded(maxLoaded).withKeepAlive(ModelSettings.parseDuration("--keep-alive", keepAlive))
+                .withOptions(options).withContextSize(contextSize).withMaxRunning(parallel).withMaxWaiting(queue)
+                .withMemoryLimit(maxMemory == null ? 0 : parseSize(maxMemory)).withLoadWait(duration("--load-wait", loadWait));
+        ServerConfig cfg = ServerConfig.of(models, modelFiles).withHost(host).withPort(port).withModels(settings)
+                .withLimits(Limits.defaults()).withApiKey(apiKey);
+        HalyardServer server = HalyardServer.start(cfg);
         out.printf("halyard serving %d model(s) from %s on http://%s:%d/v1 (Ctrl-C stops)%n",
                 server.models().available().size(), models, host, server.port());
         for (var m : server.models().available()) out.printf("  %s  (%s)%n", m.id(), m.path());
         out.flush();
-        stopped.await();
-        return 0;
+        return server;
+    }
+
+    private static Duration duration(String option, String s) {
+        Duration d = ModelSettings.parseDuration(option, s);
+        if (d == null) throw new IllegalArgumentException(option + " must be >= 0, got " + s);
+        return d;
     }
 
     /** {@code 512M}, {@code 12G}, {@code 1T}, or bytes. */

@@ -85,6 +85,16 @@ class ConstrainedOutputTest {
     }
 
     @Test
+    void alternatives_the_grammar_forbids_have_openai_s_finite_stand_in_logprob() {
+        JsonNode c = ok(chat("Yes?", "max_tokens", 5, "grammar", "root ::= \"yes\"", "logprobs", true, "top_logprobs", 5));
+        JsonNode first = c.get("choices").get(0).get("logprobs").get("content").get(0);
+        assertTrue(first.get("logprob").asDouble() > -9999, first.toString());
+        JsonNode last = first.get("top_logprobs").get(4);
+        assertTrue(last.get("logprob").isNumber(), "JSON has no -infinity: " + first);
+        assertEquals(-9999.0, last.get("logprob").asDouble(), 0.0, first.toString());
+    }
+
+    @Test
     void tool_choice_required_returns_a_tool_call_whose_arguments_follow_the_schema() {
         JsonNode c = ok(chat("What is the weather in Paris?", "tools", List.of(WEATHER, TIME), "tool_choice", "required"));
         JsonNode choice = c.get("choices").get(0);

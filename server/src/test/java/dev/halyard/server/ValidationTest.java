@@ -97,6 +97,8 @@ class ValidationTest {
                 rule("json_schema without schema", c, chat("\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"x\"}}"),
                         "response_format.json_schema.schema", "missing required parameter: response_format.json_schema.schema"),
                 rule("grammar that does not parse", c, chat("\"grammar\":\"root ::= (\""), "grammar", "grammar cannot be used"),
+                rule("ignore_eos with constrained output", c, chat("\"ignore_eos\":true,\"response_format\":{\"type\":\"json_object\"}"), "ignore_eos",
+                        "ignore_eos cannot be combined with constrained output"),
                 rule("stream_options without stream", c, chat("\"stream_options\":{\"include_usage\":true}"), "stream_options", "stream_options is only allowed when stream is true"),
                 rule("stream not a boolean", c, chat("\"stream\":\"yes\""), "stream", "stream must be a boolean, got string 'yes'"),
                 rule("model not a string", c, chat("\"model\":5"), "model", "model must be a string, got number 5"),

@@ -133,11 +133,11 @@ public final class ModelManager implements AutoCloseable {
         return out;
     }
 
-    /** When {@code m} unloads if it stays idle; null when it never does or is in use now. */
+    /** When {@code m} unloads if it stays idle (in use: a keep-alive from now); null when it never does. */
     public synchronized Instant expiresAt(LoadedModel m) {
         Slot s = slots.get(m.id());
         if (s == null || settings.keepAlive() == null) return null;
-        return s.lastUsedWall.plus(settings.keepAlive());
+        return (s.leases > 0 ? Instant.now() : s.lastUsedWall).plus(settings.keepAlive());
     }
 
     /** A model in use: close to hand it back (exactly once). */

@@ -28,9 +28,12 @@ public record ModelSettings(int maxLoaded, Duration keepAlive, ModelOptions opti
         if (loadWait == null || loadWait.isNegative()) throw new IllegalArgumentException("loadWait must be >= 0, got " + loadWait);
     }
 
-    /** One model, kept 5 minutes (as Ollama), 16 running and 256 waiting requests, 2 s load wait. */
+    /**
+     * One model, kept 5 minutes (as Ollama), 16 running and 256 waiting requests; a request waits up to
+     * 10 s for its model to load (an SDK's retries on 503 then cover loads of half a minute or so).
+     */
     public static ModelSettings defaults() {
-        return new ModelSettings(1, Duration.ofMinutes(5), ModelOptions.defaults(), 0, 16, 256, 0, Duration.ofSeconds(2));
+        return new ModelSettings(1, Duration.ofMinutes(5), ModelOptions.defaults(), 0, 16, 256, 0, Duration.ofSeconds(10));
     }
 
     public ModelSettings withMaxLoaded(int n) { return new ModelSettings(n, keepAlive, options, contextSize, maxRunning, maxWaiting, memoryLimit, loadWait); }
@@ -47,18 +50,23 @@ public record ModelSettings(int maxLoaded, Duration keepAlive, ModelOptions opti
      * of seconds, {@code 0} (unload after each use) or a negative value (never unload: returns null).
      */
     public static Duration parseKeepAlive(String s) {
+        return parseDuration("keep-alive", s);
+    }
+
+    /** A duration written as for {@link #parseKeepAlive}; {@code name} is the option, for messages. */
+    public static Duration parseDuration(String name, String s) {
         String t = s == null ? "" : s.strip().toLowerCase(java.util.Locale.ROOT);
         var m = java.util.regex.Pattern.compile("(-?\\d+)(ms|s|m|h|d)?").matcher(t);
-        if (!m.matches()) throw new IllegalArgumentException("keep-alive must look like 30s, 5m, 1h, 0 or -1, got '" + s + "'");
+        if (!m.matches()) throw new IllegalArgumentException(name + " must look like 30s, 5m, 1h, 0 or -1, got '" + s + "'");
         long n;
         try {
             n = Long.parseLong(m.group(1));
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("keep-alive " + s + " is too large");
+            throw new IllegalArgumentException(name + " " + s + " is too large");
         }
         if (n < 0) return null;
         String unit = m.group(2) == null ? "s" : m.group(2);
-        if (n > 1_000_000_000L) throw new IllegalArgumentException("keep-alive " + s + " is too large");
+        if (n > 1_000_000_000L) throw new IllegalArgumentException(name + " " + s + " is too large");
         return switch (unit) {
             case "ms" -> Duration.ofMillis(n);
             case "s" -> Duration.ofSeconds(n);

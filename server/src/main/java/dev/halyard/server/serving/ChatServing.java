@@ -41,6 +41,7 @@ public final class ChatServing {
             Supplier<LogitsProcessor> processor = mode == ToolMode.FORCED
                     ? OutputConstraint.forToolCall(req.tools(), req.toolChoice(), m.tokenizer())
                     : OutputConstraint.forFormat(req.responseFormat(), req.grammar(), m.tokenizer());
+            OutputConstraint.checkIgnoreEos(processor, req.gen().ignoreEos());
             List<String> stops = new ArrayList<>(req.gen().stop());
             if (processor == null) stops.addAll(m.chatTemplate().stops()); // a constrained reply ends with its grammar
             var choices = Choices.of(m, ex.id(), prompt, req.gen(), req.topLogprobs(), stops, processor, 0, null, "messages");

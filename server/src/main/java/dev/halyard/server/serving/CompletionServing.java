@@ -36,6 +36,7 @@ public final class CompletionServing {
             LoadedModel m = lease.model();
             ex.model(m.id());
             Supplier<LogitsProcessor> processor = OutputConstraint.forFormat(req.responseFormat(), req.grammar(), m.tokenizer());
+            OutputConstraint.checkIgnoreEos(processor, req.gen().ignoreEos());
             int n = req.gen().n();
             List<CompletionPrompt> prompts = new ArrayList<>();
             List<Generation.Choice> choices = new ArrayList<>();

@@ -30,12 +30,19 @@ final class LogprobFormat {
         return out;
     }
 
+    /** OpenAI's stand-in for the logprob of a token that could not be chosen (JSON has no -infinity). */
+    static final float IMPOSSIBLE = -9999f;
+
+    static float finite(float logprob) {
+        return logprob == Float.NEGATIVE_INFINITY || Float.isNaN(logprob) ? IMPOSSIBLE : logprob;
+    }
+
     static ChatWire.Logprobs chat(Tokenizer tok, List<TokenLogprob> lps) {
         List<ChatWire.TokenLogprob> content = new ArrayList<>(lps.size());
         for (TokenLogprob lp : lps) {
             List<ChatWire.TopLogprob> top = new ArrayList<>(lp.top().size());
-            for (TokenLogprob.Top t : lp.top()) top.add(new ChatWire.TopLogprob(text(tok, t.token()), t.logprob(), bytes(tok, t.token())));
-            content.add(new ChatWire.TokenLogprob(text(tok, lp.token()), lp.logprob(), bytes(tok, lp.token()), top));
+            for (TokenLogprob.Top t : lp.top()) top.add(new ChatWire.TopLogprob(text(tok, t.token()), finite(t.logprob()), bytes(tok, t.token())));
+            content.add(new ChatWire.TokenLogprob(text(tok, lp.token()), finite(lp.logprob()), bytes(tok, lp.token()), top));
         }
         return new ChatWire.Logprobs(content, null);
     }
@@ -56,12 +63,12 @@ final class LogprobFormat {
             texts.add(t);
             offsets.add(offset);
             offset += t.length();
-            values.add(lp == null ? null : lp.logprob());
+            values.add(lp == null ? null : finite(lp.logprob()));
             if (lp == null) {
                 tops.add(null);
             } else {
                 Map<String, Float> top = new LinkedHashMap<>();
-                for (TokenLogprob.Top x : lp.top()) top.putIfAbsent(text(tok, x.token()), x.logprob());
+                for (TokenLogprob.Top x : lp.top()) top.putIfAbsent(text(tok, x.token()), finite(x.logprob()));
                 tops.add(top);
             }
         }

@@ -19,6 +19,12 @@ import java.util.function.Supplier;
 final class OutputConstraint {
     private OutputConstraint() {}
 
+    /** Constrained output ends where its grammar does: generating past end-of-generation cannot be. */
+    static void checkIgnoreEos(Supplier<LogitsProcessor> processor, boolean ignoreEos) {
+        if (processor != null && ignoreEos)
+            throw ApiException.invalid("ignore_eos", "ignore_eos cannot be combined with constrained output (response_format, grammar or a forced tool call)");
+    }
+
     /** Processors for {@code response_format} / {@code grammar}, or null when the output is free text. */
     static Supplier<LogitsProcessor> forFormat(ResponseFormat rf, String gbnf, Tokenizer tok) {
         Grammar g;
