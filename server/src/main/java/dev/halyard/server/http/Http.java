@@ -16,6 +16,8 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 
@@ -27,12 +29,15 @@ import java.util.regex.Pattern;
 public final class Http {
     private static final Pattern CLIENT_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
     private static final SecureRandom IDS = new SecureRandom();
+    /** Request bodies read and parsed at once (each up to the body limit); more wait, then get 429. */
+    static final int MAX_BODIES_IN_MEMORY = 32;
     private static final char[] ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789".toCharArray();
 
     private final Json json;
     private final Limits limits;
     private final Duration keepAlive;
     private final byte[] apiKey; // null: no authentication
+    private final Semaphore reading = new Semaphore(MAX_BODIES_IN_MEMORY); // bounds the memory of bodies being read and parsed
 
     public Http(Json json, Limits limits, Duration keepAlive, String apiKey) {
         this.json = json;
@@ -78,6 +83,13 @@ public final class Http {
         if (type != null && !isJsonLike(type)) throw ApiException.unsupportedMediaType(type);
         long declared = ctx.req().getContentLengthLong();
         if (declared > limits.maxBodyBytes()) throw ApiException.tooLarge(limits.maxBodyBytes());
+        try {
+            if (!reading.tryAcquire(30, TimeUnit.SECONDS))
+                throw ApiException.queueFull("too many request bodies are being read; retry shortly", Duration.ofSeconds(1));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ApiException.unavailable("shutting_down", "the server is shutting down", Duration.ofSeconds(5));
+        }
         try (InputStream in = ctx.req().getInputStream()) {
             ByteArrayOutputStream buf = new ByteArrayOutputStream((int) Math.max(0, Math.min(declared, 1 << 16)));
             byte[] chunk = new byte[8192];
@@ -88,6 +100,8 @@ public final class Http {
             return json.parse(buf.toByteArray());
         } catch (IOException e) {
             throw ApiException.badJson("the body could not be read: " + e.getMessage());
+        } finally {
+            reading.release();
         }
     }
 
