@@ -3,7 +3,8 @@ package dev.halyard.kernels;
 /**
  * {@code out (batch, rows) = x (batch, cols) @ W^T} where W (rows, cols) is a quantised weight matrix.
  * Written once for every format: parallel over rows, each output is {@code dot(row i, x[b])}; each
- * weight row is read once for the whole batch.
+ * weight row is read once for the whole batch, four tokens at a time ({@link Kernels#dot4}), and every
+ * output is bit-identical to what the token would get alone (batch invariance).
  */
 public final class Matmul {
     private Matmul() {}
@@ -14,9 +15,9 @@ public final class Matmul {
         par.forRange(rows, 16, (from, to) -> {
             for (int i = from; i < to; i++) {
                 long off = w.rowOffset(i);
-                for (int b = 0; b < batch; b++) {
-                    out[b * rows + i] = k.dot(w.type(), w.data(), off, x, b * cols, cols);
-                }
+                int b = 0;
+                for (; b + 4 <= batch; b += 4) k.dot4(w.type(), w.data(), off, x, b * cols, cols, cols, out, b * rows + i, rows);
+                for (; b < batch; b++) out[b * rows + i] = k.dot(w.type(), w.data(), off, x, b * cols, cols);
             }
         });
     }

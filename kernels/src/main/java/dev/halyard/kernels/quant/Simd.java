@@ -38,7 +38,7 @@ public final class Simd {
     /** 16 bytes of quants per load. */
     static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
     /** Float vectors per 16 int8 lanes: 4, 2 or 1. */
-    static final int PARTS = 16 / L;
+    public static final int PARTS = 16 / L;
     /** L shorts (F16 / BF16 loads) and L ints (their widening). */
     static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
     static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());

@@ -71,7 +71,7 @@ public final class ModelStore {
     }
 
     /**
-     * Deletes model {@code name} and any partial download of it; true when something was removed.
+     * Deletes model {@code name} and any partial download of it; true when a model or partial file was removed.
      * @throws IllegalArgumentException for a name that is not a plain file name (separators, {@code ..})
      */
     public boolean remove(String name) {
@@ -79,6 +79,7 @@ public final class ModelStore {
         try {
             boolean model = Files.deleteIfExists(path(name));
             boolean partial = Files.deleteIfExists(partialPath(name));
+            Files.deleteIfExists(partialMetaPath(name));
             return model || partial;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot remove model " + name + " from " + dir + ": " + e.getMessage(), e);
@@ -95,6 +96,12 @@ public final class ModelStore {
     public Path partialPath(String name) {
         checkName(name);
         return dir.resolve(name + EXTENSION + PARTIAL_SUFFIX);
+    }
+
+    /** Beside a partial download: where it came from and the server's validator, so a resume never mixes versions. */
+    public Path partialMetaPath(String name) {
+        checkName(name);
+        return dir.resolve(name + EXTENSION + PARTIAL_SUFFIX + ".meta");
     }
 
     private static Optional<StoredModel> describe(String name, Path p) {

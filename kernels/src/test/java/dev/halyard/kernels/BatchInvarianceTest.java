@@ -1,0 +1,38 @@
+package dev.halyard.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Random;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * A token's matmul results are bit-identical whether it is alone or in a batch (the continuous
+ * batching server relies on it: at temperature 0 a request gets the same tokens among others).
+ */
+class BatchInvarianceTest {
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K", "Q8_K"})
+    void batched_rows_equal_rows_computed_alone(GgmlType type) {
+        Random rnd = new Random(type.ordinal());
+        int rows = 37, cols = 512, batch = 11;
+        try (Arena arena = Arena.ofShared(); Parallel par = new Parallel(2)) {
+            MemorySegment seg = RandomBlocks.allocate(arena, type, rows * cols, 0, rnd);
+            WeightMatrix w = new WeightMatrix(type, seg, 0, rows, cols);
+            float[] x = RandomBlocks.gaussian(batch * cols, rnd);
+            Kernels k = new VectorKernels();
+            float[] all = new float[batch * rows];
+            Matmul.matmul(k, par, w, x, all, batch);
+            for (int b = 0; b < batch; b++) {
+                float[] one = new float[rows];
+                Matmul.matmul(k, par, w, java.util.Arrays.copyOfRange(x, b * cols, (b + 1) * cols), one, 1);
+                for (int i = 0; i < rows; i++)
+                    assertEquals(Float.floatToRawIntBits(one[i]), Float.floatToRawIntBits(all[b * rows + i]),
+                            type + " token " + b + " row " + i + ": alone " + one[i] + ", in batch " + all[b * rows + i]);
+            }
+        }
+    }
+}
