@@ -77,6 +77,7 @@ public record GenerationArgs(int n, Integer maxTokens, List<String> stop, float 
             out.add(stop(v, "stop", l));
             return out;
         }
+        if (!v.isArray()) throw ApiException.wrongType("stop", "a string or an array of strings", JsonArgs.describe(v));
         List<JsonNode> items = a.array("stop", l.maxStops());
         for (int i = 0; i < items.size(); i++) out.add(stop(items.get(i), "stop[" + i + "]", l));
         return out;

@@ -28,6 +28,7 @@ public record PromptInput(String text, int[] ids) {
             out.add(new PromptInput(a.checkLength(key, v.textValue()), null));
             return out;
         }
+        if (!v.isArray()) throw ApiException.wrongType(key, "a string, an array of strings, an array of token ids or an array of arrays of token ids", JsonArgs.describe(v));
         List<JsonNode> items = a.array(key, Integer.MAX_VALUE);
         if (items.isEmpty()) throw ApiException.invalid(key, key + " must not be an empty list");
         if (items.getFirst().isNumber()) {

@@ -9,6 +9,7 @@ import dev.halyard.runtime.engine.RequestHandle;
 import dev.halyard.runtime.engine.TokenLogprob;
 import dev.halyard.runtime.engine.TokenSink;
 import dev.halyard.server.errors.ApiException;
+import dev.halyard.server.errors.ErrorMapper;
 import dev.halyard.server.metrics.ServerMetrics;
 import dev.halyard.server.models.LoadedModel;
 import java.util.ArrayList;
@@ -111,7 +112,8 @@ final class Generation {
     /** The error a failed choice reports to the client (the others are cancelled). */
     ApiException failure(GenEvent.Failed f) {
         cancel();
-        return ApiException.internal("generation_failed", "generation failed: " + f.error());
+        ApiException e = ErrorMapper.map(f.error()); // e.g. constraints no token can satisfy: the request's fault, a 400
+        return new ApiException(e.status(), e.type(), e.code(), e.param(), "generation failed: " + e.getMessage(), null);
     }
 
     /** One choice's sink: runs on the engine thread, so it only decodes, matches stops and queues. */
