@@ -126,15 +126,18 @@ class ModelPullerTest {
         PullException first = assertThrows(PullException.class, () -> pull(sha));
         assertTrue(first.getMessage().contains("run the same command again to resume"), first.getMessage());
         assertFalse(Files.exists(dir.resolve("stories260K.gguf")), "an interrupted pull leaves no model");
-        assertEquals(400_000, Files.size(dir.resolve("stories260K.gguf.partial")));
+        // the server sent 400,000 bytes before dropping; what reached the file depends on the TCP stack
+        // (an abrupt close can discard the last unread segment), so resume from whatever arrived
+        long kept = Files.size(dir.resolve("stories260K.gguf.partial"));
+        assertTrue(kept > 0 && kept <= 400_000, "partial holds " + kept + " bytes");
 
         Result r = pull(sha);
 
         FileServer.Seen resumed = server.seen.getLast();
-        assertEquals("bytes=400000-", resumed.header("Range"));
+        assertEquals("bytes=" + kept + "-", resumed.header("Range"));
         assertEquals("\"" + server.etag + "\"", resumed.header("If-Range"));
         assertTrue(r.resumed());
-        assertEquals(gguf.length - 400_000, r.transferred());
+        assertEquals(gguf.length - kept, r.transferred());
         assertArrayEquals(gguf, Files.readAllBytes(dir.resolve("stories260K.gguf")));
         assertEquals(List.of("stories260K.gguf"), files());
     }
@@ -143,15 +146,17 @@ class ModelPullerTest {
     void a_server_that_ignores_range_makes_the_pull_start_over_cleanly() throws Exception {
         server.dropAfter = 300_000;
         assertThrows(PullException.class, () -> pull(sha));
+        long kept = Files.size(dir.resolve("stories260K.gguf.partial")); // ≤ 300,000: see the resume test
         server.honourRange = false;
 
         Result r = pull(sha);
 
-        assertEquals("bytes=300000-", server.seen.getLast().header("Range"));
+        assertEquals("bytes=" + kept + "-", server.seen.getLast().header("Range"));
         assertFalse(r.resumed());
         assertEquals(gguf.length, r.transferred());
         assertArrayEquals(gguf, Files.readAllBytes(dir.resolve("stories260K.gguf")));
-        assertTrue(log.toString().contains("the server sent the whole file instead of resuming at 300 kB; starting over"), log.toString());
+        assertTrue(log.toString().contains("the server sent the whole file instead of resuming at ")
+                && log.toString().contains("; starting over"), log.toString());
     }
 
     @Test
