@@ -80,9 +80,10 @@ public final class HalyardServer implements AutoCloseable {
         }
     }
 
+    /** Unloads the models first (streams in flight end at once, new requests get 503), then stops HTTP. */
     @Override
     public void close() {
-        app.stop();
         models.close();
+        app.stop();
     }
 }

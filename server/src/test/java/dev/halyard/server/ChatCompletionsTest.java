@@ -96,6 +96,21 @@ class ChatCompletionsTest {
     }
 
     @Test
+    void n_two_streams_interleaved_chunks_per_choice_with_their_logprobs() {
+        var body = chat("Tell a story", "n", 2, "temperature", 1, "seed", 7, "max_tokens", 12, "logprobs", true, "top_logprobs", 1);
+        JsonNode whole = ok(body);
+        body.put("stream", true);
+        Api.Stream s = ts.api.stream("/v1/chat/completions", body);
+        int[] lps = new int[2];
+        for (JsonNode c : s.chunks())
+            for (JsonNode ch : c.get("choices")) if (ch.hasNonNull("logprobs")) lps[ch.get("index").asInt()] += ch.get("logprobs").get("content").size();
+        for (int i = 0; i < 2; i++) {
+            assertEquals(content(whole, i), Api.chatText(s, i));
+            assertEquals(12, lps[i], "one logprob per token of choice " + i);
+        }
+    }
+
+    @Test
     void a_seed_reproduces_a_sampled_completion_and_another_seed_changes_it() {
         String a = content(ok(chat("Tell a story", "temperature", 1, "seed", 42, "max_tokens", 24)), 0);
         String b = content(ok(chat("Tell a story", "temperature", 1, "seed", 42, "max_tokens", 24)), 0);

@@ -152,5 +152,9 @@ class ErrorsTest {
             assertTrue(ts.api.post("/detokenize", obj("tokens", v)).status() < 500, "tokens=" + v);
         }
         assertTrue(served > 20, "some values are valid and served");
+        // odd text is text: a lone surrogate, NULs and control characters, emoji
+        String odd = "{\"max_tokens\":2,\"messages\":[{\"role\":\"user\",\"content\":\"\\ud800 \\u0000\\u0007 \\ud83d\\ude00 <|im_start|> </s>\"}]}";
+        assertEquals(200, ts.api.post("/v1/chat/completions", odd).status());
+        assertEquals(200, ts.api.post("/tokenize", "{\"content\":\"\\udfff\\u0000\"}").status());
     }
 }
