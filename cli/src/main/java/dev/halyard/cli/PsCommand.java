@@ -37,6 +37,10 @@ public final class PsCommand implements Callable<Integer> {
     @Option(names = "--port", paramLabel = "PORT", description = "server port (default: ${DEFAULT-VALUE})", defaultValue = "8080")
     int port;
 
+    @Option(names = "--api-key", paramLabel = "KEY", defaultValue = "${env:HALYARD_API_KEY}",
+            description = "the server's API key, when it was started with one (default: $HALYARD_API_KEY)")
+    String apiKey;
+
     @Option(names = "--json", description = "print the server's JSON instead of a table")
     boolean json;
 
@@ -57,8 +61,9 @@ public final class PsCommand implements Callable<Integer> {
         URI uri = URI.create(base + "/api/ps");
         HttpResponse<String> r;
         try (HttpClient client = HttpClient.newBuilder().connectTimeout(TIMEOUT).version(HttpClient.Version.HTTP_1_1).build()) {
-            r = client.send(HttpRequest.newBuilder(uri).timeout(TIMEOUT).header("Accept", "application/json").GET().build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpRequest.Builder req = HttpRequest.newBuilder(uri).timeout(TIMEOUT).header("Accept", "application/json").GET();
+            if (apiKey != null && !apiKey.isBlank()) req.header("Authorization", "Bearer " + apiKey);
+            r = client.send(req.build(), HttpResponse.BodyHandlers.ofString());
         } catch (ConnectException e) {
             return fail(err, "no halyard server is listening on " + base + " (start one with: halyard serve)");
         } catch (HttpTimeoutException e) {

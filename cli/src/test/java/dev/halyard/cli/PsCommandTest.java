@@ -55,6 +55,25 @@ class PsCommandTest {
     }
 
     @Test
+    void ps_sends_the_api_key_a_protected_server_needs() throws Exception {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/api/ps", ex -> {
+            boolean ok = "Bearer sk-test".equals(ex.getRequestHeaders().getFirst("Authorization"));
+            byte[] b = (ok ? "{\"models\":[]}" : "{\"error\":{\"message\":\"bad key\",\"type\":\"invalid_request_error\",\"param\":null,\"code\":\"invalid_api_key\"}}")
+                    .getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(ok ? 200 : 401, b.length);
+            ex.getResponseBody().write(b);
+            ex.close();
+        });
+        server.start();
+        String port = Integer.toString(server.getAddress().getPort());
+        assertEquals(0, CliTest.run("ps", "--port", port, "--api-key", "sk-test").code());
+        CliTest.Run without = CliTest.run("ps", "--port", port, "--api-key", "");
+        assertEquals(1, without.code());
+        assertTrue(without.err().contains("HTTP 401"), without.err());
+    }
+
+    @Test
     void ps_json_passes_the_servers_answer_through() throws Exception {
         String body = "{\"models\":[{\"id\":\"m\",\"size_bytes\":5,\"expires_at\":\"2030-01-01T00:00:00Z\",\"kv_blocks_used\":1,\"kv_blocks_total\":2}]}";
         int port = serve(200, body);
