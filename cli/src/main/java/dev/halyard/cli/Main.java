@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
 @Command(name = "halyard", mixinStandardHelpOptions = true, version = "halyard 0.1.0",
         description = "Large models as a service, in Java.",
         subcommands = {GenerateCommand.class, ChatCommand.class, TokenizeCommand.class, InspectCommand.class,
-                CommandLine.HelpCommand.class})
+                BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
