@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
 /** The {@code halyard} command. Each subcommand is one small class; errors become one clear line. */
 @Command(name = "halyard", mixinStandardHelpOptions = true, version = "halyard 0.1.0",
         description = "Large models as a service, in Java.",
-        subcommands = {GenerateCommand.class, ChatCommand.class, TokenizeCommand.class, InspectCommand.class,
+        subcommands = {GenerateCommand.class, ChatCommand.class, TokenizeCommand.class, InspectCommand.class, ServeCommand.class,
                 BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -34,7 +34,7 @@ public final class Simd {
     /** Float lanes of every kernel: the preferred species, clamped to [128, 512] bits. */
     public static final VectorSpecies<Float> F = pickFloatSpecies();
     /** Lanes per float vector: 4, 8 or 16. */
-    static final int L = F.length();
+    public static final int L = F.length();
     /** 16 bytes of quants per load. */
     static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
     /** Float vectors per 16 int8 lanes: 4, 2 or 1. */
@@ -52,10 +52,10 @@ public final class Simd {
      * folds inline: {@code s = s.add(s.rearrange(FOLD8))} (16 lanes), FOLD4 (8+), FOLD2, FOLD1, then
      * {@code s.lane(0)}.
      */
-    static final VectorShuffle<Float> FOLD8 = VectorShuffle.fromOp(F, i -> (i ^ 8) & (F.length() - 1));
-    static final VectorShuffle<Float> FOLD4 = VectorShuffle.fromOp(F, i -> (i ^ 4) & (F.length() - 1));
-    static final VectorShuffle<Float> FOLD2 = VectorShuffle.fromOp(F, i -> i ^ 2);
-    static final VectorShuffle<Float> FOLD1 = VectorShuffle.fromOp(F, i -> i ^ 1);
+    public static final VectorShuffle<Float> FOLD8 = VectorShuffle.fromOp(F, i -> (i ^ 8) & (F.length() - 1));
+    public static final VectorShuffle<Float> FOLD4 = VectorShuffle.fromOp(F, i -> (i ^ 4) & (F.length() - 1));
+    public static final VectorShuffle<Float> FOLD2 = VectorShuffle.fromOp(F, i -> i ^ 2);
+    public static final VectorShuffle<Float> FOLD1 = VectorShuffle.fromOp(F, i -> i ^ 1);
 
     private static VectorSpecies<Float> pickFloatSpecies() {
         int bits = FloatVector.SPECIES_PREFERRED.vectorBitSize();

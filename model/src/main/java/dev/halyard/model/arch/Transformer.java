@@ -1,5 +1,6 @@
 package dev.halyard.model.arch;
 
+import dev.halyard.kernels.FloatOps;
 import dev.halyard.kernels.Kernels;
 import dev.halyard.kernels.Matmul;
 import dev.halyard.kernels.Parallel;
@@ -181,35 +182,36 @@ public final class Transformer {
             int i = task / heads, h = task % heads, kvh = h / group;
             int s = batch.seqIds()[i], p = batch.positions()[i];
             int lo = sliding ? Math.max(0, p - c.slidingWindow() + 1) : 0;
-            float[] scores = new float[p - lo + 1];
+            float[] scores = scratch(p - lo + 1);
             int qo = i * Q + h * hd;
             float max = Float.NEGATIVE_INFINITY;
             for (int t = lo; t <= p; t++) {
-                float[] keys = kv.keys(layer, s, t);
-                int ko = kv.keyOffset(s, t) + kvh * hd;
-                float dot = 0f;
-                for (int d = 0; d < hd; d++) dot += q[qo + d] * keys[ko + d];
-                dot *= scale;
+                float dot = FloatOps.dot(q, qo, kv.keys(layer, s, t), kv.keyOffset(s, t) + kvh * hd, hd) * scale;
                 if (cap > 0) dot = cap * (float) Math.tanh(dot / cap);
                 scores[t - lo] = dot;
                 if (dot > max) max = dot;
             }
             double sum = 0;
-            for (int t = 0; t < scores.length; t++) {
+            for (int t = 0; t <= p - lo; t++) {
                 float e = (float) Math.exp(scores[t] - max);
                 scores[t] = e;
                 sum += e;
             }
             float inv = (float) (1.0 / sum);
             int ao = (i * heads + h) * hdv;
-            for (int d = 0; d < hdv; d++) att[ao + d] = 0f;
-            for (int t = lo; t <= p; t++) {
-                float a = scores[t - lo] * inv;
-                float[] vals = kv.values(layer, s, t);
-                int vo = kv.valueOffset(s, t) + kvh * hdv;
-                for (int d = 0; d < hdv; d++) att[ao + d] += a * vals[vo + d];
-            }
+            java.util.Arrays.fill(att, ao, ao + hdv, 0f);
+            for (int t = lo; t <= p; t++)
+                FloatOps.axpy(scores[t - lo] * inv, kv.values(layer, s, t), kv.valueOffset(s, t) + kvh * hdv, att, ao, hdv);
         });
+    }
+
+    /** Per-thread scratch for attention scores, grown as contexts get longer. */
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[][] {new float[256]});
+
+    private static float[] scratch(int n) {
+        float[][] holder = SCRATCH.get();
+        if (holder[0].length < n) holder[0] = new float[Math.max(n, holder[0].length * 2)];
+        return holder[0];
     }
 
     /** out (rows, n) = x / rms(x) * weight, row by row (in place allowed). */

@@ -143,7 +143,16 @@ public final class Engine implements AutoCloseable {
     private void step() {
         SchedulePlan plan = scheduler.schedule();
         if (plan.isEmpty()) return;
-        for (SchedulePlan.Chunk c : plan.chunks()) if (leaveQueue(live.get(c.request()))) promptTokens += c.request().numPrompt;
+        for (SchedulePlan.Chunk c : plan.chunks()) {
+            Generation g = live.get(c.request());
+            if (!leaveQueue(g)) continue;
+            promptTokens += c.request().numPrompt;
+            try {
+                g.sink.onScheduled();
+            } catch (RuntimeException e) {
+                // a sink's failure here is its own; the request runs on
+            }
+        }
         float[][] logits = runner.execute(plan);
         steps++;
         computedTokens += plan.tokens();

@@ -13,6 +13,9 @@ public interface TokenSink {
      */
     boolean onToken(int token, TokenLogprob lp);
 
+    /** The request was admitted to the batch for the first time (queue time ends here). */
+    default void onScheduled() {}
+
     /** The request is over and its KV blocks are free; called exactly once unless {@link #onError} is. */
     void onFinish(FinishReason reason, int promptTokens, int completionTokens);
 

@@ -1,0 +1,73 @@
+package dev.halyard.server.models;
+
+import dev.halyard.model.arch.ModelConfig;
+import dev.halyard.model.gguf.GgufFile;
+import dev.halyard.runtime.engine.BlockPool;
+import dev.halyard.runtime.engine.EngineConfig;
+import dev.halyard.server.errors.ApiException;
+
+/**
+ * What loading a model will cost, decided before anything is allocated, and the engine sized to fit:
+ * the weights (off-heap, unless memory-mapped), the KV block pool (on the heap, grown on first use up
+ * to its budget) and the per-step working memory (activations, logits rows, sampler scratch).
+ *
+ * @param weightBytes off-heap bytes of the tensors (0 when memory-mapped)
+ * @param kvBytes heap bytes of the KV pool once full
+ * @param workBytes heap bytes of one step's activations and per-request scratch
+ */
+public record MemoryPlan(EngineConfig engine, long weightBytes, long kvBytes, long workBytes) {
+    private static final long MIB = 1L << 20;
+    private static final int DEFAULT_MAX_CONTEXT = 4096;
+    private static final int TOKEN_BUDGET = 512;
+
+    public long heapBytes() {
+        return kvBytes + workBytes;
+    }
+
+    public long totalBytes() {
+        return weightBytes + heapBytes();
+    }
+
+    /**
+     * Sizes the engine for {@code config} within the memory available, or fails with a 507 that says
+     * what is needed and what there is.
+     *
+     * @param heapFree heap bytes not promised to other models
+     * @param nativeFree physical memory available for off-heap weights
+     */
+    public static MemoryPlan of(String id, GgufFile gguf, ModelConfig config, ModelSettings s, boolean mmap, long heapFree, long nativeFree) {
+        int context = s.contextSize() > 0 ? s.contextSize() : Math.min(config.contextLength() > 0 ? config.contextLength() : DEFAULT_MAX_CONTEXT, DEFAULT_MAX_CONTEXT);
+        context = Math.max(2, context);
+        int blockSize = EngineConfig.DEFAULT_BLOCK_SIZE;
+        long perBlock = BlockPool.bytesPerBlock(blockSize, config.layers(), config.kvDim(), config.kvDimV());
+        int minBlocks = (context + blockSize - 1) / blockSize;
+        int maxRunning = s.maxRunning();
+        long weights = mmap ? 0 : Math.max(0, gguf.fileSize() - gguf.dataStart());
+        long work = workBytes(config, context, maxRunning);
+
+        if (weights > nativeFree)
+            throw ApiException.insufficientMemory("model '" + id + "' needs " + weights / MIB + " MiB for its weights, but only "
+                    + nativeFree / MIB + " MiB of memory is available (unload other models, lower --max-loaded, or use --mmap)");
+        long heapForKv = heapFree - work;
+        long minKv = minBlocks * perBlock;
+        if (heapForKv < minKv)
+            throw ApiException.insufficientMemory("model '" + id + "' needs at least " + (minKv + work) / MIB + " MiB of heap for one "
+                    + context + "-token context (" + minKv / MIB + " MiB KV cache + " + work / MIB + " MiB working memory), but only "
+                    + Math.max(0, heapFree) / MIB + " MiB is available (raise -Xmx, lower --ctx-size or --max-loaded)");
+        // enough blocks for every running sequence to hold a full context, or half the free heap, whichever is less
+        long wanted = (long) minBlocks * maxRunning;
+        long affordable = Math.max(minBlocks, (heapForKv / 2) / perBlock);
+        int blocks = (int) Math.min(Integer.MAX_VALUE, Math.min(wanted, affordable));
+        EngineConfig engine = new EngineConfig(blocks, blockSize, TOKEN_BUDGET, maxRunning, s.maxWaiting(), context);
+        return new MemoryPlan(engine, weights, blocks * perBlock, work);
+    }
+
+    /** Activations of a full token budget, attention scores, and logits / sampler scratch per running request. */
+    static long workBytes(ModelConfig c, int context, int maxRunning) {
+        long perToken = 6L * c.dim() + c.qDim() + 2L * c.kvDim() + (long) c.heads() * c.headDimV() + 2L * c.ffnDim();
+        long activations = 4L * TOKEN_BUDGET * perToken;
+        long scores = 4L * Runtime.getRuntime().availableProcessors() * c.heads() * (long) context;
+        long logits = (long) maxRunning * c.vocabSize() * (4 + 4 + 8); // logits row, logprobs copy, sampler order
+        return 32 * MIB + activations + scores + logits;
+    }
+}
