@@ -91,7 +91,7 @@ public final class Bench {
         for (ModelCase c : config.servedModels()) {
             Path file = files.get(config.models().indexOf(c));
             int vocab = ModelFacts.of(file).vocab();
-            List<ServingPoint> h = serveHalyard(c, file, vocab);
+            List<ServingPoint> h = serveHalyard(c, file, vocab, work);
             List<ServingPoint> l = new ArrayList<>();
             if (llama != null) {
                 for (int clients : config.clients()) {
@@ -123,16 +123,23 @@ public final class Bench {
     }
 
     /** halyard serve on one model: a server child, then rounds of 1, 4, 16… concurrent streams. */
-    private List<ServingPoint> serveHalyard(ModelCase c, Path file, int vocab) throws InterruptedException {
+    private List<ServingPoint> serveHalyard(ModelCase c, Path file, int vocab, Path work) throws InterruptedException {
         List<ServingPoint> points = new ArrayList<>();
         int round = 0;
         try {
             int port = ServeProcess.freePort();
             progress("%s: starting halyard serve on port %d", c.label(), port);
+            Path noModels = Files.createDirectories(work.resolve("serve-models")); // serve only --model, never ~/.halyard/models
+            int maxClients = config.clients().stream().mapToInt(Integer::intValue).max().orElse(1);
+            int ctx = (config.servePromptTokens() + config.serveGenTokens() + 1 + 255) / 256 * 256;
             List<String> cmd = ChildJvm.command(config.serveMainClass(), config.jvmOptions(), List.of("serve", "--model", file.toString(),
-                    "--host", "127.0.0.1", "--port", Integer.toString(port), "--threads", Integer.toString(config.threads())));
-            try (ServeProcess server = ServeProcess.start(cmd, port, Duration.ofMinutes(5))) {
+                    "--models", noModels.toString(), "--host", "127.0.0.1", "--port", Integer.toString(port),
+                    "--threads", Integer.toString(config.threads()), "--parallel", Integer.toString(maxClients),
+                    "--ctx-size", Integer.toString(ctx), "--keep-alive=-1"));
+            String id = file.getFileName().toString().replaceFirst("\\.gguf$", "");
+            try (ServeProcess server = ServeProcess.start(cmd, port, id, Duration.ofMinutes(5))) {
                 StreamingClients clients = new StreamingClients(server.base(), server.modelId(), config.timeout());
+                round = load(clients, vocab, round);
                 for (int n : config.clients()) {
                     progress("%s: halyard serve, %d concurrent streams", c.label(), n);
                     List<Double> agg = new ArrayList<>(), ttft = new ArrayList<>();
@@ -158,6 +165,23 @@ public final class Bench {
                 if (points.stream().noneMatch(p -> p.clients() == n)) points.add(ServingPoint.failed(Report.HALYARD_SERVE, n, e.getMessage()));
         }
         return points;
+    }
+
+    /**
+     * Models load on first use, and a request that waits longer than the server's load wait gets 503:
+     * ask until one succeeds, so the load is never measured. Returns the next round number.
+     */
+    private int load(StreamingClients clients, int vocab, int round) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+        while (true) {
+            try {
+                clients.round(prompts(vocab, round++, 1), 1);
+                return round;
+            } catch (StreamingClients.HttpError e) {
+                if (e.status != 503 || System.nanoTime() > deadline) throw e;
+                Thread.sleep(500);
+            }
+        }
     }
 
     /** The prompts of serving round {@code round}: distinct per round and stream, so no prefix cache helps. */

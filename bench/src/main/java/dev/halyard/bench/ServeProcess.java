@@ -41,9 +41,9 @@ public final class ServeProcess implements AutoCloseable {
 
     /**
      * Starts {@code command} (which must make the server listen on 127.0.0.1:{@code port}) and waits
-     * until it lists a model.
+     * until it lists a model: {@code modelId} when it is listed, else the first.
      */
-    public static ServeProcess start(List<String> command, int port, Duration startTimeout) throws IOException, InterruptedException {
+    public static ServeProcess start(List<String> command, int port, String modelId, Duration startTimeout) throws IOException, InterruptedException {
         Path log = Files.createTempFile("halyard-serve", ".log");
         Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         p.getOutputStream().close();
@@ -58,7 +58,11 @@ public final class ServeProcess implements AutoCloseable {
                             HttpResponse.BodyHandlers.ofString());
                     if (r.statusCode() == 200) {
                         JsonNode data = new ObjectMapper().readTree(r.body()).path("data");
-                        if (data.isArray() && !data.isEmpty()) return new ServeProcess(p, base, log, data.get(0).path("id").asText());
+                        if (data.isArray() && !data.isEmpty()) {
+                            String id = data.get(0).path("id").asText();
+                            for (JsonNode m : data) if (m.path("id").asText().equals(modelId)) id = modelId;
+                            return new ServeProcess(p, base, log, id);
+                        }
                     }
                 } catch (java.net.ConnectException | java.net.http.HttpTimeoutException e) {
                     // not listening yet

@@ -112,7 +112,7 @@ public final class StreamingClients {
         HttpResponse<InputStream> resp = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
         try (InputStream in = resp.body()) {
             if (resp.statusCode() != 200)
-                throw new IOException("POST /v1/completions: HTTP " + resp.statusCode() + ": " + new String(in.readAllBytes(), StandardCharsets.UTF_8));
+                throw new HttpError(resp.statusCode(), new String(in.readAllBytes(), StandardCharsets.UTF_8));
             long[] first = {-1};
             int[] events = {0};
             int[] usage = {-1};
@@ -130,6 +130,16 @@ public final class StreamingClients {
             long end = System.nanoTime();
             if (first[0] < 0) throw new IOException("the stream ended without a token");
             return new Stream((first[0] - t0) / 1e6, usage[0] >= 0 ? usage[0] : events[0], end);
+        }
+    }
+
+    /** A request the server answered with an error status. */
+    public static final class HttpError extends IOException {
+        public final int status;
+
+        HttpError(int status, String body) {
+            super("POST /v1/completions: HTTP " + status + ": " + SingleStream.abbreviate(body));
+            this.status = status;
         }
     }
 

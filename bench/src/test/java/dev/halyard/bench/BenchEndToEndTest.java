@@ -16,8 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The whole benchmark once, on a tiny model with one repetition: model cache, bandwidth, a Halyard
- * child JVM, llama.cpp when its harnesses are built in this checkout, the report. It checks the
- * machinery, never speed.
+ * child JVM, a server child with 1 and 2 streaming clients, llama.cpp when its harnesses are built in
+ * this checkout, the report. It checks the machinery, never speed.
  */
 class BenchEndToEndTest {
     @TempDir Path dir;
@@ -35,7 +35,8 @@ class BenchEndToEndTest {
         Path llama = builtHarnesses();
         ModelCase tiny = new ModelCase("tiny-llama", "Q8_0");
         BenchConfig config = BenchConfig.builder().models(List.of(tiny)).threads(1).repetitions(1).warmup(1).promptTokens(16).genTokens(4)
-                .dir(dir).llama(llama != null).llamaDir(llama).bandwidthBytes(4 << 20).serve(BenchConfig.Serve.NONE)
+                .dir(dir).llama(llama != null).llamaDir(llama).bandwidthBytes(4 << 20).serve(BenchConfig.Serve.FIRST)
+                .clients(List.of(1, 2)).servePromptTokens(8).serveGenTokens(4).serveMainClass(TestServeMain.class.getName())
                 .timeout(Duration.ofMinutes(2)).build();
         StringWriter log = new StringWriter();
         BenchResult r = new Bench(config, new PrintWriter(log)).run();
@@ -55,8 +56,25 @@ class BenchEndToEndTest {
             assertEquals(1, m.engines().size());
         }
 
+        BenchResult.ServingResult s = r.serving().getFirst();
+        assertEquals(2, s.halyard().size());
+        for (ServingPoint p : s.halyard()) {
+            assertTrue(p.ok(), "halyard serve failed: " + p.error() + "\nlog: " + log);
+            assertEquals(p.clients(), p.ttftMs().size(), "one first-token time per stream");
+            assertTrue(p.medianAggregateTokS() > 0 && p.ttftP99() >= p.ttftP50() && p.ttftP50() > 0, p.toString());
+            assertTrue(p.peakRssKb() > 10_000, "server peak RSS, KiB: " + p.peakRssKb());
+        }
+        if (llama != null) {
+            assertEquals(2, s.llama().size());
+            for (ServingPoint p : s.llama()) {
+                assertTrue(p.ok(), "llama_serve failed: " + p.error());
+                assertEquals(p.clients(), p.ttftMs().size());
+            }
+        }
+
         String table = Report.text(r, config);
         assertTrue(table.contains("| tiny-llama"), table);
+        assertTrue(table.contains("halyard serve"), table);
         JsonNode j = new ObjectMapper().readTree(Report.json(r, config));
         assertEquals("tiny-llama", j.get("models").get(0).get("model").asText());
         assertTrue(j.get("models").get(0).get("engines").get(0).get("median_gen_tok_s").asDouble() > 0);

@@ -31,7 +31,10 @@ public final class KernelBenchmarks {
         } catch (CommandLineOptionException e) {
             throw new IllegalArgumentException("bad JMH option: " + e.getMessage());
         }
-        Options opts = new OptionsBuilder().parent(cli).include(KernelBenchmark.class.getName() + "\\.").build();
+        OptionsBuilder b = new OptionsBuilder();
+        b.parent(cli);
+        if (cli.getIncludes().isEmpty()) b.include(KernelBenchmark.class.getName() + "\\.");
+        Options opts = b.build();
         Collection<RunResult> results = new Runner(opts).run();
         out.print(summary(results));
         out.flush();
