@@ -9,7 +9,8 @@ import java.util.List;
  *
  * @param models the (preset, quant mix) pairs to measure, in order
  * @param threads threads for every engine (Halyard's workers, llama.cpp's n_threads and n_threads_batch)
- * @param repetitions measured runs per engine and model (medians are reported)
+ * @param repetitions measured runs per engine and model
+ * @param statistic how the table and the ratios summarise them (the JSON holds every run)
  * @param warmup unreported runs before them, in the same process
  * @param promptTokens prompt length of the prompt-processing measurement (512, as llama-bench's pp512)
  * @param genTokens decode steps of the generation measurement (128, as llama-bench's tg128)
@@ -30,7 +31,7 @@ import java.util.List;
  *     Halyard's server (the CLI's; tests pass their own)
  * @param timeout the longest any one child process may run
  */
-public record BenchConfig(List<ModelCase> models, int threads, int repetitions, int warmup, int promptTokens, int genTokens,
+public record BenchConfig(List<ModelCase> models, int threads, int repetitions, Stats.Statistic statistic, int warmup, int promptTokens, int genTokens,
                           Path dir, Path out, boolean llama, Path llamaDir, boolean llamaMmap, String llamaKv, boolean llamaFlashAttn,
                           long bandwidthBytes, Serve serve, List<Integer> clients, int servePromptTokens, int serveGenTokens,
                           List<String> jvmOptions, String serveMainClass, Duration timeout) {
@@ -42,6 +43,7 @@ public record BenchConfig(List<ModelCase> models, int threads, int repetitions, 
         models = List.copyOf(models);
         clients = List.copyOf(clients);
         jvmOptions = List.copyOf(jvmOptions);
+        if (statistic == null) throw new IllegalArgumentException("statistic must not be null");
         if (models.isEmpty()) throw new IllegalArgumentException("models must not be empty");
         check("threads", threads, 1, 1024);
         check("repetitions", repetitions, 1, 1000);
@@ -80,6 +82,7 @@ public record BenchConfig(List<ModelCase> models, int threads, int repetitions, 
     public static final class Builder {
         List<ModelCase> models = List.of(new ModelCase("smollm2-135m", "Q8_0"), new ModelCase("smollm2-135m", "Q4_0"));
         int threads = Runtime.getRuntime().availableProcessors();
+        Stats.Statistic statistic = Stats.Statistic.MEDIAN;
         int repetitions = 3, warmup = 1, promptTokens = 512, genTokens = 128;
         Path dir = ModelCache.defaultDir();
         Path out;
@@ -97,6 +100,7 @@ public record BenchConfig(List<ModelCase> models, int threads, int repetitions, 
         public Builder models(List<ModelCase> v) { models = v; return this; }
         public Builder threads(int v) { threads = v; return this; }
         public Builder repetitions(int v) { repetitions = v; return this; }
+        public Builder statistic(Stats.Statistic v) { statistic = v; return this; }
         public Builder warmup(int v) { warmup = v; return this; }
         public Builder promptTokens(int v) { promptTokens = v; return this; }
         public Builder genTokens(int v) { genTokens = v; return this; }
@@ -117,7 +121,7 @@ public record BenchConfig(List<ModelCase> models, int threads, int repetitions, 
         public Builder timeout(Duration v) { timeout = v; return this; }
 
         public BenchConfig build() {
-            return new BenchConfig(models, threads, repetitions, warmup, promptTokens, genTokens, dir, out, llama, llamaDir, llamaMmap,
+            return new BenchConfig(models, threads, repetitions, statistic, warmup, promptTokens, genTokens, dir, out, llama, llamaDir, llamaMmap,
                     llamaKv, llamaFlashAttn, bandwidthBytes, serve, clients, servePromptTokens, serveGenTokens, jvmOptions, serveMainClass, timeout);
         }
     }

@@ -10,7 +10,8 @@ import java.util.Locale;
 
 /**
  * Renders a {@link BenchResult} as Markdown tables (for the terminal and the README) and as JSON. Every
- * ratio is Halyard / the other engine, computed per model from the medians of the same run.
+ * ratio is Halyard / the other engine, computed per model from the medians (or best runs, see
+ * {@link Stats.Statistic}) of the same run.
  */
 public final class Report {
     private Report() {}
@@ -32,21 +33,22 @@ public final class Report {
         return Stats.ratio(genTokS, ceilingTokS(bandwidthGBs, bytesPerToken));
     }
 
-    static double prompt(SingleStream s) {
-        return s != null && s.ok() ? s.medianPromptTokS() : Double.NaN;
+    static double prompt(SingleStream s, Stats.Statistic st) {
+        return s != null && s.ok() ? st.of(s.promptTokS()) : Double.NaN;
     }
 
-    static double gen(SingleStream s) {
-        return s != null && s.ok() ? s.medianGenTokS() : Double.NaN;
+    static double gen(SingleStream s, Stats.Statistic st) {
+        return s != null && s.ok() ? st.of(s.genTokS()) : Double.NaN;
     }
 
-    static double aggregate(ServingPoint p) {
-        return p != null && p.ok() ? p.medianAggregateTokS() : Double.NaN;
+    static double aggregate(ServingPoint p, Stats.Statistic st) {
+        return p != null && p.ok() ? st.of(p.aggregateTokS()) : Double.NaN;
     }
 
     // ---------------------------------------------------------------- text
 
     public static String text(BenchResult r, BenchConfig c) {
+        Stats.Statistic st = c.statistic();
         StringBuilder sb = new StringBuilder();
         BenchResult.Machine m = r.machine();
         sb.append(String.format(Locale.ROOT, "halyard bench: %s, %d cores, %d threads for every engine; Java %s; llama.cpp %s%n",
@@ -54,9 +56,9 @@ public final class Report {
         sb.append(String.format(Locale.ROOT, "memory read bandwidth (Vector API, best pass over %d MiB): 1 thread %s GB/s, %d threads %s GB/s%n%n",
                 c.bandwidthBytes() >> 20, num(m.bandwidth1(), 1), m.threads(), num(m.bandwidthN(), 1)));
 
-        sb.append(String.format(Locale.ROOT, "Single sequence: prompt processing (pp) of %d tokens, generation (tg) of %d tokens; median of %d runs after %d warm-up; "
+        sb.append(String.format(Locale.ROOT, "Single sequence: prompt processing (pp) of %d tokens, generation (tg) of %d tokens; %s of %d runs after %d warm-up; "
                 + "ratios are Halyard / that row's engine; ceiling = bandwidth (%d threads) / weight bytes per token%n%n",
-                c.promptTokens(), c.genTokens(), c.repetitions(), c.warmup(), m.threads()));
+                c.promptTokens(), c.genTokens(), st.label(), c.repetitions(), c.warmup(), m.threads()));
         List<String> failures = new ArrayList<>();
         Table t = new Table("model", "quant", "file MiB", "weights MB/tok", "engine", "pp tok/s", "tg tok/s",
                 "pp ratio", "tg ratio", "tg % ceiling", "peak RSS MiB");
@@ -74,9 +76,9 @@ public final class Report {
                     while (row.size() < 11) row.add("");
                 } else {
                     boolean other = !e.engine().equals(HALYARD);
-                    row.addAll(List.of(num(prompt(e), 1), num(gen(e), 1),
-                            other ? num(Stats.ratio(prompt(h), prompt(e)), 2) : "", other ? num(Stats.ratio(gen(h), gen(e)), 2) : "",
-                            pct(bandwidthFraction(gen(e), m.bandwidthN(), mr.facts().weightBytesPerToken())),
+                    row.addAll(List.of(num(prompt(e, st), 1), num(gen(e, st), 1),
+                            other ? num(Stats.ratio(prompt(h, st), prompt(e, st)), 2) : "", other ? num(Stats.ratio(gen(h, st), gen(e, st)), 2) : "",
+                            pct(bandwidthFraction(gen(e, st), m.bandwidthN(), mr.facts().weightBytesPerToken())),
                             e.peakRssKb() > 0 ? num(e.peakRssKb() / 1024.0, 0) : "?"));
                 }
                 t.row(row);
@@ -86,9 +88,9 @@ public final class Report {
 
         if (!r.serving().isEmpty()) {
             sb.append(String.format(Locale.ROOT, "%nServing: N concurrent streams, %d prompt tokens and %d generated tokens each (greedy, ignore_eos); "
-                    + "aggregate = all tokens / wall time of the round, median of %d rounds; TTFT over every stream of every round; "
+                    + "aggregate = all tokens / wall time of the round, %s of %d rounds; TTFT over every stream of every round; "
                     + "ratio = halyard serve / llama.cpp; scaling = aggregate / the same engine's 1-stream aggregate%n%n",
-                    c.servePromptTokens(), c.serveGenTokens(), c.repetitions()));
+                    c.servePromptTokens(), c.serveGenTokens(), st.label(), c.repetitions()));
             Table s = new Table("model", "quant", "streams", "engine", "aggregate tok/s", "TTFT p50 ms", "TTFT p99 ms", "ratio", "scaling", "peak RSS MiB");
             for (BenchResult.ServingResult sr : r.serving()) {
                 boolean first = true;
@@ -106,9 +108,9 @@ public final class Report {
                         } else {
                             List<ServingPoint> own = p == h ? sr.halyard() : sr.llama();
                             ServingPoint single = find(own, 1);
-                            row.addAll(List.of(num(aggregate(p), 1), num(p.ttftP50(), 0), num(p.ttftP99(), 0),
-                                    p == h && l != null ? num(Stats.ratio(aggregate(h), aggregate(l)), 2) : "",
-                                    single != null ? num(Stats.ratio(aggregate(p), aggregate(single)), 2) : "",
+                            row.addAll(List.of(num(aggregate(p, st), 1), num(p.ttftP50(), 0), num(p.ttftP99(), 0),
+                                    p == h && l != null ? num(Stats.ratio(aggregate(h, st), aggregate(l, st)), 2) : "",
+                                    single != null ? num(Stats.ratio(aggregate(p, st), aggregate(single, st)), 2) : "",
                                     p.peakRssKb() > 0 ? num(p.peakRssKb() / 1024.0, 0) : "?"));
                         }
                         s.row(row);
@@ -192,6 +194,7 @@ public final class Report {
     }
 
     public static String json(BenchResult r, BenchConfig c) {
+        Stats.Statistic st = c.statistic();
         ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ObjectNode root = om.createObjectNode();
         BenchResult.Machine m = r.machine();
@@ -207,6 +210,7 @@ public final class Report {
         cfg.put("prompt_tokens", c.promptTokens());
         cfg.put("gen_tokens", c.genTokens());
         cfg.put("repetitions", c.repetitions());
+        cfg.put("statistic", st.label());
         cfg.put("warmup", c.warmup());
         cfg.put("llama_kv", c.llamaKv());
         cfg.put("llama_flash_attn", c.llamaFlashAttn());
@@ -234,7 +238,9 @@ public final class Report {
                 eo.set("gen_tok_s", om.valueToTree(e.genTokS()));
                 eo.put("median_prompt_tok_s", e.medianPromptTokS());
                 eo.put("median_gen_tok_s", e.medianGenTokS());
-                eo.put("gen_fraction_of_ceiling", bandwidthFraction(e.medianGenTokS(), m.bandwidthN(), mr.facts().weightBytesPerToken()));
+                eo.put("best_prompt_tok_s", Stats.Statistic.BEST.of(e.promptTokS()));
+                eo.put("best_gen_tok_s", Stats.Statistic.BEST.of(e.genTokS()));
+                eo.put("gen_fraction_of_ceiling", bandwidthFraction(gen(e, st), m.bandwidthN(), mr.facts().weightBytesPerToken()));
                 eo.put("peak_rss_kb", e.peakRssKb());
                 eo.put("load_ms", e.loadMs());
             }
@@ -243,8 +249,8 @@ public final class Report {
             for (SingleStream e : mr.engines()) {
                 if (e == h) continue;
                 ObjectNode ro = ratios.putObject(e.engine());
-                ro.put("prompt", Stats.ratio(prompt(h), prompt(e)));
-                ro.put("gen", Stats.ratio(gen(h), gen(e)));
+                ro.put("prompt", Stats.ratio(prompt(h, st), prompt(e, st)));
+                ro.put("gen", Stats.ratio(gen(h, st), gen(e, st)));
             }
         }
 
@@ -265,15 +271,16 @@ public final class Report {
                     }
                     po.set("aggregate_tok_s", om.valueToTree(p.aggregateTokS()));
                     po.put("median_aggregate_tok_s", p.medianAggregateTokS());
+                    po.put("best_aggregate_tok_s", Stats.Statistic.BEST.of(p.aggregateTokS()));
                     po.put("ttft_p50_ms", p.ttftP50());
                     po.put("ttft_p99_ms", p.ttftP99());
                     po.set("ttft_ms", om.valueToTree(p.ttftMs()));
                     po.put("peak_rss_kb", p.peakRssKb());
                     ServingPoint single = find(list, 1);
-                    if (single != null) po.put("scaling_vs_1_stream", Stats.ratio(aggregate(p), aggregate(single)));
+                    if (single != null) po.put("scaling_vs_1_stream", Stats.ratio(aggregate(p, st), aggregate(single, st)));
                     if (list == sr.halyard()) {
                         ServingPoint l = find(sr.llama(), p.clients());
-                        if (l != null) po.put("ratio_vs_llama_cpp", Stats.ratio(aggregate(p), aggregate(l)));
+                        if (l != null) po.put("ratio_vs_llama_cpp", Stats.ratio(aggregate(p, st), aggregate(l, st)));
                     }
                 }
             }

@@ -7,6 +7,24 @@ import java.util.List;
 public final class Stats {
     private Stats() {}
 
+    /**
+     * How repetitions are summarised: the median (robust when noise is symmetric), or the best run (on a
+     * shared machine other processes only ever slow a run down, so the fastest is the closest to what
+     * the engine can do).
+     */
+    public enum Statistic {
+        MEDIAN, BEST;
+
+        /** The median, or the largest value (all values here are rates: higher is better). NaN for none. */
+        public double of(List<Double> values) {
+            return this == MEDIAN ? median(values) : values.isEmpty() ? Double.NaN : sorted(values)[values.size() - 1];
+        }
+
+        public String label() {
+            return this == MEDIAN ? "median" : "best";
+        }
+    }
+
     /** The median (mean of the middle two for an even count); NaN for no values. */
     public static double median(List<Double> values) {
         if (values.isEmpty()) return Double.NaN;

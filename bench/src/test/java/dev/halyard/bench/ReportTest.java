@@ -61,6 +61,17 @@ class ReportTest {
     }
 
     @Test
+    void the_best_statistic_takes_the_fastest_run_of_each_engine() throws Exception {
+        BenchConfig best = BenchConfig.builder().models(List.of(SMOL)).threads(2).repetitions(2).statistic(Stats.Statistic.BEST)
+                .dir(Path.of("/tmp")).clients(List.of(1, 4)).build();
+        JsonNode model = new ObjectMapper().readTree(Report.json(result(), best)).get("models").get(0);
+        assertEquals(0.75, model.get("ratios").get("llama.cpp").get("prompt").asDouble(), 1e-12); // 300 / 400
+        assertEquals(0.8, model.get("ratios").get("llama.cpp").get("gen").asDouble(), 1e-12);     // 200 / 250
+        assertEquals(300.0, model.get("engines").get(0).get("best_prompt_tok_s").asDouble());
+        assertTrue(Report.text(result(), best).contains("best of 2 runs"));
+    }
+
+    @Test
     void the_table_shows_ratios_on_the_other_engines_rows_and_failures_inline() {
         String t = Report.text(result(), CONFIG);
         assertTrue(t.contains("| llama.cpp      | 400.0    | 250.0    | 0.50     | 0.60     | 63%"), t);

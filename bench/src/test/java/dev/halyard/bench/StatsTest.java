@@ -53,6 +53,14 @@ class StatsTest {
     }
 
     @Test
+    void the_best_run_is_the_fastest_and_the_median_the_middle() {
+        List<Double> rates = List.of(93.7, 16.4, 6.2);
+        assertEquals(93.7, Stats.Statistic.BEST.of(rates));
+        assertEquals(16.4, Stats.Statistic.MEDIAN.of(rates));
+        assertTrue(Double.isNaN(Stats.Statistic.BEST.of(List.of())));
+    }
+
+    @Test
     void nan_values_are_rejected() {
         assertThrows(IllegalArgumentException.class, () -> Stats.median(List.of(1.0, Double.NaN)));
     }

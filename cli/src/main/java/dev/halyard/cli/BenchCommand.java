@@ -41,6 +41,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--repetitions", paramLabel = "N", defaultValue = "3", description = "measured runs per engine; medians are reported (default: ${DEFAULT-VALUE})")
     int repetitions;
 
+    @Option(names = "--statistic", paramLabel = "S", defaultValue = "MEDIAN",
+            description = "how runs are summarised: MEDIAN, or BEST (the fastest run: on a shared machine noise only slows runs down) (default: ${DEFAULT-VALUE})")
+    dev.halyard.bench.Stats.Statistic statistic;
+
     @Option(names = "--warmup", paramLabel = "N", defaultValue = "1", description = "unreported runs first (default: ${DEFAULT-VALUE})")
     int warmup;
 
@@ -101,7 +105,7 @@ public final class BenchCommand implements Callable<Integer> {
         List<ModelCase> models = new ArrayList<>();
         for (String p : all ? List.of("smollm2-135m", "qwen2.5-0.5b", "llama-3.2-1b") : presets)
             for (String q : all ? List.of("Q8_0", "Q4_0", "Q4_K_M") : quants) models.add(new ModelCase(p.strip(), q.strip()));
-        BenchConfig.Builder b = BenchConfig.builder().models(models).repetitions(repetitions).warmup(warmup).promptTokens(promptTokens)
+        BenchConfig.Builder b = BenchConfig.builder().models(models).repetitions(repetitions).statistic(statistic).warmup(warmup).promptTokens(promptTokens)
                 .genTokens(genTokens).out(this.out).llama(!noLlama).llamaDir(llamaDir).llamaMmap(!noMmap)
                 .llamaKv(llamaKv).llamaFlashAttn(!noFlashAttn).bandwidthBytes(bandwidthMib << 20).serve(serve).clients(clients)
                 .servePromptTokens(servePromptTokens).serveGenTokens(serveGenTokens).jvmOptions(jvmOptions)
