@@ -55,15 +55,20 @@ public final class KernelBenchmarks {
         }
         StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%n%-11s %-5s %6s %12s %12s %8s %14s%n",
                 "benchmark", "type", "matrix", "scalar µs", "vector µs", "speedup", "vector GB/s"));
+        int slower = 0;
         for (String key : keys) {
             String[] f = key.split(" ");
             int rows = Integer.parseInt(f[2]), cols = Integer.parseInt(f[3]);
             Map<String, Double> m = byKey.get(key);
             double s = m.getOrDefault("scalar", Double.NaN), v = m.getOrDefault("vector", Double.NaN);
             double bytes = (double) rows * GgmlType.valueOf(f[1]).byteSize(cols);
+            if (v > s) slower++;
             sb.append(String.format(Locale.ROOT, "%-11s %-5s %6s %12.1f %12.1f %8.2f %14.2f%n", f[0], f[1], rows + "x" + cols, s, v, s / v,
                     bytes / (v * 1e3)));
         }
+        if (slower > 0)
+            sb.append(String.format("%d vector kernel(s) slower than scalar: not yet JIT-compiled (warm up longer: -wi, -w) or a silent scalar"
+                    + " fallback of the Vector API (check that the fork runs with --add-modules jdk.incubator.vector on a CPU with AVX2)%n", slower));
         return sb.toString();
     }
 }
