@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Builds the llama.cpp reference harness used by Halyard's parity tests and benchmarks.
+# Builds the llama.cpp harnesses used by Halyard's parity tests and benchmarks.
 #
-#   tools/llama-ref/build.sh            -> <repo>/.cache/llama.cpp/llama_ref
+#   tools/llama-ref/build.sh            -> <repo>/.cache/llama.cpp/llama_ref   (one sequence: logits, greedy, timings)
+#                                          <repo>/.cache/llama.cpp/llama_serve (N parallel sequences: serving throughput, TTFT)
 #
 # llama.cpp comes prebuilt from the npm registry: @node-llama-cpp/linux-x64 ships libllama and the
 # ggml CPU backends (one per instruction set, chosen at run time); node-llama-cpp ships the matching
 # llama.cpp source as a git bundle, from which only the public headers are taken. Idempotent: a
-# second run with the same versions and the same llama_ref.c does nothing.
+# second run with the same versions and the same harness sources does nothing.
 set -euo pipefail
 
 VERSION=3.21.1                     # node-llama-cpp release; its llama.cpp tag is in llama/binariesGithubRelease.json
@@ -19,15 +20,16 @@ DEST="$REPO/.cache/llama.cpp"
 LIB="$DEST/lib"
 INC="$DEST/include"
 BIN="$DEST/llama_ref"
+SERVE_BIN="$DEST/llama_serve"
 STAMP="$DEST/stamp"
 
 for tool in npm tar gcc git; do
     command -v "$tool" >/dev/null || { echo "build.sh: '$tool' is required but not installed" >&2; exit 1; }
 done
 
-want="$VERSION $(sha256sum "$HERE/llama_ref.c" | cut -c1-64)"
-if [[ -x "$BIN" && -f "$STAMP" && "$(cat "$STAMP")" == "$want" ]]; then
-    echo "llama_ref is up to date: $BIN"
+want="$VERSION $(cat "$HERE"/*.c "$HERE"/*.h | sha256sum | cut -c1-64)"
+if [[ -x "$BIN" && -x "$SERVE_BIN" && -f "$STAMP" && "$(cat "$STAMP")" == "$want" ]]; then
+    echo "llama_ref and llama_serve are up to date: $DEST"
     exit 0
 fi
 
@@ -58,11 +60,13 @@ if [[ ! -f "$INC/llama.h" ]]; then
     rm -rf llama-src src-pkg
 fi
 
-# 3. the harness
-gcc -O2 -std=gnu11 -Wall -Wextra -o "$BIN.tmp" "$HERE/llama_ref.c" \
-    -I"$INC" -DBACKEND_DIR="\"$LIB\"" \
-    "$LIB/$LIBLLAMA" "$LIB/$LIBGGML" "$LIB/libggml-base.so" \
-    -Wl,-rpath,"$LIB"
-mv "$BIN.tmp" "$BIN"
+# 3. the harnesses
+for name in llama_ref llama_serve; do
+    gcc -O2 -std=gnu11 -Wall -Wextra -o "$DEST/$name.tmp" "$HERE/$name.c" \
+        -I"$HERE" -I"$INC" -DBACKEND_DIR="\"$LIB\"" \
+        "$LIB/$LIBLLAMA" "$LIB/$LIBGGML" "$LIB/libggml-base.so" \
+        -Wl,-rpath,"$LIB"
+    mv "$DEST/$name.tmp" "$DEST/$name"
+done
 echo "$want" > "$STAMP"
-echo "built $BIN (llama.cpp $(cat "$INC/release.json" | tr -d ' \n'))"
+echo "built $BIN and $SERVE_BIN (llama.cpp $(cat "$INC/release.json" | tr -d ' \n'))"

@@ -5,87 +5,21 @@
 //
 // usage: llama_ref --model PATH --tokens 1,2,3 [--tokens-file PATH] [--threads N] [--gen N]
 //                  [--kv f32|f16] [--flash-attn] [--ctx N] [--no-logits] [--step-logits] [--verbose]
+//                  [--load-mode none|mmap|auto|mlock|mmap_mlock|direct_io] [--warmup N] [--repeat N]
 //
 // Output keys: logits (last prompt position), tokens (greedy), margins (top-1 minus top-2 logit of
 // each distribution a greedy token was taken from: prompt end, then each step), step_logits (with
-// --step-logits: the logits after feeding tokens[i], for i < gen-1), and timings in ms and tok/s.
+// --step-logits: the logits after feeding tokens[i], for i < gen-1), timings in ms and tok/s, runs
+// (the timings of each of the --repeat runs, after --warmup unreported ones; the other keys describe
+// the last run) and peak_rss_kb (VmHWM). --load-mode none (the default) reads the weights into
+// memory, llama.cpp's strongest CPU configuration; mmap is llama.cpp's own default.
 //
 // Defaults favour exactness over speed: the KV cache is F32 and flash attention is off, so that the
 // only approximations left are the ones llama.cpp makes in its matrix products (activations rounded
 // to the weights' dot type: F16, BF16, Q8_0/Q8_1 or Q8_K).
-#include "llama.h"
+#include "harness.h"
 
-#include <errno.h>
 #include <math.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-
-static int verbose = 0;
-
-static void die(const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "llama_ref: ");
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\n");
-    va_end(ap);
-    exit(1);
-}
-
-static void log_cb(enum ggml_log_level level, const char *text, void *user) {
-    (void) user;
-    if (verbose || level == GGML_LOG_LEVEL_ERROR) fputs(text, stderr);
-}
-
-static double now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static long parse_long(const char *s, const char *what, long min, long max) {
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < min || v > max) die("%s must be an integer in [%ld, %ld], got '%s'", what, min, max, s);
-    return v;
-}
-
-// Parses ids separated by commas, spaces or newlines into a growing array.
-static void parse_tokens(const char *s, llama_token **out, int *n, int *cap) {
-    const char *p = s;
-    while (*p) {
-        while (*p == ',' || *p == ' ' || *p == '\n' || *p == '\t' || *p == '\r') p++;
-        if (!*p) break;
-        char *end;
-        errno = 0;
-        long v = strtol(p, &end, 10);
-        if (errno || end == p || v < 0 || v > 0x7fffffff) die("bad token id near '%.20s'", p);
-        if (*n == *cap) {
-            *cap = *cap ? *cap * 2 : 64;
-            *out = realloc(*out, sizeof(llama_token) * (size_t) *cap);
-            if (!*out) die("out of memory");
-        }
-        (*out)[(*n)++] = (llama_token) v;
-        p = end;
-    }
-}
-
-static char *read_file(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) die("cannot open %s: %s", path, strerror(errno));
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t) len + 1);
-    if (!buf || fread(buf, 1, (size_t) len, f) != (size_t) len) die("cannot read %s", path);
-    buf[len] = 0;
-    fclose(f);
-    return buf;
-}
 
 static llama_token argmax(const float *logits, int n) {
     int best = 0;
@@ -122,12 +56,57 @@ static void decode(struct llama_context *ctx, const llama_token *tokens, int n, 
     if (rc != 0) die("llama_decode failed with %d at position %d", rc, pos0);
 }
 
+// One measured run: the prompt as one batch, then n_gen greedy tokens (n_gen - 1 decode steps).
+struct run_timing {
+    double prompt_ms, gen_ms;
+    int steps;
+};
+
+// Runs the prompt and the greedy continuation from an empty cache. Fills logits (V,), gen (n_gen),
+// margins (n_gen) and, when steps_out is not NULL, steps_out (n_gen-1, V).
+static struct run_timing run_once(struct llama_context *ctx, const llama_token *prompt, int n_prompt, int n_gen, int n_vocab,
+                                  float *logits, llama_token *gen, float *margins, float *steps_out) {
+    struct run_timing t = {0};
+    llama_memory_clear(llama_get_memory(ctx), true);
+    double t0 = now_ms();
+    decode(ctx, prompt, n_prompt, 0);
+    const float *last = llama_get_logits_ith(ctx, -1);
+    if (!last) die("llama.cpp returned no logits for the last prompt position");
+    memcpy(logits, last, sizeof(float) * (size_t) n_vocab);
+    t.prompt_ms = now_ms() - t0;
+
+    // greedy continuation: n_gen argmax tokens, each fed back one at a time
+    t0 = now_ms();
+    const float *cur = logits;
+    for (int i = 0; i < n_gen; i++) {
+        gen[i] = argmax(cur, n_vocab);
+        margins[i] = margin(cur, n_vocab, gen[i]);
+        if (i == n_gen - 1) break;
+        decode(ctx, &gen[i], 1, n_prompt + i);
+        t.steps++;
+        cur = llama_get_logits_ith(ctx, -1);
+        if (!cur) die("llama.cpp returned no logits at generation step %d", i);
+        if (steps_out) memcpy(steps_out + (size_t) i * (size_t) n_vocab, cur, sizeof(float) * (size_t) n_vocab);
+    }
+    t.gen_ms = now_ms() - t0;
+    return t;
+}
+
+static void print_timing(struct run_timing t, int n_prompt) {
+    printf("\"prompt_ms\":%.3f,\"prompt_tok_s\":%.3f", t.prompt_ms, t.prompt_ms > 0 ? n_prompt * 1e3 / t.prompt_ms : 0.0);
+    printf(",\"gen_steps\":%d,\"gen_ms\":%.3f,\"gen_tok_s\":%.3f", t.steps, t.gen_ms,
+           t.gen_ms > 0 && t.steps > 0 ? t.steps * 1e3 / t.gen_ms : 0.0);
+}
+
 int main(int argc, char **argv) {
+    harness_name = "llama_ref";
     const char *model_path = NULL;
     llama_token *prompt = NULL;
     int n_prompt = 0, cap = 0;
-    int threads = 1, n_gen = 0, n_ctx = 0, flash = 0, print_logits = 1, step_logits = 0;
+    int threads = 1, n_gen = 0, n_ctx = 0, flash = 0, print_logits = 1, step_logits = 0, repeat = 1, warmup = 0;
     enum ggml_type kv_type = GGML_TYPE_F32;
+    enum llama_load_mode load_mode = LLAMA_LOAD_MODE_NONE;
+    const char *load_mode_name = "none";
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -138,12 +117,10 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--threads") && v) { threads = (int) parse_long(v, "--threads", 1, 512); i++; }
         else if (!strcmp(a, "--gen") && v) { n_gen = (int) parse_long(v, "--gen", 0, 1 << 20); i++; }
         else if (!strcmp(a, "--ctx") && v) { n_ctx = (int) parse_long(v, "--ctx", 1, 1 << 24); i++; }
-        else if (!strcmp(a, "--kv") && v) {
-            if (!strcmp(v, "f32")) kv_type = GGML_TYPE_F32;
-            else if (!strcmp(v, "f16")) kv_type = GGML_TYPE_F16;
-            else die("--kv must be f32 or f16, got '%s'", v);
-            i++;
-        }
+        else if (!strcmp(a, "--kv") && v) { kv_type = parse_kv_type(v); i++; }
+        else if (!strcmp(a, "--load-mode") && v) { load_mode = parse_load_mode(v); load_mode_name = v; i++; }
+        else if (!strcmp(a, "--repeat") && v) { repeat = (int) parse_long(v, "--repeat", 1, 1000); i++; }
+        else if (!strcmp(a, "--warmup") && v) { warmup = (int) parse_long(v, "--warmup", 0, 1000); i++; }
         else if (!strcmp(a, "--flash-attn")) flash = 1;
         else if (!strcmp(a, "--no-logits")) print_logits = 0;
         else if (!strcmp(a, "--step-logits")) step_logits = 1;
@@ -153,19 +130,9 @@ int main(int argc, char **argv) {
     if (!model_path) die("--model is required");
     if (n_prompt == 0) die("--tokens or --tokens-file must give at least one token id");
 
-    llama_log_set(log_cb, NULL);
-    // The CPU backend ships as one library per instruction set next to libggml; load the best one.
-    // build.sh compiles in where they are; LLAMA_REF_BACKEND_DIR overrides it.
-    const char *backend_dir = getenv("LLAMA_REF_BACKEND_DIR");
-#ifdef BACKEND_DIR
-    if (!backend_dir || !*backend_dir) backend_dir = BACKEND_DIR;
-#endif
-    if (backend_dir && *backend_dir) ggml_backend_load_all_from_path(backend_dir);
-    else ggml_backend_load_all();
-    llama_backend_init();
-
+    init_backends();
     struct llama_model_params mp = llama_model_default_params();
-    mp.load_mode = LLAMA_LOAD_MODE_NONE; // read weights into memory, no mmap
+    mp.load_mode = load_mode;
     mp.n_gpu_layers = 0;
     double t0 = now_ms();
     struct llama_model *model = llama_model_load_from_file(model_path, mp);
@@ -190,44 +157,32 @@ int main(int argc, char **argv) {
     struct llama_context *ctx = llama_init_from_model(model, cp);
     if (!ctx) die("llama_init_from_model failed (rerun with --verbose for its log)");
 
-    // prompt: one batch, logits of the last position
     float *logits = malloc(sizeof(float) * (size_t) n_vocab);
     llama_token *gen = malloc(sizeof(llama_token) * (size_t) (n_gen > 0 ? n_gen : 1));
     float *margins = malloc(sizeof(float) * (size_t) (n_gen > 0 ? n_gen : 1));
     // (gen-1, V): logits after each fed-back token, kept only with --step-logits
     float *steps_out = step_logits && n_gen > 1 ? malloc(sizeof(float) * (size_t) (n_gen - 1) * (size_t) n_vocab) : NULL;
-    if (!logits || !gen || !margins || (step_logits && n_gen > 1 && !steps_out)) die("out of memory");
-    t0 = now_ms();
-    decode(ctx, prompt, n_prompt, 0);
-    const float *last = llama_get_logits_ith(ctx, -1);
-    if (!last) die("llama.cpp returned no logits for the last prompt position");
-    memcpy(logits, last, sizeof(float) * (size_t) n_vocab);
-    double prompt_ms = now_ms() - t0;
+    struct run_timing *runs = malloc(sizeof(struct run_timing) * (size_t) repeat);
+    if (!logits || !gen || !margins || !runs || (step_logits && n_gen > 1 && !steps_out)) die("out of memory");
 
-    // greedy continuation: n_gen argmax tokens, each fed back one at a time
-    t0 = now_ms();
-    int steps = 0;
-    const float *cur = logits;
-    for (int i = 0; i < n_gen; i++) {
-        gen[i] = argmax(cur, n_vocab);
-        margins[i] = margin(cur, n_vocab, gen[i]);
-        if (i == n_gen - 1) break;
-        decode(ctx, &gen[i], 1, n_prompt + i);
-        steps++;
-        cur = llama_get_logits_ith(ctx, -1);
-        if (!cur) die("llama.cpp returned no logits at generation step %d", i);
-        if (steps_out) memcpy(steps_out + (size_t) i * (size_t) n_vocab, cur, sizeof(float) * (size_t) n_vocab);
-    }
-    double gen_ms = now_ms() - t0;
+    // warm-up runs (as llama-bench does) are not reported; the outputs printed are the last run's
+    for (int r = 0; r < warmup; r++) run_once(ctx, prompt, n_prompt, n_gen, n_vocab, logits, gen, margins, NULL);
+    for (int r = 0; r < repeat; r++)
+        runs[r] = run_once(ctx, prompt, n_prompt, n_gen, n_vocab, logits, gen, margins, r == repeat - 1 ? steps_out : NULL);
 
-    printf("{\"model\":\"");
-    for (const char *p = model_path; *p; p++) {
-        if (*p == '"' || *p == '\\') putchar('\\');
-        putchar(*p);
+    printf("{\"model\":");
+    print_json_string(model_path);
+    printf(",\"n_vocab\":%d,\"threads\":%d,\"load_mode\":", n_vocab, threads);
+    print_json_string(load_mode_name);
+    printf(",\"prompt_tokens\":%d,\"load_ms\":%.3f,", n_prompt, load_ms);
+    print_timing(runs[repeat - 1], n_prompt);
+    printf(",\"runs\":[");
+    for (int r = 0; r < repeat; r++) {
+        printf(r ? ",{" : "{");
+        print_timing(runs[r], n_prompt);
+        putchar('}');
     }
-    printf("\",\"n_vocab\":%d,\"threads\":%d,\"prompt_tokens\":%d,\"load_ms\":%.3f", n_vocab, threads, n_prompt, load_ms);
-    printf(",\"prompt_ms\":%.3f,\"prompt_tok_s\":%.3f", prompt_ms, prompt_ms > 0 ? n_prompt * 1e3 / prompt_ms : 0.0);
-    printf(",\"gen_steps\":%d,\"gen_ms\":%.3f,\"gen_tok_s\":%.3f", steps, gen_ms, gen_ms > 0 && steps > 0 ? steps * 1e3 / gen_ms : 0.0);
+    printf("],\"peak_rss_kb\":%ld", peak_rss_kb());
     printf(",\"tokens\":[");
     for (int i = 0; i < n_gen; i++) printf(i ? ",%d" : "%d", gen[i]);
     printf("],\"margins\":");
@@ -246,6 +201,7 @@ int main(int argc, char **argv) {
     }
     printf("}\n");
 
+    free(runs);
     free(logits);
     free(gen);
     free(margins);

@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
         description = "Large models as a service, in Java.",
         subcommands = {GenerateCommand.class, ChatCommand.class, TokenizeCommand.class, InspectCommand.class, ServeCommand.class,
                 PullCommand.class, ListCommand.class, RmCommand.class, PsCommand.class,
-                CommandLine.HelpCommand.class})
+                BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

@@ -1,0 +1,202 @@
+package dev.halyard.bench;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One {@code halyard bench} run, in one process on one machine: writes (or reuses) the models, measures
+ * the memory bandwidth, then for each model Halyard (a child JVM) and llama.cpp (the C harnesses, read
+ * into memory and memory-mapped) on the same prompt with the same threads, then serving, and reports.
+ * Engines that fail are reported as failed; the run goes on.
+ */
+public final class Bench {
+    private final BenchConfig config;
+    private final PrintWriter log; // progress, to stderr
+
+    public Bench(BenchConfig config, PrintWriter log) {
+        this.config = config;
+        this.log = log;
+    }
+
+    /** Seed of the single-sequence prompt (the same ids for every engine). */
+    static final long PROMPT_SEED = 42;
+    /** Seeds of serving prompts: SERVE_SEED + round * 1024 + stream. */
+    static final long SERVE_SEED = 7_000_000;
+
+    public BenchResult run() throws IOException, InterruptedException {
+        Path work = Files.createTempDirectory("halyard-bench");
+        try {
+            return run(work);
+        } finally {
+            try (var files = Files.list(work)) {
+                for (Path f : (Iterable<Path>) files::iterator) Files.deleteIfExists(f);
+            }
+            Files.deleteIfExists(work);
+        }
+    }
+
+    private BenchResult run(Path work) throws IOException, InterruptedException {
+        ModelCache cache = new ModelCache(config.dir());
+        List<Path> files = new ArrayList<>();
+        for (ModelCase c : config.models()) files.add(cache.ensure(c, log));
+
+        LlamaHarness llama = null;
+        if (config.llama()) {
+            Path dir = config.llamaDir() != null ? config.llamaDir() : LlamaHarness.locate(Path.of(System.getProperty("user.dir")), log);
+            llama = dir == null ? null : new LlamaHarness(dir, config.llamaKv(), config.llamaFlashAttn(), config.timeout());
+            if (llama == null || !llama.available()) {
+                log.println("llama.cpp harnesses not found" + (dir == null ? " (no Halyard checkout around here; pass --llama-dir)" : " in " + dir)
+                        + ": measuring Halyard only");
+                llama = null;
+            }
+        }
+
+        double bw1 = Double.NaN, bwN = Double.NaN;
+        if (config.bandwidthBytes() > 0) {
+            progress("memory bandwidth: %d MiB buffer, 1 and %d threads", config.bandwidthBytes() >> 20, config.threads());
+            bw1 = MemoryBandwidth.measure(config.bandwidthBytes(), 1, 5);
+            bwN = config.threads() == 1 ? bw1 : MemoryBandwidth.measure(config.bandwidthBytes(), config.threads(), 5);
+        }
+        BenchResult.Machine machine = new BenchResult.Machine(MachineInfo.cpuName(), Runtime.getRuntime().availableProcessors(), config.threads(),
+                bw1, bwN, Runtime.version().toString(), llama == null ? null : MachineInfo.llamaVersion(llama.dir()));
+
+        List<BenchResult.ModelResult> models = new ArrayList<>();
+        for (int i = 0; i < config.models().size(); i++) {
+            ModelCase c = config.models().get(i);
+            Path file = files.get(i);
+            ModelFacts facts = ModelFacts.of(file);
+            Path tokens = work.resolve("prompt-" + i + ".txt");
+            Files.writeString(tokens, Prompts.format(Prompts.random(config.promptTokens(), facts.vocab(), PROMPT_SEED)));
+            List<SingleStream> engines = new ArrayList<>();
+            int gen = config.genTokens() + 1; // n tokens take n - 1 decode steps: the first comes from the prompt's logits
+            progress("%s: halyard", c.label());
+            engines.add(halyard(file, tokens, gen));
+            if (llama != null) {
+                progress("%s: llama.cpp (read into memory)", c.label());
+                engines.add(llama.singleStream(file, tokens, gen, config.threads(), LlamaHarness.LoadMode.NONE, config.warmup(), config.repetitions()));
+                if (config.llamaMmap()) {
+                    progress("%s: llama.cpp (mmap)", c.label());
+                    engines.add(llama.singleStream(file, tokens, gen, config.threads(), LlamaHarness.LoadMode.MMAP, config.warmup(), config.repetitions()));
+                }
+            }
+            models.add(new BenchResult.ModelResult(c, facts, engines));
+        }
+
+        List<BenchResult.ServingResult> serving = new ArrayList<>();
+        for (ModelCase c : config.servedModels()) {
+            Path file = files.get(config.models().indexOf(c));
+            int vocab = ModelFacts.of(file).vocab();
+            List<ServingPoint> h = serveHalyard(c, file, vocab, work);
+            List<ServingPoint> l = new ArrayList<>();
+            if (llama != null) {
+                for (int clients : config.clients()) {
+                    progress("%s: llama.cpp serving, %d parallel sequences", c.label(), clients);
+                    Path prompts = work.resolve("serve-" + clients + ".txt");
+                    StringBuilder sb = new StringBuilder();
+                    for (int s = 0; s < clients; s++) sb.append(Prompts.format(servePrompt(vocab, 0, s))).append('\n');
+                    Files.writeString(prompts, sb);
+                    l.add(llama.serving(file, prompts, clients, config.serveGenTokens(), config.threads(), config.warmup(), config.repetitions()));
+                }
+            }
+            serving.add(new BenchResult.ServingResult(c, h, l));
+        }
+        return new BenchResult(machine, models, serving);
+    }
+
+    /** Halyard on one model, in a child JVM. */
+    private SingleStream halyard(Path model, Path tokens, int gen) throws InterruptedException {
+        List<String> cmd = ChildJvm.command(HalyardProbe.class.getName(), config.jvmOptions(), List.of("--model", model.toString(),
+                "--tokens-file", tokens.toString(), "--gen", Integer.toString(gen), "--threads", Integer.toString(config.threads()),
+                "--warmup", Integer.toString(config.warmup()), "--repeat", Integer.toString(config.repetitions())));
+        try {
+            ChildProcess.Result r = ChildProcess.run(cmd, null, config.timeout());
+            if (r.exitCode() != 0) return SingleStream.failed(Report.HALYARD, "exit " + r.exitCode() + ": " + r.stderrTail());
+            return SingleStream.parse(Report.HALYARD, r.stdout(), r.peakRssKb());
+        } catch (IOException | IllegalArgumentException e) {
+            return SingleStream.failed(Report.HALYARD, e.getMessage());
+        }
+    }
+
+    /** halyard serve on one model: a server child, then rounds of 1, 4, 16… concurrent streams. */
+    private List<ServingPoint> serveHalyard(ModelCase c, Path file, int vocab, Path work) throws InterruptedException {
+        List<ServingPoint> points = new ArrayList<>();
+        int round = 0;
+        try {
+            int port = ServeProcess.freePort();
+            progress("%s: starting halyard serve on port %d", c.label(), port);
+            Path noModels = Files.createDirectories(work.resolve("serve-models")); // serve only --model, never ~/.halyard/models
+            int maxClients = config.clients().stream().mapToInt(Integer::intValue).max().orElse(1);
+            int ctx = (config.servePromptTokens() + config.serveGenTokens() + 1 + 255) / 256 * 256;
+            List<String> cmd = ChildJvm.command(config.serveMainClass(), config.jvmOptions(), List.of("serve", "--model", file.toString(),
+                    "--models", noModels.toString(), "--host", "127.0.0.1", "--port", Integer.toString(port),
+                    "--threads", Integer.toString(config.threads()), "--parallel", Integer.toString(maxClients),
+                    "--ctx-size", Integer.toString(ctx), "--keep-alive=-1"));
+            String id = file.getFileName().toString().replaceFirst("\\.gguf$", "");
+            try (ServeProcess server = ServeProcess.start(cmd, port, id, Duration.ofMinutes(5))) {
+                StreamingClients clients = new StreamingClients(server.base(), server.modelId(), config.timeout());
+                round = load(clients, vocab, round);
+                for (int n : config.clients()) {
+                    progress("%s: halyard serve, %d concurrent streams", c.label(), n);
+                    List<Double> agg = new ArrayList<>(), ttft = new ArrayList<>();
+                    try {
+                        // warm-up rounds (JIT, buffers) at this concurrency, with short streams, unreported
+                        for (int w = 0; w < config.warmup(); w++) clients.round(prompts(vocab, round++, n), Math.max(8, config.serveGenTokens() / 8));
+                        for (int r = 0; r < config.repetitions(); r++) {
+                            StreamingClients.Round res = clients.round(prompts(vocab, round++, n), config.serveGenTokens());
+                            agg.add(res.tokensPerSecond());
+                            for (StreamingClients.Stream s : res.streams()) ttft.add(s.ttftMs());
+                        }
+                        points.add(new ServingPoint(Report.HALYARD_SERVE, n, agg, ttft, server.peakRssKb(), null));
+                    } catch (IOException e) {
+                        points.add(ServingPoint.failed(Report.HALYARD_SERVE, n, e.getMessage() + "; server log: " + server.logTail()));
+                    }
+                }
+                // the server's peak over its whole life, the same for every point
+                long peak = server.peakRssKb();
+                points.replaceAll(p -> p.ok() ? new ServingPoint(p.engine(), p.clients(), p.aggregateTokS(), p.ttftMs(), peak, null) : p);
+            }
+        } catch (IOException e) {
+            for (int n : config.clients())
+                if (points.stream().noneMatch(p -> p.clients() == n)) points.add(ServingPoint.failed(Report.HALYARD_SERVE, n, e.getMessage()));
+        }
+        return points;
+    }
+
+    /**
+     * Models load on first use, and a request that waits longer than the server's load wait gets 503:
+     * ask until one succeeds, so the load is never measured. Returns the next round number.
+     */
+    private int load(StreamingClients clients, int vocab, int round) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+        while (true) {
+            try {
+                clients.round(prompts(vocab, round++, 1), 1);
+                return round;
+            } catch (StreamingClients.HttpError e) {
+                if (e.status != 503 || System.nanoTime() > deadline) throw e;
+                Thread.sleep(500);
+            }
+        }
+    }
+
+    /** The prompts of serving round {@code round}: distinct per round and stream, so no prefix cache helps. */
+    private List<int[]> prompts(int vocab, int round, int n) {
+        List<int[]> out = new ArrayList<>();
+        for (int s = 0; s < n; s++) out.add(servePrompt(vocab, round, s));
+        return out;
+    }
+
+    private int[] servePrompt(int vocab, int round, int stream) {
+        return Prompts.random(config.servePromptTokens(), vocab, SERVE_SEED + round * 1024L + stream);
+    }
+
+    private void progress(String fmt, Object... args) {
+        log.printf("[bench] " + fmt + "%n", args);
+        log.flush();
+    }
+}

@@ -1,0 +1,56 @@
+package dev.halyard.bench;
+
+import java.util.List;
+
+/**
+ * What one benchmark run measured.
+ *
+ * @param machine where and how it ran
+ * @param models single-sequence results, one per model
+ * @param serving serving results, one per served model
+ */
+public record BenchResult(Machine machine, List<ModelResult> models, List<ServingResult> serving) {
+    public BenchResult {
+        models = List.copyOf(models);
+        serving = List.copyOf(serving);
+    }
+
+    /**
+     * @param cpu the CPU's model name (from /proc/cpuinfo)
+     * @param cores available processors
+     * @param threads threads given to every engine
+     * @param bandwidth1 memory read bandwidth with one thread, GB/s (NaN: not measured)
+     * @param bandwidthN memory read bandwidth with {@code threads} threads, GB/s (NaN: not measured)
+     * @param java the JVM's version
+     * @param llama the llama.cpp build (npm package and release), or null when it was not measured
+     */
+    public record Machine(String cpu, int cores, int threads, double bandwidth1, double bandwidthN, String java, String llama) {}
+
+    /**
+     * @param model which model
+     * @param facts its file size and bytes read per token
+     * @param engines Halyard first, then llama.cpp (read into memory), then llama.cpp mmap, when measured
+     */
+    public record ModelResult(ModelCase model, ModelFacts facts, List<SingleStream> engines) {
+        public ModelResult {
+            engines = List.copyOf(engines);
+        }
+
+        /** The engine called {@code name}, or null. */
+        public SingleStream engine(String name) {
+            return engines.stream().filter(e -> e.engine().equals(name)).findFirst().orElse(null);
+        }
+    }
+
+    /**
+     * @param model which model
+     * @param halyard one point per client count against halyard serve
+     * @param llama one point per client count against llama_serve (empty when llama.cpp is not measured)
+     */
+    public record ServingResult(ModelCase model, List<ServingPoint> halyard, List<ServingPoint> llama) {
+        public ServingResult {
+            halyard = List.copyOf(halyard);
+            llama = List.copyOf(llama);
+        }
+    }
+}

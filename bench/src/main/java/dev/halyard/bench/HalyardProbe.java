@@ -1,0 +1,123 @@
+package dev.halyard.bench;
+
+import dev.halyard.model.arch.Batch;
+import dev.halyard.model.arch.FlatKvCache;
+import dev.halyard.model.arch.Model;
+import dev.halyard.model.arch.ModelOptions;
+import dev.halyard.model.gguf.GgufFile;
+import dev.halyard.runtime.Session;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * Halyard's side of the single-sequence benchmark, run in a child JVM per model (so that one model's
+ * heap, JIT state and threads never affect another's): loads the model, then for each run — warm-up
+ * runs first, unreported, as llama-bench does — processes the prompt from an empty KV cache in chunks
+ * of {@link Session#PROMPT_CHUNK} and generates greedily, exactly as llama_ref does: {@code gen}
+ * tokens, {@code gen - 1} decode steps. Prints one JSON line in llama_ref's format.
+ *
+ * <pre>
+ * HalyardProbe --model PATH --tokens-file PATH --gen N [--threads N] [--warmup N] [--repeat N] [--mmap]
+ * </pre>
+ */
+public final class HalyardProbe {
+    private HalyardProbe() {}
+
+    /** Times of one run. */
+    record Timing(double promptMs, double genMs, int steps) {}
+
+    public static void main(String[] args) throws IOException {
+        Path model = null, tokensFile = null;
+        int gen = 0, threads = Runtime.getRuntime().availableProcessors(), warmup = 1, repeat = 1;
+        boolean mmap = false;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            switch (a) {
+                case "--model" -> model = Path.of(value(args, ++i, a));
+                case "--tokens-file" -> tokensFile = Path.of(value(args, ++i, a));
+                case "--gen" -> gen = intValue(args, ++i, a, 1, 1 << 20);
+                case "--threads" -> threads = intValue(args, ++i, a, 1, 1024);
+                case "--warmup" -> warmup = intValue(args, ++i, a, 0, 1000);
+                case "--repeat" -> repeat = intValue(args, ++i, a, 1, 1000);
+                case "--mmap" -> mmap = true;
+                default -> throw new IllegalArgumentException("unknown argument '" + a + "'");
+            }
+        }
+        if (model == null || tokensFile == null || gen == 0) throw new IllegalArgumentException("--model, --tokens-file and --gen are required");
+        int[] prompt = Prompts.parse(Files.readString(tokensFile));
+
+        ModelOptions options = ModelOptions.defaults().withThreads(threads);
+        if (mmap) options = options.withLoadMode(GgufFile.LoadMode.MMAP);
+        long t0 = System.nanoTime();
+        try (Model m = Model.load(model, options)) {
+            double loadMs = (System.nanoTime() - t0) / 1e6;
+            int vocab = m.config().vocabSize();
+            for (int id : prompt)
+                if (id < 0 || id >= vocab) throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, " + vocab + ")");
+            for (int r = 0; r < warmup; r++) run(m, prompt, gen);
+            Timing[] runs = new Timing[repeat];
+            for (int r = 0; r < repeat; r++) runs[r] = run(m, prompt, gen);
+            System.out.println(json(model, threads, options.kernels().name(), prompt.length, loadMs, runs));
+        }
+    }
+
+    /** One run from an empty cache: the prompt, then {@code gen} greedy tokens. */
+    static Timing run(Model m, int[] prompt, int gen) {
+        FlatKvCache kv = new FlatKvCache(m.config(), 1, prompt.length + gen);
+        long t0 = System.nanoTime();
+        float[] logits = null; // (vocab,)
+        for (int start = 0; start < prompt.length; start += Session.PROMPT_CHUNK) {
+            int end = Math.min(prompt.length, start + Session.PROMPT_CHUNK);
+            logits = m.forward(Batch.ofSequence(0, start, Arrays.copyOfRange(prompt, start, end)), kv);
+        }
+        long t1 = System.nanoTime();
+        int steps = 0;
+        for (int i = 0; i < gen; i++) {
+            int next = argmax(logits);
+            if (i == gen - 1) break;
+            logits = m.forward(Batch.ofSequence(0, prompt.length + i, new int[] {next}), kv);
+            steps++;
+        }
+        long t2 = System.nanoTime();
+        return new Timing((t1 - t0) / 1e6, (t2 - t1) / 1e6, steps);
+    }
+
+    static int argmax(float[] v) {
+        int best = 0;
+        for (int i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
+        return best;
+    }
+
+    static String json(Path model, int threads, String kernels, int promptTokens, double loadMs, Timing[] runs) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "{\"model\":\"%s\",\"engine\":\"halyard\",\"kernels\":\"%s\",\"threads\":%d,\"prompt_tokens\":%d,\"load_ms\":%.3f,\"runs\":[",
+                model.toString().replace("\\", "\\\\").replace("\"", "\\\""), kernels, threads, promptTokens, loadMs));
+        for (int r = 0; r < runs.length; r++) {
+            Timing t = runs[r];
+            sb.append(r == 0 ? "{" : ",{").append(String.format(Locale.ROOT,
+                    "\"prompt_ms\":%.3f,\"prompt_tok_s\":%.3f,\"gen_steps\":%d,\"gen_ms\":%.3f,\"gen_tok_s\":%.3f}",
+                    t.promptMs(), promptTokens * 1e3 / t.promptMs(), t.steps(), t.genMs(), t.steps() > 0 ? t.steps() * 1e3 / t.genMs() : 0.0));
+        }
+        sb.append("],\"peak_rss_kb\":").append(ProcStatus.peakRssKb(ProcessHandle.current().pid())).append('}');
+        return sb.toString();
+    }
+
+    private static String value(String[] args, int i, String name) {
+        if (i >= args.length) throw new IllegalArgumentException(name + " needs a value");
+        return args[i];
+    }
+
+    private static int intValue(String[] args, int i, String name, int min, int max) {
+        String v = value(args, i, name);
+        try {
+            int n = Integer.parseInt(v);
+            if (n >= min && n <= max) return n;
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(name + " must be an integer in [" + min + ", " + max + "], got '" + v + "'");
+    }
+}

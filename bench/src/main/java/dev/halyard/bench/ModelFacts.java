@@ -1,0 +1,34 @@
+package dev.halyard.bench;
+
+import dev.halyard.model.gguf.GgufFile;
+import dev.halyard.model.gguf.GgufTensorInfo;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * What the benchmark needs to know about a GGUF file, from its header alone.
+ *
+ * @param fileBytes size of the file
+ * @param weightBytesPerToken bytes of weights one generated token reads: every tensor once, except that
+ *     an untied token_embd contributes one row (the looked-up embedding), not the whole matrix. KV-cache
+ *     reads are left out (they grow with the context; weights are the floor).
+ * @param vocab rows of token_embd
+ */
+public record ModelFacts(long fileBytes, long weightBytesPerToken, int vocab) {
+
+    public static ModelFacts of(Path path) throws IOException {
+        return of(GgufFile.read(path));
+    }
+
+    public static ModelFacts of(GgufFile g) {
+        GgufTensorInfo emb = g.tensor("token_embd.weight");
+        if (emb == null || emb.ne().length < 2) throw new IllegalArgumentException(g.path() + " has no 2-D token_embd.weight");
+        boolean tied = g.tensor("output.weight") == null;
+        long bytes = 0;
+        for (GgufTensorInfo t : g.tensors()) {
+            if (t == emb && !tied) bytes += t.byteSize() / emb.ne()[1]; // one row
+            else bytes += t.byteSize();
+        }
+        return new ModelFacts(g.fileSize(), bytes, Math.toIntExact(emb.ne()[1]));
+    }
+}

@@ -1,0 +1,294 @@
+package dev.halyard.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Renders a {@link BenchResult} as Markdown tables (for the terminal and the README) and as JSON. Every
+ * ratio is Halyard / the other engine, computed per model from the medians (or best runs, see
+ * {@link Stats.Statistic}) of the same run.
+ */
+public final class Report {
+    private Report() {}
+
+    /** Engine name of Halyard's single-sequence rows. */
+    public static final String HALYARD = "halyard";
+    /** Engine name of Halyard's serving rows. */
+    public static final String HALYARD_SERVE = "halyard serve";
+
+    // ---------------------------------------------------------------- derived numbers
+
+    /** Tokens per second the memory bandwidth allows: bandwidth (GB/s) / weight bytes per token. */
+    public static double ceilingTokS(double bandwidthGBs, long bytesPerToken) {
+        return Stats.ratio(bandwidthGBs * 1e9, bytesPerToken);
+    }
+
+    /** Generation speed as a fraction of the bandwidth ceiling. */
+    public static double bandwidthFraction(double genTokS, double bandwidthGBs, long bytesPerToken) {
+        return Stats.ratio(genTokS, ceilingTokS(bandwidthGBs, bytesPerToken));
+    }
+
+    static double prompt(SingleStream s, Stats.Statistic st) {
+        return s != null && s.ok() ? st.of(s.promptTokS()) : Double.NaN;
+    }
+
+    static double gen(SingleStream s, Stats.Statistic st) {
+        return s != null && s.ok() ? st.of(s.genTokS()) : Double.NaN;
+    }
+
+    static double aggregate(ServingPoint p, Stats.Statistic st) {
+        return p != null && p.ok() ? st.of(p.aggregateTokS()) : Double.NaN;
+    }
+
+    // ---------------------------------------------------------------- text
+
+    public static String text(BenchResult r, BenchConfig c) {
+        Stats.Statistic st = c.statistic();
+        StringBuilder sb = new StringBuilder();
+        BenchResult.Machine m = r.machine();
+        sb.append(String.format(Locale.ROOT, "halyard bench: %s, %d cores, %d threads for every engine; Java %s; llama.cpp %s%n",
+                m.cpu(), m.cores(), m.threads(), m.java(), m.llama() == null ? "not measured" : m.llama()));
+        sb.append(String.format(Locale.ROOT, "memory read bandwidth (Vector API, best pass over %d MiB): 1 thread %s GB/s, %d threads %s GB/s%n%n",
+                c.bandwidthBytes() >> 20, num(m.bandwidth1(), 1), m.threads(), num(m.bandwidthN(), 1)));
+
+        sb.append(String.format(Locale.ROOT, "Single sequence: prompt processing (pp) of %d tokens, generation (tg) of %d tokens; %s of %d runs after %d warm-up; "
+                + "ratios are Halyard / that row's engine; ceiling = bandwidth (%d threads) / weight bytes per token%n%n",
+                c.promptTokens(), c.genTokens(), st.label(), c.repetitions(), c.warmup(), m.threads()));
+        List<String> failures = new ArrayList<>();
+        Table t = new Table("model", "quant", "file MiB", "weights MB/tok", "engine", "pp tok/s", "tg tok/s",
+                "pp ratio", "tg ratio", "tg % ceiling", "peak RSS MiB");
+        for (BenchResult.ModelResult mr : r.models()) {
+            SingleStream h = mr.engine(HALYARD);
+            boolean first = true;
+            for (SingleStream e : mr.engines()) {
+                List<String> row = new ArrayList<>(List.of(first ? mr.model().preset() : "", first ? mr.model().mix() : "",
+                        first ? num(mr.facts().fileBytes() / 1048576.0, 0) : "", first ? num(mr.facts().weightBytesPerToken() / 1e6, 0) : "",
+                        e.engine()));
+                first = false;
+                if (!e.ok()) {
+                    row.add("failed");
+                    failures.add(mr.model().label() + ", " + e.engine() + ": " + SingleStream.abbreviate(e.error()));
+                    while (row.size() < 11) row.add("");
+                } else {
+                    boolean other = !e.engine().equals(HALYARD);
+                    row.addAll(List.of(num(prompt(e, st), 1), num(gen(e, st), 1),
+                            other ? num(Stats.ratio(prompt(h, st), prompt(e, st)), 2) : "", other ? num(Stats.ratio(gen(h, st), gen(e, st)), 2) : "",
+                            pct(bandwidthFraction(gen(e, st), m.bandwidthN(), mr.facts().weightBytesPerToken())),
+                            e.peakRssKb() > 0 ? num(e.peakRssKb() / 1024.0, 0) : "?"));
+                }
+                t.row(row);
+            }
+        }
+        sb.append(t.render());
+
+        if (!r.serving().isEmpty()) {
+            sb.append(String.format(Locale.ROOT, "%nServing: N concurrent streams, %d prompt tokens and %d generated tokens each (greedy, ignore_eos); "
+                    + "aggregate = all tokens / wall time of the round, %s of %d rounds; TTFT over every stream of every round; "
+                    + "ratio = halyard serve / llama.cpp; scaling = aggregate / the same engine's 1-stream aggregate%n%n",
+                    c.servePromptTokens(), c.serveGenTokens(), st.label(), c.repetitions()));
+            Table s = new Table("model", "quant", "streams", "engine", "aggregate tok/s", "TTFT p50 ms", "TTFT p99 ms", "ratio", "scaling", "peak RSS MiB");
+            for (BenchResult.ServingResult sr : r.serving()) {
+                boolean first = true;
+                for (int clients : c.clients()) {
+                    ServingPoint h = find(sr.halyard(), clients), l = find(sr.llama(), clients);
+                    for (ServingPoint p : new ServingPoint[] {h, l}) {
+                        if (p == null) continue;
+                        List<String> row = new ArrayList<>(List.of(first ? sr.model().preset() : "", first ? sr.model().mix() : "",
+                                Integer.toString(clients), p.engine()));
+                        first = false;
+                        if (!p.ok()) {
+                            row.add("failed");
+                            failures.add(sr.model().label() + ", " + p.engine() + " with " + clients + " streams: " + SingleStream.abbreviate(p.error()));
+                            while (row.size() < 10) row.add("");
+                        } else {
+                            List<ServingPoint> own = p == h ? sr.halyard() : sr.llama();
+                            ServingPoint single = find(own, 1);
+                            row.addAll(List.of(num(aggregate(p, st), 1), num(p.ttftP50(), 0), num(p.ttftP99(), 0),
+                                    p == h && l != null ? num(Stats.ratio(aggregate(h, st), aggregate(l, st)), 2) : "",
+                                    single != null ? num(Stats.ratio(aggregate(p, st), aggregate(single, st)), 2) : "",
+                                    p.peakRssKb() > 0 ? num(p.peakRssKb() / 1024.0, 0) : "?"));
+                        }
+                        s.row(row);
+                    }
+                }
+            }
+            sb.append(s.render());
+        }
+        if (!failures.isEmpty()) {
+            sb.append(String.format("%nFailed:%n"));
+            for (String f : failures) sb.append("- ").append(f).append('\n');
+        }
+        return sb.toString();
+    }
+
+    static ServingPoint find(List<ServingPoint> points, int clients) {
+        return points.stream().filter(p -> p.clients() == clients).findFirst().orElse(null);
+    }
+
+    static String num(double v, int decimals) {
+        if (Double.isNaN(v) || Double.isInfinite(v)) return "-";
+        return String.format(Locale.ROOT, "%,." + decimals + "f", v);
+    }
+
+    static String pct(double fraction) {
+        return Double.isNaN(fraction) ? "-" : String.format(Locale.ROOT, "%.0f%%", fraction * 100);
+    }
+
+    /** A Markdown table with padded columns. */
+    static final class Table {
+        private final List<String[]> rows = new ArrayList<>();
+
+        Table(String... header) {
+            rows.add(header);
+        }
+
+        void row(List<String> cells) {
+            if (cells.size() != rows.getFirst().length)
+                throw new IllegalArgumentException("row has " + cells.size() + " cells, header " + rows.getFirst().length);
+            rows.add(cells.toArray(String[]::new));
+        }
+
+        String render() {
+            int cols = rows.getFirst().length;
+            int[] w = new int[cols];
+            for (String[] r : rows) for (int i = 0; i < cols; i++) w[i] = Math.max(Math.max(w[i], r[i].length()), 3);
+            StringBuilder sb = new StringBuilder();
+            for (int k = 0; k < rows.size(); k++) {
+                line(sb, rows.get(k), w);
+                if (k == 0) {
+                    String[] sep = new String[cols];
+                    for (int i = 0; i < cols; i++) sep[i] = "-".repeat(w[i]);
+                    line(sb, sep, w);
+                }
+            }
+            return sb.toString();
+        }
+
+        private static void line(StringBuilder sb, String[] cells, int[] w) {
+            sb.append('|');
+            for (int i = 0; i < cells.length; i++) sb.append(' ').append(cells[i]).append(" ".repeat(w[i] - cells[i].length())).append(" |");
+            sb.append('\n');
+        }
+    }
+
+    // ---------------------------------------------------------------- JSON
+
+    /** JSON has no NaN: unmeasured numbers (a failed engine's ratio, a skipped bandwidth) become null. */
+    static com.fasterxml.jackson.databind.JsonNode nanToNull(com.fasterxml.jackson.databind.JsonNode n) {
+        if (n instanceof ObjectNode o) {
+            for (var it = o.properties().iterator(); it.hasNext(); ) {
+                var e = it.next();
+                e.setValue(nanToNull(e.getValue()));
+            }
+        } else if (n instanceof ArrayNode a) {
+            for (int i = 0; i < a.size(); i++) a.set(i, nanToNull(a.get(i)));
+        } else if (n.isDouble() && (Double.isNaN(n.doubleValue()) || Double.isInfinite(n.doubleValue()))) {
+            return com.fasterxml.jackson.databind.node.NullNode.getInstance();
+        }
+        return n;
+    }
+
+    public static String json(BenchResult r, BenchConfig c) {
+        Stats.Statistic st = c.statistic();
+        ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        ObjectNode root = om.createObjectNode();
+        BenchResult.Machine m = r.machine();
+        ObjectNode mach = root.putObject("machine");
+        mach.put("cpu", m.cpu());
+        mach.put("cores", m.cores());
+        mach.put("threads", m.threads());
+        mach.put("bandwidth_1_thread_gb_s", m.bandwidth1());
+        mach.put("bandwidth_n_threads_gb_s", m.bandwidthN());
+        mach.put("java", m.java());
+        mach.put("llama_cpp", m.llama());
+        ObjectNode cfg = root.putObject("config");
+        cfg.put("prompt_tokens", c.promptTokens());
+        cfg.put("gen_tokens", c.genTokens());
+        cfg.put("repetitions", c.repetitions());
+        cfg.put("statistic", st.label());
+        cfg.put("warmup", c.warmup());
+        cfg.put("llama_kv", c.llamaKv());
+        cfg.put("llama_flash_attn", c.llamaFlashAttn());
+        cfg.put("serve_prompt_tokens", c.servePromptTokens());
+        cfg.put("serve_gen_tokens", c.serveGenTokens());
+        cfg.set("clients", om.valueToTree(c.clients()));
+
+        ArrayNode models = root.putArray("models");
+        for (BenchResult.ModelResult mr : r.models()) {
+            ObjectNode o = models.addObject();
+            o.put("model", mr.model().preset());
+            o.put("quant", mr.model().mix());
+            o.put("file_bytes", mr.facts().fileBytes());
+            o.put("weight_bytes_per_token", mr.facts().weightBytesPerToken());
+            o.put("ceiling_tok_s", ceilingTokS(m.bandwidthN(), mr.facts().weightBytesPerToken()));
+            ArrayNode engines = o.putArray("engines");
+            for (SingleStream e : mr.engines()) {
+                ObjectNode eo = engines.addObject();
+                eo.put("engine", e.engine());
+                if (!e.ok()) {
+                    eo.put("error", e.error());
+                    continue;
+                }
+                eo.set("prompt_tok_s", om.valueToTree(e.promptTokS()));
+                eo.set("gen_tok_s", om.valueToTree(e.genTokS()));
+                eo.put("median_prompt_tok_s", e.medianPromptTokS());
+                eo.put("median_gen_tok_s", e.medianGenTokS());
+                eo.put("best_prompt_tok_s", Stats.Statistic.BEST.of(e.promptTokS()));
+                eo.put("best_gen_tok_s", Stats.Statistic.BEST.of(e.genTokS()));
+                eo.put("gen_fraction_of_ceiling", bandwidthFraction(gen(e, st), m.bandwidthN(), mr.facts().weightBytesPerToken()));
+                eo.put("peak_rss_kb", e.peakRssKb());
+                eo.put("load_ms", e.loadMs());
+            }
+            SingleStream h = mr.engine(HALYARD);
+            ObjectNode ratios = o.putObject("ratios");
+            for (SingleStream e : mr.engines()) {
+                if (e == h) continue;
+                ObjectNode ro = ratios.putObject(e.engine());
+                ro.put("prompt", Stats.ratio(prompt(h, st), prompt(e, st)));
+                ro.put("gen", Stats.ratio(gen(h, st), gen(e, st)));
+            }
+        }
+
+        ArrayNode serving = root.putArray("serving");
+        for (BenchResult.ServingResult sr : r.serving()) {
+            ObjectNode o = serving.addObject();
+            o.put("model", sr.model().preset());
+            o.put("quant", sr.model().mix());
+            ArrayNode pts = o.putArray("points");
+            for (List<ServingPoint> list : List.of(sr.halyard(), sr.llama())) {
+                for (ServingPoint p : list) {
+                    ObjectNode po = pts.addObject();
+                    po.put("engine", p.engine());
+                    po.put("clients", p.clients());
+                    if (!p.ok()) {
+                        po.put("error", p.error());
+                        continue;
+                    }
+                    po.set("aggregate_tok_s", om.valueToTree(p.aggregateTokS()));
+                    po.put("median_aggregate_tok_s", p.medianAggregateTokS());
+                    po.put("best_aggregate_tok_s", Stats.Statistic.BEST.of(p.aggregateTokS()));
+                    po.put("ttft_p50_ms", p.ttftP50());
+                    po.put("ttft_p99_ms", p.ttftP99());
+                    po.set("ttft_ms", om.valueToTree(p.ttftMs()));
+                    po.put("peak_rss_kb", p.peakRssKb());
+                    ServingPoint single = find(list, 1);
+                    if (single != null) po.put("scaling_vs_1_stream", Stats.ratio(aggregate(p, st), aggregate(single, st)));
+                    if (list == sr.halyard()) {
+                        ServingPoint l = find(sr.llama(), p.clients());
+                        if (l != null) po.put("ratio_vs_llama_cpp", Stats.ratio(aggregate(p, st), aggregate(l, st)));
+                    }
+                }
+            }
+        }
+        try {
+            return om.writeValueAsString(nanToNull(root));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,64 @@
+package dev.halyard.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One engine serving {@code clients} concurrent streams on one model: the aggregate generation rate of
+ * each repetition (all tokens generated / wall time from the first request to the last token) and the
+ * time to first token of every stream of every repetition. A failed engine keeps its error instead.
+ *
+ * @param engine "halyard serve" or "llama.cpp"
+ * @param clients concurrent streams (parallel sequences for llama.cpp)
+ * @param aggregateTokS one per repetition
+ * @param ttftMs one per stream per repetition
+ * @param peakRssKb peak resident set size of the serving process in KiB (-1: unknown)
+ * @param error why the engine produced no numbers, or null
+ */
+public record ServingPoint(String engine, int clients, List<Double> aggregateTokS, List<Double> ttftMs, long peakRssKb, String error) {
+    public ServingPoint {
+        if (clients < 1) throw new IllegalArgumentException("clients must be >= 1, got " + clients);
+        aggregateTokS = List.copyOf(aggregateTokS);
+        ttftMs = List.copyOf(ttftMs);
+        if (error == null && (aggregateTokS.isEmpty() || ttftMs.isEmpty()))
+            throw new IllegalArgumentException("a successful serving point needs rates and first-token times");
+    }
+
+    public static ServingPoint failed(String engine, int clients, String error) {
+        return new ServingPoint(engine, clients, List.of(), List.of(), -1, error);
+    }
+
+    public boolean ok() {
+        return error == null;
+    }
+
+    public double medianAggregateTokS() {
+        return Stats.median(aggregateTokS);
+    }
+
+    public double ttftP50() {
+        return Stats.percentile(ttftMs, 50);
+    }
+
+    public double ttftP99() {
+        return Stats.percentile(ttftMs, 99);
+    }
+
+    /** Parses llama_serve's JSON line: {@code runs[].gen_tok_s}, {@code runs[].ttft_ms[]}, {@code peak_rss_kb}. */
+    public static ServingPoint parseLlama(String stdout, int clients, long polledPeakKb) {
+        JsonNode j = SingleStream.lastJsonLine(stdout);
+        JsonNode runs = j.get("runs");
+        if (runs == null || !runs.isArray() || runs.isEmpty()) throw new IllegalArgumentException("llama_serve printed no runs: " + j);
+        List<Double> rates = new ArrayList<>(), ttft = new ArrayList<>();
+        for (JsonNode r : runs) {
+            rates.add(SingleStream.number(r, "gen_tok_s"));
+            JsonNode t = r.get("ttft_ms");
+            if (t == null || t.size() != clients)
+                throw new IllegalArgumentException("llama_serve reported " + (t == null ? 0 : t.size()) + " first-token times for " + clients + " sequences");
+            for (JsonNode v : t) ttft.add(v.asDouble());
+        }
+        long own = j.path("peak_rss_kb").asLong(-1);
+        return new ServingPoint("llama.cpp", clients, rates, ttft, own > 0 ? own : polledPeakKb, null);
+    }
+}

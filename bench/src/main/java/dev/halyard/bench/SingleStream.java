@@ -1,0 +1,87 @@
+package dev.halyard.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One engine's single-sequence measurements on one model: prompt processing and generation speed of
+ * each repetition, peak resident memory and load time. A failed engine keeps its error instead.
+ *
+ * @param engine "halyard", "llama.cpp" (weights read into memory) or "llama.cpp mmap"
+ * @param promptTokS prompt tokens per second, one per repetition
+ * @param genTokS generated tokens (decode steps) per second, one per repetition
+ * @param peakRssKb peak resident set size of the process in KiB (-1: unknown)
+ * @param loadMs model load time
+ * @param error why the engine produced no numbers, or null
+ */
+public record SingleStream(String engine, List<Double> promptTokS, List<Double> genTokS, long peakRssKb, double loadMs, String error) {
+    public SingleStream {
+        promptTokS = List.copyOf(promptTokS);
+        genTokS = List.copyOf(genTokS);
+        if (error == null && (promptTokS.isEmpty() || promptTokS.size() != genTokS.size()))
+            throw new IllegalArgumentException("a successful run needs as many prompt as generation speeds (at least one), got "
+                    + promptTokS.size() + " and " + genTokS.size());
+    }
+
+    public static SingleStream failed(String engine, String error) {
+        return new SingleStream(engine, List.of(), List.of(), -1, Double.NaN, error);
+    }
+
+    public boolean ok() {
+        return error == null;
+    }
+
+    public double medianPromptTokS() {
+        return Stats.median(promptTokS);
+    }
+
+    public double medianGenTokS() {
+        return Stats.median(genTokS);
+    }
+
+    /**
+     * Parses the JSON line that llama_ref and {@link HalyardProbe} print: {@code runs[].prompt_tok_s},
+     * {@code runs[].gen_tok_s}, {@code load_ms}, {@code peak_rss_kb}. The process's own peak (exact) wins
+     * over {@code polledPeakKb} (sampled from outside while it ran).
+     */
+    public static SingleStream parse(String engine, String stdout, long polledPeakKb) {
+        JsonNode j = lastJsonLine(stdout);
+        JsonNode runs = j.get("runs");
+        if (runs == null || !runs.isArray() || runs.isEmpty()) throw new IllegalArgumentException(engine + " printed no runs: " + j);
+        List<Double> pp = new ArrayList<>(), tg = new ArrayList<>();
+        for (JsonNode r : runs) {
+            pp.add(number(r, "prompt_tok_s"));
+            tg.add(number(r, "gen_tok_s"));
+        }
+        long own = j.path("peak_rss_kb").asLong(-1);
+        return new SingleStream(engine, pp, tg, own > 0 ? own : polledPeakKb, j.path("load_ms").asDouble(Double.NaN), null);
+    }
+
+    /** The last line of {@code stdout} that is a JSON object (children may print other lines first). */
+    static JsonNode lastJsonLine(String stdout) {
+        String[] lines = stdout.strip().split("\n");
+        for (int i = lines.length - 1; i >= 0; i--) {
+            String line = lines[i].strip();
+            if (!line.startsWith("{")) continue;
+            try {
+                return new ObjectMapper().readTree(line);
+            } catch (java.io.IOException e) {
+                throw new IllegalArgumentException("bad JSON from child process: " + e.getMessage());
+            }
+        }
+        throw new IllegalArgumentException("child process printed no JSON line; stdout: '" + abbreviate(stdout) + "'");
+    }
+
+    static double number(JsonNode o, String key) {
+        JsonNode v = o.get(key);
+        if (v == null || !v.isNumber()) throw new IllegalArgumentException("expected a number at '" + key + "' in " + o);
+        return v.asDouble();
+    }
+
+    static String abbreviate(String s) {
+        s = s.strip();
+        return s.length() <= 300 ? s : s.substring(0, 300) + "…";
+    }
+}

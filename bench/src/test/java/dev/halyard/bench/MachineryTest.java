@@ -1,0 +1,60 @@
+package dev.halyard.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Child processes, the bandwidth kernel. */
+class MachineryTest {
+
+    @Test
+    void a_child_gives_its_exit_code_stdout_stderr_and_peak_memory() throws Exception {
+        ChildProcess.Result r = ChildProcess.run(List.of("sh", "-c", "echo out; echo err >&2; sleep 0.2; exit 3"), null, Duration.ofSeconds(20));
+        assertEquals(3, r.exitCode());
+        assertEquals("out\n", r.stdout());
+        assertEquals("err", r.stderrTail());
+        assertTrue(r.peakRssKb() > 0, "sampled while it slept: " + r.peakRssKb());
+    }
+
+    @Test
+    void a_child_past_its_timeout_is_killed_and_reported() {
+        var e = assertThrows(IOException.class, () -> ChildProcess.run(List.of("sleep", "30"), null, Duration.ofMillis(300)));
+        assertTrue(e.getMessage().contains("did not finish within"), e.getMessage());
+    }
+
+    @Test
+    void the_stderr_tail_keeps_the_last_bytes() {
+        ChildProcess.TailBuffer t = new ChildProcess.TailBuffer(4);
+        for (byte b : "abcdefg".getBytes()) t.write(b);
+        assertEquals("defg", t.toString());
+    }
+
+    @Test
+    void bandwidth_is_measured_with_one_and_more_threads() throws Exception {
+        double one = MemoryBandwidth.measure(8 << 20, 1, 2), two = MemoryBandwidth.measure(8 << 20, 2, 2);
+        assertTrue(one > 0.1 && one < 10_000, "GB/s " + one);
+        assertTrue(two > 0.1 && two < 10_000, "GB/s " + two);
+    }
+
+    @Test
+    void the_summing_kernel_adds_every_float() {
+        try (var arena = java.lang.foreign.Arena.ofConfined()) {
+            var seg = arena.allocate(4096, 64);
+            for (int i = 0; i < 1024; i++) seg.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED, i, 1f);
+            assertEquals(1024f, MemoryBandwidth.sum(seg, 0, 4096));
+        }
+    }
+
+    @Test
+    void config_validation_names_parameter_value_and_range() {
+        var e = assertThrows(IllegalArgumentException.class, () -> BenchConfig.builder().repetitions(0).build());
+        assertEquals("repetitions must be in [1, 1000], got 0", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> BenchConfig.builder().llamaKv("q8").build());
+        assertEquals("llamaKv must be f16 or f32, got 'q8'", e.getMessage());
+    }
+}

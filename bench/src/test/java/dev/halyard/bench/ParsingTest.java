@@ -1,0 +1,102 @@
+package dev.halyard.bench;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.StringReader;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The children's JSON lines, the server's events and the prompt files, parsed. */
+class ParsingTest {
+
+    static final String LLAMA_REF = """
+            some log line
+            {"model":"m.gguf","n_vocab":49152,"threads":2,"load_mode":"none","prompt_tokens":512,"load_ms":12.5,"prompt_ms":1,"prompt_tok_s":500,\
+            "gen_steps":128,"gen_ms":1,"gen_tok_s":90,"runs":[{"prompt_ms":1,"prompt_tok_s":400.5,"gen_steps":128,"gen_ms":1,"gen_tok_s":80},\
+            {"prompt_ms":1,"prompt_tok_s":500,"gen_steps":128,"gen_ms":1,"gen_tok_s":90},{"prompt_ms":1,"prompt_tok_s":450,"gen_steps":128,"gen_ms":1,"gen_tok_s":100}],\
+            "peak_rss_kb":204800,"tokens":[1,2],"margins":[0.5,0.25]}
+            """;
+
+    @Test
+    void single_stream_runs_are_read_from_the_last_json_line() {
+        SingleStream s = SingleStream.parse("llama.cpp", LLAMA_REF, 1000);
+        assertEquals(List.of(400.5, 500.0, 450.0), s.promptTokS());
+        assertEquals(List.of(80.0, 90.0, 100.0), s.genTokS());
+        assertEquals(450.0, s.medianPromptTokS());
+        assertEquals(90.0, s.medianGenTokS());
+        assertEquals(204800, s.peakRssKb(), "the child's own VmHWM wins over the polled one");
+        assertEquals(12.5, s.loadMs());
+    }
+
+    @Test
+    void the_polled_peak_is_used_when_the_child_reports_none() {
+        SingleStream s = SingleStream.parse("halyard", "{\"runs\":[{\"prompt_tok_s\":1,\"gen_tok_s\":2}]}", 777);
+        assertEquals(777, s.peakRssKb());
+    }
+
+    @Test
+    void output_without_json_is_an_error_quoting_it() {
+        var e = assertThrows(IllegalArgumentException.class, () -> SingleStream.parse("halyard", "Exception in thread main\n", -1));
+        assertTrue(e.getMessage().contains("Exception in thread main"), e.getMessage());
+    }
+
+    @Test
+    void a_run_without_speeds_is_an_error_naming_the_key() {
+        var e = assertThrows(IllegalArgumentException.class, () -> SingleStream.parse("halyard", "{\"runs\":[{\"prompt_tok_s\":1}]}", -1));
+        assertTrue(e.getMessage().contains("gen_tok_s"), e.getMessage());
+    }
+
+    @Test
+    void llama_serve_rounds_give_rates_and_every_first_token_time() {
+        String out = "{\"model\":\"m\",\"threads\":2,\"load_mode\":\"none\",\"parallel\":2,\"gen\":8,\"batch\":2048,\"load_ms\":1,\"runs\":["
+                + "{\"wall_ms\":100,\"generated\":16,\"gen_tok_s\":160,\"ttft_ms\":[10,12]},"
+                + "{\"wall_ms\":80,\"generated\":16,\"gen_tok_s\":200,\"ttft_ms\":[9,30]}],\"peak_rss_kb\":5000}\n";
+        ServingPoint p = ServingPoint.parseLlama(out, 2, -1);
+        assertEquals(List.of(160.0, 200.0), p.aggregateTokS());
+        assertEquals(180.0, p.medianAggregateTokS());
+        assertEquals(10.0, p.ttftP50());
+        assertEquals(30.0, p.ttftP99());
+        assertEquals(5000, p.peakRssKb());
+        assertThrows(IllegalArgumentException.class, () -> ServingPoint.parseLlama(out, 3, -1), "3 sequences need 3 first-token times");
+    }
+
+    @Test
+    void server_sent_events_yield_each_data_payload_until_done() throws Exception {
+        String sse = """
+                : keep-alive
+
+                data: {"choices":[{"text":"a"}]}
+
+                event: message
+                data: {"choices":
+                data: [{"text":"b"}]}
+
+                data: {"choices":[],"usage":{"completion_tokens":2}}
+
+                data: [DONE]
+
+                data: {"never":"read"}
+
+                """;
+        List<String> got = new ArrayList<>();
+        StreamingClients.readEvents(new BufferedReader(new StringReader(sse)), got::add);
+        assertEquals(List.of("{\"choices\":[{\"text\":\"a\"}]}", "{\"choices\":\n[{\"text\":\"b\"}]}",
+                "{\"choices\":[],\"usage\":{\"completion_tokens\":2}}"), got);
+    }
+
+    @Test
+    void prompts_are_reproducible_in_range_and_round_trip_through_text() {
+        int[] a = Prompts.random(512, 1000, 42), b = Prompts.random(512, 1000, 42);
+        assertArrayEquals(a, b);
+        for (int id : a) assertTrue(id >= 0 && id < 1000, "id " + id);
+        assertArrayEquals(a, Prompts.parse(Prompts.format(a)));
+        assertArrayEquals(new int[] {1, 2, 3}, Prompts.parse(" 1, 2\n3 "));
+        assertThrows(IllegalArgumentException.class, () -> Prompts.parse("1,x"));
+        assertThrows(IllegalArgumentException.class, () -> Prompts.parse("1,-2"));
+    }
+}

@@ -1,0 +1,83 @@
+package dev.halyard.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ReportTest {
+    static final ModelCase SMOL = new ModelCase("smollm2-135m", "Q8_0");
+    static final BenchConfig CONFIG = BenchConfig.builder().models(List.of(SMOL)).threads(2).repetitions(2).dir(Path.of("/tmp"))
+            .clients(List.of(1, 4)).build();
+
+    static BenchResult result() {
+        BenchResult.Machine m = new BenchResult.Machine("Test CPU", 2, 2, 30, 60, "25", "npm 3.21.1");
+        // 150 MB of weights per token at 60 GB/s: ceiling 400 tok/s
+        ModelFacts facts = new ModelFacts(144_000_000, 150_000_000, 49152);
+        SingleStream h = new SingleStream("halyard", List.of(100.0, 300.0), List.of(200.0, 100.0), 400 * 1024, 1000, null);
+        SingleStream l = new SingleStream("llama.cpp", List.of(400.0, 400.0), List.of(250.0, 250.0), 200 * 1024, 500, null);
+        SingleStream mm = SingleStream.failed("llama.cpp mmap", "llama_ref exit 1: boom");
+        var serve = new BenchResult.ServingResult(SMOL,
+                List.of(new ServingPoint("halyard serve", 1, List.of(50.0), List.of(20.0), 500 * 1024, null),
+                        new ServingPoint("halyard serve", 4, List.of(150.0, 170.0), List.of(30.0, 40.0, 50.0, 60.0), 500 * 1024, null)),
+                List.of(new ServingPoint("llama.cpp", 1, List.of(100.0), List.of(10.0), 300 * 1024, null),
+                        new ServingPoint("llama.cpp", 4, List.of(320.0), List.of(11.0, 12.0, 13.0, 14.0), 300 * 1024, null)));
+        return new BenchResult(m, List.of(new BenchResult.ModelResult(SMOL, facts, List.of(h, l, mm))), List.of(serve));
+    }
+
+    @Test
+    void ceiling_and_fraction_follow_from_bandwidth_and_bytes_per_token() {
+        assertEquals(400.0, Report.ceilingTokS(60, 150_000_000), 1e-9);
+        assertEquals(0.375, Report.bandwidthFraction(150, 60, 150_000_000), 1e-12);
+        assertTrue(Double.isNaN(Report.bandwidthFraction(150, Double.NaN, 150_000_000)));
+    }
+
+    @Test
+    void json_holds_medians_ratios_fractions_and_errors() throws Exception {
+        JsonNode j = new ObjectMapper().readTree(Report.json(result(), CONFIG));
+        JsonNode model = j.get("models").get(0);
+        assertEquals(400.0, model.get("ceiling_tok_s").asDouble(), 1e-9);
+        JsonNode h = model.get("engines").get(0);
+        assertEquals(200.0, h.get("median_prompt_tok_s").asDouble());
+        assertEquals(150.0, h.get("median_gen_tok_s").asDouble());
+        assertEquals(0.375, h.get("gen_fraction_of_ceiling").asDouble(), 1e-12);
+        assertEquals(0.5, model.get("ratios").get("llama.cpp").get("prompt").asDouble(), 1e-12);
+        assertEquals(0.6, model.get("ratios").get("llama.cpp").get("gen").asDouble(), 1e-12);
+        assertTrue(model.get("ratios").get("llama.cpp mmap").get("gen").isNull(), "a failed engine's ratio is null, not NaN");
+        assertEquals("llama_ref exit 1: boom", model.get("engines").get(2).get("error").asText());
+
+        JsonNode points = j.get("serving").get(0).get("points");
+        JsonNode h4 = points.get(1);
+        assertEquals(4, h4.get("clients").asInt());
+        assertEquals(160.0, h4.get("median_aggregate_tok_s").asDouble());
+        assertEquals(40.0, h4.get("ttft_p50_ms").asDouble());
+        assertEquals(60.0, h4.get("ttft_p99_ms").asDouble());
+        assertEquals(3.2, h4.get("scaling_vs_1_stream").asDouble(), 1e-12);
+        assertEquals(0.5, h4.get("ratio_vs_llama_cpp").asDouble(), 1e-12);
+    }
+
+    @Test
+    void the_best_statistic_takes_the_fastest_run_of_each_engine() throws Exception {
+        BenchConfig best = BenchConfig.builder().models(List.of(SMOL)).threads(2).repetitions(2).statistic(Stats.Statistic.BEST)
+                .dir(Path.of("/tmp")).clients(List.of(1, 4)).build();
+        JsonNode model = new ObjectMapper().readTree(Report.json(result(), best)).get("models").get(0);
+        assertEquals(0.75, model.get("ratios").get("llama.cpp").get("prompt").asDouble(), 1e-12); // 300 / 400
+        assertEquals(0.8, model.get("ratios").get("llama.cpp").get("gen").asDouble(), 1e-12);     // 200 / 250
+        assertEquals(300.0, model.get("engines").get(0).get("best_prompt_tok_s").asDouble());
+        assertTrue(Report.text(result(), best).contains("best of 2 runs"));
+    }
+
+    @Test
+    void the_table_shows_ratios_on_the_other_engines_rows_and_failures_inline() {
+        String t = Report.text(result(), CONFIG);
+        assertTrue(t.contains("| llama.cpp      | 400.0    | 250.0    | 0.50     | 0.60     | 63%"), t);
+        assertTrue(t.contains("| llama.cpp mmap | failed "), t);
+        assertTrue(t.contains("- smollm2-135m Q8_0, llama.cpp mmap: llama_ref exit 1: boom"), t);
+        assertTrue(t.contains("| 4       | halyard serve | 160.0"), t);
+        assertTrue(t.contains("60 GB/s") || t.contains("60.0 GB/s"), t);
+    }
+}

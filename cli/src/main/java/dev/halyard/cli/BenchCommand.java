@@ -1,0 +1,141 @@
+package dev.halyard.cli;
+
+import dev.halyard.bench.Bench;
+import dev.halyard.bench.BenchConfig;
+import dev.halyard.bench.BenchResult;
+import dev.halyard.bench.ModelCase;
+import dev.halyard.bench.Report;
+import dev.halyard.bench.jmh.KernelBenchmarks;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code halyard bench}: Halyard against llama.cpp on the same machine, models and threads. */
+@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = BenchCommand.Kernels.class,
+        description = "Measure Halyard and llama.cpp on random-weight models of real shapes, with the same threads: prompt "
+                + "processing, generation, peak memory, memory bandwidth, serving. Prints a table; --out writes JSON. "
+                + "Use a quiet machine.")
+public final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--models", split = ",", paramLabel = "PRESET", defaultValue = "smollm2-135m",
+            description = "smollm2-135m, qwen2.5-0.5b, llama-3.2-1b (default: ${DEFAULT-VALUE})")
+    List<String> presets;
+
+    @Option(names = "--quants", split = ",", paramLabel = "MIX", defaultValue = "Q8_0,Q4_0",
+            description = "quant mixes, e.g. Q8_0,Q4_0,Q4_K_M (default: ${DEFAULT-VALUE})")
+    List<String> quants;
+
+    @Option(names = "--all", description = "every preset in Q8_0, Q4_0 and Q4_K_M")
+    boolean all;
+
+    @Option(names = "--threads", paramLabel = "N", description = "threads for every engine (default: all cores)")
+    Integer threads;
+
+    @Option(names = "--repetitions", paramLabel = "N", defaultValue = "3", description = "measured runs per engine; medians are reported (default: ${DEFAULT-VALUE})")
+    int repetitions;
+
+    @Option(names = "--statistic", paramLabel = "S", defaultValue = "MEDIAN",
+            description = "how runs are summarised: MEDIAN, or BEST (the fastest run: on a shared machine noise only slows runs down) (default: ${DEFAULT-VALUE})")
+    dev.halyard.bench.Stats.Statistic statistic;
+
+    @Option(names = "--warmup", paramLabel = "N", defaultValue = "1", description = "unreported runs first (default: ${DEFAULT-VALUE})")
+    int warmup;
+
+    @Option(names = "--prompt-tokens", paramLabel = "N", defaultValue = "512", description = "prompt length (default: ${DEFAULT-VALUE})")
+    int promptTokens;
+
+    @Option(names = "--gen-tokens", paramLabel = "N", defaultValue = "128", description = "generated tokens (default: ${DEFAULT-VALUE})")
+    int genTokens;
+
+    @Option(names = "--dir", paramLabel = "DIR", description = "model cache (default: ~/.halyard/bench)")
+    Path dir;
+
+    @Option(names = "--out", paramLabel = "FILE", description = "write the results as JSON")
+    Path out;
+
+    @Option(names = "--no-llama", description = "measure Halyard only")
+    boolean noLlama;
+
+    @Option(names = "--no-mmap", description = "skip llama.cpp's mmap mode")
+    boolean noMmap;
+
+    @Option(names = "--llama-dir", paramLabel = "DIR", description = "directory of llama_ref and llama_serve (default: <checkout>/.cache/llama.cpp, built when missing)")
+    Path llamaDir;
+
+    @Option(names = "--llama-kv", paramLabel = "TYPE", defaultValue = "f16", description = "llama.cpp KV cache type, f16 or f32 (default: ${DEFAULT-VALUE})")
+    String llamaKv;
+
+    @Option(names = "--no-flash-attn", description = "run llama.cpp without flash attention")
+    boolean noFlashAttn;
+
+    @Option(names = "--bandwidth-mib", paramLabel = "MIB", defaultValue = "1024", description = "buffer of the bandwidth measurement; 0 skips it (default: ${DEFAULT-VALUE})")
+    long bandwidthMib;
+
+    @Option(names = "--serve", paramLabel = "WHICH", defaultValue = "FIRST", description = "models measured serving: NONE, FIRST, ALL (default: ${DEFAULT-VALUE})")
+    BenchConfig.Serve serve;
+
+    @Option(names = "--clients", split = ",", paramLabel = "N", defaultValue = "1,4,16", description = "concurrent streams (default: ${DEFAULT-VALUE})")
+    List<Integer> clients;
+
+    @Option(names = "--serve-prompt-tokens", paramLabel = "N", defaultValue = "128", description = "prompt tokens per stream (default: ${DEFAULT-VALUE})")
+    int servePromptTokens;
+
+    @Option(names = "--serve-gen-tokens", paramLabel = "N", defaultValue = "128", description = "generated tokens per stream (default: ${DEFAULT-VALUE})")
+    int serveGenTokens;
+
+    @Option(names = "--jvm-opt", paramLabel = "OPT", description = "extra option for Halyard's child JVMs (repeatable)")
+    List<String> jvmOptions = new ArrayList<>();
+
+    @Option(names = "--timeout-minutes", paramLabel = "N", defaultValue = "30", description = "longest run of one child process (default: ${DEFAULT-VALUE})")
+    long timeoutMinutes;
+
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        List<ModelCase> models = new ArrayList<>();
+        for (String p : all ? List.of("smollm2-135m", "qwen2.5-0.5b", "llama-3.2-1b") : presets)
+            for (String q : all ? List.of("Q8_0", "Q4_0", "Q4_K_M") : quants) models.add(new ModelCase(p.strip(), q.strip()));
+        BenchConfig.Builder b = BenchConfig.builder().models(models).repetitions(repetitions).statistic(statistic).warmup(warmup).promptTokens(promptTokens)
+                .genTokens(genTokens).out(this.out).llama(!noLlama).llamaDir(llamaDir).llamaMmap(!noMmap)
+                .llamaKv(llamaKv).llamaFlashAttn(!noFlashAttn).bandwidthBytes(bandwidthMib << 20).serve(serve).clients(clients)
+                .servePromptTokens(servePromptTokens).serveGenTokens(serveGenTokens).jvmOptions(jvmOptions)
+                .timeout(Duration.ofMinutes(timeoutMinutes));
+        if (threads != null) b.threads(threads);
+        if (dir != null) b.dir(dir);
+        BenchConfig config = b.build();
+        BenchResult result = new Bench(config, err).run();
+        out.println(Report.text(result, config));
+        if (this.out != null) {
+            Files.writeString(this.out, Report.json(result, config));
+            err.println("wrote " + this.out);
+        }
+        out.flush();
+        return 0;
+    }
+
+    /** {@code halyard bench kernels}: JMH micro-benchmarks of every kernel format, vector against scalar. */
+    @Command(name = "kernels", mixinStandardHelpOptions = true,
+            description = "JMH: dot (matrix-vector) and dequantize of every format, Vector API kernels against their scalar "
+                    + "twins. JMH options may follow, e.g. -- -p type=Q8_0,Q4_0 -wi 1 -i 2")
+    static final class Kernels implements Callable<Integer> {
+        @Parameters(paramLabel = "JMH-OPTION", description = "options passed to JMH")
+        List<String> jmhArgs = new ArrayList<>();
+
+        @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            return KernelBenchmarks.run(jmhArgs.toArray(String[]::new), spec.commandLine().getOut());
+        }
+    }
+}
