@@ -1,12 +1,26 @@
 package dev.halyard.kernels;
 
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.RecursiveAction;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntConsumer;
 
 /**
- * A fixed pool of worker threads that splits index ranges across cores. One per engine; closed with
- * the model. {@code threads == 1} runs everything on the caller's thread.
+ * A fixed pool of worker threads that splits index ranges across cores. One per model; closed with
+ * it. {@code threads == 1} runs everything on the caller's thread.
+ *
+ * <p>A forward pass runs hundreds of parallel regions per token (every matmul, attention), each a few
+ * microseconds to a millisecond long, so the cost of starting and joining a region matters as much as
+ * the work: a {@code ForkJoinPool.invoke} per region halved generation speed on 2 cores. Here the
+ * caller publishes a job by bumping a generation counter; workers that finished the previous job
+ * spin on it (with {@link Thread#onSpinWait}) for {@link #SPIN_NANOS} before parking, so back-to-back
+ * regions start in well under a microsecond while an idle model costs no CPU. Chunks are handed out
+ * by an atomic counter (the caller works too), so a worker descheduled by another process on a busy
+ * machine delays only the chunks it took, not a fixed share.
+ *
+ * <p>A region started from inside a region, or from a second thread while one runs, runs on the
+ * calling thread alone (correct, just not parallel).
  */
 public final class Parallel implements AutoCloseable {
 
@@ -16,27 +30,93 @@ public final class Parallel implements AutoCloseable {
         void run(int from, int to);
     }
 
+    /** How long an idle worker spins for the next region before parking. */
+    static final long SPIN_NANOS = 2_000_000;
+
+    /** One region: its chunks are claimed and counted on the job itself, so a late worker finds none left. */
+    private static final class Job {
+        final RangeBody body;
+        final int n, grain, chunks;
+        final AtomicInteger next = new AtomicInteger();
+        final AtomicInteger done = new AtomicInteger();
+        volatile Throwable failure;
+
+        Job(RangeBody body, int n, int grain, int chunks) {
+            this.body = body;
+            this.n = n;
+            this.grain = grain;
+            this.chunks = chunks;
+        }
+
+        void work() {
+            int c;
+            while ((c = next.getAndIncrement()) < chunks) {
+                try {
+                    if (failure == null) body.run(c * grain, Math.min(n, (c + 1) * grain));
+                } catch (Throwable t) {
+                    if (failure == null) failure = t;
+                } finally {
+                    done.incrementAndGet();
+                }
+            }
+        }
+    }
+
     private final int threads;
-    private final ForkJoinPool pool;
+    private final Thread[] workers;
+    private final AtomicIntegerArray parked; // 1 while worker i is (about to be) parked
+    private final ReentrantLock lock = new ReentrantLock();
+    private volatile Job job;
+    private volatile boolean closed;
+    private static final ThreadLocal<Boolean> INSIDE = ThreadLocal.withInitial(() -> Boolean.FALSE);
 
     public Parallel(int threads) {
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         this.threads = threads;
-        this.pool = threads == 1 ? null : new ForkJoinPool(threads);
+        this.workers = new Thread[threads - 1];
+        this.parked = new AtomicIntegerArray(Math.max(1, threads - 1));
+        for (int i = 0; i < workers.length; i++) {
+            int id = i;
+            workers[i] = Thread.ofPlatform().daemon().name("halyard-worker-" + (i + 1)).unstarted(() -> workerLoop(id));
+            workers[i].start();
+        }
     }
 
     public int threads() {
         return threads;
     }
 
-    /** Runs body over [0, n) split into contiguous chunks, one or more per thread. */
+    /** Runs body over [0, n) split into contiguous chunks of at least {@code minChunk} (but the last). */
     public void forRange(int n, int minChunk, RangeBody body) {
-        if (pool == null || n <= minChunk) {
+        if (n <= 0) return;
+        if (threads == 1 || n <= minChunk || INSIDE.get() || !lock.tryLock()) {
             body.run(0, n);
             return;
         }
-        int chunks = Math.min(threads * 4, Math.max(1, n / Math.max(1, minChunk)));
-        pool.invoke(new Split(body, 0, n, (n + chunks - 1) / chunks));
+        try {
+            int chunks = Math.min(threads * 4, Math.max(1, n / Math.max(1, minChunk)));
+            int grain = (n + chunks - 1) / chunks;
+            Job j = new Job(body, n, grain, (n + grain - 1) / grain);
+            job = j; // publishes the job
+            for (int i = 0; i < workers.length; i++) if (parked.get(i) == 1) LockSupport.unpark(workers[i]);
+            INSIDE.set(Boolean.TRUE);
+            try {
+                j.work();
+            } finally {
+                INSIDE.set(Boolean.FALSE);
+            }
+            int spins = 0;
+            while (j.done.get() < j.chunks) {
+                if (++spins < 1 << 16) Thread.onSpinWait();
+                else Thread.yield();
+            }
+            Throwable t = j.failure;
+            if (t instanceof RuntimeException re) throw re;
+            if (t instanceof Error e) throw e;
+            if (t != null) throw new IllegalStateException(t);
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Runs body(i) for every i in [0, n). */
@@ -46,30 +126,33 @@ public final class Parallel implements AutoCloseable {
         });
     }
 
-    private static final class Split extends RecursiveAction {
-        private final RangeBody body;
-        private final int from, to, grain;
-
-        Split(RangeBody body, int from, int to, int grain) {
-            this.body = body;
-            this.from = from;
-            this.to = to;
-            this.grain = grain;
-        }
-
-        @Override
-        protected void compute() {
-            if (to - from <= grain) {
-                body.run(from, to);
-                return;
+    private void workerLoop(int id) {
+        INSIDE.set(Boolean.TRUE);
+        Job seen = null;
+        while (!closed) {
+            long spinStart = System.nanoTime();
+            int spins = 0;
+            Job j;
+            while ((j = job) == seen && !closed) {
+                Thread.onSpinWait();
+                if ((++spins & 255) == 0 && System.nanoTime() - spinStart > SPIN_NANOS) {
+                    parked.set(id, 1);
+                    // re-check after announcing (both volatile): a caller that published before seeing
+                    // the flag has not unparked us, so we must not sleep
+                    if (job == seen && !closed) LockSupport.park(this);
+                    parked.set(id, 0);
+                    spinStart = System.nanoTime();
+                }
             }
-            int mid = (from + to) >>> 1;
-            invokeAll(new Split(body, from, mid, grain), new Split(body, mid, to, grain));
+            if (j == null || closed) continue;
+            seen = j;
+            j.work();
         }
     }
 
     @Override
     public void close() {
-        if (pool != null) pool.shutdownNow();
+        closed = true;
+        for (Thread w : workers) LockSupport.unpark(w);
     }
 }
