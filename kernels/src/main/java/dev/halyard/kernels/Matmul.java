@@ -21,4 +21,13 @@ public final class Matmul {
             }
         });
     }
+
+    /**
+     * Several matrices applied to the same input in one parallel region ({@code outs[j] (batch,
+     * ws[j].rows) = x @ ws[j]^T}), e.g. the q, k, v projections or the gate and up projections: one
+     * barrier instead of one per matrix. Each output is bit-identical to {@link #matmul} on its own.
+     */
+    public static void matmul(Kernels k, Parallel par, float[] x, int batch, WeightMatrix[] ws, float[][] outs) {
+        for (int j = 0; j < ws.length; j++) matmul(k, par, ws[j], x, outs[j], batch);
+    }
 }
