@@ -30,12 +30,18 @@ public final class KQuantBench {
         for (GgmlType type : types) {
             try (Arena arena = Arena.ofConfined()) {
                 Random rnd = new Random(1);
-                MemorySegment data = RandomBlocks.allocate(arena, type, rows * cols, 0, rnd);
+                MemorySegment data = arena.allocate(type.byteSize(rows * cols), 64); // as a model file's tensors: aligned
+                RandomBlocks.fill(data, 0, type, rows * cols, rnd);
                 WeightMatrix w = new WeightMatrix(type, data, 0, rows, cols);
                 float[] row = new float[cols]; // (cols)
                 for (Kernels k : kernels) {
-                    long deadline = System.nanoTime() + (long) (seconds * 0.5e9); // warm-up: half the time
-                    while (System.nanoTime() < deadline) dequantizeAll(k, w, row);
+                    long deadline = System.nanoTime() + (long) (seconds * 0.5e9); // warm-up: half the time, and until
+                    long warm = System.nanoTime() + 30_000_000_000L; // a pass allocates nothing (C2 is done), 30 s at most
+                    for (long a = -1; System.nanoTime() < deadline || (a != 0 && System.nanoTime() < warm); ) {
+                        a = threads.getCurrentThreadAllocatedBytes();
+                        dequantizeAll(k, w, row);
+                        a = threads.getCurrentThreadAllocatedBytes() - a;
+                    }
                     long allocated = threads.getCurrentThreadAllocatedBytes();
                     long cpu = threads.getCurrentThreadCpuTime();
                     int passes = 0;

@@ -15,8 +15,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The vector dequantisation of Q4_1, Q5_0, Q5_1, Q4_K, Q5_K and Q6_K is bit-identical to the scalar
- * reference, at this JVM's vector width and, in child JVMs capped with -XX:MaxVectorSize, at 128 and
- * 256 bits (as in {@link VectorWidthTest}).
+ * reference, and the fused K-quant row kernels to "dequantise, then the canonical F32 loop", at this
+ * JVM's vector width and, in child JVMs capped with -XX:MaxVectorSize, at 128 and 256 bits (as in
+ * {@link VectorWidthTest}).
  */
 class KQuantVectorTest {
 
@@ -30,6 +31,18 @@ class KQuantVectorTest {
         KQuantVectorCheck.checkDequantizeCases(type);
         KQuantVectorCheck.warmDequantize(type);
         KQuantVectorCheck.checkDequantizeCases(type);
+    }
+
+    static List<GgmlType> fused() {
+        return KQuantVectorCheck.FUSED;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("fused")
+    void fused_row_kernels_are_bit_identical_to_dequantize_then_canonical_loop(GgmlType type) {
+        KQuantVectorCheck.checkDotRowsCases(type);
+        KQuantVectorCheck.warmDotRows(type);
+        KQuantVectorCheck.checkDotRowsCases(type);
     }
 
     @ParameterizedTest(name = "{0}-bit vectors")
