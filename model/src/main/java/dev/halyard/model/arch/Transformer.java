@@ -80,7 +80,7 @@ public final class Transformer {
         float embScale = c.arch() == Architecture.GEMMA2 ? (float) Math.sqrt(D) : 1f;
         for (int i = 0; i < B; i++) {
             WeightMatrix e = w.tokenEmbedding;
-            k.dequantize(e.type(), e.data(), e.rowOffset(batch.tokens()[i]), x, i * D, D);
+            e.dequantizeRow(k, batch.tokens()[i], x, i * D);
             if (embScale != 1f) for (int j = 0; j < D; j++) x[i * D + j] *= embScale;
         }
         int half = rope.dims() / 2;
