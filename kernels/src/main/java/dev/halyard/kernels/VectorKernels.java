@@ -44,7 +44,12 @@ public final class VectorKernels implements Kernels {
             case Q8_0 -> Q8_0Kernel.dequantizeVector(w, off, dst, dstOffset, n);
             case Q4_0 -> Q4_0Kernel.dequantizeVector(w, off, dst, dstOffset, n);
             case Q8_K -> Q8_KKernel.dequantizeVector(w, off, dst, dstOffset, n);
-            case Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K -> reference.dequantize(type, w, off, dst, dstOffset, n);
+            case Q4_1 -> Q4_1Kernel.dequantizeVector(w, off, dst, dstOffset, n);
+            case Q5_0 -> Q5_0Kernel.dequantizeVector(w, off, dst, dstOffset, n);
+            case Q5_1 -> Q5_1Kernel.dequantizeVector(w, off, dst, dstOffset, n);
+            case Q4_K -> Q4_KKernel.dequantizeVector(w, off, dst, dstOffset, n);
+            case Q5_K -> Q5_KKernel.dequantizeVector(w, off, dst, dstOffset, n);
+            case Q6_K -> Q6_KKernel.dequantizeVector(w, off, dst, dstOffset, n);
             default -> throw unsupported(type);
         }
     }

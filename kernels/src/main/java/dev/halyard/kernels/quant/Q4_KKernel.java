@@ -48,6 +48,40 @@ public final class Q4_KKernel {
         }
     }
 
+
+    /**
+     * {@link #dequantize} bit for bit: scales unpacked as in {@link #dot}; per sub-block d1 = d*sc and
+     * m1 = dmin*m as floats, then q * d1 - m1 as a multiply and a subtract (no FMA).
+     */
+    public static void dequantizeVector(MemorySegment w, long off, float[] dst, int di, int n) {
+        for (int b = 0; b < n / QK; b++) {
+            long blk = off + (long) b * BYTES;
+            float d = Float.float16ToFloat(w.get(I16, blk));
+            float min = Float.float16ToFloat(w.get(I16, blk + 2));
+            long lo = w.get(I64, blk + 4); // scale bytes 0..7
+            long hi = w.get(I32, blk + 12) & 0xffffffffL; // scale bytes 8..11
+            long sc = (lo & 0x3f3f3f3fL) | ((hi & 0x0f0f0f0fL) | ((lo & 0xc0c0c0c0L) >>> 2)) << 32; // byte j: scale j
+            long mn = ((lo >>> 32) & 0x3f3f3f3fL) | (((hi >>> 4) & 0x0f0f0f0fL) | ((lo >>> 34) & 0x30303030L)) << 32;
+            for (int c = 0; c < 4; c++) {
+                float d1 = d * (int) ((sc >>> (16 * c)) & 0xff), m1 = min * (int) ((mn >>> (16 * c)) & 0xff);
+                float d2 = d * (int) ((sc >>> (16 * c + 8)) & 0xff), m2 = min * (int) ((mn >>> (16 * c + 8)) & 0xff);
+                ByteVector q0 = ByteVector.fromMemorySegment(B16, w, blk + 16 + 32L * c, ORDER);
+                ByteVector q1 = ByteVector.fromMemorySegment(B16, w, blk + 32 + 32L * c, ORDER);
+                ByteVector lo0 = q0.and((byte) 0x0F), lo1 = q1.and((byte) 0x0F); // sub-block 2c
+                ByteVector hi0 = q0.reinterpretAsShorts().lanewise(LSHR, 4).reinterpretAsBytes().and((byte) 0x0F);
+                ByteVector hi1 = q1.reinterpretAsShorts().lanewise(LSHR, 4).reinterpretAsBytes().and((byte) 0x0F);
+                int y = di + b * QK + 64 * c;
+                for (int p = 0; p < PARTS; p++) {
+                    int k = y + p * L;
+                    ((FloatVector) lo0.convertShape(B2F, F, p)).mul(d1).sub(m1).intoArray(dst, k);
+                    ((FloatVector) lo1.convertShape(B2F, F, p)).mul(d1).sub(m1).intoArray(dst, k + 16);
+                    ((FloatVector) hi0.convertShape(B2F, F, p)).mul(d2).sub(m2).intoArray(dst, k + 32);
+                    ((FloatVector) hi1.convertShape(B2F, F, p)).mul(d2).sub(m2).intoArray(dst, k + 48);
+                }
+            }
+        }
+    }
+
     /**
      * Per super-block: the 12 scale bytes are read as two words and unpacked 4 at a time (the same
      * unpacking as {@link KScales}, written out here: the vector kernels make no calls, see {@link

@@ -56,6 +56,43 @@ public final class Q5_KKernel {
         }
     }
 
+
+    /** {@link #dequantize} bit for bit: as Q4_K's dequantizeVector, with the fifth bits of {@link #dot}. */
+    public static void dequantizeVector(MemorySegment w, long off, float[] dst, int di, int n) {
+        for (int b = 0; b < n / QK; b++) {
+            long blk = off + (long) b * BYTES;
+            float d = Float.float16ToFloat(w.get(I16, blk));
+            float min = Float.float16ToFloat(w.get(I16, blk + 2));
+            long lo = w.get(I64, blk + 4); // scale bytes 0..7
+            long hi = w.get(I32, blk + 12) & 0xffffffffL; // scale bytes 8..11
+            long sc = (lo & 0x3f3f3f3fL) | ((hi & 0x0f0f0f0fL) | ((lo & 0xc0c0c0c0L) >>> 2)) << 32; // byte j: scale j
+            long mn = ((lo >>> 32) & 0x3f3f3f3fL) | (((hi >>> 4) & 0x0f0f0f0fL) | ((lo >>> 34) & 0x30303030L)) << 32;
+            ByteVector qh0 = ByteVector.fromMemorySegment(B16, w, blk + 16, ORDER); // qh[0..15]
+            ByteVector qh1 = ByteVector.fromMemorySegment(B16, w, blk + 32, ORDER); // qh[16..31]
+            for (int c = 0; c < 4; c++) {
+                float d1 = d * (int) ((sc >>> (16 * c)) & 0xff), m1 = min * (int) ((mn >>> (16 * c)) & 0xff);
+                float d2 = d * (int) ((sc >>> (16 * c + 8)) & 0xff), m2 = min * (int) ((mn >>> (16 * c + 8)) & 0xff);
+                byte u1 = (byte) (1 << (2 * c)), u2 = (byte) (2 << (2 * c));
+                ByteVector q0 = ByteVector.fromMemorySegment(B16, w, blk + 48 + 32L * c, ORDER);
+                ByteVector q1 = ByteVector.fromMemorySegment(B16, w, blk + 64 + 32L * c, ORDER);
+                ByteVector lo0 = q0.and((byte) 0x0F).lanewise(OR, (byte) 0x10, qh0.and(u1).compare(NE, 0));
+                ByteVector lo1 = q1.and((byte) 0x0F).lanewise(OR, (byte) 0x10, qh1.and(u1).compare(NE, 0));
+                ByteVector hi0 = q0.reinterpretAsShorts().lanewise(LSHR, 4).reinterpretAsBytes().and((byte) 0x0F)
+                        .lanewise(OR, (byte) 0x10, qh0.and(u2).compare(NE, 0));
+                ByteVector hi1 = q1.reinterpretAsShorts().lanewise(LSHR, 4).reinterpretAsBytes().and((byte) 0x0F)
+                        .lanewise(OR, (byte) 0x10, qh1.and(u2).compare(NE, 0));
+                int y = di + b * QK + 64 * c;
+                for (int p = 0; p < PARTS; p++) {
+                    int k = y + p * L;
+                    ((FloatVector) lo0.convertShape(B2F, F, p)).mul(d1).sub(m1).intoArray(dst, k);
+                    ((FloatVector) lo1.convertShape(B2F, F, p)).mul(d1).sub(m1).intoArray(dst, k + 16);
+                    ((FloatVector) hi0.convertShape(B2F, F, p)).mul(d2).sub(m2).intoArray(dst, k + 32);
+                    ((FloatVector) hi1.convertShape(B2F, F, p)).mul(d2).sub(m2).intoArray(dst, k + 48);
+                }
+            }
+        }
+    }
+
     /** As Q4_K's dot, with bit 2c (2c+1) of qh tested per byte lane and OR-ed in as 0x10. */
     public static float dot(MemorySegment w, long off, float[] x, int xi, int n) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;

@@ -52,6 +52,48 @@ public final class Q6_KKernel {
         }
     }
 
+
+    /**
+     * {@link #dequantize} bit for bit: quants decoded as in {@link #dot}, then q * (d * scale), the
+     * scale product rounded first as in the reference.
+     */
+    public static void dequantizeVector(MemorySegment w, long off, float[] dst, int di, int n) {
+        for (int b = 0; b < n / QK; b++) {
+            long blk = off + (long) b * BYTES;
+            float d = Float.float16ToFloat(w.get(I16, blk + 208));
+            for (int half = 0; half < 2; half++) {
+                long scales = w.get(I64, blk + 192 + 8L * half); // byte i: scales[8 * half + i]
+                for (int h = 0; h < 2; h++) {
+                    ByteVector qlA = ByteVector.fromMemorySegment(B16, w, blk + 64L * half + 16 * h, ORDER);
+                    ByteVector qlB = ByteVector.fromMemorySegment(B16, w, blk + 64L * half + 32 + 16 * h, ORDER);
+                    ByteVector qh = ByteVector.fromMemorySegment(B16, w, blk + 128 + 32L * half + 16 * h, ORDER);
+                    ByteVector q1 = qlA.and((byte) 0x0F)
+                            .or(qh.reinterpretAsShorts().lanewise(LSHL, 4).reinterpretAsBytes().and((byte) 0x30))
+                            .sub((byte) 32);
+                    ByteVector q2 = qlB.and((byte) 0x0F)
+                            .or(qh.reinterpretAsShorts().lanewise(LSHL, 2).reinterpretAsBytes().and((byte) 0x30))
+                            .sub((byte) 32);
+                    ByteVector q3 = qlA.reinterpretAsShorts().lanewise(LSHR, 4).reinterpretAsBytes().and((byte) 0x0F)
+                            .or(qh.and((byte) 0x30))
+                            .sub((byte) 32);
+                    ByteVector q4 = qlB.reinterpretAsShorts().lanewise(LSHR, 4).reinterpretAsBytes().and((byte) 0x0F)
+                            .or(qh.reinterpretAsShorts().lanewise(LSHR, 2).reinterpretAsBytes().and((byte) 0x30))
+                            .sub((byte) 32);
+                    long sh = scales >> (8 * h); // group k's scale in byte 2k
+                    float s1 = d * (byte) sh, s2 = d * (byte) (sh >> 16), s3 = d * (byte) (sh >> 32), s4 = d * (byte) (sh >> 48);
+                    int y = di + b * QK + 128 * half + 16 * h;
+                    for (int p = 0; p < PARTS; p++) {
+                        int k = y + p * L;
+                        ((FloatVector) q1.convertShape(B2F, F, p)).mul(s1).intoArray(dst, k);
+                        ((FloatVector) q2.convertShape(B2F, F, p)).mul(s2).intoArray(dst, k + 32);
+                        ((FloatVector) q3.convertShape(B2F, F, p)).mul(s3).intoArray(dst, k + 64);
+                        ((FloatVector) q4.convertShape(B2F, F, p)).mul(s4).intoArray(dst, k + 96);
+                    }
+                }
+            }
+        }
+    }
+
     /**
      * Per 16 values of l: four 16-element groups decoded from the same three 16-byte loads (bits moved
      * with 16-bit shifts, then masked), each summed against x and scaled once by d * scales[group]
