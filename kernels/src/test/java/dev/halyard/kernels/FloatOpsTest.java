@@ -139,4 +139,21 @@ class FloatOpsTest {
         FloatOps.siluMul(g, 0, g, 0, u, 0, 40);
         assertArrayEquals(want, g);
     }
+
+    @ParameterizedTest(name = "n = {0}")
+    @ValueSource(ints = {1, 7, 16, 33, 64, 128, 257, 576})
+    void vector_softcap_equals_the_scalar_twin_exactly_and_matches_tanh(int n) {
+        Random r = new Random(n);
+        float[] y = gaussian(r, n + 1, 20);
+        if (n > 3) {
+            y[1] = 1e4f;
+            y[2] = -1e4f;
+            y[3] = 0f;
+        }
+        float[] got = y.clone(), twin = y.clone();
+        FloatOps.softcap(got, 1, n, 30f);
+        FloatOps.softcapScalar(twin, 1, n, 30f);
+        assertArrayEquals(twin, got);
+        for (int i = 1; i <= n; i++) assertEquals(30 * Math.tanh(y[i] / 30.0), got[i], 30 * 2.5e-7, "softcap(" + y[i] + ")");
+    }
 }

@@ -237,7 +237,10 @@ public final class Transformer {
         if (!wantLogits) return null;
         float[] logits = new float[n * c.vocabSize()];     // (n, V): the caller's to keep
         Matmul.matmul(k, par, w.output, xo, logits, n);
-        if (c.finalSoftcap() > 0) softcap(logits, c.finalSoftcap());
+        if (c.finalSoftcap() > 0) {
+            int V = c.vocabSize();
+            for (int r = 0; r < n; r++) FloatOps.softcap(logits, r * V, V, c.finalSoftcap());
+        }
         return logits;
     }
 
@@ -333,10 +336,6 @@ public final class Transformer {
         float[][] holder = SCRATCH.get();
         if (holder[0].length < n) holder[0] = new float[Math.max(n, holder[0].length * 2)];
         return holder[0];
-    }
-
-    private static void softcap(float[] y, float cap) {
-        for (int j = 0; j < y.length; j++) y[j] = cap * (float) Math.tanh(y[j] / cap);
     }
 
     public ModelConfig config() {
