@@ -1,6 +1,7 @@
 package dev.halyard.model.arch;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.halyard.testing.SharedData;
 import java.nio.file.Path;
@@ -59,5 +60,21 @@ class TransformerWorkspaceTest {
                 pool.shutdownNow();
             }
         }
+    }
+
+    @Test
+    void a_long_prompt_split_across_threads_gives_the_same_logits_as_on_one() throws Exception {
+        // big enough (rows x width) that the per-token steps run as parallel regions
+        int[] prompt = new int[600];
+        for (int i = 0; i < prompt.length; i++) prompt[i] = 1 + (i * 37) % 500;
+        assertTrue(prompt.length * 64L >= Transformer.PARALLEL_ELEMENTS, "the prompt must reach the parallel path");
+        float[] one, two;
+        try (Model m = Model.load(MODEL, ModelOptions.defaults().withThreads(1))) {
+            one = m.lastLogits(prompt);
+        }
+        try (Model m = Model.load(MODEL, ModelOptions.defaults().withThreads(2))) {
+            two = m.lastLogits(prompt);
+        }
+        assertArrayEquals(one, two);
     }
 }
