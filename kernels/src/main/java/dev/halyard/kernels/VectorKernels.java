@@ -73,13 +73,4 @@ public final class VectorKernels implements Kernels {
             default -> throw unsupported(type);
         };
     }
-
-    @Override
-    public void dot4(GgmlType type, MemorySegment w, long off, float[] x, int xOffset, int xStride, int n,
-                     float[] out, int outOffset, int outStride) {
-        requireWholeBlocks(type, n);
-        if (Simd.PARTS == 1 && type == GgmlType.Q8_0) Q8_0Kernel.dot4(w, off, x, xOffset, xStride, n, out, outOffset, outStride);
-        else if (Simd.PARTS == 1 && type == GgmlType.Q4_0) Q4_0Kernel.dot4(w, off, x, xOffset, xStride, n, out, outOffset, outStride);
-        else Kernels.super.dot4(type, w, off, x, xOffset, xStride, n, out, outOffset, outStride);
-    }
 }
