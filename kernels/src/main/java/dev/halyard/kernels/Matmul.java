@@ -1,6 +1,9 @@
 package dev.halyard.kernels;
 
 import dev.halyard.kernels.quant.Q4_0Kernel;
+import dev.halyard.kernels.quant.Q4_KKernel;
+import dev.halyard.kernels.quant.Q5_KKernel;
+import dev.halyard.kernels.quant.Q6_KKernel;
 import dev.halyard.kernels.quant.Q8_0Kernel;
 import dev.halyard.kernels.quant.Simd;
 import java.lang.foreign.MemorySegment;
@@ -15,7 +18,7 @@ import java.lang.foreign.MemorySegment;
  *       are dequantised into a per-thread float panel (~L2-sized), then F32 register tiles of 4 rows x
  *       4 tokens run over the whole batch, so each weight is decoded once per batch and the FMA units
  *       set the pace, not the decoding;
- *   <li><b>decode</b> (1-3 tokens) on Q8_0 and Q4_0: blocks are decoded in registers, four rows at a
+ *   <li><b>decode</b> (1-3 tokens) on Q8_0, Q4_0, Q4_K, Q5_K, Q6_K: blocks are decoded in registers, four rows at a
  *       time sharing each activation load ({@code dotRows4}), no panel round trip.
  * </ul>
  * Both compute every (row, token) output with one accumulator in element order over exactly the
@@ -28,6 +31,8 @@ public final class Matmul {
 
     static final int TILE = 4; // rows per register tile
     static final int PANEL = 16; // rows dequantised together for a batch
+    /** Formats with fused decode kernels on the row layout (the others dequantise a panel even for one token). */
+    static final java.util.Set<GgmlType> FUSED_ROWS = java.util.EnumSet.of(GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K);
     static final int MIN_BATCHED = 4; // from this many tokens on, dequantise a panel once for all
 
     public static void matmul(Kernels k, Parallel par, WeightMatrix w, float[] x, float[] out, int batch) {
@@ -83,11 +88,21 @@ public final class Matmul {
             }
             return;
         }
-        if (batch < MIN_BATCHED && (q8 || w.type() == GgmlType.Q4_0)) {
+        if (batch < MIN_BATCHED && FUSED_ROWS.contains(w.type())) {
+            MemorySegment d = w.data();
+            long rb = w.rowBytes();
             for (; r0 + TILE <= r1; r0 += TILE)
                 for (int b = 0; b < batch; b++) {
-                    if (q8) Q8_0Kernel.dotRows4(w.data(), w.rowOffset(r0), w.rowBytes(), x, b * cols, cols, out, b * rows + r0);
-                    else Q4_0Kernel.dotRows4(w.data(), w.rowOffset(r0), w.rowBytes(), x, b * cols, cols, out, b * rows + r0);
+                    long o = w.rowOffset(r0);
+                    int xi = b * cols, oi = b * rows + r0;
+                    switch (w.type()) {
+                        case Q8_0 -> Q8_0Kernel.dotRows4(d, o, rb, x, xi, cols, out, oi);
+                        case Q4_0 -> Q4_0Kernel.dotRows4(d, o, rb, x, xi, cols, out, oi);
+                        case Q4_K -> Q4_KKernel.dotRows4(d, o, rb, x, xi, cols, out, oi);
+                        case Q5_K -> Q5_KKernel.dotRows4(d, o, rb, x, xi, cols, out, oi);
+                        case Q6_K -> Q6_KKernel.dotRows4(d, o, rb, x, xi, cols, out, oi);
+                        default -> throw new IllegalStateException(w.type().toString());
+                    }
                 }
             if (r0 == r1) return; // a last partial tile goes through the panel below
         }
