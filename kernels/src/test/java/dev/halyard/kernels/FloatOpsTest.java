@@ -156,4 +156,35 @@ class FloatOpsTest {
         assertArrayEquals(twin, got);
         for (int i = 1; i <= n; i++) assertEquals(30 * Math.tanh(y[i] / 30.0), got[i], 30 * 2.5e-7, "softcap(" + y[i] + ")");
     }
+
+    /**
+     * The elementwise kernels must give their twins' bits in every tier: C2's SIMD code too, not only
+     * the Vector API's fallback code that the first calls run (best effort: the loop gives C2 the
+     * time to compile them, as ColdWarmCheck does for the dot products).
+     */
+    @Test
+    void elementwise_kernels_match_their_twins_after_the_jit_compiles_them() {
+        Random r = new Random(11);
+        int n = 100;
+        float[] g = gates(r, n), u = gaussian(r, n, 1), x = gaussian(r, n, 3), w = gaussian(r, n, 1);
+        float[] silu = new float[n], gelu = new float[n], norm = new float[n], cap = new float[n];
+        float[] coldNorm = new float[n];
+        FloatOps.rmsnorm(coldNorm, 0, x, 0, w, n, 1e-5f); // its twin sums in double: compare with itself
+        for (int rep = 0; rep < 20_000; rep++) {
+            FloatOps.siluMul(silu, 0, g, 0, u, 0, n);
+            FloatOps.geluMul(gelu, 0, g, 0, u, 0, n);
+            FloatOps.rmsnorm(norm, 0, x, 0, w, n, 1e-5f);
+            System.arraycopy(x, 0, cap, 0, n);
+            FloatOps.softcap(cap, 0, n, 5f);
+        }
+        float[] want = new float[n];
+        FloatOps.siluMulScalar(want, 0, g, 0, u, 0, n);
+        assertArrayEquals(want, silu, "silu");
+        FloatOps.geluMulScalar(want, 0, g, 0, u, 0, n);
+        assertArrayEquals(want, gelu, "gelu");
+        System.arraycopy(x, 0, want, 0, n);
+        FloatOps.softcapScalar(want, 0, n, 5f);
+        assertArrayEquals(want, cap, "softcap");
+        assertArrayEquals(coldNorm, norm, "rmsnorm");
+    }
 }
