@@ -5,7 +5,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.management.ManagementFactory;
 import java.util.Random;
-import jdk.incubator.vector.FloatVector;
 
 /**
  * A quick speed sanity check of the fused K-quant row kernels: single-threaded matrix-vector product
@@ -88,7 +87,7 @@ public final class KQuantDotBench {
             case 1 -> {
                 for (int i = 0; i < w.rows(); i++) {
                     KernelAgreement.VECTOR.dequantize(t, w.data(), w.rowOffset(i), row, 0, n);
-                    out[i] = canonicalDot(row, x, n);
+                    out[i] = Tiles.dot(row, 0, x, 0, n);
                 }
             }
             case 2 -> {
@@ -101,16 +100,5 @@ public final class KQuantDotBench {
                 for (int i = 0; i < w.rows(); i += 4) KQuantVectorCheck.dotRows4(t, w.data(), w.rowOffset(i), w.rowBytes(), x, 0, n, out, i);
             }
         }
-    }
-
-    /** The canonical F32 loop (as {@code Tiles.dot}). */
-    private static float canonicalDot(float[] w, float[] x, int n) {
-        FloatVector a = FloatVector.zero(Simd.F);
-        for (int i = 0; i < n; i += Simd.L) a = FloatVector.fromArray(Simd.F, w, i).fma(FloatVector.fromArray(Simd.F, x, i), a);
-        if (Simd.L == 16) a = a.add(a.rearrange(Simd.FOLD8));
-        if (Simd.L >= 8) a = a.add(a.rearrange(Simd.FOLD4));
-        a = a.add(a.rearrange(Simd.FOLD2));
-        a = a.add(a.rearrange(Simd.FOLD1));
-        return a.lane(0);
     }
 }

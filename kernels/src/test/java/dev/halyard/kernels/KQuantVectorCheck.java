@@ -122,7 +122,7 @@ public final class KQuantVectorCheck {
     /**
      * Four rows of n random elements (row r at byte pad + r * (rowBytes + gap)) times activations at
      * x[xi ..]: dotRows4, dotRows2 (where there is one) and dotRow must equal, bit for bit, the canonical loop over the rows as
-     * dequantize writes them ({@link #canonicalDot}); NaNs compared as NaN.
+     * dequantize writes them ({@link Tiles#dotScalar}); NaNs compared as NaN.
      */
     static void checkDotRows(GgmlType type, int n, int pad, int gap, int xi, boolean anyBits, long seed) {
         Random rnd = new Random(seed);
@@ -136,7 +136,7 @@ public final class KQuantVectorCheck {
             float[] expected = new float[4], fused = new float[4 + 2];
             for (int r = 0; r < 4; r++) {
                 dequantizeScalar(type, w, pad + r * rowBytes, row, 0, n);
-                expected[r] = canonicalDot(row, x, xi, n);
+                expected[r] = Tiles.dotScalar(row, 0, x, xi, n, Simd.L);
             }
             float[] pairs = new float[4 + 2];
             dotRows4(type, w, pad, rowBytes, x, xi, n, fused, 1);
@@ -157,20 +157,6 @@ public final class KQuantVectorCheck {
             if (fused[0] != 0 || fused[5] != 0) throw new AssertionError("dotRows4 wrote outside out[oi .. oi+4)");
             if (pairs[0] != 0 || pairs[5] != 0) throw new AssertionError("dotRows2 wrote outside out[oi .. oi+2)");
         }
-    }
-
-    /**
-     * The canonical order in scalar code (as {@code Tiles.dotScalar}): lane j of Simd.L accumulates
-     * elements j, j+L, .. with fused multiply-adds, then the lanes are summed pairwise as the folds do.
-     */
-    static float canonicalDot(float[] w, float[] x, int xi, int n) {
-        int lanes = Simd.L;
-        float[] acc = new float[lanes];
-        for (int i = 0; i < n; i += lanes)
-            for (int j = 0; j < lanes; j++) acc[j] = Math.fma(w[i + j], x[xi + i + j], acc[j]);
-        for (int step = lanes / 2; step >= 1; step /= 2)
-            for (int j = 0; j < lanes; j++) if ((j & step) == 0) acc[j] = acc[j] + acc[j ^ step];
-        return acc[0];
     }
 
     /** As {@link #warmDequantize}, for dotRows4 (hence dotRows2) and dotRow. */
