@@ -1,19 +1,11 @@
 package dev.halyard.kernels;
 
-import static jdk.incubator.vector.VectorOperators.GE;
-import static jdk.incubator.vector.VectorOperators.GT;
-import static jdk.incubator.vector.VectorOperators.LSHL;
-import static jdk.incubator.vector.VectorOperators.OR;
-import static jdk.incubator.vector.VectorOperators.S2I;
-
 import dev.halyard.kernels.quant.Simd;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.ShortVector;
-import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -22,10 +14,10 @@ import jdk.incubator.vector.VectorSpecies;
  * query that shares the tile — the query heads of one KV head, the tokens of one prompt chunk — reads
  * it: {@link #scores} (q·k per row) and {@link #weightedSum} (out += Σ w_r v_r).
  *
- * <p>Each kernel has a plain scalar twin ({@code *Scalar}) that gives the same bits: the widening is
- * exact, the dot follows the canonical order (one accumulator of L lanes over chunks in element
- * order, folded with Simd's fixed permutations, tail added in order) and the weighted sum is one
- * fused multiply-add chain per element, in row order. So a query's result does not depend on how
+ * <p>Each vector kernel has a plain scalar twin ({@code *Scalar}) that gives the same bits: the dot
+ * follows the canonical order (one accumulator of L lanes over chunks in element order, folded with
+ * Simd's fixed permutations, tail added in order) and the weighted sum is one fused multiply-add
+ * chain per element, in row order. So a query's result does not depend on how
  * many rows a tile holds or which other queries share it.
  */
 public final class AttentionOps {
@@ -33,9 +25,6 @@ public final class AttentionOps {
 
     private static final VectorSpecies<Float> F = Simd.F;
     private static final int L = Simd.L;
-    /** L shorts (one F16 row chunk) and L ints (their widening). */
-    private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
-    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
     static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ORDER);
     static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ORDER);
@@ -44,7 +33,7 @@ public final class AttentionOps {
 
     /** dst[off, off + 2n) = the n floats src[si, si + n) rounded to IEEE halves (to nearest even). */
     public static void floatsToHalves(float[] src, int si, int n, MemorySegment dst, long off) {
-        // a row per token and layer: a scalar loop of intrinsics is cheap next to the attention reads
+        // a head's key per token and layer: cheap next to the attention reads
         for (int i = 0; i < n; i++) dst.set(HALF, off + 2L * i, Float.floatToFloat16(src[si + i]));
     }
 
@@ -54,38 +43,20 @@ public final class AttentionOps {
     }
 
     /**
-     * dst (rows, n) at di = the rows of n halves at byte offsets {@code off + r * stride} of src,
-     * widened exactly (as {@link Float#float16ToFloat}). JDK 25's Vector API has no lanewise
-     * half-to-float conversion, so the bits are moved as in {@code F16Kernel}: the 15
-     * exponent/mantissa bits shifted into float position and multiplied by 2^112 (rebiasing normals
-     * and subnormals exactly), exponent 31 (inf, NaN) mapped to 255 with NaNs quieted.
+     * dst[di, di + count) = the count halves at src[off, off + 2count), widened exactly. A plain loop on
+     * purpose: C2 vectorises it (SuperWord) into the hardware's half-to-float instruction (F16C's
+     * vcvtph2ps, NEON's fcvtl), about three times faster than the Vector API, which in JDK 25 has no
+     * lanewise half conversion and needs a dozen bit operations per vector. It is its own scalar
+     * twin: every element is {@link Float#float16ToFloat}, exact in every tier. Long runs vectorise
+     * best, hence the head-major KV layout that makes a tile of keys one run.
      */
-    public static void halvesToFloats(MemorySegment src, long off, long stride, int rows, int n, float[] dst, int di) {
-        int upper = F.loopBound(n);
-        for (int r = 0; r < rows; r++) {
-            long ro = off + r * stride;
-            int d = di + r * n, i = 0;
-            for (; i < upper; i += L) {
-                IntVector v = (IntVector) ShortVector.fromMemorySegment(S, src, ro + 2L * i, ORDER).convertShape(S2I, I, 0);
-                IntVector magnitude = v.and(0x7fff);
-                IntVector shifted = magnitude.lanewise(LSHL, 13);
-                IntVector special = shifted.or(0x7f80_0000).lanewise(OR, 0x0040_0000, magnitude.compare(GT, 0x7c00));
-                IntVector bits = shifted.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
-                        .blend(special, magnitude.compare(GE, 0x7c00));
-                bits.or(v.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().intoArray(dst, d + i);
-            }
-            for (; i < n; i++) dst[d + i] = Float.float16ToFloat(src.get(HALF, ro + 2L * i));
-        }
+    public static void halvesToFloats(MemorySegment src, long off, int count, float[] dst, int di) {
+        for (int i = 0; i < count; i++) dst[di + i] = Float.float16ToFloat(src.get(HALF, off + 2L * i));
     }
 
-    public static void halvesToFloatsScalar(MemorySegment src, long off, long stride, int rows, int n, float[] dst, int di) {
-        for (int r = 0; r < rows; r++)
-            for (int i = 0; i < n; i++) dst[di + r * n + i] = Float.float16ToFloat(src.get(HALF, off + r * stride + 2L * i));
-    }
-
-    /** dst (rows, n) at di = the rows of n floats at byte offsets {@code off + r * stride} of src. */
-    public static void floatRows(MemorySegment src, long off, long stride, int rows, int n, float[] dst, int di) {
-        for (int r = 0; r < rows; r++) MemorySegment.copy(src, FLOAT, off + r * stride, dst, di + r * n, n);
+    /** dst[di, di + count) = the count floats at src[off, off + 4count). */
+    public static void floatsToFloats(MemorySegment src, long off, int count, float[] dst, int di) {
+        MemorySegment.copy(src, FLOAT, off, dst, di, count);
     }
 
     // ---------------------------------------------------------------- scores and weighted sums
@@ -95,8 +66,38 @@ public final class AttentionOps {
      * dot in canonical order (as {@link FloatOps#dot}), then one rounding multiply by scale.
      */
     public static void scores(float[] q, int qo, float[] k, int ko, int rows, int n, float scale, float[] out, int oo) {
-        int upper = F.loopBound(n);
-        for (int r = 0; r < rows; r++) {
+        int upper = F.loopBound(n), r = 0;
+        // two rows at a time: two independent FMA chains and folds (each row's arithmetic is unchanged)
+        for (; r + 1 < rows; r += 2) {
+            int k0 = ko + r * n, k1 = k0 + n;
+            FloatVector a0 = FloatVector.zero(F), a1 = a0;
+            int i = 0;
+            for (; i < upper; i += L) {
+                FloatVector qv = FloatVector.fromArray(F, q, qo + i);
+                a0 = qv.fma(FloatVector.fromArray(F, k, k0 + i), a0);
+                a1 = qv.fma(FloatVector.fromArray(F, k, k1 + i), a1);
+            }
+            if (L == 16) {
+                a0 = a0.add(a0.rearrange(Simd.FOLD8));
+                a1 = a1.add(a1.rearrange(Simd.FOLD8));
+            }
+            if (L >= 8) {
+                a0 = a0.add(a0.rearrange(Simd.FOLD4));
+                a1 = a1.add(a1.rearrange(Simd.FOLD4));
+            }
+            a0 = a0.add(a0.rearrange(Simd.FOLD2));
+            a1 = a1.add(a1.rearrange(Simd.FOLD2));
+            a0 = a0.add(a0.rearrange(Simd.FOLD1));
+            a1 = a1.add(a1.rearrange(Simd.FOLD1));
+            float s0 = a0.lane(0), s1 = a1.lane(0);
+            for (; i < n; i++) {
+                s0 += q[qo + i] * k[k0 + i];
+                s1 += q[qo + i] * k[k1 + i];
+            }
+            out[oo + r] = s0 * scale;
+            out[oo + r + 1] = s1 * scale;
+        }
+        if (r < rows) {
             int kr = ko + r * n;
             FloatVector acc = FloatVector.zero(F);
             int i = 0;
@@ -139,6 +140,23 @@ public final class AttentionOps {
      */
     public static void weightedSum(float[] w, int wo, float[] v, int vo, int rows, int n, float[] out, int oo) {
         int i = 0;
+        // four chunks at a time: four independent FMA chains hide the FMA latency (each element's chain is unchanged)
+        for (int upper4 = n - n % (4 * L); i < upper4; i += 4 * L) {
+            FloatVector a0 = FloatVector.fromArray(F, out, oo + i), a1 = FloatVector.fromArray(F, out, oo + i + L);
+            FloatVector a2 = FloatVector.fromArray(F, out, oo + i + 2 * L), a3 = FloatVector.fromArray(F, out, oo + i + 3 * L);
+            for (int r = 0; r < rows; r++) {
+                FloatVector wr = FloatVector.broadcast(F, w[wo + r]);
+                int vr = vo + r * n + i;
+                a0 = FloatVector.fromArray(F, v, vr).fma(wr, a0);
+                a1 = FloatVector.fromArray(F, v, vr + L).fma(wr, a1);
+                a2 = FloatVector.fromArray(F, v, vr + 2 * L).fma(wr, a2);
+                a3 = FloatVector.fromArray(F, v, vr + 3 * L).fma(wr, a3);
+            }
+            a0.intoArray(out, oo + i);
+            a1.intoArray(out, oo + i + L);
+            a2.intoArray(out, oo + i + 2 * L);
+            a3.intoArray(out, oo + i + 3 * L);
+        }
         for (int upper = F.loopBound(n); i < upper; i += L) {
             FloatVector acc = FloatVector.fromArray(F, out, oo + i);
             for (int r = 0; r < rows; r++)
@@ -155,5 +173,104 @@ public final class AttentionOps {
     public static void weightedSumScalar(float[] w, int wo, float[] v, int vo, int rows, int n, float[] out, int oo) {
         for (int r = 0; r < rows; r++)
             for (int i = 0; i < n; i++) out[oo + i] = Math.fma(v[vo + r * n + i], w[wo + r], out[oo + i]);
+    }
+
+    // ---------------------------------------------------------------- softmax
+
+    // exp(x) for x <= 0 as in Cephes' expf: x = n ln2 + r with |r| <= ln2/2, exp(r) by a degree-6
+    // polynomial, times 2^n built in the exponent bits. Only IEEE basic operations (fma, mul, add,
+    // integer bit moves), so the vector kernel and its scalar twin give the same bits (within 1 ulp of
+    // the true value), which Math.exp, an intrinsic, would not guarantee against a vector exp.
+    private static final float LOG2E = 1.44269504088896341f;
+    private static final float LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f;
+    private static final float ROUND = 0x1.8p23f;   // adding it rounds a float < 2^22 to an integer
+    private static final float FLOOR = -87.3f;       // exp below underflows; clamping keeps 2^n normal
+    private static final float P0 = 1.9875691500e-4f, P1 = 1.3981999507e-3f, P2 = 8.3334519073e-3f,
+            P3 = 4.1665795894e-2f, P4 = 1.6666665459e-1f, P5 = 5.0000001201e-1f;
+
+    /**
+     * x[off, off + n) = softmax of itself: exp(x_i - max) / sum, with exp as above and the sum of L
+     * lanes folded in Simd's fixed order, then the tail added in order.
+     */
+    public static void softmax(float[] x, int off, int n) {
+        int upper = F.loopBound(n), i = 0;
+        FloatVector mv = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        for (; i < upper; i += L) mv = mv.max(FloatVector.fromArray(F, x, off + i));
+        if (L == 16) mv = mv.max(mv.rearrange(Simd.FOLD8));
+        if (L >= 8) mv = mv.max(mv.rearrange(Simd.FOLD4));
+        mv = mv.max(mv.rearrange(Simd.FOLD2));
+        mv = mv.max(mv.rearrange(Simd.FOLD1));
+        float max = mv.lane(0);
+        for (; i < n; i++) max = Math.max(max, x[off + i]);
+
+        FloatVector acc = FloatVector.zero(F);
+        for (i = 0; i < upper; i += L) {
+            FloatVector v = FloatVector.fromArray(F, x, off + i).sub(max).max(FLOOR);
+            FloatVector t = v.fma(LOG2E, ROUND);
+            FloatVector nf = t.sub(ROUND);
+            FloatVector r = nf.fma(FloatVector.broadcast(F, -LN2_HI), v);
+            r = nf.fma(FloatVector.broadcast(F, -LN2_LO), r);
+            FloatVector p = r.fma(P0, P1);
+            p = p.fma(r, FloatVector.broadcast(F, P2));
+            p = p.fma(r, FloatVector.broadcast(F, P3));
+            p = p.fma(r, FloatVector.broadcast(F, P4));
+            p = p.fma(r, FloatVector.broadcast(F, P5));
+            FloatVector y = p.fma(r.mul(r), r).add(1f);
+            FloatVector pow2 = t.reinterpretAsInts().sub(Float.floatToRawIntBits(ROUND) - 127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector e = y.mul(pow2);
+            e.intoArray(x, off + i);
+            acc = acc.add(e);
+        }
+        if (L == 16) acc = acc.add(acc.rearrange(Simd.FOLD8));
+        if (L >= 8) acc = acc.add(acc.rearrange(Simd.FOLD4));
+        acc = acc.add(acc.rearrange(Simd.FOLD2));
+        acc = acc.add(acc.rearrange(Simd.FOLD1));
+        float sum = acc.lane(0);
+        for (; i < n; i++) {
+            float e = exp(x[off + i] - max);
+            x[off + i] = e;
+            sum += e;
+        }
+        float inv = 1f / sum;
+        for (i = 0; i < upper; i += L) FloatVector.fromArray(F, x, off + i).mul(inv).intoArray(x, off + i);
+        for (; i < n; i++) x[off + i] *= inv;
+    }
+
+    /** The same bits as {@link #softmax}, lane by lane. */
+    public static void softmaxScalar(float[] x, int off, int n) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) max = Math.max(max, x[off + i]);
+        int upper = n - n % L;
+        float[] lanes = new float[L];
+        for (int i = 0; i < upper; i++) {
+            float e = exp(x[off + i] - max);
+            x[off + i] = e;
+            lanes[i % L] += e;
+        }
+        for (int h = L / 2; h >= 1; h /= 2) {
+            float[] prev = lanes.clone();
+            for (int j = 0; j < L; j++) lanes[j] = prev[j] + prev[j ^ h];
+        }
+        float sum = lanes[0];
+        for (int i = upper; i < n; i++) {
+            float e = exp(x[off + i] - max);
+            x[off + i] = e;
+            sum += e;
+        }
+        float inv = 1f / sum;
+        for (int i = 0; i < n; i++) x[off + i] *= inv;
+    }
+
+    /** exp(x) for x <= 0, as the vector lanes of {@link #softmax} compute it. */
+    static float exp(float x) {
+        float v = Math.max(x, FLOOR);
+        float t = Math.fma(v, LOG2E, ROUND);
+        float nf = t - ROUND;
+        float r = Math.fma(nf, -LN2_HI, v);
+        r = Math.fma(nf, -LN2_LO, r);
+        float p = Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(P0, r, P1), r, P2), r, P3), r, P4), r, P5);
+        float y = Math.fma(p, r * r, r) + 1f;
+        float pow2 = Float.intBitsToFloat((Float.floatToRawIntBits(t) - (Float.floatToRawIntBits(ROUND) - 127)) << 23);
+        return y * pow2;
     }
 }

@@ -47,6 +47,38 @@ class AttentionOpsTest {
         assertArrayEquals(axpy, vec, "one fused multiply-add per row, in order, as axpy");
     }
 
+    @ParameterizedTest(name = "n = {0}")
+    @ValueSource(ints = {1, 7, 16, 33, 64, 500, 4099})
+    void vector_softmax_equals_the_scalar_twin_and_is_a_softmax(int n) {
+        Random r = new Random(n);
+        float[] x = new float[n + 3];
+        for (int i = 0; i < x.length; i++) x[i] = (float) (8 * r.nextGaussian());
+        float[] vec = x.clone(), ref = x.clone();
+        AttentionOps.softmax(vec, 3, n);
+        AttentionOps.softmaxScalar(ref, 3, n);
+        assertArrayEquals(ref, vec);
+        double max = Double.NEGATIVE_INFINITY, sum = 0, total = 0;
+        for (int i = 3; i < n + 3; i++) max = Math.max(max, x[i]);
+        for (int i = 3; i < n + 3; i++) sum += Math.exp(x[i] - max);
+        for (int i = 3; i < n + 3; i++) {
+            // float x - max is off by up to half an ulp of |x - max| (~40): exp's relative error follows
+            assertEquals(Math.exp(x[i] - max) / sum, vec[i], 1e-5 * (Math.exp(x[i] - max) / sum) + 1e-30, "element " + i);
+            total += vec[i];
+        }
+        assertEquals(1.0, total, 1e-5);
+        assertEquals(x[0], vec[0]);
+    }
+
+    @Test
+    void the_polynomial_exp_is_within_2_ulp_of_the_true_value() {
+        for (float x = -87f; x <= 0f; x += 0.0013f) {
+            double want = Math.exp(x);
+            float got = AttentionOps.exp(x);
+            assertEquals(want, got, 2 * Math.ulp((float) want), "exp(" + x + ")");
+        }
+        assertEquals(1f, AttentionOps.exp(0f));
+    }
+
     @Test
     void splitting_rows_into_tiles_changes_no_bit() {
         Random r = new Random(7);
@@ -57,25 +89,22 @@ class AttentionOpsTest {
         assertArrayEquals(whole, tiled);
     }
 
-    @ParameterizedTest(name = "n = {0}")
-    @ValueSource(ints = {1, 7, 16, 33, 64, 128})
-    void halves_widen_exactly_with_the_vector_kernel(int n) {
-        Random r = new Random(n);
-        int rows = 3;
-        long stride = 2L * n + 6; // rows need not be adjacent
+    @ParameterizedTest(name = "count = {0}")
+    @ValueSource(ints = {1, 7, 16, 33, 64, 1024, 4099})
+    void halves_widen_exactly_cold_and_warm(int count) {
+        Random r = new Random(count);
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment seg = arena.allocate(4 + rows * stride);
-            for (int t = 0; t < rows; t++)
-                for (int i = 0; i < n; i++) {
-                    // every bit pattern: normals, subnormals, zeros, infinities, NaNs
-                    short h = (short) r.nextInt(1 << 16);
-                    seg.set(AttentionOps.HALF, 4 + t * stride + 2L * i, h);
-                }
-            float[] vec = new float[rows * n + 2], ref = new float[rows * n + 2];
-            AttentionOps.halvesToFloats(seg, 4, stride, rows, n, vec, 2);
-            AttentionOps.halvesToFloatsScalar(seg, 4, stride, rows, n, ref, 2);
-            for (int i = 0; i < vec.length; i++)
-                assertEquals(Float.floatToRawIntBits(ref[i]), Float.floatToRawIntBits(vec[i]), "element " + i);
+            MemorySegment seg = arena.allocate(2L * count + 6);
+            // every bit pattern: normals, subnormals, zeros, infinities, NaNs
+            for (int i = 0; i < count; i++) seg.set(AttentionOps.HALF, 6 + 2L * i, (short) r.nextInt(1 << 16));
+            float[] got = new float[count + 3];
+            for (int round = 0; round < 3000; round++) { // the last rounds run C2's vectorised loop
+                AttentionOps.halvesToFloats(seg, 6, count, got, 3);
+                if (round % 1000 != 0 && round != 2999) continue;
+                for (int i = 0; i < count; i++)
+                    assertEquals(Float.floatToRawIntBits(Float.float16ToFloat(seg.get(AttentionOps.HALF, 6 + 2L * i))),
+                            Float.floatToRawIntBits(got[3 + i]), "element " + i + " in round " + round);
+            }
         }
     }
 
@@ -87,8 +116,8 @@ class AttentionOpsTest {
             AttentionOps.floatsToHalves(x, 0, x.length, halves, 0);
             AttentionOps.floatsToFloats(x, 0, x.length, floats, 0);
             float[] h = new float[x.length], f = new float[x.length];
-            AttentionOps.halvesToFloats(halves, 0, 0, 1, x.length, h, 0);
-            AttentionOps.floatRows(floats, 0, 0, 1, x.length, f, 0);
+            AttentionOps.halvesToFloats(halves, 0, x.length, h, 0);
+            AttentionOps.floatsToFloats(floats, 0, x.length, f, 0);
             for (int i = 0; i < x.length; i++) assertEquals(Float.float16ToFloat(Float.floatToFloat16(x[i])), h[i], "half " + i);
             assertArrayEquals(x, f);
             assertEquals(Float.floatToFloat16(0.1f), halves.get(ValueLayout.JAVA_SHORT_UNALIGNED, 10));

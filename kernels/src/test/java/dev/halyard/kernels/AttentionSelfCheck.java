@@ -28,8 +28,8 @@ final class AttentionSelfCheck {
                 AttentionOps.floatsToHalves(kv, 0, kv.length, halves, 0);
                 float[] a = new float[rows * n], b = new float[rows * n];
                 for (int round = 0; round < 2; round++) { // cold, then after warming up
-                    AttentionOps.halvesToFloats(halves, 0, 2L * n, rows, n, a, 0);
-                    AttentionOps.halvesToFloatsScalar(halves, 0, 2L * n, rows, n, b, 0);
+                    AttentionOps.halvesToFloats(halves, 0, rows * n, a, 0);
+                    for (int i = 0; i < rows * n; i++) b[i] = Float.float16ToFloat(Float.floatToFloat16(kv[i]));
                     same("halvesToFloats n=" + n, a, b);
                     float[] s1 = new float[rows], s2 = new float[rows];
                     AttentionOps.scores(q, 0, a, 0, rows, n, 0.5f, s1, 0);
@@ -39,8 +39,12 @@ final class AttentionSelfCheck {
                     AttentionOps.weightedSum(w, 0, a, 0, rows, n, o1, 0);
                     AttentionOps.weightedSumScalar(w, 0, a, 0, rows, n, o2, 0);
                     same("weightedSum n=" + n, o1, o2);
-                    checks += 3;
-                    if (round == 0) warm(halves, q, w, a, n, rows);
+                    float[] x1 = s1.clone(), x2 = s1.clone();
+                    AttentionOps.softmax(x1, 0, rows);
+                    AttentionOps.softmaxScalar(x2, 0, rows);
+                    same("softmax n=" + rows, x1, x2);
+                    checks += 4;
+                    if (round == 0 && n >= 64) warm(halves, q, w, a, n, rows); // head sizes the models use
                 }
             }
         }
@@ -51,17 +55,21 @@ final class AttentionSelfCheck {
         if (!Arrays.equals(x, y)) throw new AssertionError(what + ": vector and scalar twins differ");
     }
 
-    /** Calls the kernels until a round of calls allocates nothing (C2 compiled them), at most 20 s. */
+    /**
+     * Calls the kernels until a round of calls allocates nothing (C2 compiled them), at most 60 s (a
+     * loaded machine can keep C2's queue busy for a while).
+     */
     private static void warm(MemorySegment halves, float[] q, float[] w, float[] tile, int n, int rows) {
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         float[] s = new float[rows], o = new float[n];
         long perCall = -1;
-        for (long deadline = System.nanoTime() + 20_000_000_000L; perCall != 0 && System.nanoTime() < deadline; ) {
+        for (long deadline = System.nanoTime() + 60_000_000_000L; perCall != 0 && System.nanoTime() < deadline; ) {
             long before = threads.getCurrentThreadAllocatedBytes();
             for (int i = 0; i < 2000; i++) {
-                AttentionOps.halvesToFloats(halves, 0, 2L * n, rows, n, tile, 0);
+                AttentionOps.halvesToFloats(halves, 0, rows * n, tile, 0);
                 AttentionOps.scores(q, 0, tile, 0, rows, n, 0.5f, s, 0);
                 AttentionOps.weightedSum(w, 0, tile, 0, rows, n, o, 0);
+                AttentionOps.softmax(s, 0, rows);
             }
             perCall = (threads.getCurrentThreadAllocatedBytes() - before) / 2000;
         }

@@ -9,13 +9,14 @@ import java.lang.foreign.MemorySegment;
  * {@link #CHUNK} positions as the sequence grows, so a long context costs memory only once used;
  * {@link #close()} frees it all.
  *
- * <p>A chunk is one segment: for each layer, its keys (rows, kvDim) then its values (rows, kvDimV).
+ * <p>A chunk is one segment: for each layer, its keys (kvHeads, rows, headDim) then its values
+ * (kvHeads, rows, headDimV).
  */
 public final class FlatKvCache implements KvCache {
     /** Positions per chunk (a multiple of every vector width, so tiles stay aligned). */
     public static final int CHUNK = 256;
 
-    private final int layers, slots, maxPositions, kvDim, kvDimV;
+    private final int layers, slots, maxPositions, kvDim, kvDimV, headDim, headDimV;
     private final KvType type;
     private final Arena arena = Arena.ofShared(); // shared: attention reads from the worker threads
     private final MemorySegment[][] chunks;       // [seq][chunk], null until reserved
@@ -33,6 +34,8 @@ public final class FlatKvCache implements KvCache {
         this.maxPositions = maxPositions;
         this.kvDim = c.kvDim();
         this.kvDimV = c.kvDimV();
+        this.headDim = c.headDim();
+        this.headDimV = c.headDimV();
         this.type = type;
         this.chunks = new MemorySegment[slots][(maxPositions + CHUNK - 1) / CHUNK];
     }
@@ -53,15 +56,15 @@ public final class FlatKvCache implements KvCache {
     }
 
     @Override
-    public long keyOffset(int layer, int seq, int pos) {
+    public long keyOffset(int layer, int head, int seq, int pos) {
         long rows = rows(pos / CHUNK);
-        return ((layer * rows * (kvDim + kvDimV)) + (long) (pos % CHUNK) * kvDim) * type.bytes;
+        return (layer * rows * (kvDim + kvDimV) + (head * rows + pos % CHUNK) * headDim) * type.bytes;
     }
 
     @Override
-    public long valueOffset(int layer, int seq, int pos) {
+    public long valueOffset(int layer, int head, int seq, int pos) {
         long rows = rows(pos / CHUNK);
-        return ((layer * rows * (kvDim + kvDimV)) + rows * kvDim + (long) (pos % CHUNK) * kvDimV) * type.bytes;
+        return (layer * rows * (kvDim + kvDimV) + rows * kvDim + (head * rows + pos % CHUNK) * headDimV) * type.bytes;
     }
 
     @Override

@@ -7,10 +7,11 @@ import java.lang.foreign.MemorySegment;
  * CLI's flat cache serve the same forward pass. Keys are stored after RoPE, as {@link #type()}
  * elements in off-heap memory that {@link #close()} frees.
  *
- * <p>The key of (layer, seq, pos) is the {@code kvDim} elements at byte offset
- * {@code keyOffset(layer, seq, pos)} of {@code keys(layer, seq, pos)}; values likewise with
- * {@code kvDimV} elements. The {@link #run} positions from {@code pos} on lie back to back in the same
- * segment (one row of kvDim, resp. kvDimV, elements each), so attention can read them as one tile.
+ * <p>The key of KV head h at (layer, seq, pos) is the {@code headDim} elements at byte offset
+ * {@code keyOffset(layer, h, seq, pos)} of {@code keys(layer, seq, pos)}; values likewise with
+ * {@code headDimV} elements. Storage is head-major: the keys of one head at the {@link #run} positions
+ * from {@code pos} on lie back to back in the same segment, so attention reads them as one
+ * contiguous tile.
  */
 public interface KvCache extends AutoCloseable {
 
@@ -23,13 +24,16 @@ public interface KvCache extends AutoCloseable {
     /** The segment holding the value of this position. */
     MemorySegment values(int layer, int seq, int pos);
 
-    /** Byte offset of this position's key in {@link #keys}. */
-    long keyOffset(int layer, int seq, int pos);
+    /** Byte offset in {@link #keys} of KV head {@code head}'s key at this position. */
+    long keyOffset(int layer, int head, int seq, int pos);
 
-    /** Byte offset of this position's value in {@link #values}. */
-    long valueOffset(int layer, int seq, int pos);
+    /** Byte offset in {@link #values} of KV head {@code head}'s value at this position. */
+    long valueOffset(int layer, int head, int seq, int pos);
 
-    /** Positions pos, pos+1, ... stored contiguously with pos (at least 1; positions must be reserved). */
+    /**
+     * Positions pos, pos+1, ... whose keys (and values) follow pos's, head by head, in the same segment:
+     * at least 1; the positions must be reserved.
+     */
     int run(int seq, int pos);
 
     /**

@@ -131,11 +131,7 @@ public final class Transformer {
                 }
             }
             // store this batch's keys and values, then attend (causal: each token sees positions <= its own)
-            for (int i = 0; i < B; i++) {
-                int s = batch.seqIds()[i], p = batch.positions()[i];
-                store(kk, i * K, K, kv.keys(l, s, p), kv.keyOffset(l, s, p), kv.type());
-                store(vv, i * KV, KV, kv.values(l, s, p), kv.valueOffset(l, s, p), kv.type());
-            }
+            for (int i = 0; i < B; i++) store(kv, l, batch.seqIds()[i], batch.positions()[i], kk, i * K, vv, i * KV);
             attention(batch, kv, l, q, att);
             Matmul.matmul(k, par, L.wo, att, o, B);
             if (L.attnPostNorm != null) rmsnorm(o, o, L.attnPostNorm, B, D);
@@ -174,8 +170,16 @@ public final class Transformer {
         return logits;
     }
 
-    /** Writes one token's n keys (or values) into the cache at {@code off}, as the cache stores them. */
-    private static void store(float[] src, int si, int n, MemorySegment dst, long off, KvType type) {
+    /** Writes one token's keys k[ko, ko + K) and values v[vo, vo + KV) into the cache, head by head. */
+    private void store(KvCache kv, int layer, int s, int p, float[] k, int ko, float[] v, int vo) {
+        final int hd = c.headDim(), hdv = c.headDimV();
+        for (int h = 0; h < c.kvHeads(); h++) {
+            put(k, ko + h * hd, hd, kv.keys(layer, s, p), kv.keyOffset(layer, h, s, p), kv.type());
+            put(v, vo + h * hdv, hdv, kv.values(layer, s, p), kv.valueOffset(layer, h, s, p), kv.type());
+        }
+    }
+
+    private static void put(float[] src, int si, int n, MemorySegment dst, long off, KvType type) {
         if (type == KvType.F16) AttentionOps.floatsToHalves(src, si, n, dst, off);
         else AttentionOps.floatsToFloats(src, si, n, dst, off);
     }
@@ -225,8 +229,6 @@ public final class Transformer {
     /** Attention of tokens [i0, i1) (one sequence) for query heads [h0, h0 + nh), all reading KV head kvh. */
     private void attendBlock(Batch batch, KvCache kv, int layer, float[] q, float[] att, int i0, int i1, int kvh, int h0, int nh) {
         final int hd = c.headDim(), hdv = c.headDimV(), heads = c.heads(), Q = c.qDim();
-        final int bytes = kv.type().bytes;
-        final long kStride = (long) c.kvDim() * bytes, vStride = (long) c.kvDimV() * bytes;
         final float scale = c.attnScale(), cap = c.attnSoftcap();
         final boolean sliding = c.isSlidingLayer(layer);
         final int[] pos = batch.positions();
@@ -244,7 +246,7 @@ public final class Transformer {
         // scores: q·k * scale for each query and each position it sees, a tile of keys at a time
         for (int t0 = lo; t0 <= hi; ) {
             int n = Math.min(Math.min(TILE, hi + 1 - t0), kv.run(s, t0));
-            widen(kv.keys(layer, s, t0), kv.keyOffset(layer, s, t0) + (long) kvh * hd * bytes, kStride, n, hd, kv.type(), tile);
+            widen(kv.keys(layer, s, t0), kv.keyOffset(layer, kvh, s, t0), n * hd, kv.type(), tile);
             for (int i = i0; i < i1; i++) {
                 int from = Math.max(t0, sliding ? Math.max(0, pos[i] - c.slidingWindow() + 1) : 0), to = Math.min(t0 + n, pos[i] + 1);
                 if (from >= to) continue;
@@ -260,19 +262,8 @@ public final class Transformer {
             int from = sliding ? Math.max(0, pos[i] - c.slidingWindow() + 1) : 0;
             for (int h = h0; h < h0 + nh; h++) {
                 int row = ((i - i0) * nh + h - h0) * span + from - lo, n = pos[i] - from + 1;
-                float max = Float.NEGATIVE_INFINITY;
-                for (int t = row; t < row + n; t++) {
-                    if (cap > 0) w[t] = cap * (float) Math.tanh(w[t] / cap);
-                    if (w[t] > max) max = w[t];
-                }
-                double sum = 0;
-                for (int t = row; t < row + n; t++) {
-                    float e = (float) Math.exp(w[t] - max);
-                    w[t] = e;
-                    sum += e;
-                }
-                float inv = (float) (1.0 / sum);
-                for (int t = row; t < row + n; t++) w[t] *= inv;
+                if (cap > 0) for (int t = row; t < row + n; t++) w[t] = cap * (float) Math.tanh(w[t] / cap);
+                AttentionOps.softmax(w, row, n);
                 int ao = (i * heads + h) * hdv;
                 java.util.Arrays.fill(att, ao, ao + hdv, 0f);
             }
@@ -280,7 +271,7 @@ public final class Transformer {
         // att += Σ weight v, a tile of values at a time, positions in order
         for (int t0 = lo; t0 <= hi; ) {
             int n = Math.min(Math.min(TILE, hi + 1 - t0), kv.run(s, t0));
-            widen(kv.values(layer, s, t0), kv.valueOffset(layer, s, t0) + (long) kvh * hdv * bytes, vStride, n, hdv, kv.type(), tile);
+            widen(kv.values(layer, s, t0), kv.valueOffset(layer, kvh, s, t0), n * hdv, kv.type(), tile);
             for (int i = i0; i < i1; i++) {
                 int from = Math.max(t0, sliding ? Math.max(0, pos[i] - c.slidingWindow() + 1) : 0), to = Math.min(t0 + n, pos[i] + 1);
                 if (from >= to) continue;
@@ -293,10 +284,10 @@ public final class Transformer {
         }
     }
 
-    /** tile (rows, n) = the cached rows of n elements at {@code off}, {@code stride} bytes apart, as floats. */
-    private static void widen(MemorySegment src, long off, long stride, int rows, int n, KvType type, float[] tile) {
-        if (type == KvType.F16) AttentionOps.halvesToFloats(src, off, stride, rows, n, tile, 0);
-        else AttentionOps.floatRows(src, off, stride, rows, n, tile, 0);
+    /** tile[0, count) = the count cached elements at {@code off} (one head's rows of a run), as floats. */
+    private static void widen(MemorySegment src, long off, int count, KvType type, float[] tile) {
+        if (type == KvType.F16) AttentionOps.halvesToFloats(src, off, count, tile, 0);
+        else AttentionOps.floatsToFloats(src, off, count, tile, 0);
     }
 
     /** Per-thread attention scratch, grown as contexts get longer. */

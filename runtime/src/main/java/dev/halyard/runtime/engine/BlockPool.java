@@ -18,11 +18,12 @@ import java.util.Map;
  *
  * <p>Block storage is off-heap, allocated on first use, so memory grows up to
  * {@code blocks × bytesPerBlock}; {@link #close()} frees it. A block is one segment: for each layer,
- * its keys (blockSize, kvDim) then its values (blockSize, kvDimV), as {@link KvType} elements.
+ * its keys (kvHeads, blockSize, headDim) then its values (kvHeads, blockSize, headDimV), as
+ * {@link KvType} elements.
  * Not thread-safe: the engine thread owns it (attention's workers only read block contents).
  */
 public final class BlockPool implements AutoCloseable {
-    private final int blocks, blockSize, layers, kvDim, kvDimV;
+    private final int blocks, blockSize, layers, kvHeads, headDim, headDimV, kvDim, kvDimV;
     private final KvType type;
     private final Arena arena = Arena.ofShared(); // shared: attention reads from the worker threads
     private final MemorySegment[] storage;        // [block], null until first use
@@ -36,20 +37,24 @@ public final class BlockPool implements AutoCloseable {
     private int head = -1, tail = -1, free;
 
     /** A pool of F16 blocks. */
-    public BlockPool(int blocks, int blockSize, int layers, int kvDim, int kvDimV) {
-        this(blocks, blockSize, layers, kvDim, kvDimV, KvType.F16);
+    public BlockPool(int blocks, int blockSize, int layers, int kvHeads, int headDim, int headDimV) {
+        this(blocks, blockSize, layers, kvHeads, headDim, headDimV, KvType.F16);
     }
 
-    public BlockPool(int blocks, int blockSize, int layers, int kvDim, int kvDimV, KvType type) {
+    public BlockPool(int blocks, int blockSize, int layers, int kvHeads, int headDim, int headDimV, KvType type) {
         if (blocks < 1) throw new IllegalArgumentException("blocks must be >= 1, got " + blocks);
         if (blockSize < 1 || blockSize > 4096) throw new IllegalArgumentException("blockSize must be in [1, 4096], got " + blockSize);
         if (layers < 1) throw new IllegalArgumentException("layers must be >= 1, got " + layers);
-        if (kvDim < 1 || kvDimV < 1) throw new IllegalArgumentException("kvDim and kvDimV must be >= 1, got " + kvDim + " and " + kvDimV);
+        if (kvHeads < 1) throw new IllegalArgumentException("kvHeads must be >= 1, got " + kvHeads);
+        if (headDim < 1 || headDimV < 1) throw new IllegalArgumentException("headDim and headDimV must be >= 1, got " + headDim + " and " + headDimV);
         this.blocks = blocks;
         this.blockSize = blockSize;
         this.layers = layers;
-        this.kvDim = kvDim;
-        this.kvDimV = kvDimV;
+        this.kvHeads = kvHeads;
+        this.headDim = headDim;
+        this.headDimV = headDimV;
+        this.kvDim = kvHeads * headDim;
+        this.kvDimV = kvHeads * headDimV;
         this.type = type;
         this.storage = new MemorySegment[blocks];
         this.refCount = new int[blocks];
@@ -85,14 +90,14 @@ public final class BlockPool implements AutoCloseable {
     /** The storage of this block (null until first allocated): keys and values of every layer. */
     public MemorySegment storage(int block) { return storage[block]; }
 
-    /** Byte offset in a block's storage of row {@code row}'s key in {@code layer}. */
-    public long keyOffset(int layer, int row) {
-        return ((long) layer * blockSize * (kvDim + kvDimV) + (long) row * kvDim) * type.bytes;
+    /** Byte offset in a block's storage of KV head {@code head}'s key at row {@code row} in {@code layer}. */
+    public long keyOffset(int layer, int head, int row) {
+        return ((long) layer * blockSize * (kvDim + kvDimV) + ((long) head * blockSize + row) * headDim) * type.bytes;
     }
 
-    /** Byte offset in a block's storage of row {@code row}'s value in {@code layer}. */
-    public long valueOffset(int layer, int row) {
-        return ((long) layer * blockSize * (kvDim + kvDimV) + (long) blockSize * kvDim + (long) row * kvDimV) * type.bytes;
+    /** Byte offset in a block's storage of KV head {@code head}'s value at row {@code row} in {@code layer}. */
+    public long valueOffset(int layer, int head, int row) {
+        return ((long) layer * blockSize * (kvDim + kvDimV) + (long) blockSize * kvDim + ((long) head * blockSize + row) * headDimV) * type.bytes;
     }
 
     /**

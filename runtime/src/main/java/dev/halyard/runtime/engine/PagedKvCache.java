@@ -28,7 +28,7 @@ public final class PagedKvCache implements KvCache {
     private final int[] sizes;    // [slot] blocks in the table
 
     public PagedKvCache(ModelConfig model, int blocks, int blockSize, int slots, int maxPositions, KvType type) {
-        this(new BlockPool(blocks, blockSize, model.layers(), model.kvDim(), model.kvDimV(), type),
+        this(new BlockPool(blocks, blockSize, model.layers(), model.kvHeads(), model.headDim(), model.headDimV(), type),
                 slots, maxPositions, new SplittableRandom().nextLong());
     }
 
@@ -69,13 +69,13 @@ public final class PagedKvCache implements KvCache {
     }
 
     @Override
-    public long keyOffset(int layer, int seq, int pos) {
-        return pool.keyOffset(layer, pos % blockSize);
+    public long keyOffset(int layer, int head, int seq, int pos) {
+        return pool.keyOffset(layer, head, pos % blockSize);
     }
 
     @Override
-    public long valueOffset(int layer, int seq, int pos) {
-        return pool.valueOffset(layer, pos % blockSize);
+    public long valueOffset(int layer, int head, int seq, int pos) {
+        return pool.valueOffset(layer, head, pos % blockSize);
     }
 
     @Override
