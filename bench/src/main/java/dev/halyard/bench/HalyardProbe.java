@@ -66,7 +66,12 @@ public final class HalyardProbe {
 
     /** One run from an empty cache: the prompt, then {@code gen} greedy tokens. */
     static Timing run(Model m, int[] prompt, int gen) {
-        FlatKvCache kv = new FlatKvCache(m.config(), 1, prompt.length + gen);
+        try (FlatKvCache kv = m.newKvCache(1, prompt.length + gen)) {
+            return run(m, kv, prompt, gen);
+        }
+    }
+
+    private static Timing run(Model m, FlatKvCache kv, int[] prompt, int gen) {
         long t0 = System.nanoTime();
         float[] logits = null; // (vocab,)
         for (int start = 0; start < prompt.length; start += Session.PROMPT_CHUNK) {

@@ -12,9 +12,9 @@ import java.util.function.Consumer;
 /**
  * One conversation with a model: a KV cache of up to {@code contextSize} positions and the tokens it
  * holds. A new prompt that starts with what the cache holds reuses it (only the new suffix is
- * processed), so a chat's earlier turns are not recomputed.
+ * processed), so a chat's earlier turns are not recomputed. Close it to free the cache.
  */
-public final class Session {
+public final class Session implements AutoCloseable {
     /** Prompt tokens per forward pass (bounds activation memory for long prompts). */
     public static final int PROMPT_CHUNK = 512;
 
@@ -29,7 +29,7 @@ public final class Session {
         this.model = model;
         this.tokenizer = tokenizer;
         this.contextSize = contextSize;
-        this.kv = new FlatKvCache(model.config(), 1, contextSize);
+        this.kv = model.newKvCache(1, contextSize);
     }
 
     public int contextSize() {
@@ -100,5 +100,11 @@ public final class Session {
         int[] ids = Arrays.copyOfRange(history, prompt.length, n);
         return new GenerationResult(prompt, ids, stops.text(), finish,
                 new GenerationResult.Timings(prompt.length - reuse, t1 - t0, generated, t2 - t1));
+    }
+
+    /** Frees the KV cache. */
+    @Override
+    public void close() {
+        kv.close();
     }
 }

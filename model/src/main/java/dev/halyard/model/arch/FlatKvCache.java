@@ -1,15 +1,32 @@
 package dev.halyard.model.arch;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
 /**
- * A contiguous cache with a fixed number of sequence slots, each holding up to {@code maxPositions}
- * positions. Simple and fast for one conversation; memory is allocated per slot on first use.
+ * A cache with a fixed number of sequence slots, each holding up to {@code maxPositions} positions.
+ * Simple and fast for one conversation. A slot's storage is allocated off-heap in chunks of
+ * {@link #CHUNK} positions as the sequence grows, so a long context costs memory only once used;
+ * {@link #close()} frees it all.
+ *
+ * <p>A chunk is one segment: for each layer, its keys (kvHeads, rows, headDim) then its values
+ * (kvHeads, rows, headDimV).
  */
 public final class FlatKvCache implements KvCache {
-    private final int layers, slots, maxPositions, kvDim, kvDimV;
-    private final float[][][] keys;   // [layer][seq] -> (maxPositions, kvDim)
-    private final float[][][] values; // [layer][seq] -> (maxPositions, kvDimV)
+    /** Positions per chunk (a multiple of every vector width, so tiles stay aligned). */
+    public static final int CHUNK = 256;
 
+    private final int layers, slots, maxPositions, kvDim, kvDimV, headDim, headDimV;
+    private final KvType type;
+    private final Arena arena = Arena.ofShared(); // shared: attention reads from the worker threads
+    private final MemorySegment[][] chunks;       // [seq][chunk], null until reserved
+
+    /** An F16 cache. */
     public FlatKvCache(ModelConfig c, int slots, int maxPositions) {
+        this(c, slots, maxPositions, KvType.F16);
+    }
+
+    public FlatKvCache(ModelConfig c, int slots, int maxPositions, KvType type) {
         if (slots < 1) throw new IllegalArgumentException("slots must be >= 1, got " + slots);
         if (maxPositions < 1) throw new IllegalArgumentException("maxPositions must be >= 1, got " + maxPositions);
         this.layers = c.layers();
@@ -17,40 +34,56 @@ public final class FlatKvCache implements KvCache {
         this.maxPositions = maxPositions;
         this.kvDim = c.kvDim();
         this.kvDimV = c.kvDimV();
-        this.keys = new float[layers][slots][];
-        this.values = new float[layers][slots][];
+        this.headDim = c.headDim();
+        this.headDimV = c.headDimV();
+        this.type = type;
+        this.chunks = new MemorySegment[slots][(maxPositions + CHUNK - 1) / CHUNK];
     }
 
     @Override
-    public float[] keys(int layer, int seq, int pos) {
-        return keys[layer][seq];
+    public KvType type() {
+        return type;
     }
 
     @Override
-    public float[] values(int layer, int seq, int pos) {
-        return values[layer][seq];
+    public MemorySegment keys(int layer, int seq, int pos) {
+        return chunks[seq][pos / CHUNK];
     }
 
     @Override
-    public int keyOffset(int seq, int pos) {
-        return pos * kvDim;
+    public MemorySegment values(int layer, int seq, int pos) {
+        return chunks[seq][pos / CHUNK];
     }
 
     @Override
-    public int valueOffset(int seq, int pos) {
-        return pos * kvDimV;
+    public long keyOffset(int layer, int head, int seq, int pos) {
+        long rows = rows(pos / CHUNK);
+        return (layer * rows * (kvDim + kvDimV) + (head * rows + pos % CHUNK) * headDim) * type.bytes;
+    }
+
+    @Override
+    public long valueOffset(int layer, int head, int seq, int pos) {
+        long rows = rows(pos / CHUNK);
+        return (layer * rows * (kvDim + kvDimV) + rows * kvDim + (head * rows + pos % CHUNK) * headDimV) * type.bytes;
+    }
+
+    @Override
+    public int run(int seq, int pos) {
+        return rows(pos / CHUNK) - pos % CHUNK;
+    }
+
+    /** Positions chunk {@code c} holds: CHUNK, or what is left of maxPositions. */
+    private int rows(int c) {
+        return Math.min(CHUNK, maxPositions - c * CHUNK);
     }
 
     @Override
     public boolean reserve(int seq, int length) {
         if (seq < 0 || seq >= slots) throw new IllegalArgumentException("seq must be in [0, " + slots + "), got " + seq);
         if (length > maxPositions) return false;
-        if (keys[0][seq] == null) {
-            for (int l = 0; l < layers; l++) {
-                keys[l][seq] = new float[maxPositions * kvDim];
-                values[l][seq] = new float[maxPositions * kvDimV];
-            }
-        }
+        MemorySegment[] slot = chunks[seq];
+        for (int c = 0; c * CHUNK < length; c++)
+            if (slot[c] == null) slot[c] = arena.allocate((long) layers * rows(c) * (kvDim + kvDimV) * type.bytes, 64);
         return true;
     }
 
@@ -61,6 +94,11 @@ public final class FlatKvCache implements KvCache {
 
     /** Bytes this cache holds once every slot is in use. */
     public long bytes() {
-        return 4L * layers * slots * (long) maxPositions * (kvDim + kvDimV);
+        return (long) type.bytes * layers * slots * maxPositions * (kvDim + kvDimV);
+    }
+
+    @Override
+    public void close() {
+        arena.close();
     }
 }

@@ -18,8 +18,10 @@ public final class Model implements AutoCloseable {
     private final Arena arena;
     private final Parallel parallel;
     private final Transformer transformer;
+    private final KvType kvType;
 
-    private Model(GgufFile gguf, ModelConfig config, Arena arena, Parallel parallel, Transformer transformer) {
+    private Model(GgufFile gguf, ModelConfig config, Arena arena, Parallel parallel, Transformer transformer, KvType kvType) {
+        this.kvType = kvType;
         this.gguf = gguf;
         this.config = config;
         this.arena = arena;
@@ -48,7 +50,7 @@ public final class Model implements AutoCloseable {
             MemorySegment data = gguf.load(arena, options.loadMode());
             Weights weights = new Weights(gguf, data, options.kernels(), config);
             parallel = new Parallel(options.threads());
-            return new Model(gguf, config, arena, parallel, new Transformer(config, weights, options.kernels(), parallel));
+            return new Model(gguf, config, arena, parallel, new Transformer(config, weights, options.kernels(), parallel), options.kvType());
         } catch (IOException | RuntimeException e) {
             if (parallel != null) parallel.close();
             arena.close();
@@ -59,6 +61,14 @@ public final class Model implements AutoCloseable {
     public GgufFile gguf() { return gguf; }
     public ModelConfig config() { return config; }
     public Transformer transformer() { return transformer; }
+
+    /** How KV caches for this model store keys and values (from its {@link ModelOptions}). */
+    public KvType kvType() { return kvType; }
+
+    /** A flat cache of this model's {@link #kvType()}; close it to free its memory. */
+    public FlatKvCache newKvCache(int slots, int maxPositions) {
+        return new FlatKvCache(config, slots, maxPositions, kvType);
+    }
 
     /** Runs one batch; see {@link Transformer#forward}. */
     public float[] forward(Batch batch, KvCache kv) {
@@ -72,20 +82,22 @@ public final class Model implements AutoCloseable {
 
     /** Evaluates {@code tokens} from position 0 with a fresh cache; logits (V,) of the last position. */
     public float[] lastLogits(int[] tokens) {
-        KvCache kv = new FlatKvCache(config, 1, tokens.length);
-        return forward(Batch.ofSequence(0, 0, tokens), kv);
+        try (KvCache kv = newKvCache(1, tokens.length)) {
+            return forward(Batch.ofSequence(0, 0, tokens), kv);
+        }
     }
 
     /** Exactly {@code n} argmax tokens after {@code prompt} (no stop on end-of-generation). */
     public int[] greedy(int[] prompt, int n) {
-        KvCache kv = new FlatKvCache(config, 1, prompt.length + n);
-        int[] out = new int[n];
-        float[] logits = forward(Batch.ofSequence(0, 0, prompt), kv);
-        for (int i = 0; i < n; i++) {
-            out[i] = argmax(logits);
-            if (i + 1 < n) logits = forward(Batch.ofSequence(0, prompt.length + i, new int[] {out[i]}), kv);
+        try (KvCache kv = newKvCache(1, prompt.length + n)) {
+            int[] out = new int[n];
+            float[] logits = forward(Batch.ofSequence(0, 0, prompt), kv);
+            for (int i = 0; i < n; i++) {
+                out[i] = argmax(logits);
+                if (i + 1 < n) logits = forward(Batch.ofSequence(0, prompt.length + i, new int[] {out[i]}), kv);
+            }
+            return out;
         }
-        return out;
     }
 
     static int argmax(float[] v) {

@@ -1,11 +1,13 @@
 package dev.halyard.model.arch;
 
+import dev.halyard.kernels.AttentionOps;
 import dev.halyard.kernels.FloatOps;
 import dev.halyard.kernels.Kernels;
 import dev.halyard.kernels.Matmul;
 import dev.halyard.kernels.Parallel;
 import dev.halyard.kernels.WeightMatrix;
 import java.util.concurrent.atomic.AtomicReference;
+import java.lang.foreign.MemorySegment;
 
 /**
  * The forward pass of every supported decoder-only architecture, top to bottom. One call runs a
@@ -201,11 +203,7 @@ public final class Transformer {
                 }
             }
             // store this batch's keys and values, then attend (causal: each token sees positions <= its own)
-            for (int i = 0; i < B; i++) {
-                int s = batch.seqIds()[i], p = batch.positions()[i];
-                System.arraycopy(kk, i * K, kv.keys(l, s, p), kv.keyOffset(s, p), K);
-                System.arraycopy(vv, i * KV, kv.values(l, s, p), kv.valueOffset(s, p), KV);
-            }
+            for (int i = 0; i < B; i++) store(kv, l, batch.seqIds()[i], batch.positions()[i], kk, i * K, vv, i * KV);
             attention(batch, kv, l, q, att);
             Matmul.matmul(k, par, L.wo, att, o, B);
             // x += o (post-norm first in Gemma 2); xb = rmsnorm(x) * ffn_norm
@@ -296,47 +294,142 @@ public final class Transformer {
         });
     }
 
-    /** att (B, heads*hdv) = softmax(q k^T * scale) v over each token's own sequence, causally. */
+    /** Writes one token's keys k[ko, ko + K) and values v[vo, vo + KV) into the cache, head by head. */
+    private void store(KvCache kv, int layer, int s, int p, float[] k, int ko, float[] v, int vo) {
+        final int hd = c.headDim(), hdv = c.headDimV();
+        for (int h = 0; h < c.kvHeads(); h++) {
+            put(k, ko + h * hd, hd, kv.keys(layer, s, p), kv.keyOffset(layer, h, s, p), kv.type());
+            put(v, vo + h * hdv, hdv, kv.values(layer, s, p), kv.valueOffset(layer, h, s, p), kv.type());
+        }
+    }
+
+    private static void put(float[] src, int si, int n, MemorySegment dst, long off, KvType type) {
+        if (type == KvType.F16) AttentionOps.floatsToHalves(src, si, n, dst, off);
+        else AttentionOps.floatsToFloats(src, si, n, dst, off);
+    }
+
+    /** Tokens per query block at most: they share every key and value tile the task widens. */
+    private static final int QUERY_BLOCK = 16;
+    /** Cached positions per tile (widened to floats once per task, then read by all its queries). */
+    private static final int TILE = 32;
+    /** Attention scores one task may hold (floats); bounds the query block for long contexts. */
+    private static final int SCORE_BUDGET = 1 << 20;
+
+    /**
+     * att (B, heads*hdv) = softmax(q k^T * scale) v over each token's own sequence, causally.
+     *
+     * <p>Tasks are (query block, KV head, head subgroup): a query block is a run of consecutive batch
+     * tokens of one sequence, and the task's query heads share one KV head. The task widens each tile
+     * of cached keys once and scores all its queries against it, then does the same for the values,
+     * so F16 decoding is paid once per tile rather than once per query. Each query's arithmetic is the
+     * same whatever its block (see {@link AttentionOps}), so a token's output does not depend on the
+     * batch it came in.
+     */
     private void attention(Batch batch, KvCache kv, int layer, float[] q, float[] att) {
-        final int heads = c.heads(), hd = c.headDim(), hdv = c.headDimV(), group = heads / c.kvHeads();
-        final int Q = c.qDim();
-        final float scale = c.attnScale(), cap = c.attnSoftcap();
-        final boolean sliding = c.isSlidingLayer(layer);
-        par.forEach(batch.size() * heads, task -> {
-            int i = task / heads, h = task % heads, kvh = h / group;
-            int s = batch.seqIds()[i], p = batch.positions()[i];
-            int lo = sliding ? Math.max(0, p - c.slidingWindow() + 1) : 0;
-            float[] scores = scratch(p - lo + 1);
-            int qo = i * Q + h * hd;
-            float max = Float.NEGATIVE_INFINITY;
-            for (int t = lo; t <= p; t++) {
-                float dot = FloatOps.dot(q, qo, kv.keys(layer, s, t), kv.keyOffset(s, t) + kvh * hd, hd) * scale;
-                if (cap > 0) dot = cap * (float) Math.tanh(dot / cap);
-                scores[t - lo] = dot;
-                if (dot > max) max = dot;
-            }
-            double sum = 0;
-            for (int t = 0; t <= p - lo; t++) {
-                float e = (float) Math.exp(scores[t] - max);
-                scores[t] = e;
-                sum += e;
-            }
-            float inv = (float) (1.0 / sum);
-            int ao = (i * heads + h) * hdv;
-            java.util.Arrays.fill(att, ao, ao + hdv, 0f);
-            for (int t = lo; t <= p; t++)
-                FloatOps.axpy(scores[t - lo] * inv, kv.values(layer, s, t), kv.valueOffset(s, t) + kvh * hdv, att, ao, hdv);
+        final int B = batch.size(), kvHeads = c.kvHeads(), group = c.heads() / kvHeads;
+        int maxPos = 0;
+        for (int p : batch.positions()) maxPos = Math.max(maxPos, p);
+        int blockCap = Math.clamp(SCORE_BUDGET / ((long) group * (maxPos + 1)), 1, QUERY_BLOCK);
+        int[] starts = new int[B + 1];          // query block b = tokens [starts[b], starts[b+1])
+        int blocks = 0;
+        for (int i = 0; i < B; i++) {
+            boolean joins = i > 0 && i - starts[blocks - 1] < blockCap && batch.seqIds()[i] == batch.seqIds()[i - 1];
+            if (!joins) starts[blocks++] = i;
+        }
+        starts[blocks] = B;
+        // heads per task: the whole group, unless that leaves threads idle
+        int perTask = group;
+        while (perTask > 1 && (long) blocks * kvHeads * (group / perTask) < par.threads()) {
+            do perTask--; while (group % perTask != 0);
+        }
+        final int nb = blocks, subs = group / perTask, hpt = perTask;
+        par.forEach(nb * kvHeads * subs, task -> {
+            int b = task / (kvHeads * subs), rest = task % (kvHeads * subs);
+            int kvh = rest / subs, h0 = kvh * group + (rest % subs) * hpt;
+            attendBlock(batch, kv, layer, q, att, starts[b], starts[b + 1], kvh, h0, hpt);
         });
     }
 
-    /** Per-thread scratch for attention scores, grown as contexts get longer. */
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[][] {new float[256]});
+    /** Attention of tokens [i0, i1) (one sequence) for query heads [h0, h0 + nh), all reading KV head kvh. */
+    private void attendBlock(Batch batch, KvCache kv, int layer, float[] q, float[] att, int i0, int i1, int kvh, int h0, int nh) {
+        final int hd = c.headDim(), hdv = c.headDimV(), heads = c.heads(), Q = c.qDim();
+        final float scale = c.attnScale(), cap = c.attnSoftcap();
+        final boolean sliding = c.isSlidingLayer(layer);
+        final int[] pos = batch.positions();
+        final int s = batch.seqIds()[i0];
+        int lo = Integer.MAX_VALUE, hi = 0;    // the cached positions any query of the block sees
+        for (int i = i0; i < i1; i++) {
+            lo = Math.min(lo, sliding ? Math.max(0, pos[i] - c.slidingWindow() + 1) : 0);
+            hi = Math.max(hi, pos[i]);
+        }
+        final int span = hi - lo + 1, queries = (i1 - i0) * nh;
+        Scratch sc = SCRATCH.get();
+        float[] w = sc.scores(queries * span);                 // (queries, span) scores, then weights
+        float[] tile = sc.tile(TILE * Math.max(hd, hdv));      // (TILE, hd) keys or (TILE, hdv) values
 
-    private static float[] scratch(int n) {
-        float[][] holder = SCRATCH.get();
-        if (holder[0].length < n) holder[0] = new float[Math.max(n, holder[0].length * 2)];
-        return holder[0];
+        // scores: q·k * scale for each query and each position it sees, a tile of keys at a time
+        for (int t0 = lo; t0 <= hi; ) {
+            int n = Math.min(Math.min(TILE, hi + 1 - t0), kv.run(s, t0));
+            widen(kv.keys(layer, s, t0), kv.keyOffset(layer, kvh, s, t0), n * hd, kv.type(), tile);
+            for (int i = i0; i < i1; i++) {
+                int from = Math.max(t0, sliding ? Math.max(0, pos[i] - c.slidingWindow() + 1) : 0), to = Math.min(t0 + n, pos[i] + 1);
+                if (from >= to) continue;
+                for (int h = h0; h < h0 + nh; h++) {
+                    int row = ((i - i0) * nh + h - h0) * span;
+                    AttentionOps.scores(q, i * Q + h * hd, tile, (from - t0) * hd, to - from, hd, scale, w, row + from - lo);
+                }
+            }
+            t0 += n;
+        }
+        // softmax over each query's positions [from, p]
+        for (int i = i0; i < i1; i++) {
+            int from = sliding ? Math.max(0, pos[i] - c.slidingWindow() + 1) : 0;
+            for (int h = h0; h < h0 + nh; h++) {
+                int row = ((i - i0) * nh + h - h0) * span + from - lo, n = pos[i] - from + 1;
+                if (cap > 0) for (int t = row; t < row + n; t++) w[t] = cap * (float) Math.tanh(w[t] / cap);
+                AttentionOps.softmax(w, row, n);
+                int ao = (i * heads + h) * hdv;
+                java.util.Arrays.fill(att, ao, ao + hdv, 0f);
+            }
+        }
+        // att += Σ weight v, a tile of values at a time, positions in order
+        for (int t0 = lo; t0 <= hi; ) {
+            int n = Math.min(Math.min(TILE, hi + 1 - t0), kv.run(s, t0));
+            widen(kv.values(layer, s, t0), kv.valueOffset(layer, kvh, s, t0), n * hdv, kv.type(), tile);
+            for (int i = i0; i < i1; i++) {
+                int from = Math.max(t0, sliding ? Math.max(0, pos[i] - c.slidingWindow() + 1) : 0), to = Math.min(t0 + n, pos[i] + 1);
+                if (from >= to) continue;
+                for (int h = h0; h < h0 + nh; h++) {
+                    int row = ((i - i0) * nh + h - h0) * span;
+                    AttentionOps.weightedSum(w, row + from - lo, tile, (from - t0) * hdv, to - from, hdv, att, (i * heads + h) * hdv);
+                }
+            }
+            t0 += n;
+        }
     }
+
+    /** tile[0, count) = the count cached elements at {@code off} (one head's rows of a run), as floats. */
+    private static void widen(MemorySegment src, long off, int count, KvType type, float[] tile) {
+        if (type == KvType.F16) AttentionOps.halvesToFloats(src, off, count, tile, 0);
+        else AttentionOps.floatsToFloats(src, off, count, tile, 0);
+    }
+
+    /** Per-thread attention scratch, grown as contexts get longer. */
+    private static final class Scratch {
+        private float[] scores = new float[1024], tile = new float[0];
+
+        float[] scores(int n) {
+            if (scores.length < n) scores = new float[Math.max(n, scores.length * 2)];
+            return scores;
+        }
+
+        float[] tile(int n) {
+            if (tile.length < n) tile = new float[n];
+            return tile;
+        }
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     public ModelConfig config() {
         return c;

@@ -35,10 +35,11 @@ class Stories260KGoldenTest {
         }
     }
 
+    /** The golden logits come from F32 references (PyTorch, llama.cpp with an F32 cache): so does this run. */
     @Test
     void first_step_top5_logits_match_within_1e_3() throws Exception {
         JsonNode exp = new ObjectMapper().readTree(EXPECTED.toFile());
-        try (Model m = Model.load(MODEL, ModelOptions.defaults().withThreads(1))) {
+        try (Model m = Model.load(MODEL, ModelOptions.defaults().withThreads(1).withKvType(KvType.F32))) {
             float[] logits = m.lastLogits(ints(exp.get("prompt_ids")));
             int[] ids = ints(exp.get("first_step_top5_ids"));
             JsonNode vals = exp.get("first_step_top5_logits");
@@ -52,16 +53,35 @@ class Stories260KGoldenTest {
         }
     }
 
+    /**
+     * The default F16 cache rounds keys and values to halves: the first step's logits move by up to
+     * 1.4e-3 from the F32 references (measured), so the bound here is 3e-3; the top 5 keep their order.
+     */
+    @Test
+    void with_the_default_f16_cache_the_top5_logits_stay_in_order_and_within_3e_3() throws Exception {
+        JsonNode exp = new ObjectMapper().readTree(EXPECTED.toFile());
+        try (Model m = Model.load(MODEL, ModelOptions.defaults().withThreads(1))) {
+            float[] logits = m.lastLogits(ints(exp.get("prompt_ids")));
+            int[] ids = ints(exp.get("first_step_top5_ids"));
+            JsonNode vals = exp.get("first_step_top5_logits");
+            for (int i = 0; i < ids.length; i++) assertEquals(vals.get(i).asDouble(), logits[ids[i]], 3e-3, "logit of token " + ids[i]);
+            int[] order = java.util.stream.IntStream.range(0, logits.length).boxed()
+                    .sorted((a, b) -> Float.compare(logits[b], logits[a])).limit(5).mapToInt(Integer::intValue).toArray();
+            assertArrayEquals(ids, order);
+        }
+    }
+
     @Test
     void batched_prefill_equals_token_by_token_decoding() throws Exception {
         JsonNode exp = new ObjectMapper().readTree(EXPECTED.toFile());
         int[] prompt = ints(exp.get("prompt_ids"));
         try (Model m = Model.load(MODEL, ModelOptions.defaults().withThreads(2))) {
             float[] batched = m.lastLogits(prompt);
-            KvCache kv = new FlatKvCache(m.config(), 1, 64);
-            float[] stepped = null;
-            for (int i = 0; i < prompt.length; i++) stepped = m.forward(Batch.ofSequence(0, i, new int[] {prompt[i]}), kv);
-            for (int j = 0; j < batched.length; j++) assertEquals(batched[j], stepped[j], 1e-4f);
+            try (KvCache kv = new FlatKvCache(m.config(), 1, 64)) {
+                float[] stepped = null;
+                for (int i = 0; i < prompt.length; i++) stepped = m.forward(Batch.ofSequence(0, i, new int[] {prompt[i]}), kv);
+                for (int j = 0; j < batched.length; j++) assertEquals(batched[j], stepped[j], 1e-4f);
+            }
         }
     }
 
@@ -82,7 +102,10 @@ class Stories260KGoldenTest {
             }
             out[a.length - 1] = true;
             out[n - 1] = true;
-            float[] both = m.forward(new Batch(toks, pos, seq, out), new FlatKvCache(m.config(), 2, 16));
+            float[] both;
+            try (KvCache kv = new FlatKvCache(m.config(), 2, 16)) {
+                both = m.forward(new Batch(toks, pos, seq, out), kv);
+            }
             int V = m.config().vocabSize();
             for (int j = 0; j < V; j++) {
                 assertEquals(la[j], both[j], 1e-4f);
@@ -97,8 +120,11 @@ class Stories260KGoldenTest {
         try (Model m = Model.load(MODEL, ModelOptions.defaults().withThreads(2))) {
             int D = m.config().dim();
             float[] viaLogits = new float[D];
-            m.transformer().forward(Batch.ofSequence(0, 0, prompt), new FlatKvCache(m.config(), 1, 8), viaLogits);
-            float[] hidden = m.hidden(Batch.ofSequence(0, 0, prompt), new FlatKvCache(m.config(), 1, 8));
+            float[] hidden;
+            try (KvCache a = new FlatKvCache(m.config(), 1, 8); KvCache b = new FlatKvCache(m.config(), 1, 8)) {
+                m.transformer().forward(Batch.ofSequence(0, 0, prompt), a, viaLogits);
+                hidden = m.hidden(Batch.ofSequence(0, 0, prompt), b);
+            }
             assertArrayEquals(viaLogits, hidden);
             double norm = 0;
             for (float v : hidden) norm += v * v;

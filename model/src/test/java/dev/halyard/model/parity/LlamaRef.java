@@ -1,5 +1,6 @@
 package dev.halyard.model.parity;
 
+import dev.halyard.model.arch.KvType;
 import dev.halyard.testing.Prerequisite;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -70,11 +71,17 @@ final class LlamaRef {
     }
 
     static Result run(Path model, int[] prompt, int gen, int threads, boolean stepLogits) throws IOException, InterruptedException {
+        return run(model, prompt, gen, threads, stepLogits, KvType.F32);
+    }
+
+    /** As above, with llama.cpp's KV cache in {@code kv} (llama_ref's default is F32, for exactness). */
+    static Result run(Path model, int[] prompt, int gen, int threads, boolean stepLogits, KvType kv) throws IOException, InterruptedException {
         StringJoiner ids = new StringJoiner(",");
         for (int t : prompt) ids.add(Integer.toString(t));
         List<String> cmd = new ArrayList<>(List.of(require().toString(), "--model", model.toString(), "--tokens", ids.toString(),
                 "--gen", Integer.toString(gen), "--threads", Integer.toString(threads)));
         if (stepLogits) cmd.add("--step-logits");
+        cmd.addAll(List.of("--kv", kv == KvType.F16 ? "f16" : "f32"));
         Path err = Files.createTempFile("llama_ref", ".err");
         try {
             Process proc = new ProcessBuilder(cmd).redirectError(err.toFile()).start();

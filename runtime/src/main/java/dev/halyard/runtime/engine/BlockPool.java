@@ -1,5 +1,8 @@
 package dev.halyard.runtime.engine;
 
+import dev.halyard.model.arch.KvType;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
@@ -13,13 +16,17 @@ import java.util.Map;
  * it is full and hashed, stays findable in the prefix cache until it is reused: allocation takes the
  * least recently freed block first (LRU eviction). Running out answers -1, never an exception.
  *
- * <p>Block storage is allocated on first use, so memory grows up to {@code blocks × bytesPerBlock}.
- * Not thread-safe: the engine thread owns it.
+ * <p>Block storage is off-heap, allocated on first use, so memory grows up to
+ * {@code blocks × bytesPerBlock}; {@link #close()} frees it. A block is one segment: for each layer,
+ * its keys (kvHeads, blockSize, headDim) then its values (kvHeads, blockSize, headDimV), as
+ * {@link KvType} elements.
+ * Not thread-safe: the engine thread owns it (attention's workers only read block contents).
  */
-public final class BlockPool {
-    private final int blocks, blockSize, layers, kvDim, kvDimV;
-    private final float[][][] keys;   // [layer][block] -> (blockSize, kvDim), null until first use
-    private final float[][][] values; // [layer][block] -> (blockSize, kvDimV), null until first use
+public final class BlockPool implements AutoCloseable {
+    private final int blocks, blockSize, layers, kvHeads, headDim, headDimV, kvDim, kvDimV;
+    private final KvType type;
+    private final Arena arena = Arena.ofShared(); // shared: attention reads from the worker threads
+    private final MemorySegment[] storage;        // [block], null until first use
     private final int[] refCount;     // [block] requests holding the block
     private final long[] hash;        // [block] chain hash while the block is in the prefix cache
     private final long[] parentHash;  // [block] hash of the block before it (for verification)
@@ -29,20 +36,27 @@ public final class BlockPool {
     private final int[] prev, next;
     private int head = -1, tail = -1, free;
 
-    public BlockPool(int blocks, int blockSize, int layers, int kvDim, int kvDimV) {
+    /** A pool of F16 blocks. */
+    public BlockPool(int blocks, int blockSize, int layers, int kvHeads, int headDim, int headDimV) {
+        this(blocks, blockSize, layers, kvHeads, headDim, headDimV, KvType.F16);
+    }
+
+    public BlockPool(int blocks, int blockSize, int layers, int kvHeads, int headDim, int headDimV, KvType type) {
         if (blocks < 1) throw new IllegalArgumentException("blocks must be >= 1, got " + blocks);
         if (blockSize < 1 || blockSize > 4096) throw new IllegalArgumentException("blockSize must be in [1, 4096], got " + blockSize);
         if (layers < 1) throw new IllegalArgumentException("layers must be >= 1, got " + layers);
-        if (kvDim < 1 || kvDimV < 1) throw new IllegalArgumentException("kvDim and kvDimV must be >= 1, got " + kvDim + " and " + kvDimV);
-        if ((long) blockSize * Math.max(kvDim, kvDimV) > Integer.MAX_VALUE)
-            throw new IllegalArgumentException("blockSize × kvDim = " + (long) blockSize * Math.max(kvDim, kvDimV) + " floats exceeds one Java array");
+        if (kvHeads < 1) throw new IllegalArgumentException("kvHeads must be >= 1, got " + kvHeads);
+        if (headDim < 1 || headDimV < 1) throw new IllegalArgumentException("headDim and headDimV must be >= 1, got " + headDim + " and " + headDimV);
         this.blocks = blocks;
         this.blockSize = blockSize;
         this.layers = layers;
-        this.kvDim = kvDim;
-        this.kvDimV = kvDimV;
-        this.keys = new float[layers][blocks][];
-        this.values = new float[layers][blocks][];
+        this.kvHeads = kvHeads;
+        this.headDim = headDim;
+        this.headDimV = headDimV;
+        this.kvDim = kvHeads * headDim;
+        this.kvDimV = kvHeads * headDimV;
+        this.type = type;
+        this.storage = new MemorySegment[blocks];
         this.refCount = new int[blocks];
         this.hash = new long[blocks];
         this.parentHash = new long[blocks];
@@ -53,8 +67,8 @@ public final class BlockPool {
     }
 
     /** Bytes one block takes once allocated. */
-    public static long bytesPerBlock(int blockSize, int layers, int kvDim, int kvDimV) {
-        return 4L * blockSize * layers * (kvDim + kvDimV);
+    public static long bytesPerBlock(int blockSize, int layers, int kvDim, int kvDimV, KvType type) {
+        return (long) type.bytes * blockSize * layers * (kvDim + kvDimV);
     }
 
     public int blocks() { return blocks; }
@@ -71,11 +85,20 @@ public final class BlockPool {
 
     public int refCount(int block) { return refCount[block]; }
 
-    /** The key storage (blockSize, kvDim) of this block in this layer. */
-    public float[] keys(int layer, int block) { return keys[layer][block]; }
+    public KvType type() { return type; }
 
-    /** The value storage (blockSize, kvDimV) of this block in this layer. */
-    public float[] values(int layer, int block) { return values[layer][block]; }
+    /** The storage of this block (null until first allocated): keys and values of every layer. */
+    public MemorySegment storage(int block) { return storage[block]; }
+
+    /** Byte offset in a block's storage of KV head {@code head}'s key at row {@code row} in {@code layer}. */
+    public long keyOffset(int layer, int head, int row) {
+        return ((long) layer * blockSize * (kvDim + kvDimV) + ((long) head * blockSize + row) * headDim) * type.bytes;
+    }
+
+    /** Byte offset in a block's storage of KV head {@code head}'s value at row {@code row} in {@code layer}. */
+    public long valueOffset(int layer, int head, int row) {
+        return ((long) layer * blockSize * (kvDim + kvDimV) + (long) blockSize * kvDim + ((long) head * blockSize + row) * headDimV) * type.bytes;
+    }
 
     /**
      * A fresh block with reference count 1, evicting the least recently freed block from the prefix
@@ -87,12 +110,7 @@ public final class BlockPool {
         unlink(b);
         uncache(b);
         refCount[b] = 1;
-        if (keys[0][b] == null) {
-            for (int l = 0; l < layers; l++) {
-                keys[l][b] = new float[blockSize * kvDim];
-                values[l][b] = new float[blockSize * kvDimV];
-            }
-        }
+        if (storage[b] == null) storage[b] = arena.allocate(bytesPerBlock(blockSize, layers, kvDim, kvDimV, type), 64);
         return b;
     }
 
@@ -152,5 +170,11 @@ public final class BlockPool {
         else tail = prev[b];
         prev[b] = next[b] = -1;
         free--;
+    }
+
+    /** Frees every block's storage; the pool must not be used afterwards. */
+    @Override
+    public void close() {
+        arena.close();
     }
 }

@@ -47,7 +47,7 @@ public final class Engine implements AutoCloseable {
         this.model = model;
         this.tokenizer = tokenizer;
         this.config = config;
-        this.kv = new PagedKvCache(model.config(), config.kvBlocks(), config.blockSize(), config.maxRunning(), config.contextLength());
+        this.kv = new PagedKvCache(model.config(), config.kvBlocks(), config.blockSize(), config.maxRunning(), config.contextLength(), config.kvType());
         this.scheduler = new Scheduler(kv, config.tokenBudget(), config.maxRunning());
         this.runner = new Runner(model, kv);
         publish();
@@ -136,6 +136,8 @@ public final class Engine implements AutoCloseable {
             }
         } catch (InterruptedException e) {
             for (RequestState r : scheduler.drain()) finish(live.get(r), FinishReason.ABORT);
+        } finally {
+            kv.close(); // the off-heap KV pool: no step runs after the loop
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.halyard.runtime.engine;
 
+import dev.halyard.model.arch.KvType;
 import dev.halyard.model.arch.ModelConfig;
 
 /**
@@ -13,8 +14,9 @@ import dev.halyard.model.arch.ModelConfig;
  * @param maxWaiting submitted requests that may wait for their first admission (≥ 1); more are
  *     refused with {@link QueueFullException}
  * @param contextLength positions per sequence (prompt plus generated tokens)
+ * @param kvType how the KV pool stores keys and values (F16 unless exact F32 is wanted)
  */
-public record EngineConfig(int kvBlocks, int blockSize, int tokenBudget, int maxRunning, int maxWaiting, int contextLength) {
+public record EngineConfig(int kvBlocks, int blockSize, int tokenBudget, int maxRunning, int maxWaiting, int contextLength, KvType kvType) {
     public static final int DEFAULT_BLOCK_SIZE = 16;
 
     public EngineConfig {
@@ -27,32 +29,39 @@ public record EngineConfig(int kvBlocks, int blockSize, int tokenBudget, int max
         if (tokenBudget < 1 || tokenBudget > 1 << 20) throw new IllegalArgumentException("tokenBudget must be in [1, 1048576], got " + tokenBudget);
         if (maxRunning < 1 || maxRunning > 4096) throw new IllegalArgumentException("maxRunning must be in [1, 4096], got " + maxRunning);
         if (maxWaiting < 1) throw new IllegalArgumentException("maxWaiting must be >= 1, got " + maxWaiting);
+        if (kvType == null) throw new IllegalArgumentException("kvType must not be null");
+    }
+
+    /** A configuration with an F16 KV pool. */
+    public EngineConfig(int kvBlocks, int blockSize, int tokenBudget, int maxRunning, int maxWaiting, int contextLength) {
+        this(kvBlocks, blockSize, tokenBudget, maxRunning, maxWaiting, contextLength, KvType.F16);
     }
 
     /**
-     * A configuration for {@code model} whose KV pool fits in {@code kvBytes}: blocks of 16, 512 tokens
+     * A configuration for {@code model} whose F16 KV pool fits in {@code kvBytes}: blocks of 16, 512 tokens
      * per step, 16 running and 256 waiting requests, the model's trained context (capped by the pool).
      */
     public static EngineConfig forModel(ModelConfig model, long kvBytes) {
-        int blocks = kvBlocksFor(model, kvBytes, DEFAULT_BLOCK_SIZE);
+        int blocks = kvBlocksFor(model, kvBytes, DEFAULT_BLOCK_SIZE, KvType.F16);
         if (blocks < 1)
             throw new IllegalArgumentException("kvBytes = " + kvBytes + " holds no KV block of this model (one block takes "
-                    + BlockPool.bytesPerBlock(DEFAULT_BLOCK_SIZE, model.layers(), model.kvDim(), model.kvDimV()) + " bytes)");
+                    + BlockPool.bytesPerBlock(DEFAULT_BLOCK_SIZE, model.layers(), model.kvDim(), model.kvDimV(), KvType.F16) + " bytes)");
         int context = model.contextLength() > 0 ? model.contextLength() : 4096;
         context = (int) Math.min(context, (long) blocks * DEFAULT_BLOCK_SIZE);
         return new EngineConfig(blocks, DEFAULT_BLOCK_SIZE, 512, 16, 256, context);
     }
 
-    /** Blocks of {@code blockSize} positions that fit in {@code kvBytes} for this model. */
-    public static int kvBlocksFor(ModelConfig model, long kvBytes, int blockSize) {
+    /** Blocks of {@code blockSize} positions of {@code type} that fit in {@code kvBytes} for this model. */
+    public static int kvBlocksFor(ModelConfig model, long kvBytes, int blockSize, KvType type) {
         if (kvBytes <= 0) throw new IllegalArgumentException("kvBytes must be > 0, got " + kvBytes);
-        long per = BlockPool.bytesPerBlock(blockSize, model.layers(), model.kvDim(), model.kvDimV());
+        long per = BlockPool.bytesPerBlock(blockSize, model.layers(), model.kvDim(), model.kvDimV(), type);
         return (int) Math.min(Integer.MAX_VALUE, kvBytes / per);
     }
 
-    public EngineConfig withKvBlocks(int n) { return new EngineConfig(n, blockSize, tokenBudget, maxRunning, maxWaiting, contextLength); }
-    public EngineConfig withTokenBudget(int n) { return new EngineConfig(kvBlocks, blockSize, n, maxRunning, maxWaiting, contextLength); }
-    public EngineConfig withMaxRunning(int n) { return new EngineConfig(kvBlocks, blockSize, tokenBudget, n, maxWaiting, contextLength); }
-    public EngineConfig withMaxWaiting(int n) { return new EngineConfig(kvBlocks, blockSize, tokenBudget, maxRunning, n, contextLength); }
-    public EngineConfig withContextLength(int n) { return new EngineConfig(kvBlocks, blockSize, tokenBudget, maxRunning, maxWaiting, n); }
+    public EngineConfig withKvBlocks(int n) { return new EngineConfig(n, blockSize, tokenBudget, maxRunning, maxWaiting, contextLength, kvType); }
+    public EngineConfig withTokenBudget(int n) { return new EngineConfig(kvBlocks, blockSize, n, maxRunning, maxWaiting, contextLength, kvType); }
+    public EngineConfig withMaxRunning(int n) { return new EngineConfig(kvBlocks, blockSize, tokenBudget, n, maxWaiting, contextLength, kvType); }
+    public EngineConfig withMaxWaiting(int n) { return new EngineConfig(kvBlocks, blockSize, tokenBudget, maxRunning, n, contextLength, kvType); }
+    public EngineConfig withKvType(KvType t) { return new EngineConfig(kvBlocks, blockSize, tokenBudget, maxRunning, maxWaiting, contextLength, t); }
+    public EngineConfig withContextLength(int n) { return new EngineConfig(kvBlocks, blockSize, tokenBudget, maxRunning, maxWaiting, n, kvType); }
 }

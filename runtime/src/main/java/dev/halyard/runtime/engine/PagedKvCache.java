@@ -1,7 +1,9 @@
 package dev.halyard.runtime.engine;
 
 import dev.halyard.model.arch.KvCache;
+import dev.halyard.model.arch.KvType;
 import dev.halyard.model.arch.ModelConfig;
+import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
@@ -20,23 +22,21 @@ public final class PagedKvCache implements KvCache {
     private static final int[] NO_BLOCKS = new int[0];
 
     private final BlockPool pool;
-    private final int blockSize, kvDim, kvDimV, maxPositions;
+    private final int blockSize, maxPositions;
     private final long root;      // chain hash "before" the first block (the seed)
     private final int[][] tables; // [slot] -> block ids of positions [0, sizes[slot] * blockSize)
     private final int[] sizes;    // [slot] blocks in the table
 
-    public PagedKvCache(ModelConfig model, int blocks, int blockSize, int slots, int maxPositions) {
-        this(new BlockPool(blocks, blockSize, model.layers(), model.kvDim(), model.kvDimV()),
-                model.kvDim(), model.kvDimV(), slots, maxPositions, new SplittableRandom().nextLong());
+    public PagedKvCache(ModelConfig model, int blocks, int blockSize, int slots, int maxPositions, KvType type) {
+        this(new BlockPool(blocks, blockSize, model.layers(), model.kvHeads(), model.headDim(), model.headDimV(), type),
+                slots, maxPositions, new SplittableRandom().nextLong());
     }
 
-    PagedKvCache(BlockPool pool, int kvDim, int kvDimV, int slots, int maxPositions, long seed) {
+    PagedKvCache(BlockPool pool, int slots, int maxPositions, long seed) {
         if (slots < 1) throw new IllegalArgumentException("slots must be >= 1, got " + slots);
         if (maxPositions < 1) throw new IllegalArgumentException("maxPositions must be >= 1, got " + maxPositions);
         this.pool = pool;
         this.blockSize = pool.blockSize();
-        this.kvDim = kvDim;
-        this.kvDimV = kvDimV;
         this.maxPositions = maxPositions;
         this.root = seed;
         this.tables = new int[slots][(maxPositions + blockSize - 1) / blockSize];
@@ -54,23 +54,33 @@ public final class PagedKvCache implements KvCache {
     public int blockAt(int slot, int pos) { return tables[slot][pos / blockSize]; }
 
     @Override
-    public float[] keys(int layer, int seq, int pos) {
-        return pool.keys(layer, tables[seq][pos / blockSize]);
+    public KvType type() {
+        return pool.type();
     }
 
     @Override
-    public float[] values(int layer, int seq, int pos) {
-        return pool.values(layer, tables[seq][pos / blockSize]);
+    public MemorySegment keys(int layer, int seq, int pos) {
+        return pool.storage(tables[seq][pos / blockSize]);
     }
 
     @Override
-    public int keyOffset(int seq, int pos) {
-        return (pos % blockSize) * kvDim;
+    public MemorySegment values(int layer, int seq, int pos) {
+        return pool.storage(tables[seq][pos / blockSize]);
     }
 
     @Override
-    public int valueOffset(int seq, int pos) {
-        return (pos % blockSize) * kvDimV;
+    public long keyOffset(int layer, int head, int seq, int pos) {
+        return pool.keyOffset(layer, head, pos % blockSize);
+    }
+
+    @Override
+    public long valueOffset(int layer, int head, int seq, int pos) {
+        return pool.valueOffset(layer, head, pos % blockSize);
+    }
+
+    @Override
+    public int run(int seq, int pos) {
+        return blockSize - pos % blockSize;
     }
 
     @Override
@@ -159,5 +169,11 @@ public final class PagedKvCache implements KvCache {
 
     private void checkSlot(int seq) {
         if (seq < 0 || seq >= tables.length) throw new IllegalArgumentException("seq must be in [0, " + tables.length + "), got " + seq);
+    }
+
+    /** Frees the pool's storage (the engine thread, once no step can run). */
+    @Override
+    public void close() {
+        pool.close();
     }
 }

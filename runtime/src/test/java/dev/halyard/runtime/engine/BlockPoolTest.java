@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.halyard.model.arch.KvType;
 import java.util.HashSet;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -16,7 +17,7 @@ import org.junit.jupiter.api.Test;
 class BlockPoolTest {
 
     static PagedKvCache cache(int blocks, int blockSize, int slots, int maxPositions) {
-        return new PagedKvCache(new BlockPool(blocks, blockSize, 2, 3, 3), 3, 3, slots, maxPositions, 42);
+        return new PagedKvCache(new BlockPool(blocks, blockSize, 2, 1, 3, 3), slots, maxPositions, 42);
     }
 
     static RequestState request(String id, int... prompt) {
@@ -25,7 +26,7 @@ class BlockPoolTest {
 
     @Test
     void an_exhausted_pool_answers_minus_one_instead_of_throwing() {
-        BlockPool pool = new BlockPool(3, 4, 1, 2, 2);
+        BlockPool pool = new BlockPool(3, 4, 1, 1, 2, 2);
         Set<Integer> got = new HashSet<>();
         for (int i = 0; i < 3; i++) got.add(pool.allocate());
         assertEquals(Set.of(0, 1, 2), got);
@@ -34,19 +35,26 @@ class BlockPoolTest {
         pool.release(1);
         assertEquals(1, pool.allocate());
         assertThrows(IllegalStateException.class, () -> {
-            BlockPool p = new BlockPool(1, 4, 1, 2, 2);
+            BlockPool p = new BlockPool(1, 4, 1, 1, 2, 2);
             p.release(0);
         });
     }
 
     @Test
-    void each_block_has_its_own_storage_for_every_layer() {
-        BlockPool pool = new BlockPool(2, 4, 2, 3, 5);
-        int a = pool.allocate(), b = pool.allocate();
-        assertEquals(4 * 3, pool.keys(0, a).length);
-        assertEquals(4 * 5, pool.values(1, a).length);
-        assertNotEquals(System.identityHashCode(pool.keys(0, a)), System.identityHashCode(pool.keys(0, b)));
-        assertNotEquals(System.identityHashCode(pool.keys(0, a)), System.identityHashCode(pool.keys(1, a)));
+    void each_block_has_its_own_storage_holding_every_layers_keys_then_values_head_by_head() {
+        // 2 layers, 2 KV heads with keys of 3 and values of 5, blocks of 4 rows
+        try (BlockPool pool = new BlockPool(2, 4, 2, 2, 3, 5)) {
+            int a = pool.allocate(), b = pool.allocate();
+            assertEquals(2L * 2 * 4 * (6 + 10), pool.storage(a).byteSize(), "F16: 2 layers of (4 rows of 2x3 keys + 4 rows of 2x5 values)");
+            assertNotEquals(pool.storage(a).address(), pool.storage(b).address());
+            assertEquals(2L * 3, pool.keyOffset(0, 0, 1));
+            assertEquals(2L * (4 * 3 + 3), pool.keyOffset(0, 1, 1), "head 1's rows follow head 0's");
+            assertEquals(2L * (4 * 6 + 2 * 5), pool.valueOffset(0, 0, 2));
+            assertEquals(2L * (4 * 16 + 4 * 6 + 4 * 5), pool.valueOffset(1, 1, 0));
+        }
+        try (BlockPool f32 = new BlockPool(1, 4, 2, 2, 3, 5, KvType.F32)) {
+            assertEquals(4L * 2 * 4 * (6 + 10), f32.storage(f32.allocate()).byteSize());
+        }
     }
 
     @Test
@@ -54,9 +62,10 @@ class BlockPoolTest {
         PagedKvCache kv = cache(8, 4, 2, 32);
         assertTrue(kv.reserve(1, 6));
         assertEquals(2, kv.blocksOf(1));
-        assertSame(kv.keys(0, 1, 4), kv.pool().keys(0, kv.blockAt(1, 5)));
-        assertEquals(1 * 3, kv.keyOffset(1, 5));
-        assertEquals(3 * 3, kv.valueOffset(1, 7));
+        assertSame(kv.keys(0, 1, 4), kv.pool().storage(kv.blockAt(1, 5)));
+        assertEquals(kv.pool().keyOffset(1, 0, 1), kv.keyOffset(1, 0, 1, 5));
+        assertEquals(kv.pool().valueOffset(0, 0, 3), kv.valueOffset(0, 0, 1, 7));
+        assertEquals(3, kv.run(1, 5), "rows 1..3 of the block follow position 5");
         assertFalse(kv.reserve(0, 33), "past maxPositions");
     }
 

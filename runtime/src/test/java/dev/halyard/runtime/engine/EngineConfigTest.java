@@ -5,19 +5,21 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.halyard.model.arch.Architecture;
+import dev.halyard.model.arch.KvType;
 import dev.halyard.model.arch.ModelConfig;
 import org.junit.jupiter.api.Test;
 
 class EngineConfigTest {
-    // stories260K's shape: 5 layers, 4 KV heads of 8 → 32 floats of keys and 32 of values per position and layer
+    // stories260K's shape: 5 layers, 4 KV heads of 8 → 32 keys and 32 values per position and layer
     static final ModelConfig STORIES = new ModelConfig(Architecture.LLAMA, 64, 5, 8, 4, 8, 8, 172, 512, 512,
             1e-5f, 10000f, 8, 1f, 0f, 0f, (float) (1 / Math.sqrt(8)), 0);
 
     @Test
     void the_pool_is_sized_from_a_memory_budget() {
-        long perBlock = 4L * 16 * 5 * (32 + 32);
-        assertEquals(perBlock, BlockPool.bytesPerBlock(16, 5, 32, 32));
-        assertEquals(100, EngineConfig.kvBlocksFor(STORIES, 100 * perBlock + perBlock - 1, 16));
+        long perBlock = 2L * 16 * 5 * (32 + 32); // F16
+        assertEquals(perBlock, BlockPool.bytesPerBlock(16, 5, 32, 32, KvType.F16));
+        assertEquals(2 * perBlock, BlockPool.bytesPerBlock(16, 5, 32, 32, KvType.F32));
+        assertEquals(100, EngineConfig.kvBlocksFor(STORIES, 100 * perBlock + perBlock - 1, 16, KvType.F16));
         EngineConfig c = EngineConfig.forModel(STORIES, 1 << 20);
         assertEquals((1 << 20) / perBlock, c.kvBlocks());
         assertEquals(512, c.contextLength());

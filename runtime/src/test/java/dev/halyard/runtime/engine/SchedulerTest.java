@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class SchedulerTest {
 
     static PagedKvCache cache(int blocks, int blockSize, int slots) {
-        return new PagedKvCache(new BlockPool(blocks, blockSize, 1, 1, 1), 1, 1, slots, 1024, 1);
+        return new PagedKvCache(new BlockPool(blocks, blockSize, 1, 1, 1, 1), slots, 1024, 1);
     }
 
     /** A request whose prompt is its own (tokens derived from the id), so prompts share no prefix. */

@@ -1,5 +1,6 @@
 package dev.halyard.server.models;
 
+import dev.halyard.model.arch.KvType;
 import dev.halyard.model.arch.ModelConfig;
 import dev.halyard.model.gguf.GgufFile;
 import dev.halyard.runtime.engine.BlockPool;
@@ -8,11 +9,12 @@ import dev.halyard.server.errors.ApiException;
 
 /**
  * What loading a model will cost, decided before anything is allocated, and the engine sized to fit:
- * the weights (off-heap, unless memory-mapped), the KV block pool (on the heap, grown on first use up
- * to its budget) and the per-step working memory (activations, logits rows, sampler scratch).
+ * the weights (off-heap, unless memory-mapped), the KV block pool (off-heap, grown on first use up
+ * to its budget) and the per-step working memory on the heap (activations, logits rows, sampler
+ * scratch).
  *
  * @param weightBytes off-heap bytes of the tensors (0 when memory-mapped)
- * @param kvBytes heap bytes of the KV pool once full
+ * @param kvBytes off-heap bytes of the KV pool once full
  * @param workBytes heap bytes of one step's activations and per-request scratch
  */
 public record MemoryPlan(EngineConfig engine, long weightBytes, long kvBytes, long workBytes) {
@@ -21,11 +23,16 @@ public record MemoryPlan(EngineConfig engine, long weightBytes, long kvBytes, lo
     private static final int TOKEN_BUDGET = 512;
 
     public long heapBytes() {
-        return kvBytes + workBytes;
+        return workBytes;
+    }
+
+    /** Memory outside the heap: the weights and the KV pool. */
+    public long nativeBytes() {
+        return weightBytes + kvBytes;
     }
 
     public long totalBytes() {
-        return weightBytes + heapBytes();
+        return nativeBytes() + heapBytes();
     }
 
     /**
@@ -33,13 +40,14 @@ public record MemoryPlan(EngineConfig engine, long weightBytes, long kvBytes, lo
      * what is needed and what there is.
      *
      * @param heapFree heap bytes not promised to other models
-     * @param nativeFree physical memory available for off-heap weights
+     * @param nativeFree physical memory available for off-heap weights and KV blocks
      */
     public static MemoryPlan of(String id, GgufFile gguf, ModelConfig config, ModelSettings s, boolean mmap, long heapFree, long nativeFree) {
         int context = s.contextSize() > 0 ? s.contextSize() : Math.min(config.contextLength() > 0 ? config.contextLength() : DEFAULT_MAX_CONTEXT, DEFAULT_MAX_CONTEXT);
         context = Math.max(2, context);
         int blockSize = EngineConfig.DEFAULT_BLOCK_SIZE;
-        long perBlock = BlockPool.bytesPerBlock(blockSize, config.layers(), config.kvDim(), config.kvDimV());
+        KvType kvType = s.options().kvType();
+        long perBlock = BlockPool.bytesPerBlock(blockSize, config.layers(), config.kvDim(), config.kvDimV(), kvType);
         int minBlocks = (context + blockSize - 1) / blockSize;
         int maxRunning = s.maxRunning();
         long weights = mmap ? 0 : Math.max(0, gguf.fileSize() - gguf.dataStart());
@@ -48,17 +56,20 @@ public record MemoryPlan(EngineConfig engine, long weightBytes, long kvBytes, lo
         if (weights > nativeFree)
             throw ApiException.insufficientMemory("model '" + id + "' needs " + weights / MIB + " MiB for its weights, but only "
                     + nativeFree / MIB + " MiB of memory is available (unload other models, lower --max-loaded, or use --mmap)");
-        long heapForKv = heapFree - work;
+        long nativeForKv = nativeFree - weights;
         long minKv = minBlocks * perBlock;
-        if (heapForKv < minKv)
-            throw ApiException.insufficientMemory("model '" + id + "' needs at least " + (minKv + work) / MIB + " MiB of heap for one "
-                    + context + "-token context (" + minKv / MIB + " MiB KV cache + " + work / MIB + " MiB working memory), but only "
+        if (nativeForKv < minKv)
+            throw ApiException.insufficientMemory("model '" + id + "' needs " + (weights + minKv) / MIB + " MiB for its weights and one "
+                    + context + "-token context (" + minKv / MIB + " MiB KV cache), but only " + Math.max(0, nativeFree) / MIB
+                    + " MiB of memory is available (lower --ctx-size or --max-loaded, or use --mmap)");
+        if (heapFree < work)
+            throw ApiException.insufficientMemory("model '" + id + "' needs " + work / MIB + " MiB of heap for its working memory, but only "
                     + Math.max(0, heapFree) / MIB + " MiB is available (raise -Xmx, lower --ctx-size or --max-loaded)");
-        // enough blocks for every running sequence to hold a full context, or half the free heap, whichever is less
+        // enough blocks for every running sequence to hold a full context, or half the free memory, whichever is less
         long wanted = (long) minBlocks * maxRunning;
-        long affordable = Math.max(minBlocks, (heapForKv / 2) / perBlock);
+        long affordable = Math.max(minBlocks, (nativeForKv / 2) / perBlock);
         int blocks = (int) Math.min(Integer.MAX_VALUE, Math.min(wanted, affordable));
-        EngineConfig engine = new EngineConfig(blocks, blockSize, TOKEN_BUDGET, maxRunning, s.maxWaiting(), context);
+        EngineConfig engine = new EngineConfig(blocks, blockSize, TOKEN_BUDGET, maxRunning, s.maxWaiting(), context, kvType);
         return new MemoryPlan(engine, weights, blocks * perBlock, work);
     }
 

@@ -239,10 +239,14 @@ public final class ModelManager implements AutoCloseable {
             if (settings.memoryLimit() > 0) {
                 heap = nat = settings.memoryLimit() - promised;
             } else {
-                long heapPromised = 0;
-                for (Slot o : slots.values()) if (o != s && o.ready != null) heapPromised += o.ready.plan().heapBytes();
+                long heapPromised = 0, kvPromised = 0; // KV pools grow on use: count what they may still take
+                for (Slot o : slots.values()) {
+                    if (o == s || o.ready == null) continue;
+                    heapPromised += o.ready.plan().heapBytes();
+                    kvPromised += o.ready.plan().kvBytes();
+                }
                 heap = MemoryProbe.heapForModels() - heapPromised;
-                nat = MemoryProbe.nativeAvailable();
+                nat = MemoryProbe.nativeAvailable() - kvPromised;
             }
             plan = MemoryPlan.of(info.id(), gguf, config, settings, mmap, heap, nat);
             if (settings.memoryLimit() > 0 && plan.totalBytes() > settings.memoryLimit() - promised)

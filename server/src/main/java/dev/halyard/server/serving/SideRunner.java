@@ -1,7 +1,6 @@
 package dev.halyard.server.serving;
 
 import dev.halyard.model.arch.Batch;
-import dev.halyard.model.arch.FlatKvCache;
 import dev.halyard.model.arch.KvCache;
 import dev.halyard.model.arch.Model;
 import dev.halyard.runtime.engine.TokenLogprob;
@@ -32,8 +31,7 @@ final class SideRunner {
         if (ids.length < 2) return out;
         int vocab = model.config().vocabSize();
         m.sideLock().lock();
-        try {
-            KvCache kv = new FlatKvCache(model.config(), 1, ids.length);
+        try (KvCache kv = model.newKvCache(1, ids.length)) {
             for (int start = 0; start < ids.length - 1; start += CHUNK) {
                 int end = Math.min(ids.length - 1, start + CHUNK); // positions whose next token is known
                 float[] logits = model.forward(allOutputs(ids, start, end), kv); // (end - start, V)
@@ -52,8 +50,7 @@ final class SideRunner {
         int dim = model.config().dim();
         double[] sum = new double[dim];
         m.sideLock().lock();
-        try {
-            KvCache kv = new FlatKvCache(model.config(), 1, ids.length);
+        try (KvCache kv = model.newKvCache(1, ids.length)) {
             for (int start = 0; start < ids.length; start += CHUNK) {
                 int end = Math.min(ids.length, start + CHUNK);
                 float[] h = model.hidden(allOutputs(ids, start, end), kv); // (end - start, D)

@@ -1,0 +1,276 @@
+package dev.halyard.kernels;
+
+import dev.halyard.kernels.quant.Simd;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The kernels of attention over a KV cache kept in F16 (or F32) off-heap rows. Attention works on
+ * tiles: a run of cached rows is widened once into a float tile ({@link #halvesToFloats}), then every
+ * query that shares the tile — the query heads of one KV head, the tokens of one prompt chunk — reads
+ * it: {@link #scores} (q·k per row) and {@link #weightedSum} (out += Σ w_r v_r).
+ *
+ * <p>Each vector kernel has a plain scalar twin ({@code *Scalar}) that gives the same bits: the dot
+ * follows the canonical order (one accumulator of L lanes over chunks in element order, folded with
+ * Simd's fixed permutations, tail added in order) and the weighted sum is one fused multiply-add
+ * chain per element, in row order. So a query's result does not depend on how
+ * many rows a tile holds or which other queries share it.
+ */
+public final class AttentionOps {
+    private AttentionOps() {}
+
+    private static final VectorSpecies<Float> F = Simd.F;
+    private static final int L = Simd.L;
+    private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
+    static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ORDER);
+    static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ORDER);
+
+    // ---------------------------------------------------------------- storing and widening rows
+
+    /** dst[off, off + 2n) = the n floats src[si, si + n) rounded to IEEE halves (to nearest even). */
+    public static void floatsToHalves(float[] src, int si, int n, MemorySegment dst, long off) {
+        // a head's key per token and layer: cheap next to the attention reads
+        for (int i = 0; i < n; i++) dst.set(HALF, off + 2L * i, Float.floatToFloat16(src[si + i]));
+    }
+
+    /** dst[off, off + 4n) = the n floats src[si, si + n). */
+    public static void floatsToFloats(float[] src, int si, int n, MemorySegment dst, long off) {
+        MemorySegment.copy(src, si, dst, FLOAT, off, n);
+    }
+
+    /**
+     * dst[di, di + count) = the count halves at src[off, off + 2count), widened exactly. A plain loop on
+     * purpose: C2 vectorises it (SuperWord) into the hardware's half-to-float instruction (F16C's
+     * vcvtph2ps, NEON's fcvtl), about three times faster than the Vector API, which in JDK 25 has no
+     * lanewise half conversion and needs a dozen bit operations per vector. It is its own scalar
+     * twin: every element is {@link Float#float16ToFloat}, exact in every tier. Long runs vectorise
+     * best, hence the head-major KV layout that makes a tile of keys one run.
+     */
+    public static void halvesToFloats(MemorySegment src, long off, int count, float[] dst, int di) {
+        for (int i = 0; i < count; i++) dst[di + i] = Float.float16ToFloat(src.get(HALF, off + 2L * i));
+    }
+
+    /** dst[di, di + count) = the count floats at src[off, off + 4count). */
+    public static void floatsToFloats(MemorySegment src, long off, int count, float[] dst, int di) {
+        MemorySegment.copy(src, FLOAT, off, dst, di, count);
+    }
+
+    // ---------------------------------------------------------------- scores and weighted sums
+
+    /**
+     * out[oo + r] = (q · k_r) * scale for the rows k_r = k[ko + r*n, ko + (r+1)*n), r in [0, rows): the
+     * dot in canonical order (as {@link FloatOps#dot}), then one rounding multiply by scale.
+     */
+    public static void scores(float[] q, int qo, float[] k, int ko, int rows, int n, float scale, float[] out, int oo) {
+        int upper = F.loopBound(n), r = 0;
+        // two rows at a time: two independent FMA chains and folds (each row's arithmetic is unchanged)
+        for (; r + 1 < rows; r += 2) {
+            int k0 = ko + r * n, k1 = k0 + n;
+            FloatVector a0 = FloatVector.zero(F), a1 = a0;
+            int i = 0;
+            for (; i < upper; i += L) {
+                FloatVector qv = FloatVector.fromArray(F, q, qo + i);
+                a0 = qv.fma(FloatVector.fromArray(F, k, k0 + i), a0);
+                a1 = qv.fma(FloatVector.fromArray(F, k, k1 + i), a1);
+            }
+            if (L == 16) {
+                a0 = a0.add(a0.rearrange(Simd.FOLD8));
+                a1 = a1.add(a1.rearrange(Simd.FOLD8));
+            }
+            if (L >= 8) {
+                a0 = a0.add(a0.rearrange(Simd.FOLD4));
+                a1 = a1.add(a1.rearrange(Simd.FOLD4));
+            }
+            a0 = a0.add(a0.rearrange(Simd.FOLD2));
+            a1 = a1.add(a1.rearrange(Simd.FOLD2));
+            a0 = a0.add(a0.rearrange(Simd.FOLD1));
+            a1 = a1.add(a1.rearrange(Simd.FOLD1));
+            float s0 = a0.lane(0), s1 = a1.lane(0);
+            for (; i < n; i++) {
+                s0 += q[qo + i] * k[k0 + i];
+                s1 += q[qo + i] * k[k1 + i];
+            }
+            out[oo + r] = s0 * scale;
+            out[oo + r + 1] = s1 * scale;
+        }
+        if (r < rows) {
+            int kr = ko + r * n;
+            FloatVector acc = FloatVector.zero(F);
+            int i = 0;
+            for (; i < upper; i += L)
+                acc = FloatVector.fromArray(F, q, qo + i).fma(FloatVector.fromArray(F, k, kr + i), acc);
+            if (L == 16) acc = acc.add(acc.rearrange(Simd.FOLD8));
+            if (L >= 8) acc = acc.add(acc.rearrange(Simd.FOLD4));
+            acc = acc.add(acc.rearrange(Simd.FOLD2));
+            acc = acc.add(acc.rearrange(Simd.FOLD1));
+            float sum = acc.lane(0);
+            for (; i < n; i++) sum += q[qo + i] * k[kr + i];
+            out[oo + r] = sum * scale;
+        }
+    }
+
+    /** The same bits as {@link #scores}, lane by lane. */
+    public static void scoresScalar(float[] q, int qo, float[] k, int ko, int rows, int n, float scale, float[] out, int oo) {
+        float[] lanes = new float[L];
+        int upper = n - n % L;
+        for (int r = 0; r < rows; r++) {
+            int kr = ko + r * n;
+            java.util.Arrays.fill(lanes, 0f);
+            for (int i = 0; i < upper; i += L)
+                for (int j = 0; j < L; j++) lanes[j] = Math.fma(q[qo + i + j], k[kr + i + j], lanes[j]);
+            // fold: lane j += lane j^h for h = L/2, ..., 1 (all lanes at once, as the vector adds do)
+            for (int h = L / 2; h >= 1; h /= 2) {
+                float[] prev = lanes.clone();
+                for (int j = 0; j < L; j++) lanes[j] = prev[j] + prev[j ^ h];
+            }
+            float sum = lanes[0];
+            for (int i = upper; i < n; i++) sum += q[qo + i] * k[kr + i];
+            out[oo + r] = sum * scale;
+        }
+    }
+
+    /**
+     * out[oo + i] = fma(v_r[i], w[wo + r], out[oo + i]) for r = 0, 1, ... rows-1 in turn, i in [0, n),
+     * with v_r = v[vo + r*n, vo + (r+1)*n): adds the rows weighted by w to out, one fused
+     * multiply-add per element and row.
+     */
+    public static void weightedSum(float[] w, int wo, float[] v, int vo, int rows, int n, float[] out, int oo) {
+        int i = 0;
+        // four chunks at a time: four independent FMA chains hide the FMA latency (each element's chain is unchanged)
+        for (int upper4 = n - n % (4 * L); i < upper4; i += 4 * L) {
+            FloatVector a0 = FloatVector.fromArray(F, out, oo + i), a1 = FloatVector.fromArray(F, out, oo + i + L);
+            FloatVector a2 = FloatVector.fromArray(F, out, oo + i + 2 * L), a3 = FloatVector.fromArray(F, out, oo + i + 3 * L);
+            for (int r = 0; r < rows; r++) {
+                FloatVector wr = FloatVector.broadcast(F, w[wo + r]);
+                int vr = vo + r * n + i;
+                a0 = FloatVector.fromArray(F, v, vr).fma(wr, a0);
+                a1 = FloatVector.fromArray(F, v, vr + L).fma(wr, a1);
+                a2 = FloatVector.fromArray(F, v, vr + 2 * L).fma(wr, a2);
+                a3 = FloatVector.fromArray(F, v, vr + 3 * L).fma(wr, a3);
+            }
+            a0.intoArray(out, oo + i);
+            a1.intoArray(out, oo + i + L);
+            a2.intoArray(out, oo + i + 2 * L);
+            a3.intoArray(out, oo + i + 3 * L);
+        }
+        for (int upper = F.loopBound(n); i < upper; i += L) {
+            FloatVector acc = FloatVector.fromArray(F, out, oo + i);
+            for (int r = 0; r < rows; r++)
+                acc = FloatVector.fromArray(F, v, vo + r * n + i).fma(FloatVector.broadcast(F, w[wo + r]), acc);
+            acc.intoArray(out, oo + i);
+        }
+        for (; i < n; i++) {
+            float acc = out[oo + i];
+            for (int r = 0; r < rows; r++) acc = Math.fma(v[vo + r * n + i], w[wo + r], acc);
+            out[oo + i] = acc;
+        }
+    }
+
+    public static void weightedSumScalar(float[] w, int wo, float[] v, int vo, int rows, int n, float[] out, int oo) {
+        for (int r = 0; r < rows; r++)
+            for (int i = 0; i < n; i++) out[oo + i] = Math.fma(v[vo + r * n + i], w[wo + r], out[oo + i]);
+    }
+
+    // ---------------------------------------------------------------- softmax
+
+    // exp(x) for x <= 0 as in Cephes' expf: x = n ln2 + r with |r| <= ln2/2, exp(r) by a degree-6
+    // polynomial, times 2^n built in the exponent bits. Only IEEE basic operations (fma, mul, add,
+    // integer bit moves), so the vector kernel and its scalar twin give the same bits (within 1 ulp of
+    // the true value), which Math.exp, an intrinsic, would not guarantee against a vector exp.
+    private static final float LOG2E = 1.44269504088896341f;
+    private static final float LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f;
+    private static final float ROUND = 0x1.8p23f;   // adding it rounds a float < 2^22 to an integer
+    private static final float FLOOR = -87.3f;       // exp below underflows; clamping keeps 2^n normal
+    private static final float P0 = 1.9875691500e-4f, P1 = 1.3981999507e-3f, P2 = 8.3334519073e-3f,
+            P3 = 4.1665795894e-2f, P4 = 1.6666665459e-1f, P5 = 5.0000001201e-1f;
+
+    /**
+     * x[off, off + n) = softmax of itself: exp(x_i - max) / sum, with exp as above and the sum of L
+     * lanes folded in Simd's fixed order, then the tail added in order.
+     */
+    public static void softmax(float[] x, int off, int n) {
+        int upper = F.loopBound(n), i = 0;
+        FloatVector mv = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        for (; i < upper; i += L) mv = mv.max(FloatVector.fromArray(F, x, off + i));
+        if (L == 16) mv = mv.max(mv.rearrange(Simd.FOLD8));
+        if (L >= 8) mv = mv.max(mv.rearrange(Simd.FOLD4));
+        mv = mv.max(mv.rearrange(Simd.FOLD2));
+        mv = mv.max(mv.rearrange(Simd.FOLD1));
+        float max = mv.lane(0);
+        for (; i < n; i++) max = Math.max(max, x[off + i]);
+
+        FloatVector acc = FloatVector.zero(F);
+        for (i = 0; i < upper; i += L) {
+            FloatVector v = FloatVector.fromArray(F, x, off + i).sub(max).max(FLOOR);
+            FloatVector t = v.fma(LOG2E, ROUND);
+            FloatVector nf = t.sub(ROUND);
+            FloatVector r = nf.fma(FloatVector.broadcast(F, -LN2_HI), v);
+            r = nf.fma(FloatVector.broadcast(F, -LN2_LO), r);
+            FloatVector p = r.fma(P0, P1);
+            p = p.fma(r, FloatVector.broadcast(F, P2));
+            p = p.fma(r, FloatVector.broadcast(F, P3));
+            p = p.fma(r, FloatVector.broadcast(F, P4));
+            p = p.fma(r, FloatVector.broadcast(F, P5));
+            FloatVector y = p.fma(r.mul(r), r).add(1f);
+            FloatVector pow2 = t.reinterpretAsInts().sub(Float.floatToRawIntBits(ROUND) - 127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector e = y.mul(pow2);
+            e.intoArray(x, off + i);
+            acc = acc.add(e);
+        }
+        if (L == 16) acc = acc.add(acc.rearrange(Simd.FOLD8));
+        if (L >= 8) acc = acc.add(acc.rearrange(Simd.FOLD4));
+        acc = acc.add(acc.rearrange(Simd.FOLD2));
+        acc = acc.add(acc.rearrange(Simd.FOLD1));
+        float sum = acc.lane(0);
+        for (; i < n; i++) {
+            float e = exp(x[off + i] - max);
+            x[off + i] = e;
+            sum += e;
+        }
+        float inv = 1f / sum;
+        for (i = 0; i < upper; i += L) FloatVector.fromArray(F, x, off + i).mul(inv).intoArray(x, off + i);
+        for (; i < n; i++) x[off + i] *= inv;
+    }
+
+    /** The same bits as {@link #softmax}, lane by lane. */
+    public static void softmaxScalar(float[] x, int off, int n) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) max = Math.max(max, x[off + i]);
+        int upper = n - n % L;
+        float[] lanes = new float[L];
+        for (int i = 0; i < upper; i++) {
+            float e = exp(x[off + i] - max);
+            x[off + i] = e;
+            lanes[i % L] += e;
+        }
+        for (int h = L / 2; h >= 1; h /= 2) {
+            float[] prev = lanes.clone();
+            for (int j = 0; j < L; j++) lanes[j] = prev[j] + prev[j ^ h];
+        }
+        float sum = lanes[0];
+        for (int i = upper; i < n; i++) {
+            float e = exp(x[off + i] - max);
+            x[off + i] = e;
+            sum += e;
+        }
+        float inv = 1f / sum;
+        for (int i = 0; i < n; i++) x[off + i] *= inv;
+    }
+
+    /** exp(x) for x <= 0, as the vector lanes of {@link #softmax} compute it. */
+    static float exp(float x) {
+        float v = Math.max(x, FLOOR);
+        float t = Math.fma(v, LOG2E, ROUND);
+        float nf = t - ROUND;
+        float r = Math.fma(nf, -LN2_HI, v);
+        r = Math.fma(nf, -LN2_LO, r);
+        float p = Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(P0, r, P1), r, P2), r, P3), r, P4), r, P5);
+        float y = Math.fma(p, r * r, r) + 1f;
+        float pow2 = Float.intBitsToFloat((Float.floatToRawIntBits(t) - (Float.floatToRawIntBits(ROUND) - 127)) << 23);
+        return y * pow2;
+    }
+}

@@ -1,0 +1,126 @@
+package dev.halyard.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The attention kernels against their scalar twins: the same bits, for any row length and count. */
+class AttentionOpsTest {
+
+    static float[] gaussian(Random r, int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float) r.nextGaussian();
+        return a;
+    }
+
+    @ParameterizedTest(name = "n = {0}")
+    @ValueSource(ints = {1, 7, 16, 33, 64, 80, 128, 257})
+    void vector_scores_equal_the_scalar_twin_and_the_float_dot(int n) {
+        Random r = new Random(n);
+        int rows = 5;
+        float[] q = gaussian(r, n + 3), k = gaussian(r, rows * n + 2);
+        float[] vec = new float[rows + 1], ref = new float[rows + 1];
+        AttentionOps.scores(q, 3, k, 2, rows, n, 0.125f, vec, 1);
+        AttentionOps.scoresScalar(q, 3, k, 2, rows, n, 0.125f, ref, 1);
+        assertArrayEquals(ref, vec);
+        for (int t = 0; t < rows; t++) assertEquals(FloatOps.dot(q, 3, k, 2 + t * n, n) * 0.125f, vec[1 + t], "row " + t + " as FloatOps.dot");
+    }
+
+    @ParameterizedTest(name = "n = {0}")
+    @ValueSource(ints = {1, 7, 16, 33, 64, 80, 128, 257})
+    void vector_weighted_sum_equals_the_scalar_twin_and_an_axpy_chain(int n) {
+        Random r = new Random(n + 1);
+        int rows = 6;
+        float[] w = gaussian(r, rows + 2), v = gaussian(r, rows * n + 1);
+        float[] vec = gaussian(r, n + 4), ref = vec.clone(), axpy = vec.clone();
+        AttentionOps.weightedSum(w, 2, v, 1, rows, n, vec, 4);
+        AttentionOps.weightedSumScalar(w, 2, v, 1, rows, n, ref, 4);
+        for (int t = 0; t < rows; t++) FloatOps.axpy(w[2 + t], v, 1 + t * n, axpy, 4, n);
+        assertArrayEquals(ref, vec);
+        assertArrayEquals(axpy, vec, "one fused multiply-add per row, in order, as axpy");
+    }
+
+    @ParameterizedTest(name = "n = {0}")
+    @ValueSource(ints = {1, 7, 16, 33, 64, 500, 4099})
+    void vector_softmax_equals_the_scalar_twin_and_is_a_softmax(int n) {
+        Random r = new Random(n);
+        float[] x = new float[n + 3];
+        for (int i = 0; i < x.length; i++) x[i] = (float) (8 * r.nextGaussian());
+        float[] vec = x.clone(), ref = x.clone();
+        AttentionOps.softmax(vec, 3, n);
+        AttentionOps.softmaxScalar(ref, 3, n);
+        assertArrayEquals(ref, vec);
+        double max = Double.NEGATIVE_INFINITY, sum = 0, total = 0;
+        for (int i = 3; i < n + 3; i++) max = Math.max(max, x[i]);
+        for (int i = 3; i < n + 3; i++) sum += Math.exp(x[i] - max);
+        for (int i = 3; i < n + 3; i++) {
+            // float x - max is off by up to half an ulp of |x - max| (~40): exp's relative error follows
+            assertEquals(Math.exp(x[i] - max) / sum, vec[i], 1e-5 * (Math.exp(x[i] - max) / sum) + 1e-30, "element " + i);
+            total += vec[i];
+        }
+        assertEquals(1.0, total, 1e-5);
+        assertEquals(x[0], vec[0]);
+    }
+
+    @Test
+    void the_polynomial_exp_is_within_2_ulp_of_the_true_value() {
+        for (float x = -87f; x <= 0f; x += 0.0013f) {
+            double want = Math.exp(x);
+            float got = AttentionOps.exp(x);
+            assertEquals(want, got, 2 * Math.ulp((float) want), "exp(" + x + ")");
+        }
+        assertEquals(1f, AttentionOps.exp(0f));
+    }
+
+    @Test
+    void splitting_rows_into_tiles_changes_no_bit() {
+        Random r = new Random(7);
+        int n = 64, rows = 37;
+        float[] w = gaussian(r, rows), v = gaussian(r, rows * n), whole = new float[n], tiled = new float[n];
+        AttentionOps.weightedSum(w, 0, v, 0, rows, n, whole, 0);
+        for (int t0 = 0; t0 < rows; t0 += 16) AttentionOps.weightedSum(w, t0, v, t0 * n, Math.min(16, rows - t0), n, tiled, 0);
+        assertArrayEquals(whole, tiled);
+    }
+
+    @ParameterizedTest(name = "count = {0}")
+    @ValueSource(ints = {1, 7, 16, 33, 64, 1024, 4099})
+    void halves_widen_exactly_cold_and_warm(int count) {
+        Random r = new Random(count);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment seg = arena.allocate(2L * count + 6);
+            // every bit pattern: normals, subnormals, zeros, infinities, NaNs
+            for (int i = 0; i < count; i++) seg.set(AttentionOps.HALF, 6 + 2L * i, (short) r.nextInt(1 << 16));
+            float[] got = new float[count + 3];
+            for (int round = 0; round < 3000; round++) { // the last rounds run C2's vectorised loop
+                AttentionOps.halvesToFloats(seg, 6, count, got, 3);
+                if (round % 1000 != 0 && round != 2999) continue;
+                for (int i = 0; i < count; i++)
+                    assertEquals(Float.floatToRawIntBits(Float.float16ToFloat(seg.get(AttentionOps.HALF, 6 + 2L * i))),
+                            Float.floatToRawIntBits(got[3 + i]), "element " + i + " in round " + round);
+            }
+        }
+    }
+
+    @Test
+    void stored_rows_read_back_as_rounded_halves_or_exact_floats() {
+        float[] x = {1f, -2.5f, 1e-8f, 65504f, 1e6f, 0.1f, Float.NaN};
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment halves = arena.allocate(2L * x.length), floats = arena.allocate(4L * x.length);
+            AttentionOps.floatsToHalves(x, 0, x.length, halves, 0);
+            AttentionOps.floatsToFloats(x, 0, x.length, floats, 0);
+            float[] h = new float[x.length], f = new float[x.length];
+            AttentionOps.halvesToFloats(halves, 0, x.length, h, 0);
+            AttentionOps.floatsToFloats(floats, 0, x.length, f, 0);
+            for (int i = 0; i < x.length; i++) assertEquals(Float.float16ToFloat(Float.floatToFloat16(x[i])), h[i], "half " + i);
+            assertArrayEquals(x, f);
+            assertEquals(Float.floatToFloat16(0.1f), halves.get(ValueLayout.JAVA_SHORT_UNALIGNED, 10));
+        }
+    }
+}
