@@ -34,6 +34,7 @@ public final class Main implements Runnable {
         CommandLine cl = new CommandLine(new Main());
         cl.setOut(out);
         cl.setErr(err);
+        cl.setCaseInsensitiveEnumValuesAllowed(true); // --statistic best, --kv f16, --serve all
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             err.println("error: " + describe(e));
             err.flush();

@@ -40,6 +40,13 @@ class CliTest {
     }
 
     @Test
+    void enum_options_accept_any_case_as_the_readme_writes_them() {
+        Run r = run("bench", "--statistic", "best", "--serve", "none", "--help");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("--statistic"), r.out());
+    }
+
+    @Test
     void generate_streams_plain_text_by_default() {
         Run r = run("generate", "--model", MODEL, "--prompt", "Once upon a time", "--max-tokens", "8", "--temperature", "0", "--seed", "1");
         assertEquals(0, r.code(), r.err());
