@@ -18,17 +18,6 @@ public interface Kernels {
     /** sum_i dequantise(w)[i] * x[xOffset + i] for i in [0, n). */
     float dot(GgmlType type, MemorySegment w, long byteOffset, float[] x, int xOffset, int n);
 
-    /**
-     * Four dot products of one weight row with four activation vectors:
-     * {@code out[outOffset + k*outStride] = dot(w, x at xOffset + k*xStride)} for k = 0..3. Each result
-     * must be bit-identical to {@link #dot} on that vector alone, so that a token's results never
-     * depend on which other tokens share its batch. Implementations override it to decode the row once.
-     */
-    default void dot4(GgmlType type, MemorySegment w, long byteOffset, float[] x, int xOffset, int xStride, int n,
-                      float[] out, int outOffset, int outStride) {
-        for (int k = 0; k < 4; k++) out[outOffset + k * outStride] = dot(type, w, byteOffset, x, xOffset + k * xStride, n);
-    }
-
     /** A short name for logs and benchmarks. */
     String name();
 

@@ -1,25 +1,42 @@
 package dev.halyard.kernels;
 
+import dev.halyard.kernels.quant.Q4_0Kernel;
+import dev.halyard.kernels.quant.Q4_KKernel;
+import dev.halyard.kernels.quant.Q5_KKernel;
+import dev.halyard.kernels.quant.Q6_KKernel;
+import dev.halyard.kernels.quant.Q8_0Kernel;
+import dev.halyard.kernels.quant.Simd;
+import java.lang.foreign.MemorySegment;
+
 /**
  * {@code out (batch, rows) = x (batch, cols) @ W^T} where W (rows, cols) is a quantised weight matrix.
- * Written once for every format: parallel over rows, each output is {@code dot(row i, x[b])}; each
- * weight row is read once for the whole batch, four tokens at a time ({@link Kernels#dot4}), and every
- * output is bit-identical to what the token would get alone (batch invariance).
+ * Written once for every format; parallel over tiles of 4 rows.
+ *
+ * <p>Two ways to the same bits (the canonical order of {@link Tiles}):
+ * <ul>
+ *   <li><b>batched</b> (4 or more tokens: prompt chunks, many concurrent decodes): 16 rows at a time
+ *       are dequantised into a per-thread float panel (~L2-sized), then F32 register tiles of 4 rows x
+ *       4 tokens run over the whole batch, so each weight is decoded once per batch and the FMA units
+ *       set the pace, not the decoding;
+ *   <li><b>decode</b> (1-3 tokens) on Q8_0, Q4_0, Q4_K, Q5_K, Q6_K: blocks are decoded in registers, four rows at a
+ *       time sharing each activation load ({@code dotRows4}), no panel round trip.
+ * </ul>
+ * Both compute every (row, token) output with one accumulator in element order over exactly the
+ * dequantised floats, so a token's results are bit-identical whatever kernel its batch size picks and
+ * whatever else shares its batch (the server relies on it: at temperature 0 a request gets the same
+ * tokens alone or among others). {@link ScalarKernels} take the plain per-output dot instead.
  */
 public final class Matmul {
     private Matmul() {}
 
+    static final int TILE = 4; // rows per register tile
+    static final int PANEL = 16; // rows dequantised together for a batch
+    /** Formats with fused decode kernels on the row layout (the others dequantise a panel even for one token). */
+    static final java.util.Set<GgmlType> FUSED_ROWS = java.util.EnumSet.of(GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K);
+    static final int MIN_BATCHED = 4; // from this many tokens on, dequantise a panel once for all
+
     public static void matmul(Kernels k, Parallel par, WeightMatrix w, float[] x, float[] out, int batch) {
-        final int cols = w.cols();
-        final int rows = w.rows();
-        par.forRange(rows, 16, (from, to) -> {
-            for (int i = from; i < to; i++) {
-                long off = w.rowOffset(i);
-                int b = 0;
-                for (; b + 4 <= batch; b += 4) k.dot4(w.type(), w.data(), off, x, b * cols, cols, cols, out, b * rows + i, rows);
-                for (; b < batch; b++) out[b * rows + i] = k.dot(w.type(), w.data(), off, x, b * cols, cols);
-            }
-        });
+        matmul(k, par, x, batch, new WeightMatrix[] {w}, new float[][] {out});
     }
 
     /**
@@ -28,6 +45,113 @@ public final class Matmul {
      * barrier instead of one per matrix. Each output is bit-identical to {@link #matmul} on its own.
      */
     public static void matmul(Kernels k, Parallel par, float[] x, int batch, WeightMatrix[] ws, float[][] outs) {
-        for (int j = 0; j < ws.length; j++) matmul(k, par, ws[j], x, outs[j], batch);
+        boolean tiled = k instanceof VectorKernels;
+        for (WeightMatrix w : ws) tiled &= w.cols() % Simd.L == 0;
+        if (!tiled) {
+            for (int j = 0; j < ws.length; j++) reference(k, par, ws[j], x, outs[j], batch);
+            return;
+        }
+        int[] start = new int[ws.length + 1]; // first global tile of matrix j
+        for (int j = 0; j < ws.length; j++) start[j + 1] = start[j] + (ws[j].rows() + TILE - 1) / TILE;
+        int minChunk = batch >= MIN_BATCHED ? PANEL / TILE : 8;
+        par.forRange(start[ws.length], minChunk, (from, to) -> {
+            for (int j = 0; j < ws.length; j++) {
+                int a = Math.max(from, start[j]), b = Math.min(to, start[j + 1]);
+                if (a < b) tiles(k, ws[j], x, outs[j], batch, a - start[j], b - start[j]);
+            }
+        });
+    }
+
+    /** Row tiles [t0, t1) of one matrix, all tokens. */
+    private static void tiles(Kernels k, WeightMatrix w, float[] x, float[] out, int batch, int t0, int t1) {
+        final int rows = w.rows(), cols = w.cols();
+        int r0 = t0 * TILE;
+        final int r1 = Math.min(rows, t1 * TILE);
+        final boolean q8 = w.type() == GgmlType.Q8_0;
+        if (w.tiled4()) {
+            if (batch < MIN_BATCHED) {
+                for (int t = t0; t < t1; t++)
+                    for (int b = 0; b < batch; b++) {
+                        if (q8) Q8_0Kernel.dotTile4(w.data(), w.tileOffset(t), x, b * cols, cols, out, b * rows + t * TILE);
+                        else Q4_0Kernel.dotTile4(w.data(), w.tileOffset(t), x, b * cols, cols, out, b * rows + t * TILE);
+                    }
+                return;
+            }
+            float[] panel = scratch(PANEL * cols);
+            for (int p = t0; p < t1; p += PANEL / TILE) {
+                int pt = Math.min(PANEL / TILE, t1 - p); // tiles in this panel
+                for (int i = 0; i < pt; i++) {
+                    if (q8) Q8_0Kernel.dequantizeTile4(w.data(), w.tileOffset(p + i), cols, panel, i * TILE * cols, cols);
+                    else Q4_0Kernel.dequantizeTile4(w.data(), w.tileOffset(p + i), cols, panel, i * TILE * cols, cols);
+                }
+                panelTimesBatch(panel, pt * TILE, pt * TILE, x, batch, cols, out, rows, p * TILE);
+            }
+            return;
+        }
+        if (batch < MIN_BATCHED && FUSED_ROWS.contains(w.type())) {
+            MemorySegment d = w.data();
+            long rb = w.rowBytes();
+            for (; r0 + TILE <= r1; r0 += TILE)
+                for (int b = 0; b < batch; b++) {
+                    long o = w.rowOffset(r0);
+                    int xi = b * cols, oi = b * rows + r0;
+                    switch (w.type()) {
+                        case Q8_0 -> Q8_0Kernel.dotRows4(d, o, rb, x, xi, cols, out, oi);
+                        case Q4_0 -> Q4_0Kernel.dotRows4(d, o, rb, x, xi, cols, out, oi);
+                        case Q4_K -> Q4_KKernel.dotRows4(d, o, rb, x, xi, cols, out, oi);
+                        case Q5_K -> Q5_KKernel.dotRows4(d, o, rb, x, xi, cols, out, oi);
+                        case Q6_K -> Q6_KKernel.dotRows4(d, o, rb, x, xi, cols, out, oi);
+                        default -> throw new IllegalStateException(w.type().toString());
+                    }
+                }
+            if (r0 == r1) return; // a last partial tile goes through the panel below
+        }
+        float[] panel = scratch(PANEL * cols);
+        for (int p0 = r0; p0 < r1; p0 += PANEL) {
+            int pn = Math.min(PANEL, r1 - p0);
+            for (int i = 0; i < pn; i++) k.dequantize(w.type(), w.data(), w.rowOffset(p0 + i), panel, i * cols, cols);
+            panelTimesBatch(panel, pn, pn / TILE * TILE, x, batch, cols, out, rows, p0);
+        }
+    }
+
+    /**
+     * out[b*rows + r0 + i] for the pn dequantised rows of the panel and every token b: 4x4 register
+     * tiles over the first {@code full} rows (a multiple of 4), single dots for the rest.
+     */
+    private static void panelTimesBatch(float[] panel, int pn, int full, float[] x, int batch, int cols, float[] out, int rows, int r0) {
+        int b = 0;
+        for (; b + 4 <= batch; b += 4)
+            for (int i = 0; i < full; i += TILE) Tiles.tile4x4(panel, i * cols, cols, x, b * cols, cols, cols, out, b * rows + r0 + i, rows);
+        for (; b < batch; b++)
+            for (int i = 0; i < full; i += TILE) Tiles.tile4x1(panel, i * cols, cols, x, b * cols, cols, out, b * rows + r0 + i);
+        for (int i = full; i < pn; i++)
+            for (b = 0; b < batch; b++) out[b * rows + r0 + i] = Tiles.dot(panel, i * cols, x, b * cols, cols);
+    }
+
+    /**
+     * The plain path: one {@link Kernels#dot} per output (scalar kernels, or rows not a whole number of
+     * vectors); a tiled matrix's rows are dequantised first and dotted as F32.
+     */
+    private static void reference(Kernels k, Parallel par, WeightMatrix w, float[] x, float[] out, int batch) {
+        final int cols = w.cols(), rows = w.rows();
+        par.forRange(rows, 16, (from, to) -> {
+            float[] row = w.tiled4() ? new float[cols] : null;
+            MemorySegment rowSeg = w.tiled4() ? MemorySegment.ofArray(row) : null;
+            for (int i = from; i < to; i++) {
+                if (row != null) w.dequantizeRow(k, i, row, 0);
+                for (int b = 0; b < batch; b++)
+                    out[b * rows + i] = row != null ? k.dot(GgmlType.F32, rowSeg, 0, x, b * cols, cols)
+                            : k.dot(w.type(), w.data(), w.rowOffset(i), x, b * cols, cols);
+            }
+        });
+    }
+
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
+
+    /** This thread's panel, grown on demand (one per worker thread, kept). */
+    private static float[] scratch(int n) {
+        float[][] holder = SCRATCH.get();
+        if (holder[0].length < n) holder[0] = new float[n];
+        return holder[0];
     }
 }

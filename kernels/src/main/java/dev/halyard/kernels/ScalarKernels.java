@@ -21,6 +21,9 @@ import java.lang.foreign.MemorySegment;
  */
 public final class ScalarKernels implements Kernels {
 
+    /** A shared instance (stateless). */
+    public static final ScalarKernels REFERENCE = new ScalarKernels();
+
     /** Elements dequantised at a time by {@link #dot}. */
     private static final int CHUNK = 256;
 

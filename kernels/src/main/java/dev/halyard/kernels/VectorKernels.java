@@ -44,7 +44,12 @@ public final class VectorKernels implements Kernels {
             case Q8_0 -> Q8_0Kernel.dequantizeVector(w, off, dst, dstOffset, n);
             case Q4_0 -> Q4_0Kernel.dequantizeVector(w, off, dst, dstOffset, n);
             case Q8_K -> Q8_KKernel.dequantizeVector(w, off, dst, dstOffset, n);
-            case Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K -> reference.dequantize(type, w, off, dst, dstOffset, n);
+            case Q4_1 -> Q4_1Kernel.dequantizeVector(w, off, dst, dstOffset, n);
+            case Q5_0 -> Q5_0Kernel.dequantizeVector(w, off, dst, dstOffset, n);
+            case Q5_1 -> Q5_1Kernel.dequantizeVector(w, off, dst, dstOffset, n);
+            case Q4_K -> Q4_KKernel.dequantizeVector(w, off, dst, dstOffset, n);
+            case Q5_K -> Q5_KKernel.dequantizeVector(w, off, dst, dstOffset, n);
+            case Q6_K -> Q6_KKernel.dequantizeVector(w, off, dst, dstOffset, n);
             default -> throw unsupported(type);
         }
     }
@@ -67,14 +72,5 @@ public final class VectorKernels implements Kernels {
             case Q8_K -> Q8_KKernel.dot(w, off, x, xOffset, n);
             default -> throw unsupported(type);
         };
-    }
-
-    @Override
-    public void dot4(GgmlType type, MemorySegment w, long off, float[] x, int xOffset, int xStride, int n,
-                     float[] out, int outOffset, int outStride) {
-        requireWholeBlocks(type, n);
-        if (Simd.PARTS == 1 && type == GgmlType.Q8_0) Q8_0Kernel.dot4(w, off, x, xOffset, xStride, n, out, outOffset, outStride);
-        else if (Simd.PARTS == 1 && type == GgmlType.Q4_0) Q4_0Kernel.dot4(w, off, x, xOffset, xStride, n, out, outOffset, outStride);
-        else Kernels.super.dot4(type, w, off, x, xOffset, xStride, n, out, outOffset, outStride);
     }
 }

@@ -37,6 +37,7 @@ public final class VectorSelfCheck {
         }
         KernelAgreement.checkAllHalves(KernelAgreement.VECTOR);
         checks++;
+        checks += CanonicalOrder.check();
         checks += AttentionSelfCheck.run();
         System.out.println("agreement checks passed: " + checks);
     }

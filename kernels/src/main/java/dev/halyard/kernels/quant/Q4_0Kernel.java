@@ -86,58 +86,138 @@ public final class Q4_0Kernel {
     }
 
     /**
-     * Four dot products of one row with four activation vectors {@code x[xi + k*xStride ..]} into
-     * {@code out[oi + k*oStride]}: the row's blocks are loaded and decoded once for all four. Each
-     * result is bit-identical to {@link #dot} (same per-token operation order: same partial sums,
-     * same rotating accumulators, same fold), so a token's logits do not depend on its batch.
-     * 512-bit vectors only (one float vector per 16 quants); callers check {@code Simd.PARTS == 1}.
+     * Four consecutive rows times one activation vector, canonical order (see {@code Q8_0Kernel.dotRows4}):
+     * each chunk is {@code (q - 8) * d} exactly as {@link #dequantizeVector} computes it, then one FMA.
      */
-    public static void dot4(MemorySegment w, long off, float[] x, int xi, int xStride, int n, float[] out, int oi, int oStride) {
-        FloatVector z = FloatVector.zero(F);
-        FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z;
-        FloatVector a20 = z, a21 = z, a22 = z, a23 = z, a30 = z, a31 = z, a32 = z, a33 = z;
-        int x0 = xi, x1 = xi + xStride, x2 = xi + 2 * xStride, x3 = xi + 3 * xStride;
+    public static void dotRows4(MemorySegment w, long off, long rowBytes, float[] x, int xi, int n, float[] out, int oi) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        long o0 = off, o1 = off + rowBytes, o2 = off + 2 * rowBytes, o3 = off + 3 * rowBytes;
         for (int b = 0; b < n / QK; b++) {
-            long blk = off + (long) b * BYTES;
-            int e = b * QK;
-            ByteVector q = ByteVector.fromMemorySegment(B16, w, blk + 2, ORDER);
-            FloatVector f0 = (FloatVector) q.and((byte) 0x0F).sub((byte) 8).convertShape(B2F, F, 0); // elements 0..15
-            FloatVector f1 = (FloatVector) q.reinterpretAsShorts().lanewise(LSHR, 4).reinterpretAsBytes().and((byte) 0x0F).sub((byte) 8)
-                    .convertShape(B2F, F, 0); // elements 16..31
-            FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(I16, blk)));
-            FloatVector s0 = f1.fma(FloatVector.fromArray(F, x, x0 + e + 16), f0.fma(FloatVector.fromArray(F, x, x0 + e), z));
-            FloatVector s1 = f1.fma(FloatVector.fromArray(F, x, x1 + e + 16), f0.fma(FloatVector.fromArray(F, x, x1 + e), z));
-            FloatVector s2 = f1.fma(FloatVector.fromArray(F, x, x2 + e + 16), f0.fma(FloatVector.fromArray(F, x, x2 + e), z));
-            FloatVector s3 = f1.fma(FloatVector.fromArray(F, x, x3 + e + 16), f0.fma(FloatVector.fromArray(F, x, x3 + e), z));
-            FloatVector t;
-            a00 = s0.fma(d, a00); t = a00; a00 = a01; a01 = a02; a02 = a03; a03 = t;
-            a10 = s1.fma(d, a10); t = a10; a10 = a11; a11 = a12; a12 = a13; a13 = t;
-            a20 = s2.fma(d, a20); t = a20; a20 = a21; a21 = a22; a22 = a23; a23 = t;
-            a30 = s3.fma(d, a30); t = a30; a30 = a31; a31 = a32; a32 = a33; a33 = t;
+            long bo = (long) b * BYTES;
+            int e = xi + b * QK;
+            float d0 = Float.float16ToFloat(w.get(I16, o0 + bo));
+            float d1 = Float.float16ToFloat(w.get(I16, o1 + bo));
+            float d2 = Float.float16ToFloat(w.get(I16, o2 + bo));
+            float d3 = Float.float16ToFloat(w.get(I16, o3 + bo));
+            ByteVector q0 = ByteVector.fromMemorySegment(B16, w, o0 + bo + 2, ORDER);
+            ByteVector q1 = ByteVector.fromMemorySegment(B16, w, o1 + bo + 2, ORDER);
+            ByteVector q2 = ByteVector.fromMemorySegment(B16, w, o2 + bo + 2, ORDER);
+            ByteVector q3 = ByteVector.fromMemorySegment(B16, w, o3 + bo + 2, ORDER);
+            ByteVector l0 = q0.and((byte) 0x0F).sub((byte) 8), l1 = q1.and((byte) 0x0F).sub((byte) 8);
+            ByteVector l2 = q2.and((byte) 0x0F).sub((byte) 8), l3 = q3.and((byte) 0x0F).sub((byte) 8);
+            for (int p = 0; p < PARTS; p++) { // elements 0..15: low nibbles
+                FloatVector xv = FloatVector.fromArray(F, x, e + p * L);
+                a0 = ((FloatVector) l0.convertShape(B2F, F, p)).mul(d0).fma(xv, a0);
+                a1 = ((FloatVector) l1.convertShape(B2F, F, p)).mul(d1).fma(xv, a1);
+                a2 = ((FloatVector) l2.convertShape(B2F, F, p)).mul(d2).fma(xv, a2);
+                a3 = ((FloatVector) l3.convertShape(B2F, F, p)).mul(d3).fma(xv, a3);
+            }
+            ByteVector h0 = q0.reinterpretAsShorts().lanewise(LSHR, 4).reinterpretAsBytes().and((byte) 0x0F).sub((byte) 8);
+            ByteVector h1 = q1.reinterpretAsShorts().lanewise(LSHR, 4).reinterpretAsBytes().and((byte) 0x0F).sub((byte) 8);
+            ByteVector h2 = q2.reinterpretAsShorts().lanewise(LSHR, 4).reinterpretAsBytes().and((byte) 0x0F).sub((byte) 8);
+            ByteVector h3 = q3.reinterpretAsShorts().lanewise(LSHR, 4).reinterpretAsBytes().and((byte) 0x0F).sub((byte) 8);
+            for (int p = 0; p < PARTS; p++) { // elements 16..31: high nibbles
+                FloatVector xv = FloatVector.fromArray(F, x, e + 16 + p * L);
+                a0 = ((FloatVector) h0.convertShape(B2F, F, p)).mul(d0).fma(xv, a0);
+                a1 = ((FloatVector) h1.convertShape(B2F, F, p)).mul(d1).fma(xv, a1);
+                a2 = ((FloatVector) h2.convertShape(B2F, F, p)).mul(d2).fma(xv, a2);
+                a3 = ((FloatVector) h3.convertShape(B2F, F, p)).mul(d3).fma(xv, a3);
+            }
         }
-        FloatVector r0 = a00.add(a01).add(a02.add(a03));
-        if (Simd.L == 16) r0 = r0.add(r0.rearrange(Simd.FOLD8));
-        if (Simd.L >= 8) r0 = r0.add(r0.rearrange(Simd.FOLD4));
-        r0 = r0.add(r0.rearrange(Simd.FOLD2));
-        r0 = r0.add(r0.rearrange(Simd.FOLD1));
-        out[oi + 0 * oStride] = r0.lane(0);
-        FloatVector r1 = a10.add(a11).add(a12.add(a13));
-        if (Simd.L == 16) r1 = r1.add(r1.rearrange(Simd.FOLD8));
-        if (Simd.L >= 8) r1 = r1.add(r1.rearrange(Simd.FOLD4));
-        r1 = r1.add(r1.rearrange(Simd.FOLD2));
-        r1 = r1.add(r1.rearrange(Simd.FOLD1));
-        out[oi + 1 * oStride] = r1.lane(0);
-        FloatVector r2 = a20.add(a21).add(a22.add(a23));
-        if (Simd.L == 16) r2 = r2.add(r2.rearrange(Simd.FOLD8));
-        if (Simd.L >= 8) r2 = r2.add(r2.rearrange(Simd.FOLD4));
-        r2 = r2.add(r2.rearrange(Simd.FOLD2));
-        r2 = r2.add(r2.rearrange(Simd.FOLD1));
-        out[oi + 2 * oStride] = r2.lane(0);
-        FloatVector r3 = a30.add(a31).add(a32.add(a33));
-        if (Simd.L == 16) r3 = r3.add(r3.rearrange(Simd.FOLD8));
-        if (Simd.L >= 8) r3 = r3.add(r3.rearrange(Simd.FOLD4));
-        r3 = r3.add(r3.rearrange(Simd.FOLD2));
-        r3 = r3.add(r3.rearrange(Simd.FOLD1));
-        out[oi + 3 * oStride] = r3.lane(0);
+        if (L == 16) {
+            a0 = a0.add(a0.rearrange(Simd.FOLD8));
+            a1 = a1.add(a1.rearrange(Simd.FOLD8));
+            a2 = a2.add(a2.rearrange(Simd.FOLD8));
+            a3 = a3.add(a3.rearrange(Simd.FOLD8));
+        }
+        if (L >= 8) {
+            a0 = a0.add(a0.rearrange(Simd.FOLD4));
+            a1 = a1.add(a1.rearrange(Simd.FOLD4));
+            a2 = a2.add(a2.rearrange(Simd.FOLD4));
+            a3 = a3.add(a3.rearrange(Simd.FOLD4));
+        }
+        a0 = a0.add(a0.rearrange(Simd.FOLD2));
+        a1 = a1.add(a1.rearrange(Simd.FOLD2));
+        a2 = a2.add(a2.rearrange(Simd.FOLD2));
+        a3 = a3.add(a3.rearrange(Simd.FOLD2));
+        out[oi] = a0.add(a0.rearrange(Simd.FOLD1)).lane(0);
+        out[oi + 1] = a1.add(a1.rearrange(Simd.FOLD1)).lane(0);
+        out[oi + 2] = a2.add(a2.rearrange(Simd.FOLD1)).lane(0);
+        out[oi + 3] = a3.add(a3.rearrange(Simd.FOLD1)).lane(0);
+    }
+
+    /** {@link #dotRows4} on the tiled layout: per block column, 4 scales then 4 x 16 quant bytes. */
+    public static void dotTile4(MemorySegment w, long off, float[] x, int xi, int n, float[] out, int oi) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int b = 0; b < n / QK; b++) {
+            long col = off + (long) b * 4 * BYTES;
+            int e = xi + b * QK;
+            float d0 = Float.float16ToFloat(w.get(I16, col));
+            float d1 = Float.float16ToFloat(w.get(I16, col + 2));
+            float d2 = Float.float16ToFloat(w.get(I16, col + 4));
+            float d3 = Float.float16ToFloat(w.get(I16, col + 6));
+            ByteVector q0 = ByteVector.fromMemorySegment(B16, w, col + 8, ORDER);
+            ByteVector q1 = ByteVector.fromMemorySegment(B16, w, col + 24, ORDER);
+            ByteVector q2 = ByteVector.fromMemorySegment(B16, w, col + 40, ORDER);
+            ByteVector q3 = ByteVector.fromMemorySegment(B16, w, col + 56, ORDER);
+            ByteVector l0 = q0.and((byte) 0x0F).sub((byte) 8), l1 = q1.and((byte) 0x0F).sub((byte) 8);
+            ByteVector l2 = q2.and((byte) 0x0F).sub((byte) 8), l3 = q3.and((byte) 0x0F).sub((byte) 8);
+            for (int p = 0; p < PARTS; p++) { // elements 0..15: low nibbles
+                FloatVector xv = FloatVector.fromArray(F, x, e + p * L);
+                a0 = ((FloatVector) l0.convertShape(B2F, F, p)).mul(d0).fma(xv, a0);
+                a1 = ((FloatVector) l1.convertShape(B2F, F, p)).mul(d1).fma(xv, a1);
+                a2 = ((FloatVector) l2.convertShape(B2F, F, p)).mul(d2).fma(xv, a2);
+                a3 = ((FloatVector) l3.convertShape(B2F, F, p)).mul(d3).fma(xv, a3);
+            }
+            ByteVector h0 = q0.reinterpretAsShorts().lanewise(LSHR, 4).reinterpretAsBytes().and((byte) 0x0F).sub((byte) 8);
+            ByteVector h1 = q1.reinterpretAsShorts().lanewise(LSHR, 4).reinterpretAsBytes().and((byte) 0x0F).sub((byte) 8);
+            ByteVector h2 = q2.reinterpretAsShorts().lanewise(LSHR, 4).reinterpretAsBytes().and((byte) 0x0F).sub((byte) 8);
+            ByteVector h3 = q3.reinterpretAsShorts().lanewise(LSHR, 4).reinterpretAsBytes().and((byte) 0x0F).sub((byte) 8);
+            for (int p = 0; p < PARTS; p++) { // elements 16..31: high nibbles
+                FloatVector xv = FloatVector.fromArray(F, x, e + 16 + p * L);
+                a0 = ((FloatVector) h0.convertShape(B2F, F, p)).mul(d0).fma(xv, a0);
+                a1 = ((FloatVector) h1.convertShape(B2F, F, p)).mul(d1).fma(xv, a1);
+                a2 = ((FloatVector) h2.convertShape(B2F, F, p)).mul(d2).fma(xv, a2);
+                a3 = ((FloatVector) h3.convertShape(B2F, F, p)).mul(d3).fma(xv, a3);
+            }
+        }
+        if (L == 16) {
+            a0 = a0.add(a0.rearrange(Simd.FOLD8));
+            a1 = a1.add(a1.rearrange(Simd.FOLD8));
+            a2 = a2.add(a2.rearrange(Simd.FOLD8));
+            a3 = a3.add(a3.rearrange(Simd.FOLD8));
+        }
+        if (L >= 8) {
+            a0 = a0.add(a0.rearrange(Simd.FOLD4));
+            a1 = a1.add(a1.rearrange(Simd.FOLD4));
+            a2 = a2.add(a2.rearrange(Simd.FOLD4));
+            a3 = a3.add(a3.rearrange(Simd.FOLD4));
+        }
+        a0 = a0.add(a0.rearrange(Simd.FOLD2));
+        a1 = a1.add(a1.rearrange(Simd.FOLD2));
+        a2 = a2.add(a2.rearrange(Simd.FOLD2));
+        a3 = a3.add(a3.rearrange(Simd.FOLD2));
+        out[oi] = a0.add(a0.rearrange(Simd.FOLD1)).lane(0);
+        out[oi + 1] = a1.add(a1.rearrange(Simd.FOLD1)).lane(0);
+        out[oi + 2] = a2.add(a2.rearrange(Simd.FOLD1)).lane(0);
+        out[oi + 3] = a3.add(a3.rearrange(Simd.FOLD1)).lane(0);
+    }
+
+    /** The four rows of a tiled tile, dequantised into dst[di + r*stride ..] (the batched path's panel). */
+    public static void dequantizeTile4(MemorySegment w, long off, int n, float[] dst, int di, int stride) {
+        for (int b = 0; b < n / QK; b++) {
+            long col = off + (long) b * 4 * BYTES;
+            for (int r = 0; r < 4; r++) {
+                float d = Float.float16ToFloat(w.get(I16, col + 2 * r));
+                ByteVector q = ByteVector.fromMemorySegment(B16, w, col + 8 + 16 * r, ORDER);
+                ByteVector lo = q.and((byte) 0x0F).sub((byte) 8);
+                ByteVector hi = q.reinterpretAsShorts().lanewise(LSHR, 4).reinterpretAsBytes().and((byte) 0x0F).sub((byte) 8);
+                int y = di + r * stride + b * QK;
+                for (int p = 0; p < PARTS; p++) {
+                    ((FloatVector) lo.convertShape(B2F, F, p)).mul(d).intoArray(dst, y + p * L);
+                    ((FloatVector) hi.convertShape(B2F, F, p)).mul(d).intoArray(dst, y + 16 + p * L);
+                }
+            }
+        }
     }
 }

@@ -39,6 +39,24 @@ public final class Q4_1Kernel {
         }
     }
 
+
+    /** {@link #dequantize} bit for bit: the same float operations, q * d then + m (no FMA). */
+    public static void dequantizeVector(MemorySegment w, long off, float[] dst, int di, int n) {
+        for (int b = 0; b < n / QK; b++) {
+            long blk = off + (long) b * BYTES;
+            float d = Float.float16ToFloat(w.get(I16, blk));
+            float m = Float.float16ToFloat(w.get(I16, blk + 2));
+            int y = di + b * QK;
+            ByteVector q = ByteVector.fromMemorySegment(B16, w, blk + 4, ORDER);
+            ByteVector lo = q.and((byte) 0x0F); // elements 0..15
+            ByteVector hi = q.reinterpretAsShorts().lanewise(LSHR, 4).reinterpretAsBytes().and((byte) 0x0F);
+            for (int p = 0; p < PARTS; p++) {
+                ((FloatVector) lo.convertShape(B2F, F, p)).mul(d).add(m).intoArray(dst, y + p * L);
+                ((FloatVector) hi.convertShape(B2F, F, p)).mul(d).add(m).intoArray(dst, y + 16 + p * L);
+            }
+        }
+    }
+
     /** Per 16 elements: widened, dequantised with one FMA (q * d + m), multiplied into an accumulator. */
     public static float dot(MemorySegment w, long off, float[] x, int xi, int n) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;

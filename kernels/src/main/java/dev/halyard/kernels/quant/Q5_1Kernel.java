@@ -47,6 +47,27 @@ public final class Q5_1Kernel {
         }
     }
 
+
+    /** {@link #dequantize} bit for bit: quants decoded as in {@link #dot}, then q * d + m (no FMA). */
+    public static void dequantizeVector(MemorySegment w, long off, float[] dst, int di, int n) {
+        for (int b = 0; b < n / QK; b++) {
+            long blk = off + (long) b * BYTES;
+            float d = Float.float16ToFloat(w.get(I16, blk));
+            float m = Float.float16ToFloat(w.get(I16, blk + 2));
+            int y = di + b * QK;
+            ByteVector qh = ByteVector.fromMemorySegment(B16, w, blk + 4, ORDER); // qh[0..3], then qs: ignored
+            ByteVector q = ByteVector.fromMemorySegment(B16, w, blk + 8, ORDER);
+            ByteVector lo = q.and((byte) 0x0F) // elements 0..15
+                    .lanewise(OR, (byte) 0x10, qh.rearrange(SPREAD_01).and(BIT_OF_LANE).compare(NE, 0));
+            ByteVector hi = q.reinterpretAsShorts().lanewise(LSHR, 4).reinterpretAsBytes().and((byte) 0x0F)
+                    .lanewise(OR, (byte) 0x10, qh.rearrange(SPREAD_23).and(BIT_OF_LANE).compare(NE, 0));
+            for (int p = 0; p < PARTS; p++) {
+                ((FloatVector) lo.convertShape(B2F, F, p)).mul(d).add(m).intoArray(dst, y + p * L);
+                ((FloatVector) hi.convertShape(B2F, F, p)).mul(d).add(m).intoArray(dst, y + 16 + p * L);
+            }
+        }
+    }
+
     /** As Q4_1's dot, with the fifth bits merged in as in Q5_0's. */
     public static float dot(MemorySegment w, long off, float[] x, int xi, int n) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;

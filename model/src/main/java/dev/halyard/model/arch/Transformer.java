@@ -6,6 +6,7 @@ import dev.halyard.kernels.Kernels;
 import dev.halyard.kernels.Matmul;
 import dev.halyard.kernels.Parallel;
 import dev.halyard.kernels.WeightMatrix;
+import java.util.concurrent.atomic.AtomicReference;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -14,7 +15,12 @@ import java.lang.foreign.MemorySegment;
  * writes their keys and values into the {@link KvCache}, and returns logits for the tokens that asked.
  *
  * <p>Shapes in comments: B = tokens in the batch, D = dim, Q = heads*headDim, K = kvHeads*headDim,
- * F = ffnDim, V = vocab.
+ * KV = kvHeads*headDimV, F = ffnDim, V = vocab.
+ *
+ * <p>A pass allocates no buffers of its own but the logits it returns: it borrows a {@link Workspace}
+ * sized for the largest batch seen so far. The engine's steps and side passes (prompt logprobs,
+ * embeddings) may run on one model at the same time, so a pass that finds the workspace taken makes
+ * a fresh one.
  */
 public final class Transformer {
     private final ModelConfig c;
@@ -22,6 +28,9 @@ public final class Transformer {
     private final Kernels k;
     private final Parallel par;
     private final Rope rope;
+    private final WeightMatrix[][] qkvW;    // per layer {wq, wk, wv}: one Matmul region for the three
+    private final WeightMatrix[][] gateUpW; // per layer {w1, w3}
+    private final AtomicReference<Workspace> spare = new AtomicReference<>(); // an idle workspace, or null
 
     public Transformer(ModelConfig c, Weights w, Kernels k, Parallel par) {
         this.c = c;
@@ -29,6 +38,13 @@ public final class Transformer {
         this.k = k;
         this.par = par;
         this.rope = new Rope(c, w.ropeFactors);
+        this.qkvW = new WeightMatrix[c.layers()][];
+        this.gateUpW = new WeightMatrix[c.layers()][];
+        for (int l = 0; l < c.layers(); l++) {
+            Weights.Layer L = w.layers[l];
+            if (L.wqkv == null) qkvW[l] = new WeightMatrix[] {L.wq, L.wk, L.wv};
+            if (L.w13 == null) gateUpW[l] = new WeightMatrix[] {L.w1, L.w3};
+        }
     }
 
     /** Logits (outputs, V) for the tokens with {@code batch.logits()[i]}, in batch order. */
@@ -54,9 +70,68 @@ public final class Transformer {
         return h;
     }
 
+    /**
+     * The activations of one forward pass for up to {@code capacity} tokens (rows). Each buffer's
+     * first B rows are in use during a pass of B tokens; nothing in it outlives the pass.
+     */
+    private static final class Workspace {
+        final int capacity;
+        final float[] x;         // (B, D) residual stream
+        final float[] xb;        // (B, D) normalised input of a sub-block
+        final float[] q;         // (B, Q) queries
+        final float[] kk;        // (B, K) keys of the new tokens
+        final float[] vv;        // (B, KV) values of the new tokens
+        final float[] att;       // (B, heads*hdv) attention output
+        final float[] o;         // (B, D) projection back to the residual
+        final float[] h1;        // (B, F) gate, then act(gate) * up
+        final float[] h3;        // (B, F) up
+        final float[] qkv;       // (B, Q+K+KV) fused q/k/v projection (Phi-3), else empty
+        final float[] gu;        // (B, 2F) fused gate/up projection (Phi-3), else empty
+        final float[] cos, sin;  // (B, ropeDims/2) rotary angles of each token's position
+        final float[] cs, sn;    // (ropeDims/2,) one token's angles, as Rope takes them
+        final float[] xo;        // (B, D) final hidden states of the tokens that want outputs
+        final float[][] qkvOut, gateUpOut; // the output lists of the multi-matrix Matmul
+
+        Workspace(ModelConfig c, Weights.Layer first, int half, int capacity) {
+            int B = capacity;
+            this.capacity = capacity;
+            x = new float[B * c.dim()];
+            xb = new float[B * c.dim()];
+            q = new float[B * c.qDim()];
+            kk = new float[B * c.kvDim()];
+            vv = new float[B * c.kvDimV()];
+            att = new float[B * c.heads() * c.headDimV()];
+            o = new float[B * c.dim()];
+            h1 = new float[B * c.ffnDim()];
+            h3 = new float[B * c.ffnDim()];
+            qkv = new float[first.wqkv != null ? B * (c.qDim() + c.kvDim() + c.kvDimV()) : 0];
+            gu = new float[first.w13 != null ? B * 2 * c.ffnDim() : 0];
+            cos = new float[B * half];
+            sin = new float[B * half];
+            cs = new float[half];
+            sn = new float[half];
+            xo = new float[B * c.dim()];
+            qkvOut = new float[][] {q, kk, vv};
+            gateUpOut = new float[][] {h1, h3};
+        }
+    }
+
+    /** The idle workspace if it is free and big enough, else a new one (grown to a power of two). */
+    private Workspace acquire(int B) {
+        Workspace ws = spare.getAndSet(null);
+        if (ws != null && ws.capacity >= B) return ws;
+        int capacity = B <= 1 ? 1 : Integer.highestOneBit(B - 1) << 1;
+        return new Workspace(c, w.layers[0], rope.dims() / 2, capacity);
+    }
+
+    /** Keeps {@code ws} for the next pass, unless a bigger one came back meanwhile. */
+    private void release(Workspace ws) {
+        Workspace idle = spare.get();
+        if (idle == null || idle.capacity <= ws.capacity) spare.compareAndSet(idle, ws);
+    }
+
     private float[] run(Batch batch, KvCache kv, float[] hidden, boolean wantLogits) {
-        final int B = batch.size(), D = c.dim(), Q = c.qDim(), K = c.kvDim(), KV = c.kvDimV(), F = c.ffnDim();
-        final int hd = c.headDim(), hdv = c.headDimV();
+        final int B = batch.size();
         for (int i = 0; i < B; i++) {
             int t = batch.tokens()[i];
             if (t < 0 || t >= c.vocabSize()) throw new IllegalArgumentException("token id " + t + " is outside the vocabulary [0, " + c.vocabSize() + ")");
@@ -65,43 +140,42 @@ public final class Transformer {
             if (!kv.reserve(batch.seqIds()[i], batch.positions()[i] + 1))
                 throw new IllegalStateException("KV cache has no room for sequence " + batch.seqIds()[i] + " position " + batch.positions()[i]);
         }
+        Workspace ws = acquire(B);
+        try {
+            return run(batch, kv, hidden, wantLogits, ws);
+        } finally {
+            release(ws);
+        }
+    }
 
-        float[] x = new float[B * D];            // (B, D) residual stream
-        float[] xb = new float[B * D];           // (B, D) normalised input of a sub-block
-        float[] q = new float[B * Q];            // (B, Q) queries
-        float[] kk = new float[B * K];           // (B, K) keys of the new tokens
-        float[] vv = new float[B * KV];          // (B, KV) values of the new tokens
-        float[] att = new float[B * c.heads() * hdv]; // (B, heads*hdv) attention output
-        float[] o = new float[B * D];            // (B, D) projection back to the residual
-        float[] h1 = new float[B * F];           // (B, F) gate
-        float[] h3 = new float[B * F];           // (B, F) up
-        float[] cos = new float[B * Math.max(1, rope.dims() / 2)]; // (B, ropeDims/2)
-        float[] sin = new float[cos.length];
+    private float[] run(Batch batch, KvCache kv, float[] hidden, boolean wantLogits, Workspace ws) {
+        final int B = batch.size(), D = c.dim(), Q = c.qDim(), K = c.kvDim(), KV = c.kvDimV(), F = c.ffnDim();
+        final int hd = c.headDim();
+        final float[] x = ws.x, xb = ws.xb, q = ws.q, kk = ws.kk, vv = ws.vv, att = ws.att, o = ws.o, h1 = ws.h1;
 
         // token embeddings (Gemma scales them by sqrt(D))
         float embScale = c.arch() == Architecture.GEMMA2 ? (float) Math.sqrt(D) : 1f;
         for (int i = 0; i < B; i++) {
             WeightMatrix e = w.tokenEmbedding;
-            k.dequantize(e.type(), e.data(), e.rowOffset(batch.tokens()[i]), x, i * D, D);
+            e.dequantizeRow(k, batch.tokens()[i], x, i * D);
             if (embScale != 1f) for (int j = 0; j < D; j++) x[i * D + j] *= embScale;
         }
         int half = rope.dims() / 2;
         if (half > 0) {
-            float[] cs = new float[half], sn = new float[half];
             for (int i = 0; i < B; i++) {
-                rope.angles(batch.positions()[i], cs, sn);
-                System.arraycopy(cs, 0, cos, i * half, half);
-                System.arraycopy(sn, 0, sin, i * half, half);
+                rope.angles(batch.positions()[i], ws.cs, ws.sn);
+                System.arraycopy(ws.cs, 0, ws.cos, i * half, half);
+                System.arraycopy(ws.sn, 0, ws.sin, i * half, half);
             }
         }
+        rmsnormRows(xb, x, w.layers[0].attnNorm, B, D);
 
         for (int l = 0; l < c.layers(); l++) {
             Weights.Layer L = w.layers[l];
 
-            // attention: xb = rmsnorm(x) * attn_norm; q, k, v projections
-            rmsnorm(xb, x, L.attnNorm, B, D);
+            // attention: q, k, v projections of xb = rmsnorm(x) * attn_norm (made at the end of the previous block)
             if (L.wqkv != null) {
-                float[] qkv = new float[B * (Q + K + KV)];
+                float[] qkv = ws.qkv;
                 Matmul.matmul(k, par, L.wqkv, xb, qkv, B);
                 for (int i = 0; i < B; i++) {
                     int base = i * (Q + K + KV);
@@ -110,64 +184,114 @@ public final class Transformer {
                     System.arraycopy(qkv, base + Q + K, vv, i * KV, KV);
                 }
             } else {
-                Matmul.matmul(k, par, L.wq, xb, q, B);
-                Matmul.matmul(k, par, L.wk, xb, kk, B);
-                Matmul.matmul(k, par, L.wv, xb, vv, B);
+                Matmul.matmul(k, par, xb, B, qkvW[l], ws.qkvOut);
             }
-            if (L.bq != null) addBias(q, L.bq, B);
-            if (L.bk != null) addBias(kk, L.bk, B);
-            if (L.bv != null) addBias(vv, L.bv, B);
-            if (L.qNorm != null) {                       // Qwen3: RMSNorm per head before RoPE
-                rmsnorm(q, q, L.qNorm, B * c.heads(), hd);
-                rmsnorm(kk, kk, L.kNorm, B * c.kvHeads(), hd);
-            }
-            if (half > 0) {
-                float[] cs = new float[half], sn = new float[half];
-                for (int i = 0; i < B; i++) {
-                    System.arraycopy(cos, i * half, cs, 0, half);
-                    System.arraycopy(sin, i * half, sn, 0, half);
-                    rope.apply(q, i * Q, c.heads(), hd, cs, sn);
-                    rope.apply(kk, i * K, c.kvHeads(), hd, cs, sn);
+            // per token: biases (Qwen2), per-head RMSNorm (Qwen3), RoPE; a few hundred flops each, kept serial
+            for (int i = 0; i < B; i++) {
+                if (L.bq != null) FloatOps.add(q, i * Q, L.bq, 0, Q);
+                if (L.bk != null) FloatOps.add(kk, i * K, L.bk, 0, K);
+                if (L.bv != null) FloatOps.add(vv, i * KV, L.bv, 0, KV);
+                if (L.qNorm != null) {
+                    for (int h = 0; h < c.heads(); h++) FloatOps.rmsnorm(q, i * Q + h * hd, q, i * Q + h * hd, L.qNorm, hd, c.rmsEps());
+                    for (int h = 0; h < c.kvHeads(); h++) FloatOps.rmsnorm(kk, i * K + h * hd, kk, i * K + h * hd, L.kNorm, hd, c.rmsEps());
+                }
+                if (half > 0) {
+                    System.arraycopy(ws.cos, i * half, ws.cs, 0, half);
+                    System.arraycopy(ws.sin, i * half, ws.sn, 0, half);
+                    rope.apply(q, i * Q, c.heads(), hd, ws.cs, ws.sn);
+                    rope.apply(kk, i * K, c.kvHeads(), hd, ws.cs, ws.sn);
                 }
             }
             // store this batch's keys and values, then attend (causal: each token sees positions <= its own)
             for (int i = 0; i < B; i++) store(kv, l, batch.seqIds()[i], batch.positions()[i], kk, i * K, vv, i * KV);
             attention(batch, kv, l, q, att);
             Matmul.matmul(k, par, L.wo, att, o, B);
-            if (L.attnPostNorm != null) rmsnorm(o, o, L.attnPostNorm, B, D);
-            for (int j = 0; j < B * D; j++) x[j] += o[j];
+            // x += o (post-norm first in Gemma 2); xb = rmsnorm(x) * ffn_norm
+            residual(x, o, L.attnPostNorm, xb, L.ffnNorm, B, D);
 
-            // feed-forward: x += w2( act(w1 xb) * (w3 xb) ), xb = rmsnorm(x) * ffn_norm
-            rmsnorm(xb, x, L.ffnNorm, B, D);
-            if (L.w13 != null) {
-                float[] gu = new float[B * 2 * F];
-                Matmul.matmul(k, par, L.w13, xb, gu, B);
-                for (int i = 0; i < B; i++) {
-                    System.arraycopy(gu, i * 2 * F, h1, i * F, F);
-                    System.arraycopy(gu, i * 2 * F + F, h3, i * F, F);
-                }
+            // feed-forward: x += w2( act(w1 xb) * (w3 xb) )
+            float[] gate = h1, up = ws.h3;
+            int gateOff = 0, upOff = 0, stride = F;
+            if (L.w13 != null) {                           // Phi-3: one (2F, D) matrix, gate then up per row
+                Matmul.matmul(k, par, L.w13, xb, ws.gu, B);
+                gate = up = ws.gu;
+                upOff = F;
+                stride = 2 * F;
             } else {
-                Matmul.matmul(k, par, L.w1, xb, h1, B);
-                Matmul.matmul(k, par, L.w3, xb, h3, B);
+                Matmul.matmul(k, par, xb, B, gateUpW[l], ws.gateUpOut);
             }
-            boolean gelu = c.arch() == Architecture.GEMMA2;
-            for (int j = 0; j < B * F; j++) h1[j] = (gelu ? gelu(h1[j]) : silu(h1[j])) * h3[j];
+            gatedActivation(h1, gate, gateOff, up, upOff, stride, B, F);
             Matmul.matmul(k, par, L.w2, h1, o, B);
-            if (L.ffnPostNorm != null) rmsnorm(o, o, L.ffnPostNorm, B, D);
-            for (int j = 0; j < B * D; j++) x[j] += o[j];
+            // x += o (post-norm first in Gemma 2); xb = rmsnorm(x) * the next block's attn_norm
+            residual(x, o, L.ffnPostNorm, xb, l + 1 < c.layers() ? w.layers[l + 1].attnNorm : null, B, D);
         }
 
         // final norm and output projection, only for the tokens that want logits
         int n = batch.outputs();
-        float[] xo = new float[n * D];           // (n, D)
+        float[] xo = ws.xo;                                // (n, D)
         for (int i = 0, r = 0; i < B; i++) if (batch.logits()[i]) System.arraycopy(x, i * D, xo, D * r++, D);
-        rmsnorm(xo, xo, w.outputNorm, n, D);
+        rmsnormRows(xo, xo, w.outputNorm, n, D);
         if (hidden != null) System.arraycopy(xo, 0, hidden, 0, n * D);
         if (!wantLogits) return null;
-        float[] logits = new float[n * c.vocabSize()]; // (n, V)
+        float[] logits = new float[n * c.vocabSize()];     // (n, V): the caller's to keep
         Matmul.matmul(k, par, w.output, xo, logits, n);
-        if (c.finalSoftcap() > 0) softcap(logits, c.finalSoftcap());
+        if (c.finalSoftcap() > 0) {
+            int V = c.vocabSize();
+            for (int r = 0; r < n; r++) FloatOps.softcap(logits, r * V, V, c.finalSoftcap());
+        }
         return logits;
+    }
+
+    // ---- per-token steps between the matrix products ----------------------------------------------
+    // Each works row by row (so a token's results do not depend on its batch) and splits the rows
+    // across the pool only when the batch is big: for one token a parallel region costs more than the
+    // microsecond of work it would share.
+
+    /** Below this many elements (rows x width) a per-token step runs on the calling thread. */
+    static final int PARALLEL_ELEMENTS = 1 << 15;
+
+    private void forRows(int rows, int width, Parallel.RangeBody body) {
+        if (rows * (long) width < PARALLEL_ELEMENTS) body.run(0, rows);
+        else par.forRange(rows, Math.max(1, PARALLEL_ELEMENTS / 4 / width), body);
+    }
+
+    /** out (rows, n) = x / rms(x) * weight, row by row (in place allowed). */
+    private void rmsnormRows(float[] out, float[] x, float[] weight, int rows, int n) {
+        float eps = c.rmsEps();
+        forRows(rows, n, (from, to) -> {
+            for (int r = from; r < to; r++) FloatOps.rmsnorm(out, r * n, x, r * n, weight, n, eps);
+        });
+    }
+
+    /**
+     * The end of a sub-block, row by row: o = rmsnorm(o) * postNorm if there is one, x += o, then
+     * xb = rmsnorm(x) * nextNorm for the next sub-block if there is one.
+     */
+    private void residual(float[] x, float[] o, float[] postNorm, float[] xb, float[] nextNorm, int rows, int D) {
+        float eps = c.rmsEps();
+        forRows(rows, D, (from, to) -> {
+            for (int r = from; r < to; r++) {
+                if (postNorm != null) FloatOps.rmsnorm(o, r * D, o, r * D, postNorm, D, eps);
+                FloatOps.add(x, r * D, o, r * D, D);
+                if (nextNorm != null) FloatOps.rmsnorm(xb, r * D, x, r * D, nextNorm, D, eps);
+            }
+        });
+    }
+
+    /**
+     * out (rows, F) = act(gate) * up, act = GELU for Gemma 2, else SiLU; the gate and up rows of token
+     * r start at {@code r * stride + gateOff / upOff} (two (rows, F) buffers, or Phi-3's fused (rows,
+     * 2F) one). out may be the gate buffer.
+     */
+    private void gatedActivation(float[] out, float[] gate, int gateOff, float[] up, int upOff, int stride, int rows, int F) {
+        boolean gelu = c.arch() == Architecture.GEMMA2;
+        forRows(rows, F, (from, to) -> {
+            for (int r = from; r < to; r++) {
+                int g = r * stride + gateOff, u = r * stride + upOff;
+                if (gelu) FloatOps.geluMul(out, r * F, gate, g, up, u, F);
+                else FloatOps.siluMul(out, r * F, gate, g, up, u, F);
+            }
+        });
     }
 
     /** Writes one token's keys k[ko, ko + K) and values v[vo, vo + KV) into the cache, head by head. */
@@ -311,36 +435,6 @@ public final class Transformer {
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
-
-    /** out (rows, n) = x / rms(x) * weight, row by row (in place allowed). */
-    private void rmsnorm(float[] out, float[] x, float[] weight, int rows, int n) {
-        float eps = c.rmsEps();
-        for (int r = 0; r < rows; r++) {
-            int off = r * n;
-            double ss = 0;
-            for (int j = 0; j < n; j++) ss += (double) x[off + j] * x[off + j];
-            float scale = (float) (1.0 / Math.sqrt((float) (ss / n) + eps));
-            for (int j = 0; j < n; j++) out[off + j] = x[off + j] * scale * weight[j];
-        }
-    }
-
-    private static void addBias(float[] y, float[] bias, int rows) {
-        int n = bias.length;
-        for (int r = 0; r < rows; r++) for (int j = 0; j < n; j++) y[r * n + j] += bias[j];
-    }
-
-    private static void softcap(float[] y, float cap) {
-        for (int j = 0; j < y.length; j++) y[j] = cap * (float) Math.tanh(y[j] / cap);
-    }
-
-    static float silu(float x) {
-        return x / (1f + (float) Math.exp(-x));
-    }
-
-    /** GELU, tanh approximation (as ggml). */
-    static float gelu(float x) {
-        return 0.5f * x * (1f + (float) Math.tanh(0.7978845608028654 * x * (1 + 0.044715 * x * x)));
-    }
 
     public ModelConfig config() {
         return c;

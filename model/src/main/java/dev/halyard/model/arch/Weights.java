@@ -2,6 +2,7 @@ package dev.halyard.model.arch;
 
 import dev.halyard.kernels.GgmlType;
 import dev.halyard.kernels.Kernels;
+import dev.halyard.kernels.VectorKernels;
 import dev.halyard.kernels.WeightMatrix;
 import dev.halyard.model.gguf.GgufFile;
 import dev.halyard.model.gguf.GgufTensorInfo;
@@ -30,10 +31,10 @@ public final class Weights {
         public float[] ffnPostNorm;              // Gemma 2: (dim,)
     }
 
-    public final WeightMatrix tokenEmbedding;    // (vocab, dim)
+    public WeightMatrix tokenEmbedding;          // (vocab, dim)
     public final Layer[] layers;
     public final float[] outputNorm;             // (dim,)
-    public final WeightMatrix output;            // (vocab, dim); the embedding table when tied
+    public WeightMatrix output;                  // (vocab, dim); the embedding table when tied
     public final float[] ropeFactors;            // (ropeDims/2,) Llama 3 / LongRoPE frequency factors, or null
 
     private final GgufFile gguf;
@@ -52,6 +53,31 @@ public final class Weights {
         ropeFactors = rf;
         layers = new Layer[c.layers()];
         for (int i = 0; i < c.layers(); i++) layers[i] = layer(i, c);
+        if (kernels instanceof VectorKernels && !data.isReadOnly()) tileAll();
+    }
+
+    /**
+     * Repacks every Q8_0 / Q4_0 matrix into the four-row tiled layout its decode kernels stream
+     * fastest (see {@link WeightMatrix}), in place: the weights were read into memory we own (a
+     * read-only memory map keeps the file's layout). The tied embedding/output table is repacked once.
+     */
+    private void tileAll() {
+        java.util.Map<WeightMatrix, WeightMatrix> done = new java.util.IdentityHashMap<>();
+        java.util.function.UnaryOperator<WeightMatrix> tile = m -> m == null || !WeightMatrix.canTile(m.type(), m.rows()) ? m
+                : done.computeIfAbsent(m, WeightMatrix::tile4);
+        for (Layer l : layers) {
+            l.wq = tile.apply(l.wq);
+            l.wk = tile.apply(l.wk);
+            l.wv = tile.apply(l.wv);
+            l.wqkv = tile.apply(l.wqkv);
+            l.wo = tile.apply(l.wo);
+            l.w1 = tile.apply(l.w1);
+            l.w3 = tile.apply(l.w3);
+            l.w13 = tile.apply(l.w13);
+            l.w2 = tile.apply(l.w2);
+        }
+        tokenEmbedding = tile.apply(tokenEmbedding);
+        output = tile.apply(output);
     }
 
     private Layer layer(int i, ModelConfig c) {

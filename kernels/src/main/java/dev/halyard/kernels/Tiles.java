@@ -1,0 +1,160 @@
+package dev.halyard.kernels;
+
+import static dev.halyard.kernels.quant.Simd.F;
+import static dev.halyard.kernels.quant.Simd.FOLD1;
+import static dev.halyard.kernels.quant.Simd.FOLD2;
+import static dev.halyard.kernels.quant.Simd.FOLD4;
+import static dev.halyard.kernels.quant.Simd.FOLD8;
+import static dev.halyard.kernels.quant.Simd.L;
+
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * F32 register tiles of the matrix multiplication, over weights already dequantised into a float
+ * panel. Every output (row r, token t) is computed in the <em>canonical order</em> shared by all of
+ * Halyard's matmul kernels, fused or not:
+ *
+ * <pre>
+ *   acc = 0;  for each chunk c of L consecutive elements, in order:  acc = W[r, c] * x[t, c] + acc  (one FMA per lane)
+ *   result = fold(acc)   (lanes summed pairwise with Simd.FOLD8/4/2/1)
+ * </pre>
+ *
+ * where W holds exactly the floats {@link VectorKernels#dequantize} produces. A fused kernel that
+ * decodes blocks in registers (e.g. {@code Q8_0Kernel.dotRows4}) follows the same order, so a token's
+ * results are bit-identical whichever kernel a batch size picks, and whatever else is in the batch.
+ * The tiles differ only in how many (row, token) accumulators share each load: 4x4 reads each weight
+ * and activation vector once for four FMAs. {@link #dotScalar} is the plain twin of the order.
+ *
+ * <p>{@code n} must be a multiple of {@link dev.halyard.kernels.quant.Simd#L}.
+ */
+public final class Tiles {
+    private Tiles() {}
+
+    /** One row times one token: {@code sum_i w[wi+i] * x[xi+i]} in the canonical order. */
+    public static float dot(float[] w, int wi, float[] x, int xi, int n) {
+        FloatVector a = FloatVector.zero(F);
+        for (int i = 0; i < n; i += L) a = FloatVector.fromArray(F, w, wi + i).fma(FloatVector.fromArray(F, x, xi + i), a);
+        if (L == 16) a = a.add(a.rearrange(FOLD8));
+        if (L >= 8) a = a.add(a.rearrange(FOLD4));
+        a = a.add(a.rearrange(FOLD2));
+        a = a.add(a.rearrange(FOLD1));
+        return a.lane(0);
+    }
+
+    /**
+     * Four rows (w at {@code wi + r*ws}) times one token: {@code out[oi + r]} for r = 0..3. Four
+     * independent FMA chains share each activation load.
+     */
+    public static void tile4x1(float[] w, int wi, int ws, float[] x, int xi, int n, float[] out, int oi) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        int w0 = wi, w1 = wi + ws, w2 = wi + 2 * ws, w3 = wi + 3 * ws;
+        for (int i = 0; i < n; i += L) {
+            FloatVector xv = FloatVector.fromArray(F, x, xi + i);
+            a0 = FloatVector.fromArray(F, w, w0 + i).fma(xv, a0);
+            a1 = FloatVector.fromArray(F, w, w1 + i).fma(xv, a1);
+            a2 = FloatVector.fromArray(F, w, w2 + i).fma(xv, a2);
+            a3 = FloatVector.fromArray(F, w, w3 + i).fma(xv, a3);
+        }
+        if (L == 16) {
+            a0 = a0.add(a0.rearrange(FOLD8));
+            a1 = a1.add(a1.rearrange(FOLD8));
+            a2 = a2.add(a2.rearrange(FOLD8));
+            a3 = a3.add(a3.rearrange(FOLD8));
+        }
+        if (L >= 8) {
+            a0 = a0.add(a0.rearrange(FOLD4));
+            a1 = a1.add(a1.rearrange(FOLD4));
+            a2 = a2.add(a2.rearrange(FOLD4));
+            a3 = a3.add(a3.rearrange(FOLD4));
+        }
+        a0 = a0.add(a0.rearrange(FOLD2));
+        a1 = a1.add(a1.rearrange(FOLD2));
+        a2 = a2.add(a2.rearrange(FOLD2));
+        a3 = a3.add(a3.rearrange(FOLD2));
+        out[oi] = a0.add(a0.rearrange(FOLD1)).lane(0);
+        out[oi + 1] = a1.add(a1.rearrange(FOLD1)).lane(0);
+        out[oi + 2] = a2.add(a2.rearrange(FOLD1)).lane(0);
+        out[oi + 3] = a3.add(a3.rearrange(FOLD1)).lane(0);
+    }
+
+    /**
+     * Four rows (w at {@code wi + r*ws}) times four tokens (x at {@code xi + t*xs}):
+     * {@code out[oi + t*os + r]}. 16 accumulators; each step loads 4 weight and 4 activation vectors
+     * for 16 FMAs, so the FMA units, not the loads, set the pace.
+     */
+    public static void tile4x4(float[] w, int wi, int ws, float[] x, int xi, int xs, int n, float[] out, int oi, int os) {
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a00 = z, a01 = z, a02 = z, a03 = z; // a<row><token>
+        FloatVector a10 = z, a11 = z, a12 = z, a13 = z;
+        FloatVector a20 = z, a21 = z, a22 = z, a23 = z;
+        FloatVector a30 = z, a31 = z, a32 = z, a33 = z;
+        int w0 = wi, w1 = wi + ws, w2 = wi + 2 * ws, w3 = wi + 3 * ws;
+        int x0 = xi, x1 = xi + xs, x2 = xi + 2 * xs, x3 = xi + 3 * xs;
+        for (int i = 0; i < n; i += L) {
+            FloatVector r0 = FloatVector.fromArray(F, w, w0 + i);
+            FloatVector r1 = FloatVector.fromArray(F, w, w1 + i);
+            FloatVector r2 = FloatVector.fromArray(F, w, w2 + i);
+            FloatVector r3 = FloatVector.fromArray(F, w, w3 + i);
+            FloatVector t = FloatVector.fromArray(F, x, x0 + i);
+            a00 = r0.fma(t, a00);
+            a10 = r1.fma(t, a10);
+            a20 = r2.fma(t, a20);
+            a30 = r3.fma(t, a30);
+            t = FloatVector.fromArray(F, x, x1 + i);
+            a01 = r0.fma(t, a01);
+            a11 = r1.fma(t, a11);
+            a21 = r2.fma(t, a21);
+            a31 = r3.fma(t, a31);
+            t = FloatVector.fromArray(F, x, x2 + i);
+            a02 = r0.fma(t, a02);
+            a12 = r1.fma(t, a12);
+            a22 = r2.fma(t, a22);
+            a32 = r3.fma(t, a32);
+            t = FloatVector.fromArray(F, x, x3 + i);
+            a03 = r0.fma(t, a03);
+            a13 = r1.fma(t, a13);
+            a23 = r2.fma(t, a23);
+            a33 = r3.fma(t, a33);
+        }
+        // fold: the same pairwise lane sums as dot(), written out per accumulator
+        if (L == 16) {
+            a00 = a00.add(a00.rearrange(FOLD8)); a10 = a10.add(a10.rearrange(FOLD8)); a20 = a20.add(a20.rearrange(FOLD8)); a30 = a30.add(a30.rearrange(FOLD8));
+            a01 = a01.add(a01.rearrange(FOLD8)); a11 = a11.add(a11.rearrange(FOLD8)); a21 = a21.add(a21.rearrange(FOLD8)); a31 = a31.add(a31.rearrange(FOLD8));
+            a02 = a02.add(a02.rearrange(FOLD8)); a12 = a12.add(a12.rearrange(FOLD8)); a22 = a22.add(a22.rearrange(FOLD8)); a32 = a32.add(a32.rearrange(FOLD8));
+            a03 = a03.add(a03.rearrange(FOLD8)); a13 = a13.add(a13.rearrange(FOLD8)); a23 = a23.add(a23.rearrange(FOLD8)); a33 = a33.add(a33.rearrange(FOLD8));
+        }
+        if (L >= 8) {
+            a00 = a00.add(a00.rearrange(FOLD4)); a10 = a10.add(a10.rearrange(FOLD4)); a20 = a20.add(a20.rearrange(FOLD4)); a30 = a30.add(a30.rearrange(FOLD4));
+            a01 = a01.add(a01.rearrange(FOLD4)); a11 = a11.add(a11.rearrange(FOLD4)); a21 = a21.add(a21.rearrange(FOLD4)); a31 = a31.add(a31.rearrange(FOLD4));
+            a02 = a02.add(a02.rearrange(FOLD4)); a12 = a12.add(a12.rearrange(FOLD4)); a22 = a22.add(a22.rearrange(FOLD4)); a32 = a32.add(a32.rearrange(FOLD4));
+            a03 = a03.add(a03.rearrange(FOLD4)); a13 = a13.add(a13.rearrange(FOLD4)); a23 = a23.add(a23.rearrange(FOLD4)); a33 = a33.add(a33.rearrange(FOLD4));
+        }
+        a00 = a00.add(a00.rearrange(FOLD2)); a10 = a10.add(a10.rearrange(FOLD2)); a20 = a20.add(a20.rearrange(FOLD2)); a30 = a30.add(a30.rearrange(FOLD2));
+        a01 = a01.add(a01.rearrange(FOLD2)); a11 = a11.add(a11.rearrange(FOLD2)); a21 = a21.add(a21.rearrange(FOLD2)); a31 = a31.add(a31.rearrange(FOLD2));
+        a02 = a02.add(a02.rearrange(FOLD2)); a12 = a12.add(a12.rearrange(FOLD2)); a22 = a22.add(a22.rearrange(FOLD2)); a32 = a32.add(a32.rearrange(FOLD2));
+        a03 = a03.add(a03.rearrange(FOLD2)); a13 = a13.add(a13.rearrange(FOLD2)); a23 = a23.add(a23.rearrange(FOLD2)); a33 = a33.add(a33.rearrange(FOLD2));
+        int o0 = oi, o1 = oi + os, o2 = oi + 2 * os, o3 = oi + 3 * os;
+        out[o0] = a00.add(a00.rearrange(FOLD1)).lane(0); out[o0 + 1] = a10.add(a10.rearrange(FOLD1)).lane(0);
+        out[o0 + 2] = a20.add(a20.rearrange(FOLD1)).lane(0); out[o0 + 3] = a30.add(a30.rearrange(FOLD1)).lane(0);
+        out[o1] = a01.add(a01.rearrange(FOLD1)).lane(0); out[o1 + 1] = a11.add(a11.rearrange(FOLD1)).lane(0);
+        out[o1 + 2] = a21.add(a21.rearrange(FOLD1)).lane(0); out[o1 + 3] = a31.add(a31.rearrange(FOLD1)).lane(0);
+        out[o2] = a02.add(a02.rearrange(FOLD1)).lane(0); out[o2 + 1] = a12.add(a12.rearrange(FOLD1)).lane(0);
+        out[o2 + 2] = a22.add(a22.rearrange(FOLD1)).lane(0); out[o2 + 3] = a32.add(a32.rearrange(FOLD1)).lane(0);
+        out[o3] = a03.add(a03.rearrange(FOLD1)).lane(0); out[o3 + 1] = a13.add(a13.rearrange(FOLD1)).lane(0);
+        out[o3 + 2] = a23.add(a23.rearrange(FOLD1)).lane(0); out[o3 + 3] = a33.add(a33.rearrange(FOLD1)).lane(0);
+    }
+
+    /**
+     * The scalar twin of the canonical order for {@code lanes} lanes: lane j accumulates elements
+     * j, j+lanes, j+2*lanes, ... with fused multiply-adds, then lanes are summed pairwise as the folds
+     * do. Bit-identical to {@link #dot} when {@code lanes == Simd.L}.
+     */
+    public static float dotScalar(float[] w, int wi, float[] x, int xi, int n, int lanes) {
+        float[] acc = new float[lanes];
+        for (int i = 0; i < n; i += lanes)
+            for (int j = 0; j < lanes; j++) acc[j] = Math.fma(w[wi + i + j], x[xi + i + j], acc[j]);
+        for (int step = lanes / 2; step >= 1; step /= 2)
+            for (int j = 0; j < lanes; j++) if ((j & step) == 0) acc[j] = acc[j] + acc[j ^ step];
+        return acc[0];
+    }
+}

@@ -1,0 +1,81 @@
+package dev.halyard.kernels;
+
+import dev.halyard.kernels.quant.Q4_0Kernel;
+import dev.halyard.kernels.quant.Q8_0Kernel;
+import dev.halyard.kernels.quant.Simd;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Random;
+
+/**
+ * Checks, at this JVM's vector width, that every kernel of the canonical matmul order gives the same
+ * bits as its scalar twin {@link Tiles#dotScalar}: the F32 tiles, and the fused Q8_0 / Q4_0 decode
+ * kernels against "dequantise the row, then the canonical loop". Run by {@link CanonicalOrderTest}
+ * and, for the other widths, by {@link VectorSelfCheck} in child JVMs. Throws AssertionError.
+ */
+final class CanonicalOrder {
+    private CanonicalOrder() {}
+
+    static int check() {
+        Random rnd = new Random(42);
+        int checks = 0;
+        for (int n : new int[] {Simd.L, 64, 576, 2048 + 32}) {
+            float[] w = RandomBlocks.gaussian(4 * n + 3, rnd), x = RandomBlocks.gaussian(4 * n + 5, rnd);
+            int wi = 3, xi = 5; // unaligned starts
+            float[] want = new float[16];
+            for (int r = 0; r < 4; r++)
+                for (int t = 0; t < 4; t++) want[t * 4 + r] = Tiles.dotScalar(w, wi + r * n, x, xi + t * n, n, Simd.L);
+            float[] out = new float[16];
+            Tiles.tile4x4(w, wi, n, x, xi, n, n, out, 0, 4);
+            for (int i = 0; i < 16; i++) same(want[i], out[i], "tile4x4 n=" + n + " output " + i);
+            for (int t = 0; t < 4; t++) {
+                Tiles.tile4x1(w, wi, n, x, xi + t * n, n, out, 0);
+                for (int r = 0; r < 4; r++) same(want[t * 4 + r], out[r], "tile4x1 n=" + n + " row " + r);
+                for (int r = 0; r < 4; r++) same(want[t * 4 + r], Tiles.dot(w, wi + r * n, x, xi + t * n, n), "dot n=" + n);
+            }
+            checks += 3;
+        }
+        Kernels k = new VectorKernels();
+        for (GgmlType type : new GgmlType[] {GgmlType.Q8_0, GgmlType.Q4_0}) {
+            for (int n : new int[] {32, 576, 2048}) {
+                try (Arena arena = Arena.ofConfined()) {
+                    int pad = 7; // rows start at an odd byte offset
+                    long rowBytes = (long) n / type.blockSize * type.typeSize;
+                    MemorySegment seg = RandomBlocks.allocate(arena, type, 4 * n, pad, rnd);
+                    float[] x = RandomBlocks.gaussian(n + 1, rnd);
+                    float[] out = new float[5];
+                    if (type == GgmlType.Q8_0) Q8_0Kernel.dotRows4(seg, pad, rowBytes, x, 1, n, out, 1);
+                    else Q4_0Kernel.dotRows4(seg, pad, rowBytes, x, 1, n, out, 1);
+                    float[][] rowsF = new float[4][n];
+                    for (int r = 0; r < 4; r++) {
+                        k.dequantize(type, seg, pad + r * rowBytes, rowsF[r], 0, n);
+                        same(Tiles.dotScalar(rowsF[r], 0, x, 1, n, Simd.L), out[1 + r], type + " dotRows4 n=" + n + " row " + r);
+                    }
+                    // the same rows in the tiled layout: fused dot and panel dequantisation
+                    WeightMatrix tiled = new WeightMatrix(type, seg, pad, 4, n).tile4();
+                    if (type == GgmlType.Q8_0) Q8_0Kernel.dotTile4(seg, pad, x, 1, n, out, 1);
+                    else Q4_0Kernel.dotTile4(seg, pad, x, 1, n, out, 1);
+                    float[] panel = new float[4 * n + 2];
+                    if (type == GgmlType.Q8_0) Q8_0Kernel.dequantizeTile4(seg, pad, n, panel, 2, n);
+                    else Q4_0Kernel.dequantizeTile4(seg, pad, n, panel, 2, n);
+                    float[] one = new float[n];
+                    for (int r = 0; r < 4; r++) {
+                        same(Tiles.dotScalar(rowsF[r], 0, x, 1, n, Simd.L), out[1 + r], type + " dotTile4 n=" + n + " row " + r);
+                        tiled.dequantizeRow(k, r, one, 0);
+                        for (int i = 0; i < n; i++) {
+                            same(rowsF[r][i], panel[2 + r * n + i], type + " dequantizeTile4 row " + r + " element " + i);
+                            same(rowsF[r][i], one[i], type + " tiled dequantizeRow " + r + " element " + i);
+                        }
+                    }
+                    checks++;
+                }
+            }
+        }
+        return checks;
+    }
+
+    private static void same(float want, float got, String what) {
+        if (Float.floatToRawIntBits(want) != Float.floatToRawIntBits(got))
+            throw new AssertionError(what + " at " + Simd.L + " lanes: expected " + want + ", got " + got);
+    }
+}

@@ -1,0 +1,69 @@
+package dev.halyard.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import java.util.Random;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** The load-time tiled layout of Q8_0 / Q4_0 matrices gives exactly what the file's row layout gives. */
+class TiledLayoutTest {
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0"})
+    void tiled_matmul_equals_row_layout_bit_for_bit_for_every_batch_size(GgmlType type) {
+        Random rnd = new Random(type.ordinal());
+        int rows = 44, cols = 320;
+        try (Arena arena = Arena.ofShared(); Parallel par = new Parallel(2)) {
+            MemorySegment a = RandomBlocks.allocate(arena, type, rows * cols, 0, rnd);
+            MemorySegment b = arena.allocate(a.byteSize());
+            b.copyFrom(a);
+            WeightMatrix plain = new WeightMatrix(type, a, 0, rows, cols);
+            WeightMatrix tiled = new WeightMatrix(type, b, 0, rows, cols).tile4();
+            assertTrue(tiled.tiled4());
+            assertFalse(a.asByteBuffer().equals(b.asByteBuffer()), "tiling rewrites the bytes");
+            for (int batch : new int[] {1, 2, 3, 4, 5, 11}) {
+                float[] x = RandomBlocks.gaussian(batch * cols, rnd);
+                float[] want = new float[batch * rows], got = new float[batch * rows];
+                Matmul.matmul(new VectorKernels(), par, plain, x, want, batch);
+                Matmul.matmul(new VectorKernels(), par, tiled, x, got, batch);
+                for (int i = 0; i < want.length; i++)
+                    assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(got[i]), type + " batch " + batch + " output " + i);
+                // the plain path (scalar kernels) works on a tiled matrix too
+                float[] ref = new float[batch * rows];
+                Matmul.matmul(new ScalarKernels(), par, tiled, x, ref, batch);
+                for (int i = 0; i < want.length; i++) assertEquals(want[i], ref[i], 1e-3f * (1 + Math.abs(want[i])), "scalar on tiled, output " + i);
+            }
+            float[] r1 = new float[cols], r2 = new float[cols];
+            for (int r = 0; r < rows; r++) {
+                plain.dequantizeRow(new VectorKernels(), r, r1, 0);
+                tiled.dequantizeRow(new VectorKernels(), r, r2, 0);
+                assertTrue(Arrays.equals(r1, r2), "row " + r);
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q4_K", "F32"})
+    void only_q8_0_and_q4_0_with_whole_tiles_can_be_tiled(GgmlType type) {
+        try (Arena arena = Arena.ofConfined()) {
+            int cols = 256;
+            MemorySegment seg = RandomBlocks.allocate(arena, type, 6 * cols, 0, new Random(1));
+            WeightMatrix six = new WeightMatrix(type, seg, 0, 6, cols);
+            assertThrows(IllegalArgumentException.class, six::tile4, "6 rows is not a whole number of tiles");
+            WeightMatrix four = new WeightMatrix(type, seg, 0, 4, cols);
+            if (type == GgmlType.Q8_0 || type == GgmlType.Q4_0) {
+                WeightMatrix t = four.tile4();
+                assertThrows(IllegalStateException.class, () -> t.rowOffset(1), "rows of a tiled matrix are not contiguous");
+            } else {
+                assertThrows(IllegalArgumentException.class, four::tile4);
+            }
+        }
+    }
+}
