@@ -1,5 +1,6 @@
 package dev.halyard.cli;
 
+import dev.halyard.model.arch.KvType;
 import dev.halyard.model.arch.ModelOptions;
 import dev.halyard.model.gguf.GgufFile;
 import java.nio.file.Path;
@@ -19,11 +20,15 @@ public final class ModelOptionsMixin {
     @Option(names = "--ctx-size", paramLabel = "N", description = "context window in tokens (default: the model's, at most 4096)")
     Integer contextSize;
 
+    @Option(names = "--kv-type", paramLabel = "TYPE", defaultValue = "f16",
+            description = "KV cache element type: f16 (half the memory, as llama.cpp) or f32 (exact) (default: ${DEFAULT-VALUE})")
+    String kvType;
+
     ModelOptions options() {
         ModelOptions o = ModelOptions.defaults();
         if (threads != null) o = o.withThreads(threads);
         if (mmap) o = o.withLoadMode(GgufFile.LoadMode.MMAP);
-        return o;
+        return o.withKvType(KvType.parse(kvType));
     }
 
     int contextSize(int trained) {

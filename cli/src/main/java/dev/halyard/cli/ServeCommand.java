@@ -1,5 +1,6 @@
 package dev.halyard.cli;
 
+import dev.halyard.model.arch.KvType;
 import dev.halyard.model.arch.ModelOptions;
 import dev.halyard.model.gguf.GgufFile;
 import dev.halyard.server.HalyardServer;
@@ -70,6 +71,10 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--mmap", description = "memory-map weights instead of reading them into memory")
     boolean mmap;
 
+    @Option(names = "--kv-type", paramLabel = "TYPE", defaultValue = "f16",
+            description = "KV cache element type: f16 (half the memory, as llama.cpp) or f32 (exact) (default: ${DEFAULT-VALUE})")
+    String kvType;
+
     @Option(names = "--api-key", paramLabel = "KEY", defaultValue = "${env:HALYARD_API_KEY}",
             description = "require 'Authorization: Bearer KEY' (default: $HALYARD_API_KEY; none when unset)")
     String apiKey;
@@ -97,6 +102,7 @@ public final class ServeCommand implements Callable<Integer> {
         ModelOptions options = ModelOptions.defaults();
         if (threads != null) options = options.withThreads(threads);
         if (mmap) options = options.withLoadMode(GgufFile.LoadMode.MMAP);
+        options = options.withKvType(KvType.parse(kvType));
         ModelSettings settings = ModelSettings.defaults().withMaxLoaded(maxLoaded).withKeepAlive(ModelSettings.parseDuration("--keep-alive", keepAlive))
                 .withOptions(options).withContextSize(contextSize).withMaxRunning(parallel).withMaxWaiting(queue)
                 .withMemoryLimit(maxMemory == null ? 0 : parseSize(maxMemory)).withLoadWait(duration("--load-wait", loadWait));

@@ -359,7 +359,7 @@ public final class Transformer {
         final int s = batch.seqIds()[i0];
         int lo = Integer.MAX_VALUE, hi = 0;    // the cached positions any query of the block sees
         for (int i = i0; i < i1; i++) {
-            lo = Math.min(lo, sliding ? Math.max(0, pos[i] - c.slidingWindow() + 1) : 0);
+            lo = Math.min(lo, firstVisible(pos[i], sliding));
             hi = Math.max(hi, pos[i]);
         }
         final int span = hi - lo + 1, queries = (i1 - i0) * nh;
@@ -372,7 +372,7 @@ public final class Transformer {
             int n = Math.min(Math.min(TILE, hi + 1 - t0), kv.run(s, t0));
             widen(kv.keys(layer, s, t0), kv.keyOffset(layer, kvh, s, t0), n * hd, kv.type(), tile);
             for (int i = i0; i < i1; i++) {
-                int from = Math.max(t0, sliding ? Math.max(0, pos[i] - c.slidingWindow() + 1) : 0), to = Math.min(t0 + n, pos[i] + 1);
+                int from = Math.max(t0, firstVisible(pos[i], sliding)), to = Math.min(t0 + n, pos[i] + 1); // this query's part of the tile
                 if (from >= to) continue;
                 for (int h = h0; h < h0 + nh; h++) {
                     int row = ((i - i0) * nh + h - h0) * span;
@@ -383,7 +383,7 @@ public final class Transformer {
         }
         // softmax over each query's positions [from, p]
         for (int i = i0; i < i1; i++) {
-            int from = sliding ? Math.max(0, pos[i] - c.slidingWindow() + 1) : 0;
+            int from = firstVisible(pos[i], sliding);
             for (int h = h0; h < h0 + nh; h++) {
                 int row = ((i - i0) * nh + h - h0) * span + from - lo, n = pos[i] - from + 1;
                 if (cap > 0) for (int t = row; t < row + n; t++) w[t] = cap * (float) Math.tanh(w[t] / cap);
@@ -397,7 +397,7 @@ public final class Transformer {
             int n = Math.min(Math.min(TILE, hi + 1 - t0), kv.run(s, t0));
             widen(kv.values(layer, s, t0), kv.valueOffset(layer, kvh, s, t0), n * hdv, kv.type(), tile);
             for (int i = i0; i < i1; i++) {
-                int from = Math.max(t0, sliding ? Math.max(0, pos[i] - c.slidingWindow() + 1) : 0), to = Math.min(t0 + n, pos[i] + 1);
+                int from = Math.max(t0, firstVisible(pos[i], sliding)), to = Math.min(t0 + n, pos[i] + 1);
                 if (from >= to) continue;
                 for (int h = h0; h < h0 + nh; h++) {
                     int row = ((i - i0) * nh + h - h0) * span;
@@ -406,6 +406,11 @@ public final class Transformer {
             }
             t0 += n;
         }
+    }
+
+    /** The first position a query at position p sees: 0, or the start of its sliding window. */
+    private int firstVisible(int p, boolean sliding) {
+        return sliding ? Math.max(0, p - c.slidingWindow() + 1) : 0;
     }
 
     /** tile[0, count) = the count cached elements at {@code off} (one head's rows of a run), as floats. */
