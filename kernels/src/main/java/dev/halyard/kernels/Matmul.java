@@ -117,15 +117,31 @@ public final class Matmul {
     /**
      * out[b*rows + r0 + i] for the pn dequantised rows of the panel and every token b: 4x4 register
      * tiles over the first {@code full} rows (a multiple of 4), single dots for the rest.
+     *
+     * <p>Tokens go in blocks of about 256 KiB of activations, so that a block stays in L2 while every
+     * row tile of the panel passes over it, and each 4-row tile stays in L1 while the block's token
+     * groups pass over it. Without the blocks, a long prompt's activations (2 MiB for 256 tokens of
+     * 2048) stream from L3 once per panel: 105 vs 120 GFLOP/s per core on this machine.
      */
     private static void panelTimesBatch(float[] panel, int pn, int full, float[] x, int batch, int cols, float[] out, int rows, int r0) {
-        int b = 0;
-        for (; b + 4 <= batch; b += 4)
-            for (int i = 0; i < full; i += TILE) Tiles.tile4x4(panel, i * cols, cols, x, b * cols, cols, cols, out, b * rows + r0 + i, rows);
-        for (; b < batch; b++)
-            for (int i = 0; i < full; i += TILE) Tiles.tile4x1(panel, i * cols, cols, x, b * cols, cols, out, b * rows + r0 + i);
+        int block = tokenBlock(cols);
+        for (int b0 = 0; b0 < batch; b0 += block) {
+            int b1 = Math.min(batch, b0 + block);
+            for (int i = 0; i < full; i += TILE) {
+                int b = b0;
+                for (; b + 4 <= b1; b += 4)
+                    Tiles.tile4x4(panel, i * cols, cols, x, b * cols, cols, cols, out, b * rows + r0 + i, rows);
+                for (; b < b1; b++)
+                    Tiles.tile4x1(panel, i * cols, cols, x, b * cols, cols, out, b * rows + r0 + i);
+            }
+        }
         for (int i = full; i < pn; i++)
-            for (b = 0; b < batch; b++) out[b * rows + r0 + i] = Tiles.dot(panel, i * cols, x, b * cols, cols);
+            for (int b = 0; b < batch; b++) out[b * rows + r0 + i] = Tiles.dot(panel, i * cols, x, b * cols, cols);
+    }
+
+    /** Tokens per activation block: a multiple of 4 with about 256 KiB of floats, 4 to 64. */
+    static int tokenBlock(int cols) {
+        return Math.max(4, Math.min(64, (1 << 16) / cols / 4 * 4));
     }
 
     /**

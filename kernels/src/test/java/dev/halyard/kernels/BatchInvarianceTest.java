@@ -35,4 +35,41 @@ class BatchInvarianceTest {
             }
         }
     }
+
+    /**
+     * A batch longer than one activation block ({@code Matmul.tokenBlock}: 32 tokens of 2048), with a
+     * remainder that is not a multiple of 4, on the row layout and the tiled one: blocks and the tail
+     * give the same bits as each token alone.
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = GgmlType.class, names = {"F32", "Q8_0", "Q4_0", "Q4_K"})
+    void token_blocks_and_their_tail_equal_tokens_alone(GgmlType type) {
+        Random rnd = new Random(100 + type.ordinal());
+        int rows = 20, cols = 2048, batch = 70;
+        assertEquals(32, Matmul.tokenBlock(cols));
+        try (Arena arena = Arena.ofShared(); Parallel par = new Parallel(2)) {
+            MemorySegment seg = RandomBlocks.allocate(arena, type, rows * cols, 0, rnd);
+            WeightMatrix rowsLayout = new WeightMatrix(type, seg, 0, rows, cols);
+            float[] x = RandomBlocks.gaussian(batch * cols, rnd);
+            Kernels k = new VectorKernels();
+            for (WeightMatrix w : new WeightMatrix[] {rowsLayout, WeightMatrix.canTile(type, rows) ? copyOf(arena, rowsLayout).tile4() : rowsLayout}) {
+                float[] all = new float[batch * rows];
+                Matmul.matmul(k, par, w, x, all, batch);
+                for (int b = 0; b < batch; b++) {
+                    float[] one = new float[rows];
+                    Matmul.matmul(k, par, w, java.util.Arrays.copyOfRange(x, b * cols, (b + 1) * cols), one, 1);
+                    for (int i = 0; i < rows; i++)
+                        assertEquals(Float.floatToRawIntBits(one[i]), Float.floatToRawIntBits(all[b * rows + i]),
+                                type + (w.tiled4() ? " tiled" : "") + " token " + b + " row " + i);
+                }
+            }
+        }
+    }
+
+    private static WeightMatrix copyOf(Arena arena, WeightMatrix w) {
+        long bytes = w.rowBytes() * w.rows();
+        MemorySegment copy = arena.allocate(bytes, 64);
+        MemorySegment.copy(w.data(), w.rowOffset(0), copy, 0, bytes);
+        return new WeightMatrix(w.type(), copy, 0, w.rows(), w.cols());
+    }
 }
