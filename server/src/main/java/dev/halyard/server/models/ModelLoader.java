@@ -18,11 +18,16 @@ import java.io.IOException;
 public interface ModelLoader {
     LoadedModel load(ModelInfo info, GgufFile gguf, MemoryPlan plan) throws IOException;
 
-    /** Reads the weights, the tokenizer and the chat template, and starts an engine sized by the plan. */
+    /**
+     * Reads the weights, the tokenizer and the chat template, warms the kernels up (the model answers
+     * 503 "loading" meanwhile, so no request pays for the JIT), and starts an engine sized by the plan.
+     */
     static ModelLoader standard(ModelOptions options) {
         return (info, gguf, plan) -> {
             Model model = Model.load(gguf, options);
             try {
+                long ms = model.warmUp();
+                System.getLogger("halyard.server").log(System.Logger.Level.INFO, "model " + info.id() + ": kernels warmed up in " + ms + " ms");
                 Tokenizer tok = Tokenizer.fromGguf(gguf);
                 return new LoadedModel(info, model, tok, new Engine(model, tok, plan.engine()), chatTemplate(tok), plan);
             } catch (RuntimeException | Error e) {
