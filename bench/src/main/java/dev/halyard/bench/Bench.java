@@ -62,8 +62,14 @@ public final class Bench {
             bw1 = MemoryBandwidth.measure(config.bandwidthBytes(), 1, 5);
             bwN = config.threads() == 1 ? bw1 : MemoryBandwidth.measure(config.bandwidthBytes(), config.threads(), 5);
         }
+        double fma1 = Double.NaN, fmaN = Double.NaN;
+        if (config.bandwidthBytes() > 0) {
+            progress("FP32 FMA peak: 1 and %d threads", config.threads());
+            fma1 = FmaPeak.measure(1, 3);
+            fmaN = config.threads() == 1 ? fma1 : FmaPeak.measure(config.threads(), 3);
+        }
         BenchResult.Machine machine = new BenchResult.Machine(MachineInfo.cpuName(), Runtime.getRuntime().availableProcessors(), config.threads(),
-                bw1, bwN, Runtime.version().toString(), llama == null ? null : MachineInfo.llamaVersion(llama.dir()));
+                bw1, bwN, fma1, fmaN, Runtime.version().toString(), llama == null ? null : MachineInfo.llamaVersion(llama.dir()));
 
         List<BenchResult.ModelResult> models = new ArrayList<>();
         for (int i = 0; i < config.models().size(); i++) {

@@ -21,10 +21,13 @@ public record BenchResult(Machine machine, List<ModelResult> models, List<Servin
      * @param threads threads given to every engine
      * @param bandwidth1 memory read bandwidth with one thread, GB/s (NaN: not measured)
      * @param bandwidthN memory read bandwidth with {@code threads} threads, GB/s (NaN: not measured)
+     * @param fmaPeak1 FP32 FMA peak with one thread, GFLOP/s (NaN: not measured)
+     * @param fmaPeakN FP32 FMA peak with {@code threads} threads, GFLOP/s (NaN: not measured)
      * @param java the JVM's version
      * @param llama the llama.cpp build (npm package and release), or null when it was not measured
      */
-    public record Machine(String cpu, int cores, int threads, double bandwidth1, double bandwidthN, String java, String llama) {}
+    public record Machine(String cpu, int cores, int threads, double bandwidth1, double bandwidthN, double fmaPeak1, double fmaPeakN,
+            String java, String llama) {}
 
     /**
      * @param model which model

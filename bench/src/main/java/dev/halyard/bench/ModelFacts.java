@@ -13,8 +13,12 @@ import java.nio.file.Path;
  *     an untied token_embd contributes one row (the looked-up embedding), not the whole matrix. KV-cache
  *     reads are left out (they grow with the context; weights are the floor).
  * @param vocab rows of token_embd
+ * @param promptFlopsPerToken FLOPs of the matrix multiplications one prompt token costs: 2 per element of
+ *     every 2-D weight except token_embd (looked up) and the output matrix (a prompt needs the logits of
+ *     its last token only). Attention's own FLOPs are left out, so a FLOP rate computed from it
+ *     understates the matmul's.
  */
-public record ModelFacts(long fileBytes, long weightBytesPerToken, int vocab) {
+public record ModelFacts(long fileBytes, long weightBytesPerToken, int vocab, long promptFlopsPerToken) {
 
     public static ModelFacts of(Path path) throws IOException {
         return of(GgufFile.read(path));
@@ -24,11 +28,12 @@ public record ModelFacts(long fileBytes, long weightBytesPerToken, int vocab) {
         GgufTensorInfo emb = g.tensor("token_embd.weight");
         if (emb == null || emb.ne().length < 2) throw new IllegalArgumentException(g.path() + " has no 2-D token_embd.weight");
         boolean tied = g.tensor("output.weight") == null;
-        long bytes = 0;
+        long bytes = 0, flops = 0;
         for (GgufTensorInfo t : g.tensors()) {
             if (t == emb && !tied) bytes += t.byteSize() / emb.ne()[1]; // one row
             else bytes += t.byteSize();
+            if (t.ne().length == 2 && t != emb && !t.name().equals("output.weight")) flops += 2 * t.ne()[0] * t.ne()[1];
         }
-        return new ModelFacts(g.fileSize(), bytes, Math.toIntExact(emb.ne()[1]));
+        return new ModelFacts(g.fileSize(), bytes, Math.toIntExact(emb.ne()[1]), flops);
     }
 }

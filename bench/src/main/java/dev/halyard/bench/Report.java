@@ -28,6 +28,11 @@ public final class Report {
         return Stats.ratio(bandwidthGBs * 1e9, bytesPerToken);
     }
 
+    /** Prompt processing's matmul FLOP rate as a fraction of the FMA peak (NaN when either is unknown). */
+    public static double fmaFraction(double promptTokS, long flopsPerToken, double fmaPeakGflops) {
+        return Stats.ratio(promptTokS * flopsPerToken, fmaPeakGflops * 1e9);
+    }
+
     /** Generation speed as a fraction of the bandwidth ceiling. */
     public static double bandwidthFraction(double genTokS, double bandwidthGBs, long bytesPerToken) {
         return Stats.ratio(genTokS, ceilingTokS(bandwidthGBs, bytesPerToken));
@@ -53,15 +58,18 @@ public final class Report {
         BenchResult.Machine m = r.machine();
         sb.append(String.format(Locale.ROOT, "halyard bench: %s, %d cores, %d threads for every engine; Java %s; llama.cpp %s%n",
                 m.cpu(), m.cores(), m.threads(), m.java(), m.llama() == null ? "not measured" : m.llama()));
-        sb.append(String.format(Locale.ROOT, "memory read bandwidth (Vector API, best pass over %d MiB): 1 thread %s GB/s, %d threads %s GB/s%n%n",
+        sb.append(String.format(Locale.ROOT, "memory read bandwidth (Vector API, best pass over %d MiB): 1 thread %s GB/s, %d threads %s GB/s%n",
                 c.bandwidthBytes() >> 20, num(m.bandwidth1(), 1), m.threads(), num(m.bandwidthN(), 1)));
+        sb.append(String.format(Locale.ROOT, "FP32 FMA peak (Vector API, %d-bit): 1 thread %s GFLOP/s, %d threads %s GFLOP/s%n%n",
+                jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize(), num(m.fmaPeak1(), 0), m.threads(), num(m.fmaPeakN(), 0)));
 
         sb.append(String.format(Locale.ROOT, "Single sequence: prompt processing (pp) of %d tokens, generation (tg) of %d tokens; %s of %d runs after %d warm-up; "
-                + "ratios are Halyard / that row's engine; ceiling = bandwidth (%d threads) / weight bytes per token%n%n",
-                c.promptTokens(), c.genTokens(), st.label(), c.repetitions(), c.warmup(), m.threads()));
+                + "ratios are Halyard / that row's engine; ceiling = bandwidth (%d threads) / weight bytes per token; "
+                + "pp %% FMA peak = pp tok/s x matmul FLOPs per prompt token / FP32 FMA peak (%d threads)%n%n",
+                c.promptTokens(), c.genTokens(), st.label(), c.repetitions(), c.warmup(), m.threads(), m.threads()));
         List<String> failures = new ArrayList<>();
         Table t = new Table("model", "quant", "file MiB", "weights MB/tok", "engine", "pp tok/s", "tg tok/s",
-                "pp ratio", "tg ratio", "tg % ceiling", "peak RSS MiB");
+                "pp ratio", "tg ratio", "tg % ceiling", "pp % FMA peak", "peak RSS MiB");
         for (BenchResult.ModelResult mr : r.models()) {
             SingleStream h = mr.engine(HALYARD);
             boolean first = true;
@@ -73,12 +81,13 @@ public final class Report {
                 if (!e.ok()) {
                     row.add("failed");
                     failures.add(mr.model().label() + ", " + e.engine() + ": " + SingleStream.abbreviate(e.error()));
-                    while (row.size() < 11) row.add("");
+                    while (row.size() < 12) row.add("");
                 } else {
                     boolean other = !e.engine().equals(HALYARD);
                     row.addAll(List.of(num(prompt(e, st), 1), num(gen(e, st), 1),
                             other ? num(Stats.ratio(prompt(h, st), prompt(e, st)), 2) : "", other ? num(Stats.ratio(gen(h, st), gen(e, st)), 2) : "",
                             pct(bandwidthFraction(gen(e, st), m.bandwidthN(), mr.facts().weightBytesPerToken())),
+                            pct(fmaFraction(prompt(e, st), mr.facts().promptFlopsPerToken(), m.fmaPeakN())),
                             e.peakRssKb() > 0 ? num(e.peakRssKb() / 1024.0, 0) : "?"));
                 }
                 t.row(row);
@@ -204,6 +213,8 @@ public final class Report {
         mach.put("threads", m.threads());
         mach.put("bandwidth_1_thread_gb_s", m.bandwidth1());
         mach.put("bandwidth_n_threads_gb_s", m.bandwidthN());
+        mach.put("fma_peak_1_thread_gflop_s", m.fmaPeak1());
+        mach.put("fma_peak_n_threads_gflop_s", m.fmaPeakN());
         mach.put("java", m.java());
         mach.put("llama_cpp", m.llama());
         ObjectNode cfg = root.putObject("config");
@@ -226,6 +237,7 @@ public final class Report {
             o.put("file_bytes", mr.facts().fileBytes());
             o.put("weight_bytes_per_token", mr.facts().weightBytesPerToken());
             o.put("ceiling_tok_s", ceilingTokS(m.bandwidthN(), mr.facts().weightBytesPerToken()));
+            o.put("prompt_flops_per_token", mr.facts().promptFlopsPerToken());
             ArrayNode engines = o.putArray("engines");
             for (SingleStream e : mr.engines()) {
                 ObjectNode eo = engines.addObject();
@@ -241,6 +253,7 @@ public final class Report {
                 eo.put("best_prompt_tok_s", Stats.Statistic.BEST.of(e.promptTokS()));
                 eo.put("best_gen_tok_s", Stats.Statistic.BEST.of(e.genTokS()));
                 eo.put("gen_fraction_of_ceiling", bandwidthFraction(gen(e, st), m.bandwidthN(), mr.facts().weightBytesPerToken()));
+                eo.put("prompt_fraction_of_fma_peak", fmaFraction(prompt(e, st), mr.facts().promptFlopsPerToken(), m.fmaPeakN()));
                 eo.put("peak_rss_kb", e.peakRssKb());
                 eo.put("load_ms", e.loadMs());
             }

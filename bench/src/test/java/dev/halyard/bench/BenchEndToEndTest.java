@@ -42,6 +42,7 @@ class BenchEndToEndTest {
         BenchResult r = new Bench(config, new PrintWriter(log)).run();
 
         assertTrue(r.machine().bandwidth1() > 0 && r.machine().bandwidthN() > 0, "bandwidth measured");
+        assertTrue(r.machine().fmaPeak1() > 0 && r.machine().fmaPeakN() > 0, "FMA peak measured");
         BenchResult.ModelResult m = r.models().getFirst();
         SingleStream h = m.engine(Report.HALYARD);
         assertTrue(h.ok(), "halyard failed: " + h.error() + "\nlog: " + log);

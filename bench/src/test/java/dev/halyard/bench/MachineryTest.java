@@ -42,6 +42,18 @@ class MachineryTest {
     }
 
     @Test
+    void fma_peak_is_measured_and_its_chains_compute_what_they_say() throws Exception {
+        double one = FmaPeak.measure(1, 1, 200_000), two = FmaPeak.measure(2, 1, 200_000);
+        assertTrue(one > 0.1 && one < 100_000, "GFLOP/s " + one);
+        assertTrue(two > 0.1 && two < 100_000, "GFLOP/s " + two);
+        // one iteration: a = a * 0.999999 + 1e-7 on 12 chains seeded 1..12, summed over every lane
+        float lanes = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length(), expected = 0;
+        for (int i = 0; i < FmaPeak.CHAINS; i++) expected += Math.fma(1f + i, 0.999999f, 1e-7f);
+        assertEquals(expected * lanes, FmaPeak.chains(1, 1f), 1e-3f * lanes);
+        assertThrows(IllegalArgumentException.class, () -> FmaPeak.measure(0, 1));
+    }
+
+    @Test
     void the_summing_kernel_adds_every_float() {
         try (var arena = java.lang.foreign.Arena.ofConfined()) {
             var seg = arena.allocate(4096, 64);

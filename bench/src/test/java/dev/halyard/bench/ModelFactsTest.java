@@ -30,6 +30,11 @@ class ModelFactsTest {
         assertEquals(all, facts.weightBytesPerToken());
         assertEquals(Files.size(f), facts.fileBytes());
         assertEquals(512, facts.vocab());
+        long flops = 0; // every 2-D matrix but the (tied) embedding, twice
+        for (GgufTensorInfo t : g.tensors())
+            if (t.ne().length == 2 && !t.name().equals("token_embd.weight")) flops += 2 * t.ne()[0] * t.ne()[1];
+        assertEquals(flops, facts.promptFlopsPerToken());
+        assertTrue(flops > 0);
     }
 
     @Test
@@ -40,6 +45,11 @@ class ModelFactsTest {
         long all = g.tensors().stream().mapToLong(GgufTensorInfo::byteSize).sum();
         GgufTensorInfo emb = g.tensor("token_embd.weight");
         assertEquals(all - emb.byteSize() + emb.byteSize() / 512, ModelFacts.of(g).weightBytesPerToken());
+        GgufTensorInfo out = g.tensor("output.weight");
+        long flops = 0; // the output matrix is left out too: a prompt needs only its last token's logits
+        for (GgufTensorInfo t : g.tensors())
+            if (t.ne().length == 2 && t != emb && t != out) flops += 2 * t.ne()[0] * t.ne()[1];
+        assertEquals(flops, ModelFacts.of(g).promptFlopsPerToken());
     }
 
     @Test

@@ -15,9 +15,10 @@ class ReportTest {
             .clients(List.of(1, 4)).build();
 
     static BenchResult result() {
-        BenchResult.Machine m = new BenchResult.Machine("Test CPU", 2, 2, 30, 60, "25", "npm 3.21.1");
+        BenchResult.Machine m = new BenchResult.Machine("Test CPU", 2, 2, 30, 60, 200, 400, "25", "npm 3.21.1");
         // 150 MB of weights per token at 60 GB/s: ceiling 400 tok/s
-        ModelFacts facts = new ModelFacts(144_000_000, 150_000_000, 49152);
+        // 200 MFLOP of matmuls per prompt token against a 400 GFLOP/s peak: 2000 tok/s would be 100%
+        ModelFacts facts = new ModelFacts(144_000_000, 150_000_000, 49152, 200_000_000);
         SingleStream h = new SingleStream("halyard", List.of(100.0, 300.0), List.of(200.0, 100.0), 400 * 1024, 1000, null);
         SingleStream l = new SingleStream("llama.cpp", List.of(400.0, 400.0), List.of(250.0, 250.0), 200 * 1024, 500, null);
         SingleStream mm = SingleStream.failed("llama.cpp mmap", "llama_ref exit 1: boom");
@@ -37,6 +38,12 @@ class ReportTest {
     }
 
     @Test
+    void fma_fraction_is_the_prompts_matmul_flop_rate_over_the_peak() {
+        assertEquals(0.1, Report.fmaFraction(200, 200_000_000, 400), 1e-12);
+        assertTrue(Double.isNaN(Report.fmaFraction(200, 200_000_000, Double.NaN)));
+    }
+
+    @Test
     void json_holds_medians_ratios_fractions_and_errors() throws Exception {
         JsonNode j = new ObjectMapper().readTree(Report.json(result(), CONFIG));
         JsonNode model = j.get("models").get(0);
@@ -45,6 +52,9 @@ class ReportTest {
         assertEquals(200.0, h.get("median_prompt_tok_s").asDouble());
         assertEquals(150.0, h.get("median_gen_tok_s").asDouble());
         assertEquals(0.375, h.get("gen_fraction_of_ceiling").asDouble(), 1e-12);
+        assertEquals(0.1, h.get("prompt_fraction_of_fma_peak").asDouble(), 1e-12);
+        assertEquals(200_000_000, model.get("prompt_flops_per_token").asLong());
+        assertEquals(400.0, j.get("machine").get("fma_peak_n_threads_gflop_s").asDouble());
         assertEquals(0.5, model.get("ratios").get("llama.cpp").get("prompt").asDouble(), 1e-12);
         assertEquals(0.6, model.get("ratios").get("llama.cpp").get("gen").asDouble(), 1e-12);
         assertTrue(model.get("ratios").get("llama.cpp mmap").get("gen").isNull(), "a failed engine's ratio is null, not NaN");
