@@ -45,14 +45,16 @@ class BatchInvarianceTest {
     @EnumSource(value = GgmlType.class, names = {"F32", "Q8_0", "Q4_0", "Q4_K"})
     void token_blocks_and_their_tail_equal_tokens_alone(GgmlType type) {
         Random rnd = new Random(100 + type.ordinal());
-        int rows = 20, cols = 2048, batch = 70;
+        int rows = 20, cols = 2048;
         assertEquals(32, Matmul.tokenBlock(cols));
         try (Arena arena = Arena.ofShared(); Parallel par = new Parallel(2)) {
             MemorySegment seg = RandomBlocks.allocate(arena, type, rows * cols, 0, rnd);
             WeightMatrix rowsLayout = new WeightMatrix(type, seg, 0, rows, cols);
-            float[] x = RandomBlocks.gaussian(batch * cols, rnd);
             Kernels k = new VectorKernels();
-            for (WeightMatrix w : new WeightMatrix[] {rowsLayout, WeightMatrix.canTile(type, rows) ? copyOf(arena, rowsLayout).tile4() : rowsLayout}) {
+            WeightMatrix tiledLayout = WeightMatrix.canTile(type, rows) ? copyOf(arena, rowsLayout).tile4() : rowsLayout;
+            for (int batch : new int[] {45, 70}) // tiled Q8_0: fused four-token kernel below Matmul.FUSED_TOKENS, panel above
+            for (WeightMatrix w : new WeightMatrix[] {rowsLayout, tiledLayout}) {
+                float[] x = RandomBlocks.gaussian(batch * cols, rnd);
                 float[] all = new float[batch * rows];
                 Matmul.matmul(k, par, w, x, all, batch);
                 for (int b = 0; b < batch; b++) {
@@ -60,7 +62,7 @@ class BatchInvarianceTest {
                     Matmul.matmul(k, par, w, java.util.Arrays.copyOfRange(x, b * cols, (b + 1) * cols), one, 1);
                     for (int i = 0; i < rows; i++)
                         assertEquals(Float.floatToRawIntBits(one[i]), Float.floatToRawIntBits(all[b * rows + i]),
-                                type + (w.tiled4() ? " tiled" : "") + " token " + b + " row " + i);
+                                type + (w.tiled4() ? " tiled" : "") + " batch " + batch + " token " + b + " row " + i);
                 }
             }
         }

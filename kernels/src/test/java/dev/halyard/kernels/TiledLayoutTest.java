@@ -28,7 +28,7 @@ class TiledLayoutTest {
             WeightMatrix tiled = new WeightMatrix(type, b, 0, rows, cols).tile4();
             assertTrue(tiled.tiled4());
             assertFalse(a.asByteBuffer().equals(b.asByteBuffer()), "tiling rewrites the bytes");
-            for (int batch : new int[] {1, 2, 3, 4, 5, 11}) {
+            for (int batch : new int[] {1, 2, 3, 4, 5, 11, 13, 70}) {
                 float[] x = RandomBlocks.gaussian(batch * cols, rnd);
                 float[] want = new float[batch * rows], got = new float[batch * rows];
                 Matmul.matmul(new VectorKernels(), par, plain, x, want, batch);

@@ -174,6 +174,75 @@ public final class Q8_0Kernel {
         out[oi + 3] = a3.add(a3.rearrange(Simd.FOLD1)).lane(0);
     }
 
+    /**
+     * Four rows of a tiled tile times four tokens (x at {@code xi + t*xs}): {@code out[oi + t*os + r]}.
+     * Each block is decoded in registers once for the four tokens, so a batch of decode steps (or a
+     * short prompt) reads the int8 weights, not a float panel four times their size: 2.6-3x faster than
+     * dequantise-then-tile at 4 tokens, 1.3x at 16, level with it at 32-128 (one thread, 2048x2048).
+     * Same canonical order, so each output is bit-identical to {@link #dotTile4} for that token.
+     */
+    public static void dotTile4x4(MemorySegment w, long off, float[] x, int xi, int xs, int n, float[] out, int oi, int os) {
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a00 = z, a01 = z, a02 = z, a03 = z;
+        FloatVector a10 = z, a11 = z, a12 = z, a13 = z;
+        FloatVector a20 = z, a21 = z, a22 = z, a23 = z;
+        FloatVector a30 = z, a31 = z, a32 = z, a33 = z;
+        int x1 = xi + xs, x2 = xi + 2 * xs, x3 = xi + 3 * xs;
+        for (int b = 0; b < n / QK; b++) {
+            long col = off + (long) b * 4 * BYTES;
+            int e = b * QK;
+            float d0 = Float.float16ToFloat(w.get(I16, col));
+            float d1 = Float.float16ToFloat(w.get(I16, col + 2));
+            float d2 = Float.float16ToFloat(w.get(I16, col + 4));
+            float d3 = Float.float16ToFloat(w.get(I16, col + 6));
+            for (int h = 0; h < 2; h++) {
+                ByteVector q0 = ByteVector.fromMemorySegment(B16, w, col + 8 + 16 * h, ORDER);
+                ByteVector q1 = ByteVector.fromMemorySegment(B16, w, col + 40 + 16 * h, ORDER);
+                ByteVector q2 = ByteVector.fromMemorySegment(B16, w, col + 72 + 16 * h, ORDER);
+                ByteVector q3 = ByteVector.fromMemorySegment(B16, w, col + 104 + 16 * h, ORDER);
+                for (int p = 0; p < PARTS; p++) {
+                    FloatVector w0 = ((FloatVector) q0.convertShape(B2F, F, p)).mul(d0);
+                    FloatVector w1 = ((FloatVector) q1.convertShape(B2F, F, p)).mul(d1);
+                    FloatVector w2 = ((FloatVector) q2.convertShape(B2F, F, p)).mul(d2);
+                    FloatVector w3 = ((FloatVector) q3.convertShape(B2F, F, p)).mul(d3);
+                    int i = e + 16 * h + p * L;
+                    FloatVector t = FloatVector.fromArray(F, x, xi + i);
+                    a00 = w0.fma(t, a00); a10 = w1.fma(t, a10); a20 = w2.fma(t, a20); a30 = w3.fma(t, a30);
+                    t = FloatVector.fromArray(F, x, x1 + i);
+                    a01 = w0.fma(t, a01); a11 = w1.fma(t, a11); a21 = w2.fma(t, a21); a31 = w3.fma(t, a31);
+                    t = FloatVector.fromArray(F, x, x2 + i);
+                    a02 = w0.fma(t, a02); a12 = w1.fma(t, a12); a22 = w2.fma(t, a22); a32 = w3.fma(t, a32);
+                    t = FloatVector.fromArray(F, x, x3 + i);
+                    a03 = w0.fma(t, a03); a13 = w1.fma(t, a13); a23 = w2.fma(t, a23); a33 = w3.fma(t, a33);
+                }
+            }
+        }
+        if (L == 16) {
+            a00 = a00.add(a00.rearrange(Simd.FOLD8)); a10 = a10.add(a10.rearrange(Simd.FOLD8)); a20 = a20.add(a20.rearrange(Simd.FOLD8)); a30 = a30.add(a30.rearrange(Simd.FOLD8));
+            a01 = a01.add(a01.rearrange(Simd.FOLD8)); a11 = a11.add(a11.rearrange(Simd.FOLD8)); a21 = a21.add(a21.rearrange(Simd.FOLD8)); a31 = a31.add(a31.rearrange(Simd.FOLD8));
+            a02 = a02.add(a02.rearrange(Simd.FOLD8)); a12 = a12.add(a12.rearrange(Simd.FOLD8)); a22 = a22.add(a22.rearrange(Simd.FOLD8)); a32 = a32.add(a32.rearrange(Simd.FOLD8));
+            a03 = a03.add(a03.rearrange(Simd.FOLD8)); a13 = a13.add(a13.rearrange(Simd.FOLD8)); a23 = a23.add(a23.rearrange(Simd.FOLD8)); a33 = a33.add(a33.rearrange(Simd.FOLD8));
+        }
+        if (L >= 8) {
+            a00 = a00.add(a00.rearrange(Simd.FOLD4)); a10 = a10.add(a10.rearrange(Simd.FOLD4)); a20 = a20.add(a20.rearrange(Simd.FOLD4)); a30 = a30.add(a30.rearrange(Simd.FOLD4));
+            a01 = a01.add(a01.rearrange(Simd.FOLD4)); a11 = a11.add(a11.rearrange(Simd.FOLD4)); a21 = a21.add(a21.rearrange(Simd.FOLD4)); a31 = a31.add(a31.rearrange(Simd.FOLD4));
+            a02 = a02.add(a02.rearrange(Simd.FOLD4)); a12 = a12.add(a12.rearrange(Simd.FOLD4)); a22 = a22.add(a22.rearrange(Simd.FOLD4)); a32 = a32.add(a32.rearrange(Simd.FOLD4));
+            a03 = a03.add(a03.rearrange(Simd.FOLD4)); a13 = a13.add(a13.rearrange(Simd.FOLD4)); a23 = a23.add(a23.rearrange(Simd.FOLD4)); a33 = a33.add(a33.rearrange(Simd.FOLD4));
+        }
+        a00 = a00.add(a00.rearrange(Simd.FOLD2)); a10 = a10.add(a10.rearrange(Simd.FOLD2)); a20 = a20.add(a20.rearrange(Simd.FOLD2)); a30 = a30.add(a30.rearrange(Simd.FOLD2));
+        a01 = a01.add(a01.rearrange(Simd.FOLD2)); a11 = a11.add(a11.rearrange(Simd.FOLD2)); a21 = a21.add(a21.rearrange(Simd.FOLD2)); a31 = a31.add(a31.rearrange(Simd.FOLD2));
+        a02 = a02.add(a02.rearrange(Simd.FOLD2)); a12 = a12.add(a12.rearrange(Simd.FOLD2)); a22 = a22.add(a22.rearrange(Simd.FOLD2)); a32 = a32.add(a32.rearrange(Simd.FOLD2));
+        a03 = a03.add(a03.rearrange(Simd.FOLD2)); a13 = a13.add(a13.rearrange(Simd.FOLD2)); a23 = a23.add(a23.rearrange(Simd.FOLD2)); a33 = a33.add(a33.rearrange(Simd.FOLD2));
+        int o0 = oi + 0 * os;
+        out[o0 + 0] = a00.add(a00.rearrange(Simd.FOLD1)).lane(0); out[o0 + 1] = a10.add(a10.rearrange(Simd.FOLD1)).lane(0); out[o0 + 2] = a20.add(a20.rearrange(Simd.FOLD1)).lane(0); out[o0 + 3] = a30.add(a30.rearrange(Simd.FOLD1)).lane(0);
+        int o1 = oi + 1 * os;
+        out[o1 + 0] = a01.add(a01.rearrange(Simd.FOLD1)).lane(0); out[o1 + 1] = a11.add(a11.rearrange(Simd.FOLD1)).lane(0); out[o1 + 2] = a21.add(a21.rearrange(Simd.FOLD1)).lane(0); out[o1 + 3] = a31.add(a31.rearrange(Simd.FOLD1)).lane(0);
+        int o2 = oi + 2 * os;
+        out[o2 + 0] = a02.add(a02.rearrange(Simd.FOLD1)).lane(0); out[o2 + 1] = a12.add(a12.rearrange(Simd.FOLD1)).lane(0); out[o2 + 2] = a22.add(a22.rearrange(Simd.FOLD1)).lane(0); out[o2 + 3] = a32.add(a32.rearrange(Simd.FOLD1)).lane(0);
+        int o3 = oi + 3 * os;
+        out[o3 + 0] = a03.add(a03.rearrange(Simd.FOLD1)).lane(0); out[o3 + 1] = a13.add(a13.rearrange(Simd.FOLD1)).lane(0); out[o3 + 2] = a23.add(a23.rearrange(Simd.FOLD1)).lane(0); out[o3 + 3] = a33.add(a33.rearrange(Simd.FOLD1)).lane(0);
+    }
+
     /** The four rows of a tiled tile, dequantised into dst[di + r*stride ..] (the batched path's panel). */
     public static void dequantizeTile4(MemorySegment w, long off, int n, float[] dst, int di, int stride) {
         for (int b = 0; b < n / QK; b++) {
