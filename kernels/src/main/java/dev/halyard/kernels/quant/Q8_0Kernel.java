@@ -1,6 +1,7 @@
 package dev.halyard.kernels.quant;
 
 import static dev.halyard.kernels.quant.Bytes.I16;
+import static dev.halyard.kernels.quant.Bytes.I64;
 import static dev.halyard.kernels.quant.Simd.B16;
 import static dev.halyard.kernels.quant.Simd.F;
 import static dev.halyard.kernels.quant.Simd.L;
@@ -81,19 +82,20 @@ public final class Q8_0Kernel {
      */
     public static void dotRows4(MemorySegment w, long off, long rowBytes, float[] x, int xi, int n, float[] out, int oi) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        long o0 = off, o1 = off + rowBytes, o2 = off + 2 * rowBytes, o3 = off + 3 * rowBytes;
-        for (int b = 0; b < n / QK; b++) {
-            long bo = (long) b * BYTES;
-            int e = xi + b * QK;
-            float d0 = Float.float16ToFloat(w.get(I16, o0 + bo));
-            float d1 = Float.float16ToFloat(w.get(I16, o1 + bo));
-            float d2 = Float.float16ToFloat(w.get(I16, o2 + bo));
-            float d3 = Float.float16ToFloat(w.get(I16, o3 + bo));
+        long end = off + (long) (n / QK) * BYTES;
+        int e = xi;
+        // a long induction variable, as in dotTile4 (C2 builds a much faster DRAM stream from it)
+        for (long o0 = off; o0 < end; o0 += BYTES, e += QK) {
+            long o1 = o0 + rowBytes, o2 = o1 + rowBytes, o3 = o2 + rowBytes;
+            float d0 = Float.float16ToFloat(w.get(I16, o0));
+            float d1 = Float.float16ToFloat(w.get(I16, o1));
+            float d2 = Float.float16ToFloat(w.get(I16, o2));
+            float d3 = Float.float16ToFloat(w.get(I16, o3));
             for (int h = 0; h < 2; h++) {
-                ByteVector q0 = ByteVector.fromMemorySegment(B16, w, o0 + bo + 2 + 16 * h, ORDER);
-                ByteVector q1 = ByteVector.fromMemorySegment(B16, w, o1 + bo + 2 + 16 * h, ORDER);
-                ByteVector q2 = ByteVector.fromMemorySegment(B16, w, o2 + bo + 2 + 16 * h, ORDER);
-                ByteVector q3 = ByteVector.fromMemorySegment(B16, w, o3 + bo + 2 + 16 * h, ORDER);
+                ByteVector q0 = ByteVector.fromMemorySegment(B16, w, o0 + 2 + 16 * h, ORDER);
+                ByteVector q1 = ByteVector.fromMemorySegment(B16, w, o1 + 2 + 16 * h, ORDER);
+                ByteVector q2 = ByteVector.fromMemorySegment(B16, w, o2 + 2 + 16 * h, ORDER);
+                ByteVector q3 = ByteVector.fromMemorySegment(B16, w, o3 + 2 + 16 * h, ORDER);
                 for (int p = 0; p < PARTS; p++) {
                     FloatVector xv = FloatVector.fromArray(F, x, e + 16 * h + p * L);
                     a0 = ((FloatVector) q0.convertShape(B2F, F, p)).mul(d0).fma(xv, a0);
@@ -131,13 +133,17 @@ public final class Q8_0Kernel {
      */
     public static void dotTile4(MemorySegment w, long off, float[] x, int xi, int n, float[] out, int oi) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        for (int b = 0; b < n / QK; b++) {
-            long col = off + (long) b * 4 * BYTES;
-            int e = xi + b * QK;
-            float d0 = Float.float16ToFloat(w.get(I16, col));
-            float d1 = Float.float16ToFloat(w.get(I16, col + 2));
-            float d2 = Float.float16ToFloat(w.get(I16, col + 4));
-            float d3 = Float.float16ToFloat(w.get(I16, col + 6));
+        long end = off + (long) (n / QK) * 4 * BYTES;
+        int e = xi;
+        // A long induction variable over the byte offset, not an int block counter: with the int loop C2
+        // built code that streamed from DRAM at ~17 GB/s on one core, with this one ~26 GB/s (in cache
+        // both run ~30 GB/s). The four scales come in one 8-byte read.
+        for (long col = off; col < end; col += 4 * BYTES, e += QK) {
+            long sc = w.get(I64, col);
+            float d0 = Float.float16ToFloat((short) sc);
+            float d1 = Float.float16ToFloat((short) (sc >>> 16));
+            float d2 = Float.float16ToFloat((short) (sc >>> 32));
+            float d3 = Float.float16ToFloat((short) (sc >>> 48));
             for (int h = 0; h < 2; h++) {
                 ByteVector q0 = ByteVector.fromMemorySegment(B16, w, col + 8 + 16 * h, ORDER);
                 ByteVector q1 = ByteVector.fromMemorySegment(B16, w, col + 40 + 16 * h, ORDER);
