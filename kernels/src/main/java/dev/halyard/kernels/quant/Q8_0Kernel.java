@@ -194,13 +194,14 @@ public final class Q8_0Kernel {
         FloatVector a20 = z, a21 = z, a22 = z, a23 = z;
         FloatVector a30 = z, a31 = z, a32 = z, a33 = z;
         int x1 = xi + xs, x2 = xi + 2 * xs, x3 = xi + 3 * xs;
-        for (int b = 0; b < n / QK; b++) {
-            long col = off + (long) b * 4 * BYTES;
-            int e = b * QK;
-            float d0 = Float.float16ToFloat(w.get(I16, col));
-            float d1 = Float.float16ToFloat(w.get(I16, col + 2));
-            float d2 = Float.float16ToFloat(w.get(I16, col + 4));
-            float d3 = Float.float16ToFloat(w.get(I16, col + 6));
+        long end = off + (long) (n / QK) * 4 * BYTES;
+        int e = 0;
+        for (long col = off; col < end; col += 4 * BYTES, e += QK) { // a long induction variable, as in dotTile4
+            long sc = w.get(I64, col);
+            float d0 = Float.float16ToFloat((short) sc);
+            float d1 = Float.float16ToFloat((short) (sc >>> 16));
+            float d2 = Float.float16ToFloat((short) (sc >>> 32));
+            float d3 = Float.float16ToFloat((short) (sc >>> 48));
             for (int h = 0; h < 2; h++) {
                 ByteVector q0 = ByteVector.fromMemorySegment(B16, w, col + 8 + 16 * h, ORDER);
                 ByteVector q1 = ByteVector.fromMemorySegment(B16, w, col + 40 + 16 * h, ORDER);
