@@ -1,5 +1,6 @@
 package dev.halyard.kernels;
 
+import dev.halyard.kernels.quant.Q4_0Kernel;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -9,9 +10,11 @@ import java.lang.foreign.MemorySegment;
  * <p>Two layouts. {@code tiled4 == false}: the file's, row after row. {@code tiled4 == true} (Q8_0
  * and Q4_0 only, made by {@link #tile4} at load time): rows are grouped in fours and, for each block
  * column, the four rows' blocks sit together — their four f16 scales, then their four quant payloads
- * (for Q8_0: 8 + 4 x 32 = 136 bytes per block column). The decode kernels then read one sequential
- * stream instead of four interleaved ones, which the hardware prefetchers follow far better once the
- * weights come from DRAM (llama.cpp repacks for the same reason). Same bytes, same size.
+ * (for Q8_0: 8 + 4 x 32 = 136 bytes per block column; Q4_0 interleaves its four payloads nibble by
+ * nibble for its kernel, see {@code Q4_0Kernel.tileColumn}). The decode kernels then read one
+ * sequential stream instead of four interleaved ones, which the hardware prefetchers follow far better
+ * once the weights come from DRAM (llama.cpp repacks for the same reason). Same size. The layout is
+ * for this JVM only (Q4_0's depends on its vector width): it lives in memory, never in a file.
  *
  * @param type element type
  * @param data the segment holding the tensor (the tensor begins at {@code offset})
@@ -61,8 +64,12 @@ public record WeightMatrix(GgmlType type, MemorySegment data, long offset, int r
         long tile = tileOffset(i >> 2);
         for (int b = 0; b < blocks; b++) {
             long col = tile + (long) b * 4 * ts;
-            MemorySegment.copy(data, col + 2L * j, tmp, 0, 2);
-            MemorySegment.copy(data, col + 8 + (long) j * payload, tmp, 2, payload);
+            if (type == GgmlType.Q4_0) {
+                Q4_0Kernel.untileBlock(data, col, j, block);
+            } else {
+                MemorySegment.copy(data, col + 2L * j, tmp, 0, 2);
+                MemorySegment.copy(data, col + 8 + (long) j * payload, tmp, 2, payload);
+            }
             ScalarKernels.REFERENCE.dequantize(type, tmp, 0, dst, di + b * type.blockSize, type.blockSize);
         }
     }
@@ -83,11 +90,17 @@ public record WeightMatrix(GgmlType type, MemorySegment data, long offset, int r
         int blocks = cols / type.blockSize, ts = (int) type.typeSize, payload = ts - 2;
         long rb = rowBytes();
         byte[] src = new byte[(int) (4 * rb)], dst = new byte[src.length];
+        int[] rowBlk = new int[4]; // the four rows' blocks of a column in src
         for (int t = 0; t < rows / 4; t++) {
             long at = tileOffset(t);
             MemorySegment.copy(data, java.lang.foreign.ValueLayout.JAVA_BYTE, at, src, 0, src.length);
             for (int b = 0; b < blocks; b++) {
                 int col = b * 4 * ts;
+                if (type == GgmlType.Q4_0) {
+                    for (int r = 0; r < 4; r++) rowBlk[r] = (int) (r * rb) + b * ts;
+                    Q4_0Kernel.tileColumn(src, rowBlk, dst, col);
+                    continue;
+                }
                 for (int r = 0; r < 4; r++) {
                     int blk = (int) (r * rb) + b * ts;
                     dst[col + 2 * r] = src[blk];
