@@ -44,12 +44,12 @@ public final class VectorSelfCheck {
 
     /**
      * Bytes allocated per warm dot call: calls in rounds of 2000 until a round allocates nothing (C2
-     * has compiled the kernel) or 20 seconds have passed; returns the last round's bytes per call.
+     * has compiled the kernel) or 60 seconds have passed; returns the last round's bytes per call.
      */
     private static long allocationPerDot(GgmlType type, MemorySegment w, float[] x, int n) {
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long perCall = -1;
-        for (long deadline = System.nanoTime() + 20_000_000_000L; perCall != 0 && System.nanoTime() < deadline; ) {
+        for (long deadline = System.nanoTime() + 60_000_000_000L; perCall != 0 && System.nanoTime() < deadline; ) {
             long before = threads.getCurrentThreadAllocatedBytes();
             for (int i = 0; i < 2000; i++) KernelAgreement.VECTOR.dot(type, w, 0, x, 0, n);
             perCall = (threads.getCurrentThreadAllocatedBytes() - before) / 2000;
