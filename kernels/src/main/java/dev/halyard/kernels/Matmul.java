@@ -35,9 +35,12 @@ public final class Matmul {
     static final java.util.Set<GgmlType> FUSED_ROWS = java.util.EnumSet.of(GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K);
     static final int MIN_BATCHED = 4; // from this many tokens on, dequantise a panel once for all
     /**
-     * Tiled Q8_0 below this many tokens decodes blocks in registers for four tokens at a time instead
-     * of dequantising a panel: it reads int8 weights, not floats, and was 1.3-3x faster up to 16
-     * tokens, level or better up to 512 on 2048 columns, but slower on 576 columns at 256 tokens.
+     * Tiled Q8_0 and Q4_0 below this many tokens decode blocks in registers for four tokens at a time
+     * instead of dequantising a panel: they read int8 / 4-bit weights, not floats. Q8_0 was 1.3-3x
+     * faster up to 16 tokens, level or better up to 512 on 2048 columns, but slower on 576 columns at
+     * 256 tokens; Q4_0 (one thread) 2.2-3x at 4 tokens, 1.1-1.5x at 16, 1.1-1.25x at 32-64 on 2048
+     * columns but 0.8-0.9x at 32-60 on 576 columns (its decode costs FMA-port time the panel's F32
+     * tiles do not pay).
      */
     static final int FUSED_TOKENS = 64;
 
@@ -75,12 +78,14 @@ public final class Matmul {
         final int r1 = Math.min(rows, t1 * TILE);
         final boolean q8 = w.type() == GgmlType.Q8_0;
         if (w.tiled4()) {
-            if (batch < MIN_BATCHED || (q8 && batch < FUSED_TOKENS)) {
-                int whole = q8 ? batch / 4 * 4 : 0, block = tokenBlock(cols);
+            if (batch < FUSED_TOKENS) { // both tiled formats: four-token kernels, then 1-3 single tokens
+                int whole = batch / 4 * 4, block = tokenBlock(cols);
                 for (int b0 = 0; b0 < whole; b0 += block) // activations in L2-sized blocks, as in panelTimesBatch
                     for (int t = t0; t < t1; t++)
-                        for (int b = b0; b < Math.min(whole, b0 + block); b += 4)
-                            Q8_0Kernel.dotTile4x4(w.data(), w.tileOffset(t), x, b * cols, cols, cols, out, b * rows + t * TILE, rows);
+                        for (int b = b0; b < Math.min(whole, b0 + block); b += 4) {
+                            if (q8) Q8_0Kernel.dotTile4x4(w.data(), w.tileOffset(t), x, b * cols, cols, cols, out, b * rows + t * TILE, rows);
+                            else Q4_0Kernel.dotTile4x4(w.data(), w.tileOffset(t), x, b * cols, cols, cols, out, b * rows + t * TILE, rows);
+                        }
                 for (int t = t0; t < t1; t++) {
                     for (int b = whole; b < batch; b++) {
                         if (q8) Q8_0Kernel.dotTile4(w.data(), w.tileOffset(t), x, b * cols, cols, out, b * rows + t * TILE);

@@ -67,10 +67,11 @@ final class CanonicalOrder {
                             same(rowsF[r][i], one[i], type + " tiled dequantizeRow " + r + " element " + i);
                         }
                     }
-                    if (type == GgmlType.Q8_0) { // four tokens at once, strided input and output
+                    { // four tokens at once, strided input and output
                         float[] x4 = RandomBlocks.gaussian(3 + 4 * n, rnd);
                         float[] o = new float[2 + 3 * 6 + 4];
-                        Q8_0Kernel.dotTile4x4(seg, pad, x4, 3, n, n, o, 2, 6);
+                        if (type == GgmlType.Q8_0) Q8_0Kernel.dotTile4x4(seg, pad, x4, 3, n, n, o, 2, 6);
+                        else Q4_0Kernel.dotTile4x4(seg, pad, x4, 3, n, n, o, 2, 6);
                         for (int t = 0; t < 4; t++)
                             for (int r = 0; r < 4; r++)
                                 same(Tiles.dotScalar(rowsF[r], 0, x4, 3 + t * n, n, Simd.L), o[2 + t * 6 + r],

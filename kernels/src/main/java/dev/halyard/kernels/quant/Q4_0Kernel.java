@@ -309,6 +309,138 @@ public final class Q4_0Kernel {
         out[oi + 3] = a3.add(a3.rearrange(Simd.FOLD1)).lane(0);
     }
 
+    /**
+     * Four rows of a tiled tile times four tokens (x at {@code xi + t*xs}): {@code out[oi + t*os + r]}.
+     * Each block column is decoded in registers once for the four tokens (as in {@link #dotTile4}), so
+     * a few decode steps or a short prompt read the 4.5-bit weights, not a float panel seven times
+     * their size. Same canonical order, so each output is bit-identical to {@link #dotTile4} for that
+     * token.
+     */
+    public static void dotTile4x4(MemorySegment w, long off, float[] x, int xi, int xs, int n, float[] out, int oi, int os) {
+        if (L == 16) dotTile4x4Lookup(w, off, x, xi, xs, n, out, oi, os);
+        else dotTile4x4Convert(w, off, x, xi, xs, n, out, oi, os);
+    }
+
+    /** {@link #dotTile4Lookup} for four tokens: 16 accumulators and 8 decoded weight vectors fit the 32 registers. */
+    private static void dotTile4x4Lookup(MemorySegment w, long off, float[] x, int xi, int xs, int n, float[] out, int oi, int os) {
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a00 = z, a01 = z, a02 = z, a03 = z;
+        FloatVector a10 = z, a11 = z, a12 = z, a13 = z;
+        FloatVector a20 = z, a21 = z, a22 = z, a23 = z;
+        FloatVector a30 = z, a31 = z, a32 = z, a33 = z;
+        int x1 = xi + xs, x2 = xi + 2 * xs, x3 = xi + 3 * xs;
+        for (int b = 0; b < n / QK; b++) {
+            long scales = off + (long) b * TILE_COLUMN, quants = off + (long) b * TILE_COLUMN + 8; // as in dotTile4Lookup
+            int e = b * QK;
+            long sc = w.get(Bytes.I64, scales);
+            IntVector t0 = SIGNED_NIBBLE.mul(Float.float16ToFloat((short) sc)).reinterpretAsInts();
+            IntVector t1 = SIGNED_NIBBLE.mul(Float.float16ToFloat((short) (sc >>> 16))).reinterpretAsInts();
+            IntVector t2 = SIGNED_NIBBLE.mul(Float.float16ToFloat((short) (sc >>> 32))).reinterpretAsInts();
+            IntVector t3 = SIGNED_NIBBLE.mul(Float.float16ToFloat((short) (sc >>> 48))).reinterpretAsInts();
+            IntVector q = IntVector.fromMemorySegment(I, w, quants, ORDER);
+            // all eight weight vectors first (v: row r's elements e..e+15, u: e+16..e+31), then per token
+            // two activation loads and eight FMAs: each activation is loaded once for four rows (a
+            // row-by-row order loaded it four times and was load-bound, 75 instead of 120 GFLOP/s)
+            FloatVector v0 = q.selectFrom(t0).reinterpretAsFloats(), u0 = q.lanewise(LSHR, 4).selectFrom(t0).reinterpretAsFloats();
+            FloatVector v1 = q.lanewise(LSHR, 8).selectFrom(t1).reinterpretAsFloats(), u1 = q.lanewise(LSHR, 12).selectFrom(t1).reinterpretAsFloats();
+            FloatVector v2 = q.lanewise(LSHR, 16).selectFrom(t2).reinterpretAsFloats(), u2 = q.lanewise(LSHR, 20).selectFrom(t2).reinterpretAsFloats();
+            FloatVector v3 = q.lanewise(LSHR, 24).selectFrom(t3).reinterpretAsFloats(), u3 = q.lanewise(LSHR, 28).selectFrom(t3).reinterpretAsFloats();
+            FloatVector xa = FloatVector.fromArray(F, x, xi + e), xb = FloatVector.fromArray(F, x, xi + e + 16);
+            a00 = u0.fma(xb, v0.fma(xa, a00)); a10 = u1.fma(xb, v1.fma(xa, a10)); a20 = u2.fma(xb, v2.fma(xa, a20)); a30 = u3.fma(xb, v3.fma(xa, a30));
+            xa = FloatVector.fromArray(F, x, x1 + e); xb = FloatVector.fromArray(F, x, x1 + e + 16);
+            a01 = u0.fma(xb, v0.fma(xa, a01)); a11 = u1.fma(xb, v1.fma(xa, a11)); a21 = u2.fma(xb, v2.fma(xa, a21)); a31 = u3.fma(xb, v3.fma(xa, a31));
+            xa = FloatVector.fromArray(F, x, x2 + e); xb = FloatVector.fromArray(F, x, x2 + e + 16);
+            a02 = u0.fma(xb, v0.fma(xa, a02)); a12 = u1.fma(xb, v1.fma(xa, a12)); a22 = u2.fma(xb, v2.fma(xa, a22)); a32 = u3.fma(xb, v3.fma(xa, a32));
+            xa = FloatVector.fromArray(F, x, x3 + e); xb = FloatVector.fromArray(F, x, x3 + e + 16);
+            a03 = u0.fma(xb, v0.fma(xa, a03)); a13 = u1.fma(xb, v1.fma(xa, a13)); a23 = u2.fma(xb, v2.fma(xa, a23)); a33 = u3.fma(xb, v3.fma(xa, a33));
+        }
+        if (L == 16) {
+            a00 = a00.add(a00.rearrange(Simd.FOLD8)); a10 = a10.add(a10.rearrange(Simd.FOLD8)); a20 = a20.add(a20.rearrange(Simd.FOLD8)); a30 = a30.add(a30.rearrange(Simd.FOLD8));
+            a01 = a01.add(a01.rearrange(Simd.FOLD8)); a11 = a11.add(a11.rearrange(Simd.FOLD8)); a21 = a21.add(a21.rearrange(Simd.FOLD8)); a31 = a31.add(a31.rearrange(Simd.FOLD8));
+            a02 = a02.add(a02.rearrange(Simd.FOLD8)); a12 = a12.add(a12.rearrange(Simd.FOLD8)); a22 = a22.add(a22.rearrange(Simd.FOLD8)); a32 = a32.add(a32.rearrange(Simd.FOLD8));
+            a03 = a03.add(a03.rearrange(Simd.FOLD8)); a13 = a13.add(a13.rearrange(Simd.FOLD8)); a23 = a23.add(a23.rearrange(Simd.FOLD8)); a33 = a33.add(a33.rearrange(Simd.FOLD8));
+        }
+        if (L >= 8) {
+            a00 = a00.add(a00.rearrange(Simd.FOLD4)); a10 = a10.add(a10.rearrange(Simd.FOLD4)); a20 = a20.add(a20.rearrange(Simd.FOLD4)); a30 = a30.add(a30.rearrange(Simd.FOLD4));
+            a01 = a01.add(a01.rearrange(Simd.FOLD4)); a11 = a11.add(a11.rearrange(Simd.FOLD4)); a21 = a21.add(a21.rearrange(Simd.FOLD4)); a31 = a31.add(a31.rearrange(Simd.FOLD4));
+            a02 = a02.add(a02.rearrange(Simd.FOLD4)); a12 = a12.add(a12.rearrange(Simd.FOLD4)); a22 = a22.add(a22.rearrange(Simd.FOLD4)); a32 = a32.add(a32.rearrange(Simd.FOLD4));
+            a03 = a03.add(a03.rearrange(Simd.FOLD4)); a13 = a13.add(a13.rearrange(Simd.FOLD4)); a23 = a23.add(a23.rearrange(Simd.FOLD4)); a33 = a33.add(a33.rearrange(Simd.FOLD4));
+        }
+        a00 = a00.add(a00.rearrange(Simd.FOLD2)); a10 = a10.add(a10.rearrange(Simd.FOLD2)); a20 = a20.add(a20.rearrange(Simd.FOLD2)); a30 = a30.add(a30.rearrange(Simd.FOLD2));
+        a01 = a01.add(a01.rearrange(Simd.FOLD2)); a11 = a11.add(a11.rearrange(Simd.FOLD2)); a21 = a21.add(a21.rearrange(Simd.FOLD2)); a31 = a31.add(a31.rearrange(Simd.FOLD2));
+        a02 = a02.add(a02.rearrange(Simd.FOLD2)); a12 = a12.add(a12.rearrange(Simd.FOLD2)); a22 = a22.add(a22.rearrange(Simd.FOLD2)); a32 = a32.add(a32.rearrange(Simd.FOLD2));
+        a03 = a03.add(a03.rearrange(Simd.FOLD2)); a13 = a13.add(a13.rearrange(Simd.FOLD2)); a23 = a23.add(a23.rearrange(Simd.FOLD2)); a33 = a33.add(a33.rearrange(Simd.FOLD2));
+        int o0 = oi + 0 * os;
+        out[o0 + 0] = a00.add(a00.rearrange(Simd.FOLD1)).lane(0); out[o0 + 1] = a10.add(a10.rearrange(Simd.FOLD1)).lane(0); out[o0 + 2] = a20.add(a20.rearrange(Simd.FOLD1)).lane(0); out[o0 + 3] = a30.add(a30.rearrange(Simd.FOLD1)).lane(0);
+        int o1 = oi + 1 * os;
+        out[o1 + 0] = a01.add(a01.rearrange(Simd.FOLD1)).lane(0); out[o1 + 1] = a11.add(a11.rearrange(Simd.FOLD1)).lane(0); out[o1 + 2] = a21.add(a21.rearrange(Simd.FOLD1)).lane(0); out[o1 + 3] = a31.add(a31.rearrange(Simd.FOLD1)).lane(0);
+        int o2 = oi + 2 * os;
+        out[o2 + 0] = a02.add(a02.rearrange(Simd.FOLD1)).lane(0); out[o2 + 1] = a12.add(a12.rearrange(Simd.FOLD1)).lane(0); out[o2 + 2] = a22.add(a22.rearrange(Simd.FOLD1)).lane(0); out[o2 + 3] = a32.add(a32.rearrange(Simd.FOLD1)).lane(0);
+        int o3 = oi + 3 * os;
+        out[o3 + 0] = a03.add(a03.rearrange(Simd.FOLD1)).lane(0); out[o3 + 1] = a13.add(a13.rearrange(Simd.FOLD1)).lane(0); out[o3 + 2] = a23.add(a23.rearrange(Simd.FOLD1)).lane(0); out[o3 + 3] = a33.add(a33.rearrange(Simd.FOLD1)).lane(0);
+    }
+
+    /** {@link #dotTile4Convert} for four tokens (4 or 8 lanes). */
+    private static void dotTile4x4Convert(MemorySegment w, long off, float[] x, int xi, int xs, int n, float[] out, int oi, int os) {
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a00 = z, a01 = z, a02 = z, a03 = z;
+        FloatVector a10 = z, a11 = z, a12 = z, a13 = z;
+        FloatVector a20 = z, a21 = z, a22 = z, a23 = z;
+        FloatVector a30 = z, a31 = z, a32 = z, a33 = z;
+        int x1 = xi + xs, x2 = xi + 2 * xs, x3 = xi + 3 * xs;
+        for (int b = 0; b < n / QK; b++) {
+            long col = off + (long) b * TILE_COLUMN;
+            long sc = w.get(Bytes.I64, col);
+            float d0 = Float.float16ToFloat((short) sc), d1 = Float.float16ToFloat((short) (sc >>> 16));
+            float d2 = Float.float16ToFloat((short) (sc >>> 32)), d3 = Float.float16ToFloat((short) (sc >>> 48));
+            for (int p = 0; p < PARTS; p++) {
+                IntVector q = IntVector.fromMemorySegment(I, w, col + 8 + 4L * L * p, ORDER);
+                // nibbles 2r + h: row r's elements 2Lp + hL ..; four weight vectors at a time, each
+                // activation loaded once for them (AVX2 has 16 registers, so the 16 accumulators spill
+                // there, as in Q8_0's dotTile4x4; not measured: this machine's AVX-512 has 32)
+                for (int h = 0; h < 2; h++) {
+                    FloatVector v0 = ((FloatVector) q.lanewise(LSHL, 28 - 4 * h).lanewise(ASHR, 28).convert(I2F, 0)).mul(d0);
+                    FloatVector v1 = ((FloatVector) q.lanewise(LSHL, 20 - 4 * h).lanewise(ASHR, 28).convert(I2F, 0)).mul(d1);
+                    FloatVector v2 = ((FloatVector) q.lanewise(LSHL, 12 - 4 * h).lanewise(ASHR, 28).convert(I2F, 0)).mul(d2);
+                    FloatVector v3 = ((FloatVector) q.lanewise(LSHL, 4 - 4 * h).lanewise(ASHR, 28).convert(I2F, 0)).mul(d3);
+                    int i = b * QK + 2 * L * p + L * h;
+                    FloatVector t = FloatVector.fromArray(F, x, xi + i);
+                    a00 = v0.fma(t, a00); a10 = v1.fma(t, a10); a20 = v2.fma(t, a20); a30 = v3.fma(t, a30);
+                    t = FloatVector.fromArray(F, x, x1 + i);
+                    a01 = v0.fma(t, a01); a11 = v1.fma(t, a11); a21 = v2.fma(t, a21); a31 = v3.fma(t, a31);
+                    t = FloatVector.fromArray(F, x, x2 + i);
+                    a02 = v0.fma(t, a02); a12 = v1.fma(t, a12); a22 = v2.fma(t, a22); a32 = v3.fma(t, a32);
+                    t = FloatVector.fromArray(F, x, x3 + i);
+                    a03 = v0.fma(t, a03); a13 = v1.fma(t, a13); a23 = v2.fma(t, a23); a33 = v3.fma(t, a33);
+                }
+            }
+        }
+        if (L == 16) {
+            a00 = a00.add(a00.rearrange(Simd.FOLD8)); a10 = a10.add(a10.rearrange(Simd.FOLD8)); a20 = a20.add(a20.rearrange(Simd.FOLD8)); a30 = a30.add(a30.rearrange(Simd.FOLD8));
+            a01 = a01.add(a01.rearrange(Simd.FOLD8)); a11 = a11.add(a11.rearrange(Simd.FOLD8)); a21 = a21.add(a21.rearrange(Simd.FOLD8)); a31 = a31.add(a31.rearrange(Simd.FOLD8));
+            a02 = a02.add(a02.rearrange(Simd.FOLD8)); a12 = a12.add(a12.rearrange(Simd.FOLD8)); a22 = a22.add(a22.rearrange(Simd.FOLD8)); a32 = a32.add(a32.rearrange(Simd.FOLD8));
+            a03 = a03.add(a03.rearrange(Simd.FOLD8)); a13 = a13.add(a13.rearrange(Simd.FOLD8)); a23 = a23.add(a23.rearrange(Simd.FOLD8)); a33 = a33.add(a33.rearrange(Simd.FOLD8));
+        }
+        if (L >= 8) {
+            a00 = a00.add(a00.rearrange(Simd.FOLD4)); a10 = a10.add(a10.rearrange(Simd.FOLD4)); a20 = a20.add(a20.rearrange(Simd.FOLD4)); a30 = a30.add(a30.rearrange(Simd.FOLD4));
+            a01 = a01.add(a01.rearrange(Simd.FOLD4)); a11 = a11.add(a11.rearrange(Simd.FOLD4)); a21 = a21.add(a21.rearrange(Simd.FOLD4)); a31 = a31.add(a31.rearrange(Simd.FOLD4));
+            a02 = a02.add(a02.rearrange(Simd.FOLD4)); a12 = a12.add(a12.rearrange(Simd.FOLD4)); a22 = a22.add(a22.rearrange(Simd.FOLD4)); a32 = a32.add(a32.rearrange(Simd.FOLD4));
+            a03 = a03.add(a03.rearrange(Simd.FOLD4)); a13 = a13.add(a13.rearrange(Simd.FOLD4)); a23 = a23.add(a23.rearrange(Simd.FOLD4)); a33 = a33.add(a33.rearrange(Simd.FOLD4));
+        }
+        a00 = a00.add(a00.rearrange(Simd.FOLD2)); a10 = a10.add(a10.rearrange(Simd.FOLD2)); a20 = a20.add(a20.rearrange(Simd.FOLD2)); a30 = a30.add(a30.rearrange(Simd.FOLD2));
+        a01 = a01.add(a01.rearrange(Simd.FOLD2)); a11 = a11.add(a11.rearrange(Simd.FOLD2)); a21 = a21.add(a21.rearrange(Simd.FOLD2)); a31 = a31.add(a31.rearrange(Simd.FOLD2));
+        a02 = a02.add(a02.rearrange(Simd.FOLD2)); a12 = a12.add(a12.rearrange(Simd.FOLD2)); a22 = a22.add(a22.rearrange(Simd.FOLD2)); a32 = a32.add(a32.rearrange(Simd.FOLD2));
+        a03 = a03.add(a03.rearrange(Simd.FOLD2)); a13 = a13.add(a13.rearrange(Simd.FOLD2)); a23 = a23.add(a23.rearrange(Simd.FOLD2)); a33 = a33.add(a33.rearrange(Simd.FOLD2));
+        int o0 = oi + 0 * os;
+        out[o0 + 0] = a00.add(a00.rearrange(Simd.FOLD1)).lane(0); out[o0 + 1] = a10.add(a10.rearrange(Simd.FOLD1)).lane(0); out[o0 + 2] = a20.add(a20.rearrange(Simd.FOLD1)).lane(0); out[o0 + 3] = a30.add(a30.rearrange(Simd.FOLD1)).lane(0);
+        int o1 = oi + 1 * os;
+        out[o1 + 0] = a01.add(a01.rearrange(Simd.FOLD1)).lane(0); out[o1 + 1] = a11.add(a11.rearrange(Simd.FOLD1)).lane(0); out[o1 + 2] = a21.add(a21.rearrange(Simd.FOLD1)).lane(0); out[o1 + 3] = a31.add(a31.rearrange(Simd.FOLD1)).lane(0);
+        int o2 = oi + 2 * os;
+        out[o2 + 0] = a02.add(a02.rearrange(Simd.FOLD1)).lane(0); out[o2 + 1] = a12.add(a12.rearrange(Simd.FOLD1)).lane(0); out[o2 + 2] = a22.add(a22.rearrange(Simd.FOLD1)).lane(0); out[o2 + 3] = a32.add(a32.rearrange(Simd.FOLD1)).lane(0);
+        int o3 = oi + 3 * os;
+        out[o3 + 0] = a03.add(a03.rearrange(Simd.FOLD1)).lane(0); out[o3 + 1] = a13.add(a13.rearrange(Simd.FOLD1)).lane(0); out[o3 + 2] = a23.add(a23.rearrange(Simd.FOLD1)).lane(0); out[o3 + 3] = a33.add(a33.rearrange(Simd.FOLD1)).lane(0);
+    }
+
     /** The four rows of a tiled tile, dequantised into dst[di + r*stride ..] (the batched path's panel). */
     public static void dequantizeTile4(MemorySegment w, long off, int n, float[] dst, int di, int stride) {
         for (int b = 0; b < n / QK; b++) {
