@@ -14,12 +14,14 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>Two ways to the same bits (the canonical order of {@link Tiles}):
  * <ul>
- *   <li><b>batched</b> (4 or more tokens: prompt chunks, many concurrent decodes): 16 rows at a time
- *       are dequantised into a per-thread float panel (~L2-sized), then F32 register tiles of 4 rows x
- *       4 tokens run over the whole batch, so each weight is decoded once per batch and the FMA units
- *       set the pace, not the decoding;
- *   <li><b>decode</b> (1-3 tokens) on Q8_0, Q4_0, Q4_K, Q5_K, Q6_K: blocks are decoded in registers, four rows at a
- *       time sharing each activation load ({@code dotRows4}), no panel round trip.
+ *   <li><b>panel</b> (prompt chunks; for formats without fused kernels, from 4 tokens): 16 rows at a
+ *       time are dequantised into a per-thread float panel (~L2-sized), then F32 register tiles of 4
+ *       rows x 4 tokens run over the batch in L2-sized token blocks, so each weight is decoded once per
+ *       batch and the FMA units set the pace, not the decoding;
+ *   <li><b>fused</b>: blocks are decoded in registers. Tiled Q8_0 / Q4_0 (weights read into memory
+ *       and repacked): four rows for one token ({@code dotTile4}) or for four tokens at a time
+ *       ({@code dotTile4x4}, up to {@link #fusedTokens} tokens: decode steps of many sequences, short
+ *       prompts); Q8_0, Q4_0, Q4_K, Q5_K, Q6_K on the file's row layout for 1-3 tokens ({@code dotRows4}).
  * </ul>
  * Both compute every (row, token) output with one accumulator in element order over exactly the
  * dequantised floats, so a token's results are bit-identical whatever kernel its batch size picks and
@@ -40,9 +42,11 @@ public final class Matmul {
      * faster up to 16 tokens, level or better up to 512 on 2048 columns, but slower on 576 columns at
      * 256 tokens; Q4_0 (one thread) 2.2-3x at 4 tokens, 1.1-1.5x at 16, 1.1-1.25x at 32-64 on 2048
      * columns but 0.8-0.9x at 32-60 on 576 columns (its decode costs FMA-port time the panel's F32
-     * tiles do not pay).
+     * tiles do not pay). Hence the limit is 64 tokens from 1024 columns on, 32 below.
      */
-    static final int FUSED_TOKENS = 64;
+    static int fusedTokens(int cols) {
+        return cols >= 1024 ? 64 : 32;
+    }
 
     public static void matmul(Kernels k, Parallel par, WeightMatrix w, float[] x, float[] out, int batch) {
         matmul(k, par, x, batch, new WeightMatrix[] {w}, new float[][] {out});
@@ -78,7 +82,7 @@ public final class Matmul {
         final int r1 = Math.min(rows, t1 * TILE);
         final boolean q8 = w.type() == GgmlType.Q8_0;
         if (w.tiled4()) {
-            if (batch < FUSED_TOKENS) { // both tiled formats: four-token kernels, then 1-3 single tokens
+            if (batch < fusedTokens(cols)) { // both tiled formats: four-token kernels, then 1-3 single tokens
                 int whole = batch / 4 * 4, block = tokenBlock(cols);
                 for (int b0 = 0; b0 < whole; b0 += block) // activations in L2-sized blocks, as in panelTimesBatch
                     for (int t = t0; t < t1; t++)

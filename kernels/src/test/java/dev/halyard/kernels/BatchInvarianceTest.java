@@ -52,7 +52,7 @@ class BatchInvarianceTest {
             WeightMatrix rowsLayout = new WeightMatrix(type, seg, 0, rows, cols);
             Kernels k = new VectorKernels();
             WeightMatrix tiledLayout = WeightMatrix.canTile(type, rows) ? copyOf(arena, rowsLayout).tile4() : rowsLayout;
-            for (int batch : new int[] {45, 70}) // tiled Q8_0 / Q4_0: fused four-token kernel below Matmul.FUSED_TOKENS, panel above
+            for (int batch : new int[] {45, 70}) // tiled Q8_0 / Q4_0: fused four-token kernel below Matmul.fusedTokens(2048) = 64, panel above
             for (WeightMatrix w : new WeightMatrix[] {rowsLayout, tiledLayout}) {
                 float[] x = RandomBlocks.gaussian(batch * cols, rnd);
                 float[] all = new float[batch * rows];
