@@ -67,13 +67,21 @@ public final class Matmul {
         final int rows = w.rows(), cols = w.cols();
         int r0 = t0 * TILE;
         final int r1 = Math.min(rows, t1 * TILE);
-        final boolean q8 = w.type() == GgmlType.Q8_0;
         if (w.tiled4()) {
             if (batch < MIN_BATCHED) {
+                float[] s = scratch(128); // the K-quant kernels' decoded scales
                 for (int t = t0; t < t1; t++)
                     for (int b = 0; b < batch; b++) {
-                        if (q8) Q8_0Kernel.dotTile4(w.data(), w.tileOffset(t), x, b * cols, cols, out, b * rows + t * TILE);
-                        else Q4_0Kernel.dotTile4(w.data(), w.tileOffset(t), x, b * cols, cols, out, b * rows + t * TILE);
+                        MemorySegment d = w.data();
+                        long o = w.tileOffset(t);
+                        int xi = b * cols, oi = b * rows + t * TILE;
+                        switch (w.type()) {
+                            case Q8_0 -> Q8_0Kernel.dotTile4(d, o, x, xi, cols, out, oi);
+                            case Q4_0 -> Q4_0Kernel.dotTile4(d, o, x, xi, cols, out, oi);
+                            case Q4_K -> Q4_KKernel.dotTile4(d, o, x, xi, cols, out, oi, s);
+                            case Q6_K -> Q6_KKernel.dotTile4(d, o, x, xi, cols, out, oi, s);
+                            default -> throw new IllegalStateException(w.type().toString());
+                        }
                     }
                 return;
             }
@@ -81,8 +89,15 @@ public final class Matmul {
             for (int p = t0; p < t1; p += PANEL / TILE) {
                 int pt = Math.min(PANEL / TILE, t1 - p); // tiles in this panel
                 for (int i = 0; i < pt; i++) {
-                    if (q8) Q8_0Kernel.dequantizeTile4(w.data(), w.tileOffset(p + i), cols, panel, i * TILE * cols, cols);
-                    else Q4_0Kernel.dequantizeTile4(w.data(), w.tileOffset(p + i), cols, panel, i * TILE * cols, cols);
+                    MemorySegment d = w.data();
+                    long o = w.tileOffset(p + i);
+                    switch (w.type()) {
+                        case Q8_0 -> Q8_0Kernel.dequantizeTile4(d, o, cols, panel, i * TILE * cols, cols);
+                        case Q4_0 -> Q4_0Kernel.dequantizeTile4(d, o, cols, panel, i * TILE * cols, cols);
+                        case Q4_K -> Q4_KKernel.dequantizeTile4(d, o, cols, panel, i * TILE * cols, cols);
+                        case Q6_K -> Q6_KKernel.dequantizeTile4(d, o, cols, panel, i * TILE * cols, cols);
+                        default -> throw new IllegalStateException(w.type().toString());
+                    }
                 }
                 panelTimesBatch(panel, pt * TILE, pt * TILE, x, batch, cols, out, rows, p * TILE);
             }
