@@ -408,19 +408,21 @@ public final class Q4_KKernel {
     public static void dequantizeTile4(MemorySegment w, long off, int n, float[] dst, int di, int stride) {
         for (int b = 0; b < n / QK; b++) {
             long col = off + (long) b * 4 * BYTES;
+            long dm01 = w.get(I64, col), dm23 = w.get(I64, col + 8);
+            long hi = w.get(I64, col + 48); // all rows' top bits of their scales
             for (int r = 0; r < 4; r++) {
-                float d = Float.float16ToFloat(w.get(I16, col + 4 * r)), min = Float.float16ToFloat(w.get(I16, col + 4 * r + 2));
+                long dm = r < 2 ? dm01 >>> (32 * r) : dm23 >>> (32 * (r - 2));
+                float d = Float.float16ToFloat((short) dm), min = Float.float16ToFloat((short) (dm >>> 16));
+                long sLo = w.get(I64, col + 16 + 16 * (r & 1)) >>> (4 * (r >> 1)), mLo = w.get(I64, col + 24 + 16 * (r & 1)) >>> (4 * (r >> 1));
+                long sHi = hi >>> (2 * r), mHi = w.get(I64, col + 56) >>> (2 * r);
                 int y = di + r * stride + b * QK;
-                for (int j = 0; j < 8; j++) {
-                    int lo = w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, col + 16 + 16 * (r & 1) + j) >> (4 * (r >> 1));
-                    int mlo = w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, col + 24 + 16 * (r & 1) + j) >> (4 * (r >> 1));
-                    int hi = w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, col + 48 + j) >> (2 * r);
-                    int mhi = w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, col + 56 + j) >> (2 * r);
-                    float d1 = d * ((lo & 0x0F) | (hi & 3) << 4), m1 = min * ((mlo & 0x0F) | (mhi & 3) << 4);
+                for (int j = 0; j < 8; j++) { // sub-block j: byte j of each word
+                    float d1 = d * (int) (((sLo >>> (8 * j)) & 0x0F) | ((sHi >>> (8 * j)) & 3) << 4);
+                    float m1 = min * (int) (((mLo >>> (8 * j)) & 0x0F) | ((mHi >>> (8 * j)) & 3) << 4);
                     FloatVector ds = FloatVector.broadcast(F, d1), ms = FloatVector.broadcast(F, -m1);
                     for (int h = 0; h < 2; h++)
                         for (int p = 0; p < PARTS; p++) {
-                            IntVector q = IntVector.fromMemorySegment(I, w, col + 64 + 128 * r + 64 * (j / 4) + 4L * L * p, ORDER);
+                            IntVector q = IntVector.fromMemorySegment(I, w, col + 64 + 128 * r + 64 * (j >> 2) + 4L * L * p, ORDER);
                             ((FloatVector) q.lanewise(LSHR, 4 * (2 * (j & 3) + h)).and(0x0F).convert(I2F, 0)).fma(ds, ms)
                                     .intoArray(dst, y + 32 * j + 16 * h + p * L);
                         }

@@ -362,17 +362,18 @@ public final class Q6_KKernel {
                 float d = Float.float16ToFloat(w.get(I16, col + 2 * r));
                 long q = col + 72 + 192 * r;
                 int y = di + r * stride + b * QK;
-                for (int k = 0; k < 16; k++) {
-                    FloatVector sc = FloatVector.broadcast(F, d * w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, col + 8 + 16 * r + k));
-                    int hsh = 2 * k - 4;
-                    for (int p = 0; p < PARTS; p++) {
-                        IntVector lo = IntVector.fromMemorySegment(I, w, q + 64 * (k >> 3) + 4L * L * p, ORDER);
+                for (int g = 0; g < 2; g++)
+                    for (int p = 0; p < PARTS; p++) { // one load of each, 8 chunks: 16k + p*L for k = 8g ..
+                        IntVector lo = IntVector.fromMemorySegment(I, w, q + 64 * g + 4L * L * p, ORDER);
                         IntVector hi = IntVector.fromMemorySegment(I, w, q + 128 + 4L * L * p, ORDER);
-                        hi = hsh >= 0 ? hi.lanewise(LSHR, hsh) : hi.lanewise(LSHL, -hsh);
-                        ((FloatVector) lo.lanewise(LSHR, 4 * (k & 7)).and(0x0F).or(hi.and(0x30)).sub(32).convert(I2F, 0)).mul(sc)
-                                .intoArray(dst, y + 16 * k + p * L);
+                        for (int kk = 0; kk < 8; kk++) {
+                            int k = 8 * g + kk;
+                            float sc = d * w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, col + 8 + 16 * r + k);
+                            IntVector top = k >= 2 ? hi.lanewise(LSHR, 2 * k - 4) : hi.lanewise(LSHL, 4 - 2 * k);
+                            ((FloatVector) lo.lanewise(LSHR, 4 * kk).and(0x0F).or(top.and(0x30)).sub(32).convert(I2F, 0)).mul(sc)
+                                    .intoArray(dst, y + 16 * k + p * L);
+                        }
                     }
-                }
             }
         }
     }
