@@ -21,7 +21,8 @@ import java.lang.foreign.MemorySegment;
  *   <li><b>fused</b>: blocks are decoded in registers. Tiled Q8_0 / Q4_0 (weights read into memory
  *       and repacked): four rows for one token ({@code dotTile4}) or for four tokens at a time
  *       ({@code dotTile4x4}, up to {@link #fusedTokens} tokens: decode steps of many sequences, short
- *       prompts); Q8_0, Q4_0, Q4_K, Q5_K, Q6_K on the file's row layout for 1-3 tokens ({@code dotRows4}).
+ *       prompts); tiled Q4_K / Q6_K four rows for one token ({@code dotTile4}, 1-3 tokens); Q8_0, Q4_0,
+ *       Q4_K, Q5_K, Q6_K on the file's row layout (memory-mapped weights) for 1-3 tokens ({@code dotRows4}).
  * </ul>
  * Both compute every (row, token) output with one accumulator in element order over exactly the
  * dequantised floats, so a token's results are bit-identical whatever kernel its batch size picks and
@@ -80,30 +81,51 @@ public final class Matmul {
         final int rows = w.rows(), cols = w.cols();
         int r0 = t0 * TILE;
         final int r1 = Math.min(rows, t1 * TILE);
-        final boolean q8 = w.type() == GgmlType.Q8_0;
         if (w.tiled4()) {
-            if (batch < fusedTokens(cols)) { // both tiled formats: four-token kernels, then 1-3 single tokens
+            GgmlType type = w.type();
+            MemorySegment d = w.data();
+            boolean q8 = type == GgmlType.Q8_0;
+            if ((q8 || type == GgmlType.Q4_0) && batch < fusedTokens(cols)) { // four-token kernels, then 1-3 single tokens
                 int whole = batch / 4 * 4, block = tokenBlock(cols);
                 for (int b0 = 0; b0 < whole; b0 += block) // activations in L2-sized blocks, as in panelTimesBatch
                     for (int t = t0; t < t1; t++)
                         for (int b = b0; b < Math.min(whole, b0 + block); b += 4) {
-                            if (q8) Q8_0Kernel.dotTile4x4(w.data(), w.tileOffset(t), x, b * cols, cols, cols, out, b * rows + t * TILE, rows);
-                            else Q4_0Kernel.dotTile4x4(w.data(), w.tileOffset(t), x, b * cols, cols, cols, out, b * rows + t * TILE, rows);
+                            if (q8) Q8_0Kernel.dotTile4x4(d, w.tileOffset(t), x, b * cols, cols, cols, out, b * rows + t * TILE, rows);
+                            else Q4_0Kernel.dotTile4x4(d, w.tileOffset(t), x, b * cols, cols, cols, out, b * rows + t * TILE, rows);
                         }
-                for (int t = t0; t < t1; t++) {
+                for (int t = t0; t < t1; t++)
                     for (int b = whole; b < batch; b++) {
-                        if (q8) Q8_0Kernel.dotTile4(w.data(), w.tileOffset(t), x, b * cols, cols, out, b * rows + t * TILE);
-                        else Q4_0Kernel.dotTile4(w.data(), w.tileOffset(t), x, b * cols, cols, out, b * rows + t * TILE);
+                        if (q8) Q8_0Kernel.dotTile4(d, w.tileOffset(t), x, b * cols, cols, out, b * rows + t * TILE);
+                        else Q4_0Kernel.dotTile4(d, w.tileOffset(t), x, b * cols, cols, out, b * rows + t * TILE);
                     }
-                }
+                return;
+            }
+            if (batch < MIN_BATCHED) { // the K-quants' single-token kernels
+                float[] s = scratch(128); // their decoded scales
+                for (int t = t0; t < t1; t++)
+                    for (int b = 0; b < batch; b++) {
+                        long o = w.tileOffset(t);
+                        int xi = b * cols, oi = b * rows + t * TILE;
+                        switch (type) {
+                            case Q4_K -> Q4_KKernel.dotTile4(d, o, x, xi, cols, out, oi, s);
+                            case Q6_K -> Q6_KKernel.dotTile4(d, o, x, xi, cols, out, oi, s);
+                            default -> throw new IllegalStateException(type.toString());
+                        }
+                    }
                 return;
             }
             float[] panel = scratch(PANEL * cols);
             for (int p = t0; p < t1; p += PANEL / TILE) {
                 int pt = Math.min(PANEL / TILE, t1 - p); // tiles in this panel
                 for (int i = 0; i < pt; i++) {
-                    if (q8) Q8_0Kernel.dequantizeTile4(w.data(), w.tileOffset(p + i), cols, panel, i * TILE * cols, cols);
-                    else Q4_0Kernel.dequantizeTile4(w.data(), w.tileOffset(p + i), cols, panel, i * TILE * cols, cols);
+                    long o = w.tileOffset(p + i);
+                    switch (type) {
+                        case Q8_0 -> Q8_0Kernel.dequantizeTile4(d, o, cols, panel, i * TILE * cols, cols);
+                        case Q4_0 -> Q4_0Kernel.dequantizeTile4(d, o, cols, panel, i * TILE * cols, cols);
+                        case Q4_K -> Q4_KKernel.dequantizeTile4(d, o, cols, panel, i * TILE * cols, cols);
+                        case Q6_K -> Q6_KKernel.dequantizeTile4(d, o, cols, panel, i * TILE * cols, cols);
+                        default -> throw new IllegalStateException(type.toString());
+                    }
                 }
                 panelTimesBatch(panel, pt * TILE, pt * TILE, x, batch, cols, out, rows, p * TILE);
             }

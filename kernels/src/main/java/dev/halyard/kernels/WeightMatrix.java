@@ -1,20 +1,24 @@
 package dev.halyard.kernels;
 
 import dev.halyard.kernels.quant.Q4_0Kernel;
+import dev.halyard.kernels.quant.Q4_KKernel;
+import dev.halyard.kernels.quant.Q6_KKernel;
 import java.lang.foreign.MemorySegment;
 
 /**
  * A weight matrix W (rows, cols) in any {@link GgmlType}, stored off-heap. A GGUF tensor with
  * ne = [cols, rows] maps to this directly (ggml's ne[0] is the contiguous dimension).
  *
- * <p>Two layouts. {@code tiled4 == false}: the file's, row after row. {@code tiled4 == true} (Q8_0
- * and Q4_0 only, made by {@link #tile4} at load time): rows are grouped in fours and, for each block
- * column, the four rows' blocks sit together — their four f16 scales, then their four quant payloads
- * (for Q8_0: 8 + 4 x 32 = 136 bytes per block column; Q4_0 interleaves its four payloads nibble by
- * nibble for its kernel, see {@code Q4_0Kernel.tileColumn}). The decode kernels then read one
- * sequential stream instead of four interleaved ones, which the hardware prefetchers follow far better
- * once the weights come from DRAM (llama.cpp repacks for the same reason). Same size. The layout is
- * for this JVM only (Q4_0's depends on its vector width): it lives in memory, never in a file.
+ * <p>Two layouts. {@code tiled4 == false}: the file's, row after row. {@code tiled4 == true} (Q8_0,
+ * Q4_0, Q4_K and Q6_K, made by {@link #tile4} at load time): rows are grouped in fours and, for each
+ * block column, the four rows' blocks sit together — for Q8_0 their four f16 scales, then their four
+ * quant payloads (8 + 4 x 32 = 136 bytes per block column); Q4_0 interleaves its four payloads nibble
+ * by nibble for its kernel (see {@code Q4_0Kernel.tileColumn}); the K-quants put their scales,
+ * rearranged for vector decoding, before their quants (see {@link Q4_KKernel#tile}). The decode
+ * kernels then read one sequential stream instead of four interleaved ones, which the hardware
+ * prefetchers follow far better once the weights come from DRAM (llama.cpp repacks for the same
+ * reason). Same size. The layout is for this JVM only (Q4_0's depends on its vector width): it lives
+ * in memory, never in a file.
  *
  * @param type element type
  * @param data the segment holding the tensor (the tensor begins at {@code offset})
@@ -59,6 +63,17 @@ public record WeightMatrix(GgmlType type, MemorySegment data, long offset, int r
             return;
         }
         int blocks = cols / type.blockSize, ts = (int) type.typeSize, payload = ts - 2, j = i & 3;
+        if (kQuant(type)) { // per block column: copy it out, rebuild row j's ggml block, dequantise
+            byte[] column = new byte[4 * ts], block = new byte[ts];
+            MemorySegment tmp = MemorySegment.ofArray(block);
+            for (int b = 0; b < blocks; b++) {
+                MemorySegment.copy(data, java.lang.foreign.ValueLayout.JAVA_BYTE, tileOffset(i >> 2) + (long) b * 4 * ts, column, 0, column.length);
+                if (type == GgmlType.Q4_K) Q4_KKernel.untile(column, 0, j, block, 0);
+                else Q6_KKernel.untile(column, 0, j, block, 0);
+                ScalarKernels.REFERENCE.dequantize(type, tmp, 0, dst, di + b * type.blockSize, type.blockSize);
+            }
+            return;
+        }
         byte[] block = new byte[ts];
         MemorySegment tmp = MemorySegment.ofArray(block);
         long tile = tileOffset(i >> 2);
@@ -74,9 +89,14 @@ public record WeightMatrix(GgmlType type, MemorySegment data, long offset, int r
         }
     }
 
-    /** Whether {@link #tile4} applies: Q8_0 or Q4_0 with a multiple of 4 rows. */
+    /** Whether {@link #tile4} applies: Q8_0, Q4_0, Q4_K or Q6_K with a multiple of 4 rows. */
     public static boolean canTile(GgmlType type, int rows) {
-        return (type == GgmlType.Q8_0 || type == GgmlType.Q4_0) && rows % 4 == 0 && rows > 0;
+        return (type == GgmlType.Q8_0 || type == GgmlType.Q4_0 || kQuant(type)) && rows % 4 == 0 && rows > 0;
+    }
+
+    /** The K-quants with a tiled layout of their own (see {@link Q4_KKernel#tile}, {@link Q6_KKernel#tile}). */
+    private static boolean kQuant(GgmlType type) {
+        return type == GgmlType.Q4_K || type == GgmlType.Q6_K;
     }
 
     /**
@@ -101,7 +121,9 @@ public record WeightMatrix(GgmlType type, MemorySegment data, long offset, int r
                     Q4_0Kernel.tileColumn(src, rowBlk, dst, col);
                     continue;
                 }
-                for (int r = 0; r < 4; r++) {
+                if (type == GgmlType.Q4_K) Q4_KKernel.tile(src, b * ts, (int) rb, dst, col);
+                else if (type == GgmlType.Q6_K) Q6_KKernel.tile(src, b * ts, (int) rb, dst, col);
+                else for (int r = 0; r < 4; r++) {
                     int blk = (int) (r * rb) + b * ts;
                     dst[col + 2 * r] = src[blk];
                     dst[col + 2 * r + 1] = src[blk + 1];

@@ -12,14 +12,14 @@ import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-/** The load-time tiled layout of Q8_0 / Q4_0 matrices gives exactly what the file's row layout gives. */
+/** The load-time tiled layout of Q8_0 / Q4_0 / Q4_K / Q6_K matrices gives exactly what the file's row layout gives. */
 class TiledLayoutTest {
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0"})
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q4_K", "Q6_K"})
     void tiled_matmul_equals_row_layout_bit_for_bit_for_every_batch_size(GgmlType type) {
         Random rnd = new Random(type.ordinal());
-        int rows = 44, cols = 320;
+        int rows = 44, cols = type.blockSize == 256 ? 768 : 320;
         try (Arena arena = Arena.ofShared(); Parallel par = new Parallel(2)) {
             MemorySegment a = RandomBlocks.allocate(arena, type, rows * cols, 0, rnd);
             MemorySegment b = arena.allocate(a.byteSize());
@@ -50,15 +50,15 @@ class TiledLayoutTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q4_K", "F32"})
-    void only_q8_0_and_q4_0_with_whole_tiles_can_be_tiled(GgmlType type) {
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q4_K", "Q6_K", "Q5_K", "F32"})
+    void only_q8_0_q4_0_q4_k_and_q6_k_with_whole_tiles_can_be_tiled(GgmlType type) {
         try (Arena arena = Arena.ofConfined()) {
             int cols = 256;
             MemorySegment seg = RandomBlocks.allocate(arena, type, 6 * cols, 0, new Random(1));
             WeightMatrix six = new WeightMatrix(type, seg, 0, 6, cols);
             assertThrows(IllegalArgumentException.class, six::tile4, "6 rows is not a whole number of tiles");
             WeightMatrix four = new WeightMatrix(type, seg, 0, 4, cols);
-            if (type == GgmlType.Q8_0 || type == GgmlType.Q4_0) {
+            if (type == GgmlType.Q8_0 || type == GgmlType.Q4_0 || type == GgmlType.Q4_K || type == GgmlType.Q6_K) {
                 WeightMatrix t = four.tile4();
                 assertThrows(IllegalStateException.class, () -> t.rowOffset(1), "rows of a tiled matrix are not contiguous");
             } else {

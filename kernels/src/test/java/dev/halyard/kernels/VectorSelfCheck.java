@@ -38,6 +38,7 @@ public final class VectorSelfCheck {
         KernelAgreement.checkAllHalves(KernelAgreement.VECTOR);
         checks++;
         checks += CanonicalOrder.check();
+        checks += KQuantTiles.check();
         checks += AttentionSelfCheck.run();
         System.out.println("agreement checks passed: " + checks);
     }

@@ -5,15 +5,20 @@ import static dev.halyard.kernels.quant.Bytes.I32;
 import static dev.halyard.kernels.quant.Bytes.I64;
 import static dev.halyard.kernels.quant.Simd.B16;
 import static dev.halyard.kernels.quant.Simd.F;
+import static dev.halyard.kernels.quant.Simd.I;
 import static dev.halyard.kernels.quant.Simd.L;
 import static dev.halyard.kernels.quant.Simd.ORDER;
 import static dev.halyard.kernels.quant.Simd.PARTS;
 import static jdk.incubator.vector.VectorOperators.B2F;
+import static jdk.incubator.vector.VectorOperators.I2F;
+import static jdk.incubator.vector.VectorOperators.LSHL;
 import static jdk.incubator.vector.VectorOperators.LSHR;
 
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -254,5 +259,175 @@ public final class Q4_KKernel {
         a = a.add(a.rearrange(Simd.FOLD2));
         a = a.add(a.rearrange(Simd.FOLD1));
         return a.lane(0);
+    }
+
+    // ---- The tiled layout (WeightMatrix.tile4): rows in fours, per block column 4 x 144 = 576 bytes ----
+    //
+    //  [0, 16)    f16 d and dmin of row r at 4r and 4r + 2
+    //  [16, 64)   the 64 six-bit values v[16r + j] (j < 8: scale j of row r; j >= 8: min j - 8), split
+    //             so that one row's 16 decode with uniform byte shifts: byte 16 + i (i < 16) holds the
+    //             low 4 bits of v[i] | v[32 + i] << 4 (rows 0, 2); byte 32 + i: v[16 + i] | v[48 + i] << 4
+    //             (rows 1, 3); byte 48 + i: the top 2 bits of v[i], v[16 + i], v[32 + i], v[48 + i] at
+    //             bits 0, 2, 4, 6
+    //  [64 + 128r, 192 + 128r)  row r's 256 nibbles, two groups of 16 little-endian ints: in group G,
+    //             nibble k (bits 4k .. 4k+3) of int i is element 128G + 16k + i
+    //
+    // So the kernel reads one sequential stream; it decodes the 4 rows' 64 scales and mins with a few
+    // 16-byte vector ops, and one 64-byte load gives a row 16 lanes x 8 chunks of nibbles, each chunk
+    // out with a shift and a mask (fewer loads, so fewer bounds checks, than 16-byte loads of bytes).
+
+    /** Lanes below 8: where a row's 16 decoded values hold scales (the rest hold mins). */
+    private static final VectorMask<Float> LOW8 = VectorMask.fromLong(F, 0xffL);
+
+    /** Rewrites one block column: the 4 rows' ggml blocks at src[s + r*stride] into dst[d .. d + 576). */
+    public static void tile(byte[] src, int s, int stride, byte[] dst, int d) {
+        java.util.Arrays.fill(dst, d + 16, d + 64, (byte) 0);
+        for (int r = 0; r < 4; r++) {
+            int blk = s + r * stride;
+            System.arraycopy(src, blk, dst, d + 4 * r, 4);
+            long lo = 0;
+            for (int i = 7; i >= 0; i--) lo = lo << 8 | (src[blk + 4 + i] & 0xff);
+            int hi = 0;
+            for (int i = 3; i >= 0; i--) hi = hi << 8 | (src[blk + 12 + i] & 0xff);
+            for (int j = 0; j < 16; j++) {
+                int v = j < 8 ? KScales.scale(j, lo, hi) : KScales.min(j - 8, lo, hi);
+                dst[d + 16 + 16 * (r & 1) + j] |= (byte) ((v & 0x0F) << (4 * (r >> 1)));
+                dst[d + 48 + j] |= (byte) ((v >> 4) << (2 * r));
+            }
+            for (int e = 0; e < QK; e++) {
+                int q = (src[blk + 16 + 32 * (e / 64) + e % 32] >> (4 * (e % 64 / 32))) & 0x0F;
+                int at = d + 64 + 128 * r + 64 * (e / 128) + 4 * (e % 16) + (e % 128 / 16) / 2;
+                dst[at] = (byte) ((dst[at] & (0xF0 >> (4 * (e % 32 / 16)))) | q << (4 * (e % 32 / 16)));
+            }
+        }
+    }
+
+    /** The inverse of {@link #tile} for row r: its ggml block from the column at src[s], into dst[d .. d + 144). */
+    public static void untile(byte[] src, int s, int r, byte[] dst, int d) {
+        System.arraycopy(src, s + 4 * r, dst, d, 4);
+        int[] v = new int[16];
+        for (int j = 0; j < 16; j++)
+            v[j] = ((src[s + 16 + 16 * (r & 1) + j] >> (4 * (r >> 1))) & 0x0F) | ((src[s + 48 + j] >> (2 * r)) & 3) << 4;
+        for (int j = 0; j < 4; j++) {
+            dst[d + 4 + j] = (byte) (v[j] | (v[j + 4] >> 4) << 6); // scale j, top bits of scale j + 4
+            dst[d + 8 + j] = (byte) (v[8 + j] | (v[12 + j] >> 4) << 6); // min j, top bits of min j + 4
+            dst[d + 12 + j] = (byte) ((v[j + 4] & 0x0F) | (v[12 + j] & 0x0F) << 4);
+        }
+        for (int e = 0; e < QK; e++) {
+            int q = (src[s + 64 + 128 * r + 64 * (e / 128) + 4 * (e % 16) + (e % 128 / 16) / 2] >> (4 * (e % 32 / 16))) & 0x0F;
+            int at = d + 16 + 32 * (e / 64) + e % 32, sh = 4 * (e % 64 / 32);
+            dst[at] = (byte) ((dst[at] & (0xF0 >> sh)) | q << sh);
+        }
+    }
+
+    /**
+     * {@link #dotRows4} on the tiled layout (same floats, same order, same bits), into {@code out[oi ..
+     * oi + 4)}. Per block column the 4 rows' d * scale and -(dmin * min) are formed as vectors into
+     * {@code s[0 .. 64)} (row r's at 16r: 8 scales, then 8 mins; a scratch the caller owns, so that
+     * the kernel allocates nothing); then per chunk of L elements each row's int lanes give its nibbles
+     * with a shift and a mask, w = q * d1 + (-m1) (one rounding, as in {@link #dotRows2}), and one FMA
+     * into the row's accumulator, the 4 rows sharing each activation load.
+     */
+    public static void dotTile4(MemorySegment w, long off, float[] x, int xi, int n, float[] out, int oi, float[] s) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int b = 0; b < n / QK; b++) {
+            long col = off + (long) b * 4 * BYTES;
+            long dm01 = w.get(I64, col), dm23 = w.get(I64, col + 8);
+            ByteVector lo02 = ByteVector.fromMemorySegment(B16, w, col + 16, ORDER);
+            ByteVector lo13 = ByteVector.fromMemorySegment(B16, w, col + 32, ORDER);
+            ByteVector hi = ByteVector.fromMemorySegment(B16, w, col + 48, ORDER);
+            ByteVector v0 = lo02.and((byte) 0x0F).or(hi.reinterpretAsShorts().lanewise(LSHL, 4).reinterpretAsBytes().and((byte) 0x30));
+            ByteVector v1 = lo13.and((byte) 0x0F).or(hi.reinterpretAsShorts().lanewise(LSHL, 2).reinterpretAsBytes().and((byte) 0x30));
+            ByteVector v2 = lo02.reinterpretAsShorts().lanewise(LSHR, 4).reinterpretAsBytes().and((byte) 0x0F).or(hi.and((byte) 0x30));
+            ByteVector v3 = lo13.reinterpretAsShorts().lanewise(LSHR, 4).reinterpretAsBytes().and((byte) 0x0F)
+                    .or(hi.reinterpretAsShorts().lanewise(LSHR, 2).reinterpretAsBytes().and((byte) 0x30));
+            float d0 = Float.float16ToFloat((short) dm01), m0 = -Float.float16ToFloat((short) (dm01 >>> 16));
+            float d1 = Float.float16ToFloat((short) (dm01 >>> 32)), m1 = -Float.float16ToFloat((short) (dm01 >>> 48));
+            float d2 = Float.float16ToFloat((short) dm23), m2 = -Float.float16ToFloat((short) (dm23 >>> 16));
+            float d3 = Float.float16ToFloat((short) (dm23 >>> 32)), m3 = -Float.float16ToFloat((short) (dm23 >>> 48));
+            for (int p = 0; p < PARTS; p++) { // lanes p*L ..: scales times d, then mins times -dmin
+                boolean mins = p * L >= 8, mixed = L == 16;
+                FloatVector k0 = mixed ? FloatVector.broadcast(F, m0).blend(d0, LOW8) : FloatVector.broadcast(F, mins ? m0 : d0);
+                FloatVector k1 = mixed ? FloatVector.broadcast(F, m1).blend(d1, LOW8) : FloatVector.broadcast(F, mins ? m1 : d1);
+                FloatVector k2 = mixed ? FloatVector.broadcast(F, m2).blend(d2, LOW8) : FloatVector.broadcast(F, mins ? m2 : d2);
+                FloatVector k3 = mixed ? FloatVector.broadcast(F, m3).blend(d3, LOW8) : FloatVector.broadcast(F, mins ? m3 : d3);
+                ((FloatVector) v0.convertShape(B2F, F, p)).mul(k0).intoArray(s, p * L);
+                ((FloatVector) v1.convertShape(B2F, F, p)).mul(k1).intoArray(s, 16 + p * L);
+                ((FloatVector) v2.convertShape(B2F, F, p)).mul(k2).intoArray(s, 32 + p * L);
+                ((FloatVector) v3.convertShape(B2F, F, p)).mul(k3).intoArray(s, 48 + p * L);
+            }
+            for (int g = 0; g < 2; g++) { // 128 elements: 4 sub-blocks of 32, 8 chunks of 16
+                long q = col + 64 + 64L * g;
+                for (int j = 4 * g; j < 4 * g + 4; j++) {
+                    FloatVector s0 = FloatVector.broadcast(F, s[j]), n0 = FloatVector.broadcast(F, s[8 + j]);
+                    FloatVector s1 = FloatVector.broadcast(F, s[16 + j]), n1 = FloatVector.broadcast(F, s[24 + j]);
+                    FloatVector s2 = FloatVector.broadcast(F, s[32 + j]), n2 = FloatVector.broadcast(F, s[40 + j]);
+                    FloatVector s3 = FloatVector.broadcast(F, s[48 + j]), n3 = FloatVector.broadcast(F, s[56 + j]);
+                    for (int h = 0; h < 2; h++) {
+                        int sh = 4 * (2 * (j & 3) + h); // nibble k = 2 * (j % 4) + h
+                        for (int p = 0; p < PARTS; p++) {
+                            long at = q + 4L * L * p;
+                            IntVector q0 = IntVector.fromMemorySegment(I, w, at, ORDER), q1 = IntVector.fromMemorySegment(I, w, at + 128, ORDER);
+                            IntVector q2 = IntVector.fromMemorySegment(I, w, at + 256, ORDER), q3 = IntVector.fromMemorySegment(I, w, at + 384, ORDER);
+                            FloatVector xv = FloatVector.fromArray(F, x, xi + b * QK + 32 * j + 16 * h + p * L);
+                            a0 = ((FloatVector) q0.lanewise(LSHR, sh).and(0x0F).convert(I2F, 0)).fma(s0, n0).fma(xv, a0);
+                            a1 = ((FloatVector) q1.lanewise(LSHR, sh).and(0x0F).convert(I2F, 0)).fma(s1, n1).fma(xv, a1);
+                            a2 = ((FloatVector) q2.lanewise(LSHR, sh).and(0x0F).convert(I2F, 0)).fma(s2, n2).fma(xv, a2);
+                            a3 = ((FloatVector) q3.lanewise(LSHR, sh).and(0x0F).convert(I2F, 0)).fma(s3, n3).fma(xv, a3);
+                        }
+                    }
+                }
+            }
+        }
+        if (L == 16) {
+            a0 = a0.add(a0.rearrange(Simd.FOLD8));
+            a1 = a1.add(a1.rearrange(Simd.FOLD8));
+            a2 = a2.add(a2.rearrange(Simd.FOLD8));
+            a3 = a3.add(a3.rearrange(Simd.FOLD8));
+        }
+        if (L >= 8) {
+            a0 = a0.add(a0.rearrange(Simd.FOLD4));
+            a1 = a1.add(a1.rearrange(Simd.FOLD4));
+            a2 = a2.add(a2.rearrange(Simd.FOLD4));
+            a3 = a3.add(a3.rearrange(Simd.FOLD4));
+        }
+        a0 = a0.add(a0.rearrange(Simd.FOLD2));
+        a1 = a1.add(a1.rearrange(Simd.FOLD2));
+        a2 = a2.add(a2.rearrange(Simd.FOLD2));
+        a3 = a3.add(a3.rearrange(Simd.FOLD2));
+        out[oi] = a0.add(a0.rearrange(Simd.FOLD1)).lane(0);
+        out[oi + 1] = a1.add(a1.rearrange(Simd.FOLD1)).lane(0);
+        out[oi + 2] = a2.add(a2.rearrange(Simd.FOLD1)).lane(0);
+        out[oi + 3] = a3.add(a3.rearrange(Simd.FOLD1)).lane(0);
+    }
+
+    /**
+     * The four rows of a tiled tile, dequantised into dst[di + r*stride ..] (the batched path's panel):
+     * the floats of {@link #dequantizeVector}, decoded as in {@link #dotTile4}.
+     */
+    public static void dequantizeTile4(MemorySegment w, long off, int n, float[] dst, int di, int stride) {
+        for (int b = 0; b < n / QK; b++) {
+            long col = off + (long) b * 4 * BYTES;
+            long dm01 = w.get(I64, col), dm23 = w.get(I64, col + 8);
+            long hi = w.get(I64, col + 48); // all rows' top bits of their scales
+            for (int r = 0; r < 4; r++) {
+                long dm = r < 2 ? dm01 >>> (32 * r) : dm23 >>> (32 * (r - 2));
+                float d = Float.float16ToFloat((short) dm), min = Float.float16ToFloat((short) (dm >>> 16));
+                long sLo = w.get(I64, col + 16 + 16 * (r & 1)) >>> (4 * (r >> 1)), mLo = w.get(I64, col + 24 + 16 * (r & 1)) >>> (4 * (r >> 1));
+                long sHi = hi >>> (2 * r), mHi = w.get(I64, col + 56) >>> (2 * r);
+                int y = di + r * stride + b * QK;
+                for (int j = 0; j < 8; j++) { // sub-block j: byte j of each word
+                    float d1 = d * (int) (((sLo >>> (8 * j)) & 0x0F) | ((sHi >>> (8 * j)) & 3) << 4);
+                    float m1 = min * (int) (((mLo >>> (8 * j)) & 0x0F) | ((mHi >>> (8 * j)) & 3) << 4);
+                    FloatVector ds = FloatVector.broadcast(F, d1), ms = FloatVector.broadcast(F, -m1);
+                    for (int h = 0; h < 2; h++)
+                        for (int p = 0; p < PARTS; p++) {
+                            IntVector q = IntVector.fromMemorySegment(I, w, col + 64 + 128 * r + 64 * (j >> 2) + 4L * L * p, ORDER);
+                            ((FloatVector) q.lanewise(LSHR, 4 * (2 * (j & 3) + h)).and(0x0F).convert(I2F, 0)).fma(ds, ms)
+                                    .intoArray(dst, y + 32 * j + 16 * h + p * L);
+                        }
+                }
+            }
+        }
     }
 }

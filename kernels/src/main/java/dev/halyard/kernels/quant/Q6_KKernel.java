@@ -4,16 +4,19 @@ import static dev.halyard.kernels.quant.Bytes.I16;
 import static dev.halyard.kernels.quant.Bytes.I64;
 import static dev.halyard.kernels.quant.Simd.B16;
 import static dev.halyard.kernels.quant.Simd.F;
+import static dev.halyard.kernels.quant.Simd.I;
 import static dev.halyard.kernels.quant.Simd.L;
 import static dev.halyard.kernels.quant.Simd.ORDER;
 import static dev.halyard.kernels.quant.Simd.PARTS;
 import static jdk.incubator.vector.VectorOperators.B2F;
+import static jdk.incubator.vector.VectorOperators.I2F;
 import static jdk.incubator.vector.VectorOperators.LSHL;
 import static jdk.incubator.vector.VectorOperators.LSHR;
 
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -213,5 +216,165 @@ public final class Q6_KKernel {
         a = a.add(a.rearrange(Simd.FOLD2));
         a = a.add(a.rearrange(Simd.FOLD1));
         return a.lane(0);
+    }
+
+    // ---- The tiled layout (WeightMatrix.tile4): rows in fours, per block column 4 x 210 = 840 bytes ----
+    //
+    //  [0, 8)     f16 d of row r at 2r
+    //  [8, 72)    row r's 16 int8 scales at 8 + 16r
+    //  [72 + 192r, 264 + 192r)  row r's quants: two groups of 16 little-endian ints holding the low 4
+    //             bits (in group G, nibble k of int i: element 128G + 16k + i), then 16 ints holding the
+    //             top 2 bits (bits 2k, 2k+1 of int i: element 16k + i)
+    //
+    // Element 16k + i is lane i of chunk k, and chunk k is scale group k: each 16-element group comes
+    // out of three 64-byte loads per row with shifts and masks, and has one scale.
+
+    /** Rewrites one block column: the 4 rows' ggml blocks at src[s + r*stride] into dst[d .. d + 840). */
+    public static void tile(byte[] src, int s, int stride, byte[] dst, int d) {
+        java.util.Arrays.fill(dst, d, d + 4 * BYTES, (byte) 0);
+        for (int r = 0; r < 4; r++) {
+            int blk = s + r * stride, row = d + 72 + 192 * r;
+            System.arraycopy(src, blk + 208, dst, d + 2 * r, 2);
+            System.arraycopy(src, blk + 192, dst, d + 8 + 16 * r, 16);
+            for (int e = 0; e < QK; e++) {
+                int t = e % 128 / 32, l = e % 32;
+                int lo = (src[blk + 64 * (e / 128) + 32 * (t & 1) + l] >> (4 * (t >> 1))) & 0x0F;
+                int hi = (src[blk + 128 + 32 * (e / 128) + l] >> (2 * t)) & 3;
+                dst[row + 64 * (e / 128) + 4 * (e % 16) + (e % 128 / 16) / 2] |= (byte) (lo << (4 * (e % 32 / 16)));
+                dst[row + 128 + 4 * (e % 16) + (e / 16) / 4] |= (byte) (hi << (2 * (e / 16 % 4)));
+            }
+        }
+    }
+
+    /** The inverse of {@link #tile} for row r: its ggml block from the column at src[s], into dst[d .. d + 210). */
+    public static void untile(byte[] src, int s, int r, byte[] dst, int d) {
+        int row = s + 72 + 192 * r;
+        java.util.Arrays.fill(dst, d, d + 192, (byte) 0);
+        System.arraycopy(src, s + 2 * r, dst, d + 208, 2);
+        System.arraycopy(src, s + 8 + 16 * r, dst, d + 192, 16);
+        for (int e = 0; e < QK; e++) {
+            int t = e % 128 / 32, l = e % 32;
+            int lo = (src[row + 64 * (e / 128) + 4 * (e % 16) + (e % 128 / 16) / 2] >> (4 * (e % 32 / 16))) & 0x0F;
+            int hi = (src[row + 128 + 4 * (e % 16) + (e / 16) / 4] >> (2 * (e / 16 % 4))) & 3;
+            dst[d + 64 * (e / 128) + 32 * (t & 1) + l] |= (byte) (lo << (4 * (t >> 1)));
+            dst[d + 128 + 32 * (e / 128) + l] |= (byte) (hi << (2 * t));
+        }
+    }
+
+    /**
+     * {@link #dotRow} for the 4 rows of a tiled tile (same floats, same order, same bits), into {@code
+     * out[oi .. oi + 4)}. Per block column the 4 rows' d * scale are formed as vectors into {@code s[0
+     * .. 64)} and -32 times them into {@code s[64 .. 128)} (row r's 16 at 16r; a scratch the caller
+     * owns, so that the kernel allocates nothing); then per chunk of L elements each row's unsigned
+     * quant u = low | top << 4 comes from its int lanes, w = u * s - 32s with one FMA, and one more FMA
+     * into the row's accumulator, the 4 rows sharing each activation load.
+     *
+     * <p>w is the reference's (u - 32) * s: that product is exact (s = d * scale has at most 11 + 7
+     * significant bits, u - 32 at most 5), so the FMA's exact u * s - 32s needs no rounding either. The
+     * one difference is the sign of a zero (u = 32 with s < 0: +0 here, -0 there), which no sum can
+     * see: an accumulator starting at +0 never becomes -0, and acc + (+-0) * x is acc either way.
+     */
+    public static void dotTile4(MemorySegment w, long off, float[] x, int xi, int n, float[] out, int oi, float[] s) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int b = 0; b < n / QK; b++) {
+            long col = off + (long) b * 4 * BYTES;
+            long ds = w.get(I64, col);
+            float d0 = Float.float16ToFloat((short) ds), d1 = Float.float16ToFloat((short) (ds >>> 16));
+            float d2 = Float.float16ToFloat((short) (ds >>> 32)), d3 = Float.float16ToFloat((short) (ds >>> 48));
+            ByteVector c0 = ByteVector.fromMemorySegment(B16, w, col + 8, ORDER), c1 = ByteVector.fromMemorySegment(B16, w, col + 24, ORDER);
+            ByteVector c2 = ByteVector.fromMemorySegment(B16, w, col + 40, ORDER), c3 = ByteVector.fromMemorySegment(B16, w, col + 56, ORDER);
+            for (int p = 0; p < PARTS; p++) { // d * scale, and -32 times that
+                FloatVector v0 = ((FloatVector) c0.convertShape(B2F, F, p)).mul(d0), v1 = ((FloatVector) c1.convertShape(B2F, F, p)).mul(d1);
+                FloatVector v2 = ((FloatVector) c2.convertShape(B2F, F, p)).mul(d2), v3 = ((FloatVector) c3.convertShape(B2F, F, p)).mul(d3);
+                v0.intoArray(s, p * L);
+                v1.intoArray(s, 16 + p * L);
+                v2.intoArray(s, 32 + p * L);
+                v3.intoArray(s, 48 + p * L);
+                v0.mul(-32f).intoArray(s, 64 + p * L);
+                v1.mul(-32f).intoArray(s, 80 + p * L);
+                v2.mul(-32f).intoArray(s, 96 + p * L);
+                v3.mul(-32f).intoArray(s, 112 + p * L);
+            }
+            for (int g = 0; g < 2; g++) { // 128 elements: groups k = 8g .. 8g + 7
+                long lo = col + 72 + 64 * g, hi = col + 72 + 128;
+                for (int kk = 0; kk < 8; kk++) {
+                    int k = 8 * g + kk; // group k: elements 16k .. 16k + 15, nibble kk of the low ints
+                    FloatVector s0 = FloatVector.broadcast(F, s[k]), s1 = FloatVector.broadcast(F, s[16 + k]);
+                    FloatVector s2 = FloatVector.broadcast(F, s[32 + k]), s3 = FloatVector.broadcast(F, s[48 + k]);
+                    FloatVector t0 = FloatVector.broadcast(F, s[64 + k]), t1 = FloatVector.broadcast(F, s[80 + k]);
+                    FloatVector t2 = FloatVector.broadcast(F, s[96 + k]), t3 = FloatVector.broadcast(F, s[112 + k]);
+                    for (int p = 0; p < PARTS; p++) {
+                        long lp = lo + 4L * L * p, hp = hi + 4L * L * p;
+                        IntVector l0 = IntVector.fromMemorySegment(I, w, lp, ORDER), h0 = IntVector.fromMemorySegment(I, w, hp, ORDER);
+                        IntVector l1 = IntVector.fromMemorySegment(I, w, lp + 192, ORDER), h1 = IntVector.fromMemorySegment(I, w, hp + 192, ORDER);
+                        IntVector l2 = IntVector.fromMemorySegment(I, w, lp + 384, ORDER), h2 = IntVector.fromMemorySegment(I, w, hp + 384, ORDER);
+                        IntVector l3 = IntVector.fromMemorySegment(I, w, lp + 576, ORDER), h3 = IntVector.fromMemorySegment(I, w, hp + 576, ORDER);
+                        if (k >= 2) { // top bits 2k, 2k+1 to bits 4, 5
+                            h0 = h0.lanewise(LSHR, 2 * k - 4);
+                            h1 = h1.lanewise(LSHR, 2 * k - 4);
+                            h2 = h2.lanewise(LSHR, 2 * k - 4);
+                            h3 = h3.lanewise(LSHR, 2 * k - 4);
+                        } else {
+                            h0 = h0.lanewise(LSHL, 4 - 2 * k);
+                            h1 = h1.lanewise(LSHL, 4 - 2 * k);
+                            h2 = h2.lanewise(LSHL, 4 - 2 * k);
+                            h3 = h3.lanewise(LSHL, 4 - 2 * k);
+                        }
+                        FloatVector xv = FloatVector.fromArray(F, x, xi + b * QK + 16 * k + p * L);
+                        a0 = ((FloatVector) l0.lanewise(LSHR, 4 * kk).and(0x0F).or(h0.and(0x30)).convert(I2F, 0)).fma(s0, t0).fma(xv, a0);
+                        a1 = ((FloatVector) l1.lanewise(LSHR, 4 * kk).and(0x0F).or(h1.and(0x30)).convert(I2F, 0)).fma(s1, t1).fma(xv, a1);
+                        a2 = ((FloatVector) l2.lanewise(LSHR, 4 * kk).and(0x0F).or(h2.and(0x30)).convert(I2F, 0)).fma(s2, t2).fma(xv, a2);
+                        a3 = ((FloatVector) l3.lanewise(LSHR, 4 * kk).and(0x0F).or(h3.and(0x30)).convert(I2F, 0)).fma(s3, t3).fma(xv, a3);
+                    }
+                }
+            }
+        }
+        if (L == 16) {
+            a0 = a0.add(a0.rearrange(Simd.FOLD8));
+            a1 = a1.add(a1.rearrange(Simd.FOLD8));
+            a2 = a2.add(a2.rearrange(Simd.FOLD8));
+            a3 = a3.add(a3.rearrange(Simd.FOLD8));
+        }
+        if (L >= 8) {
+            a0 = a0.add(a0.rearrange(Simd.FOLD4));
+            a1 = a1.add(a1.rearrange(Simd.FOLD4));
+            a2 = a2.add(a2.rearrange(Simd.FOLD4));
+            a3 = a3.add(a3.rearrange(Simd.FOLD4));
+        }
+        a0 = a0.add(a0.rearrange(Simd.FOLD2));
+        a1 = a1.add(a1.rearrange(Simd.FOLD2));
+        a2 = a2.add(a2.rearrange(Simd.FOLD2));
+        a3 = a3.add(a3.rearrange(Simd.FOLD2));
+        out[oi] = a0.add(a0.rearrange(Simd.FOLD1)).lane(0);
+        out[oi + 1] = a1.add(a1.rearrange(Simd.FOLD1)).lane(0);
+        out[oi + 2] = a2.add(a2.rearrange(Simd.FOLD1)).lane(0);
+        out[oi + 3] = a3.add(a3.rearrange(Simd.FOLD1)).lane(0);
+    }
+
+    /**
+     * The four rows of a tiled tile, dequantised into dst[di + r*stride ..] (the batched path's panel):
+     * the floats of {@link #dequantizeVector}, decoded as in {@link #dotTile4}.
+     */
+    public static void dequantizeTile4(MemorySegment w, long off, int n, float[] dst, int di, int stride) {
+        for (int b = 0; b < n / QK; b++) {
+            long col = off + (long) b * 4 * BYTES;
+            for (int r = 0; r < 4; r++) {
+                float d = Float.float16ToFloat(w.get(I16, col + 2 * r));
+                long q = col + 72 + 192 * r;
+                int y = di + r * stride + b * QK;
+                for (int g = 0; g < 2; g++)
+                    for (int p = 0; p < PARTS; p++) { // one load of each, 8 chunks: 16k + p*L for k = 8g ..
+                        IntVector lo = IntVector.fromMemorySegment(I, w, q + 64 * g + 4L * L * p, ORDER);
+                        IntVector hi = IntVector.fromMemorySegment(I, w, q + 128 + 4L * L * p, ORDER);
+                        for (int kk = 0; kk < 8; kk++) {
+                            int k = 8 * g + kk;
+                            float sc = d * w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, col + 8 + 16 * r + k);
+                            IntVector top = k >= 2 ? hi.lanewise(LSHR, 2 * k - 4) : hi.lanewise(LSHL, 4 - 2 * k);
+                            ((FloatVector) lo.lanewise(LSHR, 4 * kk).and(0x0F).or(top.and(0x30)).sub(32).convert(I2F, 0)).mul(sc)
+                                    .intoArray(dst, y + 16 * k + p * L);
+                        }
+                    }
+            }
+        }
     }
 }

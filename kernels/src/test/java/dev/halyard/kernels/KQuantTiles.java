@@ -1,0 +1,76 @@
+package dev.halyard.kernels;
+
+import dev.halyard.kernels.quant.Q4_KKernel;
+import dev.halyard.kernels.quant.Q6_KKernel;
+import dev.halyard.kernels.quant.Simd;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
+import java.util.Random;
+
+/**
+ * Checks, at this JVM's vector width, the tiled layout of Q4_K and Q6_K ({@link WeightMatrix#tile4}):
+ * tiling then untiling any bytes gives them back, and the tiled kernels give the same bits as "dequantise
+ * the row, then the canonical loop" ({@link Tiles#dotScalar}) and as the row layout's dequantisation.
+ * Run by {@link KQuantTilesTest} and, for the other widths, by {@link VectorSelfCheck} in child JVMs.
+ * Throws AssertionError.
+ */
+final class KQuantTiles {
+    private KQuantTiles() {}
+
+    static int check() {
+        Random rnd = new Random(4);
+        int checks = 0;
+        Kernels k = new VectorKernels();
+        for (GgmlType type : new GgmlType[] {GgmlType.Q4_K, GgmlType.Q6_K}) {
+            int ts = (int) type.typeSize;
+            // any 4 blocks survive tile -> untile, byte for byte (the layout is a rearrangement)
+            byte[] blocks = new byte[4 * ts], column = new byte[4 * ts], back = new byte[ts];
+            for (int round = 0; round < 20; round++) {
+                rnd.nextBytes(blocks);
+                if (type == GgmlType.Q4_K) Q4_KKernel.tile(blocks, 0, ts, column, 0);
+                else Q6_KKernel.tile(blocks, 0, ts, column, 0);
+                for (int r = 0; r < 4; r++) {
+                    if (type == GgmlType.Q4_K) Q4_KKernel.untile(column, 0, r, back, 0);
+                    else Q6_KKernel.untile(column, 0, r, back, 0);
+                    if (!Arrays.equals(blocks, r * ts, (r + 1) * ts, back, 0, ts))
+                        throw new AssertionError(type + " untile(tile(blocks)) differs, row " + r);
+                }
+            }
+            for (int n : new int[] {256, 2304}) {
+                try (Arena arena = Arena.ofConfined()) {
+                    int pad = 7; // rows start at an odd byte offset
+                    long rowBytes = (long) n / type.blockSize * type.typeSize;
+                    MemorySegment seg = RandomBlocks.allocate(arena, type, 4 * n, pad, rnd);
+                    float[][] rowsF = new float[4][n];
+                    for (int r = 0; r < 4; r++) k.dequantize(type, seg, pad + r * rowBytes, rowsF[r], 0, n);
+                    byte[] before = seg.toArray(ValueLayout.JAVA_BYTE);
+                    WeightMatrix tiled = new WeightMatrix(type, seg, pad, 4, n).tile4();
+                    if (Arrays.equals(before, seg.toArray(ValueLayout.JAVA_BYTE))) throw new AssertionError(type + ": tiling changed no byte");
+                    float[] x = RandomBlocks.gaussian(n + 1, rnd), out = new float[5], s = new float[128];
+                    if (type == GgmlType.Q4_K) Q4_KKernel.dotTile4(seg, pad, x, 1, n, out, 1, s);
+                    else Q6_KKernel.dotTile4(seg, pad, x, 1, n, out, 1, s);
+                    float[] panel = new float[4 * n + 2], one = new float[n];
+                    if (type == GgmlType.Q4_K) Q4_KKernel.dequantizeTile4(seg, pad, n, panel, 2, n);
+                    else Q6_KKernel.dequantizeTile4(seg, pad, n, panel, 2, n);
+                    for (int r = 0; r < 4; r++) {
+                        same(Tiles.dotScalar(rowsF[r], 0, x, 1, n, Simd.L), out[1 + r], type + " dotTile4 n=" + n + " row " + r);
+                        tiled.dequantizeRow(k, r, one, 0);
+                        for (int i = 0; i < n; i++) {
+                            same(rowsF[r][i], panel[2 + r * n + i], type + " dequantizeTile4 row " + r + " element " + i);
+                            same(rowsF[r][i], one[i], type + " tiled dequantizeRow " + r + " element " + i);
+                        }
+                    }
+                    checks++;
+                }
+            }
+        }
+        return checks;
+    }
+
+    private static void same(float want, float got, String what) {
+        if (Float.floatToRawIntBits(want) != Float.floatToRawIntBits(got))
+            throw new AssertionError(what + " at " + Simd.L + " lanes: expected " + want + ", got " + got);
+    }
+}
