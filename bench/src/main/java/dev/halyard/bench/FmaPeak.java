@@ -3,10 +3,6 @@ package dev.halyard.bench;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -28,9 +24,6 @@ public final class FmaPeak {
     static final long ITERATIONS = 20_000_000;
     static final int WARMUP_PASSES = 2;
 
-    @SuppressWarnings("unused")
-    private static volatile float sink;
-
     /**
      * FP32 FMA throughput in GFLOP/s.
      *
@@ -45,23 +38,13 @@ public final class FmaPeak {
         if (threads < 1 || threads > 1024) throw new IllegalArgumentException("threads must be in [1, 1024], got " + threads);
         if (passes < 1) throw new IllegalArgumentException("passes must be >= 1, got " + passes);
         if (iterations < 1) throw new IllegalArgumentException("iterations must be >= 1, got " + iterations);
-        try (ExecutorService pool = Executors.newFixedThreadPool(threads)) {
-            List<Callable<Float>> work = new ArrayList<>();
-            for (int t = 0; t < threads; t++) {
-                float seed = 1 + t;
-                work.add(() -> chains(iterations, seed));
-            }
-            long best = Long.MAX_VALUE;
-            for (int p = 0; p < WARMUP_PASSES + passes; p++) {
-                long t0 = System.nanoTime();
-                float total = 0;
-                for (Future<Float> f : pool.invokeAll(work)) total += get(f);
-                long nanos = System.nanoTime() - t0;
-                sink = total;
-                if (p >= WARMUP_PASSES) best = Math.min(best, nanos);
-            }
-            return 2.0 * CHAINS * F.length() * iterations * threads / best;
+        List<Callable<Float>> work = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            float seed = 1 + t;
+            work.add(() -> chains(iterations, seed));
         }
+        long best = BestPass.nanos(work, WARMUP_PASSES, passes, "FMA peak thread");
+        return 2.0 * CHAINS * F.length() * iterations * threads / best;
     }
 
     /** {@link #CHAINS} chains a = a * m + c, m slightly below 1 so values stay finite. */
@@ -77,13 +60,5 @@ public final class FmaPeak {
         }
         return a0.add(a1).add(a2).add(a3).add(a4).add(a5).add(a6).add(a7).add(a8).add(a9).add(a10).add(a11)
                 .reduceLanes(VectorOperators.ADD);
-    }
-
-    private static float get(Future<Float> f) throws InterruptedException {
-        try {
-            return f.get();
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("FMA peak thread failed", e.getCause());
-        }
     }
 }

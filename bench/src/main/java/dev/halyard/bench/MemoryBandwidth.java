@@ -6,10 +6,6 @@ import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -28,9 +24,6 @@ public final class MemoryBandwidth {
     /** Passes run before timing, so that the summing loop is JIT-compiled. */
     static final int WARMUP_PASSES = 3;
 
-    @SuppressWarnings("unused")
-    private static volatile float sink; // keeps the sums alive
-
     /**
      * Read bandwidth in GB/s.
      *
@@ -44,7 +37,7 @@ public final class MemoryBandwidth {
         if (threads < 1 || threads > 1024) throw new IllegalArgumentException("threads must be in [1, 1024], got " + threads);
         if (passes < 1) throw new IllegalArgumentException("passes must be >= 1, got " + passes);
         long slice = bytes / threads / group * group;
-        try (Arena arena = Arena.ofShared(); ExecutorService pool = Executors.newFixedThreadPool(threads)) {
+        try (Arena arena = Arena.ofShared()) {
             MemorySegment buf = arena.allocate(slice * threads, 64);
             buf.fill((byte) 1); // touches every page; floats 2.4e-38, never NaN
             List<Callable<Float>> readers = new ArrayList<>();
@@ -52,15 +45,7 @@ public final class MemoryBandwidth {
                 long from = t * slice;
                 readers.add(() -> sum(buf, from, from + slice));
             }
-            long best = Long.MAX_VALUE;
-            for (int p = 0; p < WARMUP_PASSES + passes; p++) {
-                long t0 = System.nanoTime();
-                float total = 0;
-                for (Future<Float> f : pool.invokeAll(readers)) total += get(f);
-                long nanos = System.nanoTime() - t0;
-                sink = total;
-                if (p >= WARMUP_PASSES) best = Math.min(best, nanos);
-            }
+            long best = BestPass.nanos(readers, WARMUP_PASSES, passes, "bandwidth reader");
             return (double) slice * threads / best;
         }
     }
@@ -76,13 +61,5 @@ public final class MemoryBandwidth {
             a3 = a3.add(FloatVector.fromMemorySegment(F, seg, o + 3 * step, ByteOrder.LITTLE_ENDIAN));
         }
         return a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
-    }
-
-    private static float get(Future<Float> f) throws InterruptedException {
-        try {
-            return f.get();
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("bandwidth reader failed", e.getCause());
-        }
     }
 }

@@ -22,17 +22,7 @@ class BatchInvarianceTest {
         try (Arena arena = Arena.ofShared(); Parallel par = new Parallel(2)) {
             MemorySegment seg = RandomBlocks.allocate(arena, type, rows * cols, 0, rnd);
             WeightMatrix w = new WeightMatrix(type, seg, 0, rows, cols);
-            float[] x = RandomBlocks.gaussian(batch * cols, rnd);
-            Kernels k = new VectorKernels();
-            float[] all = new float[batch * rows];
-            Matmul.matmul(k, par, w, x, all, batch);
-            for (int b = 0; b < batch; b++) {
-                float[] one = new float[rows];
-                Matmul.matmul(k, par, w, java.util.Arrays.copyOfRange(x, b * cols, (b + 1) * cols), one, 1);
-                for (int i = 0; i < rows; i++)
-                    assertEquals(Float.floatToRawIntBits(one[i]), Float.floatToRawIntBits(all[b * rows + i]),
-                            type + " token " + b + " row " + i + ": alone " + one[i] + ", in batch " + all[b * rows + i]);
-            }
+            assertEachTokenAloneEqualsBatch(par, w, RandomBlocks.gaussian(batch * cols, rnd), batch, type.toString());
         }
     }
 
@@ -50,21 +40,29 @@ class BatchInvarianceTest {
         try (Arena arena = Arena.ofShared(); Parallel par = new Parallel(2)) {
             MemorySegment seg = RandomBlocks.allocate(arena, type, rows * cols, 0, rnd);
             WeightMatrix rowsLayout = new WeightMatrix(type, seg, 0, rows, cols);
-            Kernels k = new VectorKernels();
-            WeightMatrix tiledLayout = WeightMatrix.canTile(type, rows) ? copyOf(arena, rowsLayout).tile4() : rowsLayout;
-            for (int batch : new int[] {45, 70}) // tiled Q8_0 / Q4_0: fused four-token kernel below Matmul.fusedTokens(2048) = 64, panel above
-            for (WeightMatrix w : new WeightMatrix[] {rowsLayout, tiledLayout}) {
-                float[] x = RandomBlocks.gaussian(batch * cols, rnd);
-                float[] all = new float[batch * rows];
-                Matmul.matmul(k, par, w, x, all, batch);
-                for (int b = 0; b < batch; b++) {
-                    float[] one = new float[rows];
-                    Matmul.matmul(k, par, w, java.util.Arrays.copyOfRange(x, b * cols, (b + 1) * cols), one, 1);
-                    for (int i = 0; i < rows; i++)
-                        assertEquals(Float.floatToRawIntBits(one[i]), Float.floatToRawIntBits(all[b * rows + i]),
-                                type + (w.tiled4() ? " tiled" : "") + " batch " + batch + " token " + b + " row " + i);
-                }
+            WeightMatrix[] layouts = WeightMatrix.canTile(type, rows)
+                    ? new WeightMatrix[] {rowsLayout, copyOf(arena, rowsLayout).tile4()} : new WeightMatrix[] {rowsLayout};
+            // tiled Q8_0 / Q4_0: fused four-token kernel below Matmul.fusedTokens(2048) = 64 tokens, panel above
+            for (int batch : new int[] {45, 70}) {
+                for (WeightMatrix w : layouts)
+                    assertEachTokenAloneEqualsBatch(par, w, RandomBlocks.gaussian(batch * cols, rnd), batch,
+                            type + (w.tiled4() ? " tiled" : "") + " batch " + batch);
             }
+        }
+    }
+
+    /** Every token's outputs computed alone are bit-identical to its outputs in the batch x (batch, cols). */
+    private static void assertEachTokenAloneEqualsBatch(Parallel par, WeightMatrix w, float[] x, int batch, String what) {
+        int rows = w.rows(), cols = w.cols();
+        Kernels k = new VectorKernels();
+        float[] all = new float[batch * rows];
+        Matmul.matmul(k, par, w, x, all, batch);
+        for (int b = 0; b < batch; b++) {
+            float[] one = new float[rows];
+            Matmul.matmul(k, par, w, java.util.Arrays.copyOfRange(x, b * cols, (b + 1) * cols), one, 1);
+            for (int i = 0; i < rows; i++)
+                assertEquals(Float.floatToRawIntBits(one[i]), Float.floatToRawIntBits(all[b * rows + i]),
+                        what + " token " + b + " row " + i + ": alone " + one[i] + ", in batch " + all[b * rows + i]);
         }
     }
 

@@ -58,15 +58,7 @@ final class CanonicalOrder {
                     float[] panel = new float[4 * n + 2];
                     if (type == GgmlType.Q8_0) Q8_0Kernel.dequantizeTile4(seg, pad, n, panel, 2, n);
                     else Q4_0Kernel.dequantizeTile4(seg, pad, n, panel, 2, n);
-                    float[] one = new float[n];
-                    for (int r = 0; r < 4; r++) {
-                        same(Tiles.dotScalar(rowsF[r], 0, x, 1, n, Simd.L), out[1 + r], type + " dotTile4 n=" + n + " row " + r);
-                        tiled.dequantizeRow(k, r, one, 0);
-                        for (int i = 0; i < n; i++) {
-                            same(rowsF[r][i], panel[2 + r * n + i], type + " dequantizeTile4 row " + r + " element " + i);
-                            same(rowsF[r][i], one[i], type + " tiled dequantizeRow " + r + " element " + i);
-                        }
-                    }
+                    sameAsRows(type, rowsF, x, out, panel, tiled, k);
                     { // four tokens at once, strided input and output
                         float[] x4 = RandomBlocks.gaussian(3 + 4 * n, rnd);
                         float[] o = new float[2 + 3 * 6 + 4];
@@ -84,7 +76,25 @@ final class CanonicalOrder {
         return checks;
     }
 
-    private static void same(float want, float got, String what) {
+    /**
+     * A tiled tile's results against its four rows dequantised from the row layout ({@code rowsF}):
+     * {@code dotTile4} of x[1 ..] written to out[1 .. 5), the panel written to panel[2 ..] with stride
+     * n, and {@link WeightMatrix#dequantizeRow} of the tiled view, all bit for bit.
+     */
+    static void sameAsRows(GgmlType type, float[][] rowsF, float[] x, float[] out, float[] panel, WeightMatrix tiled, Kernels k) {
+        int n = rowsF[0].length;
+        float[] one = new float[n];
+        for (int r = 0; r < 4; r++) {
+            same(Tiles.dotScalar(rowsF[r], 0, x, 1, n, Simd.L), out[1 + r], type + " dotTile4 n=" + n + " row " + r);
+            tiled.dequantizeRow(k, r, one, 0);
+            for (int i = 0; i < n; i++) {
+                same(rowsF[r][i], panel[2 + r * n + i], type + " dequantizeTile4 row " + r + " element " + i);
+                same(rowsF[r][i], one[i], type + " tiled dequantizeRow " + r + " element " + i);
+            }
+        }
+    }
+
+    static void same(float want, float got, String what) {
         if (Float.floatToRawIntBits(want) != Float.floatToRawIntBits(got))
             throw new AssertionError(what + " at " + Simd.L + " lanes: expected " + want + ", got " + got);
     }

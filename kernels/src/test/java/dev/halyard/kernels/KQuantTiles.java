@@ -2,7 +2,6 @@ package dev.halyard.kernels;
 
 import dev.halyard.kernels.quant.Q4_KKernel;
 import dev.halyard.kernels.quant.Q6_KKernel;
-import dev.halyard.kernels.quant.Simd;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -51,26 +50,14 @@ final class KQuantTiles {
                     float[] x = RandomBlocks.gaussian(n + 1, rnd), out = new float[5], s = new float[128];
                     if (type == GgmlType.Q4_K) Q4_KKernel.dotTile4(seg, pad, x, 1, n, out, 1, s);
                     else Q6_KKernel.dotTile4(seg, pad, x, 1, n, out, 1, s);
-                    float[] panel = new float[4 * n + 2], one = new float[n];
+                    float[] panel = new float[4 * n + 2];
                     if (type == GgmlType.Q4_K) Q4_KKernel.dequantizeTile4(seg, pad, n, panel, 2, n);
                     else Q6_KKernel.dequantizeTile4(seg, pad, n, panel, 2, n);
-                    for (int r = 0; r < 4; r++) {
-                        same(Tiles.dotScalar(rowsF[r], 0, x, 1, n, Simd.L), out[1 + r], type + " dotTile4 n=" + n + " row " + r);
-                        tiled.dequantizeRow(k, r, one, 0);
-                        for (int i = 0; i < n; i++) {
-                            same(rowsF[r][i], panel[2 + r * n + i], type + " dequantizeTile4 row " + r + " element " + i);
-                            same(rowsF[r][i], one[i], type + " tiled dequantizeRow " + r + " element " + i);
-                        }
-                    }
+                    CanonicalOrder.sameAsRows(type, rowsF, x, out, panel, tiled, k);
                     checks++;
                 }
             }
         }
         return checks;
-    }
-
-    private static void same(float want, float got, String what) {
-        if (Float.floatToRawIntBits(want) != Float.floatToRawIntBits(got))
-            throw new AssertionError(what + " at " + Simd.L + " lanes: expected " + want + ", got " + got);
     }
 }
