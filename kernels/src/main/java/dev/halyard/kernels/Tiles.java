@@ -5,9 +5,14 @@ import static dev.halyard.kernels.quant.Simd.FOLD1;
 import static dev.halyard.kernels.quant.Simd.FOLD2;
 import static dev.halyard.kernels.quant.Simd.FOLD4;
 import static dev.halyard.kernels.quant.Simd.FOLD8;
+import static dev.halyard.kernels.quant.Simd.HI1;
+import static dev.halyard.kernels.quant.Simd.HI2;
+import static dev.halyard.kernels.quant.Simd.HI4;
+import static dev.halyard.kernels.quant.Simd.HI8;
 import static dev.halyard.kernels.quant.Simd.L;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 
 /**
  * F32 register tiles of the matrix multiplication, over weights already dequantised into a float
@@ -29,6 +34,10 @@ import jdk.incubator.vector.FloatVector;
  */
 public final class Tiles {
     private Tiles() {}
+
+    /** Lanes 4t..4t+3: token t's outputs after tile4x4's 16-lane fold. */
+    private static final VectorMask<Float> T0 = VectorMask.fromLong(F, 0x000FL), T1 = VectorMask.fromLong(F, 0x00F0L),
+            T2 = VectorMask.fromLong(F, 0x0F00L), T3 = VectorMask.fromLong(F, 0xF000L);
 
     /** One row times one token: {@code sum_i w[wi+i] * x[xi+i]} in the canonical order. */
     public static float dot(float[] w, int wi, float[] x, int xi, int n) {
@@ -116,13 +125,32 @@ public final class Tiles {
             a23 = r2.fma(t, a23);
             a33 = r3.fma(t, a33);
         }
-        // fold: the same pairwise lane sums as dot(), written out per accumulator
         if (L == 16) {
-            a00 = a00.add(a00.rearrange(FOLD8)); a10 = a10.add(a10.rearrange(FOLD8)); a20 = a20.add(a20.rearrange(FOLD8)); a30 = a30.add(a30.rearrange(FOLD8));
-            a01 = a01.add(a01.rearrange(FOLD8)); a11 = a11.add(a11.rearrange(FOLD8)); a21 = a21.add(a21.rearrange(FOLD8)); a31 = a31.add(a31.rearrange(FOLD8));
-            a02 = a02.add(a02.rearrange(FOLD8)); a12 = a12.add(a12.rearrange(FOLD8)); a22 = a22.add(a22.rearrange(FOLD8)); a32 = a32.add(a32.rearrange(FOLD8));
-            a03 = a03.add(a03.rearrange(FOLD8)); a13 = a13.add(a13.rearrange(FOLD8)); a23 = a23.add(a23.rearrange(FOLD8)); a33 = a33.add(a33.rearrange(FOLD8));
+            // all 16 folds at once (see Simd.HI8): accumulator i = 4*token + row ends in lane i, with the
+            // very sums of dot()'s fold (a butterfly leaves the same bits in every lane)
+            FloatVector c0 = a00.blend(a02, HI8).add(a02.blend(a00, HI8).rearrange(FOLD8));
+            FloatVector c1 = a10.blend(a12, HI8).add(a12.blend(a10, HI8).rearrange(FOLD8));
+            FloatVector c2 = a20.blend(a22, HI8).add(a22.blend(a20, HI8).rearrange(FOLD8));
+            FloatVector c3 = a30.blend(a32, HI8).add(a32.blend(a30, HI8).rearrange(FOLD8));
+            FloatVector c4 = a01.blend(a03, HI8).add(a03.blend(a01, HI8).rearrange(FOLD8));
+            FloatVector c5 = a11.blend(a13, HI8).add(a13.blend(a11, HI8).rearrange(FOLD8));
+            FloatVector c6 = a21.blend(a23, HI8).add(a23.blend(a21, HI8).rearrange(FOLD8));
+            FloatVector c7 = a31.blend(a33, HI8).add(a33.blend(a31, HI8).rearrange(FOLD8));
+            c0 = c0.blend(c4, HI4).add(c4.blend(c0, HI4).rearrange(FOLD4));
+            c1 = c1.blend(c5, HI4).add(c5.blend(c1, HI4).rearrange(FOLD4));
+            c2 = c2.blend(c6, HI4).add(c6.blend(c2, HI4).rearrange(FOLD4));
+            c3 = c3.blend(c7, HI4).add(c7.blend(c3, HI4).rearrange(FOLD4));
+            c0 = c0.blend(c2, HI2).add(c2.blend(c0, HI2).rearrange(FOLD2));
+            c1 = c1.blend(c3, HI2).add(c3.blend(c1, HI2).rearrange(FOLD2));
+            c0 = c0.blend(c1, HI1).add(c1.blend(c0, HI1).rearrange(FOLD1));
+            // lanes 4t..4t+3 are token t's four rows
+            c0.intoArray(out, oi, T0);
+            c0.intoArray(out, oi + os - 4, T1);
+            c0.intoArray(out, oi + 2 * os - 8, T2);
+            c0.intoArray(out, oi + 3 * os - 12, T3);
+            return;
         }
+        // fewer lanes: the same pairwise lane sums as dot(), written out per accumulator
         if (L >= 8) {
             a00 = a00.add(a00.rearrange(FOLD4)); a10 = a10.add(a10.rearrange(FOLD4)); a20 = a20.add(a20.rearrange(FOLD4)); a30 = a30.add(a30.rearrange(FOLD4));
             a01 = a01.add(a01.rearrange(FOLD4)); a11 = a11.add(a11.rearrange(FOLD4)); a21 = a21.add(a21.rearrange(FOLD4)); a31 = a31.add(a31.rearrange(FOLD4));

@@ -63,7 +63,9 @@ final class AttentionSelfCheck {
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         float[] s = new float[rows], o = new float[n];
         long perCall = -1;
-        for (long deadline = System.nanoTime() + 60_000_000_000L; perCall != 0 && System.nanoTime() < deadline; ) {
+        // up to 60 s of this thread's CPU time, not of the wall clock: on a busy machine the JVM may
+        // wait (or be stopped) for a minute before C2 has compiled the kernels
+        for (long deadline = threads.getCurrentThreadCpuTime() + 60_000_000_000L; perCall != 0 && threads.getCurrentThreadCpuTime() < deadline; ) {
             long before = threads.getCurrentThreadAllocatedBytes();
             for (int i = 0; i < 2000; i++) {
                 AttentionOps.halvesToFloats(halves, 0, rows * n, tile, 0);

@@ -3,6 +3,7 @@ package dev.halyard.kernels.quant;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
@@ -56,6 +57,19 @@ public final class Simd {
     public static final VectorShuffle<Float> FOLD4 = VectorShuffle.fromOp(F, i -> (i ^ 4) & (F.length() - 1));
     public static final VectorShuffle<Float> FOLD2 = VectorShuffle.fromOp(F, i -> i ^ 2);
     public static final VectorShuffle<Float> FOLD1 = VectorShuffle.fromOp(F, i -> i ^ 1);
+
+    /**
+     * Lanes whose index has bit k set (HI8: bit 3, ... HI1: bit 0), for folding many accumulators at
+     * once at 16 lanes: {@code u = x.blend(y, HIk); v = y.blend(x, HIk).rearrange(FOLDk); x' = u.add(v)}
+     * does x's FOLDk step in the lanes without bit k and y's in those with it, with the very operands
+     * and order of {@code x.add(x.rearrange(FOLDk))} (lane j of both: x[j] + x[j ^ k]). Four such
+     * levels over 16 accumulators leave accumulator j's fold in lane j (see {@code Tiles.tile4x4}): 60
+     * vector operations where 16 separate folds take 144.
+     */
+    public static final VectorMask<Float> HI8 = VectorMask.fromLong(F, L == 16 ? 0xFF00L : 0);
+    public static final VectorMask<Float> HI4 = VectorMask.fromLong(F, 0xF0F0L & ((1L << L) - 1));
+    public static final VectorMask<Float> HI2 = VectorMask.fromLong(F, 0xCCCCL & ((1L << L) - 1));
+    public static final VectorMask<Float> HI1 = VectorMask.fromLong(F, 0xAAAAL & ((1L << L) - 1));
 
     private static VectorSpecies<Float> pickFloatSpecies() {
         int bits = FloatVector.SPECIES_PREFERRED.vectorBitSize();
