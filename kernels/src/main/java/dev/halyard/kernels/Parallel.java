@@ -94,36 +94,54 @@ public final class Parallel implements AutoCloseable {
             return;
         }
         try {
-            int chunks = Math.min(threads * 4, Math.max(1, n / Math.max(1, minChunk)));
-            int grain = (n + chunks - 1) / chunks;
-            Job j = new Job(body, n, grain, (n + grain - 1) / grain);
-            job = j; // publishes the job
-            for (int i = 0; i < workers.length; i++) if (parked.get(i) == 1) LockSupport.unpark(workers[i]);
-            INSIDE.set(Boolean.TRUE);
-            try {
-                j.work();
-            } finally {
-                INSIDE.set(Boolean.FALSE);
-            }
-            int spins = 0;
-            while (j.done.get() < j.chunks) {
-                if (++spins < 1 << 16) Thread.onSpinWait();
-                else Thread.yield();
-            }
-            Throwable t = j.failure;
-            if (t instanceof RuntimeException re) throw re;
-            if (t instanceof Error e) throw e;
-            if (t != null) throw new IllegalStateException(t);
+            run(body, n, Math.min(threads * 4, Math.max(1, n / Math.max(1, minChunk))));
         } finally {
             lock.unlock();
         }
     }
 
-    /** Runs body(i) for every i in [0, n). */
+    /** Runs body over [0, n) in {@code chunks} contiguous chunks; the caller holds the lock. */
+    private void run(RangeBody body, int n, int chunks) {
+        int grain = (n + chunks - 1) / chunks;
+        Job j = new Job(body, n, grain, (n + grain - 1) / grain);
+        job = j; // publishes the job
+        for (int i = 0; i < workers.length; i++) if (parked.get(i) == 1) LockSupport.unpark(workers[i]);
+        INSIDE.set(Boolean.TRUE);
+        try {
+            j.work();
+        } finally {
+            INSIDE.set(Boolean.FALSE);
+        }
+        int spins = 0;
+        while (j.done.get() < j.chunks) {
+            if (++spins < 1 << 16) Thread.onSpinWait();
+            else Thread.yield();
+        }
+        Throwable t = j.failure;
+        if (t instanceof RuntimeException re) throw re;
+        if (t instanceof Error e) throw e;
+        if (t != null) throw new IllegalStateException(t);
+    }
+
+    /**
+     * Runs body(i) for every i in [0, n), handing out one index at a time: for a few dozen tasks of
+     * unequal size (attention of a causal prompt: later query blocks see more keys), so that no thread
+     * is left with a run of the biggest ones. List the biggest first.
+     */
     public void forEach(int n, IntConsumer body) {
-        forRange(n, 1, (from, to) -> {
+        if (n <= 0) return;
+        RangeBody each = (from, to) -> {
             for (int i = from; i < to; i++) body.accept(i);
-        });
+        };
+        if (threads == 1 || n == 1 || INSIDE.get() || !lock.tryLock()) {
+            each.run(0, n);
+            return;
+        }
+        try {
+            run(each, n, n);
+        } finally {
+            lock.unlock();
+        }
     }
 
     private void workerLoop(int id) {

@@ -343,8 +343,8 @@ public final class Transformer {
             do perTask--; while (group % perTask != 0);
         }
         final int nb = blocks, subs = group / perTask, hpt = perTask;
-        par.forEach(nb * kvHeads * subs, task -> {
-            int b = task / (kvHeads * subs), rest = task % (kvHeads * subs);
+        par.forEach(nb * kvHeads * subs, task -> { // the last query blocks first: they see the most keys
+            int b = nb - 1 - task / (kvHeads * subs), rest = task % (kvHeads * subs);
             int kvh = rest / subs, h0 = kvh * group + (rest % subs) * hpt;
             attendBlock(batch, kv, layer, q, att, starts[b], starts[b + 1], kvh, h0, hpt);
         });

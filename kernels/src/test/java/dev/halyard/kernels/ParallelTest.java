@@ -1,0 +1,40 @@
+package dev.halyard.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import org.junit.jupiter.api.Test;
+
+class ParallelTest {
+
+    @Test
+    void forEach_and_forRange_visit_every_index_exactly_once() {
+        try (Parallel par = new Parallel(3)) {
+            for (int n : new int[] {0, 1, 2, 7, 96, 1000}) {
+                AtomicIntegerArray seen = new AtomicIntegerArray(Math.max(1, n));
+                par.forEach(n, i -> seen.incrementAndGet(i));
+                for (int i = 0; i < n; i++) assertEquals(1, seen.get(i), "forEach n=" + n + " index " + i);
+                AtomicIntegerArray ranged = new AtomicIntegerArray(Math.max(1, n));
+                par.forRange(n, 4, (from, to) -> {
+                    for (int i = from; i < to; i++) ranged.incrementAndGet(i);
+                });
+                for (int i = 0; i < n; i++) assertEquals(1, ranged.get(i), "forRange n=" + n + " index " + i);
+            }
+        }
+    }
+
+    @Test
+    void a_failing_task_fails_the_region_and_the_pool_stays_usable() {
+        try (Parallel par = new Parallel(2)) {
+            var e = assertThrows(IllegalArgumentException.class, () -> par.forEach(50, i -> {
+                if (i == 17) throw new IllegalArgumentException("task 17");
+            }));
+            assertEquals("task 17", e.getMessage());
+            int[] out = new int[8];
+            par.forEach(8, i -> out[i] = i * i);
+            assertArrayEquals(new int[] {0, 1, 4, 9, 16, 25, 36, 49}, out);
+        }
+    }
+}
