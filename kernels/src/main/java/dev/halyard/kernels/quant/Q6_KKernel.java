@@ -222,12 +222,21 @@ public final class Q6_KKernel {
     //
     //  [0, 8)     f16 d of row r at 2r
     //  [8, 72)    row r's 16 int8 scales at 8 + 16r
-    //  [72 + 192r, 264 + 192r)  row r's quants: two groups of 16 little-endian ints holding the low 4
-    //             bits (in group G, nibble k of int i: element 128G + 16k + i), then 16 ints holding the
-    //             top 2 bits (bits 2k, 2k+1 of int i: element 16k + i)
+    //  [72 + 192r, 264 + 192r)  row r's 256 six-bit quants u = q + 32 (0..63), whole, in three groups
+    //             of 16 little-endian ints: in group j, bits 6f .. 6f + 5 of int i hold element
+    //             16(5j + f) + i (f < 5), and bits 30, 31 hold bits 2j, 2j + 1 of element 240 + i
     //
-    // Element 16k + i is lane i of chunk k, and chunk k is scale group k: each 16-element group comes
-    // out of three 64-byte loads per row with shifts and masks, and has one scale.
+    // Element 16k + i is lane i of scale group k. Groups 0..14 come out of an int with one mask, in
+    // place: (int & 63 << 6f) is exactly u * 2^6f as a float, and the kernel scales it by d * scale *
+    // 2^-6f, a power of two away from the reference's d * scale, so no bit changes (see dotTile4).
+    // Only group 15 is gathered from three ints' top bits. Same size as the ggml blocks.
+
+    /** Per scale group k: 2^-6f, f = k % 5 the 6-bit field holding it (group 15: assembled, 1). */
+    private static final float[] FIELD_WEIGHT = new float[16];
+
+    static {
+        for (int k = 0; k < 16; k++) FIELD_WEIGHT[k] = k == 15 ? 1f : (float) Math.scalb(1.0, -6 * (k % 5));
+    }
 
     /** Rewrites one block column: the 4 rows' ggml blocks at src[s + r*stride] into dst[d .. d + 840). */
     public static void tile(byte[] src, int s, int stride, byte[] dst, int d) {
@@ -240,8 +249,9 @@ public final class Q6_KKernel {
                 int t = e % 128 / 32, l = e % 32;
                 int lo = (src[blk + 64 * (e / 128) + 32 * (t & 1) + l] >> (4 * (t >> 1))) & 0x0F;
                 int hi = (src[blk + 128 + 32 * (e / 128) + l] >> (2 * t)) & 3;
-                dst[row + 64 * (e / 128) + 4 * (e % 16) + (e % 128 / 16) / 2] |= (byte) (lo << (4 * (e % 32 / 16)));
-                dst[row + 128 + 4 * (e % 16) + (e / 16) / 4] |= (byte) (hi << (2 * (e / 16 % 4)));
+                int u = lo | hi << 4, k = e / 16, i = e % 16;
+                if (k < 15) orInt(dst, row + 64 * (k / 5) + 4 * i, u << (6 * (k % 5)));
+                else for (int j = 0; j < 3; j++) orInt(dst, row + 64 * j + 4 * i, (u >> (2 * j) & 3) << 30);
             }
         }
     }
@@ -253,26 +263,37 @@ public final class Q6_KKernel {
         System.arraycopy(src, s + 2 * r, dst, d + 208, 2);
         System.arraycopy(src, s + 8 + 16 * r, dst, d + 192, 16);
         for (int e = 0; e < QK; e++) {
+            int k = e / 16, i = e % 16, u = 0;
+            if (k < 15) u = getInt(src, row + 64 * (k / 5) + 4 * i) >>> (6 * (k % 5)) & 63;
+            else for (int j = 0; j < 3; j++) u |= (getInt(src, row + 64 * j + 4 * i) >>> 30) << (2 * j);
             int t = e % 128 / 32, l = e % 32;
-            int lo = (src[row + 64 * (e / 128) + 4 * (e % 16) + (e % 128 / 16) / 2] >> (4 * (e % 32 / 16))) & 0x0F;
-            int hi = (src[row + 128 + 4 * (e % 16) + (e / 16) / 4] >> (2 * (e / 16 % 4))) & 3;
-            dst[d + 64 * (e / 128) + 32 * (t & 1) + l] |= (byte) (lo << (4 * (t >> 1)));
-            dst[d + 128 + 32 * (e / 128) + l] |= (byte) (hi << (2 * t));
+            dst[d + 64 * (e / 128) + 32 * (t & 1) + l] |= (byte) ((u & 0x0F) << (4 * (t >> 1)));
+            dst[d + 128 + 32 * (e / 128) + l] |= (byte) ((u >> 4) << (2 * t));
         }
+    }
+
+    private static void orInt(byte[] b, int at, int v) {
+        for (int i = 0; i < 4; i++) b[at + i] |= (byte) (v >>> (8 * i));
+    }
+
+    private static int getInt(byte[] b, int at) {
+        return (b[at] & 0xff) | (b[at + 1] & 0xff) << 8 | (b[at + 2] & 0xff) << 16 | (b[at + 3] & 0xff) << 24;
     }
 
     /**
      * {@link #dotRow} for the 4 rows of a tiled tile (same floats, same order, same bits), into {@code
-     * out[oi .. oi + 4)}. Per block column the 4 rows' d * scale are formed as vectors into {@code s[0
-     * .. 64)} and -32 times them into {@code s[64 .. 128)} (row r's 16 at 16r; a scratch the caller
-     * owns, so that the kernel allocates nothing); then per chunk of L elements each row's unsigned
-     * quant u = low | top << 4 comes from its int lanes, w = u * s - 32s with one FMA, and one more FMA
-     * into the row's accumulator, the 4 rows sharing each activation load.
+     * out[oi .. oi + 4)}. Per block column the 4 rows' s = d * scale are formed as vectors, and stored
+     * as s * 2^-6f into {@code s[0 .. 64)} and as -32s into {@code s[64 .. 128)} (row r's 16 at 16r;
+     * a scratch the caller owns, so that the kernel allocates nothing); then per chunk of L elements of
+     * group k each row's int lanes give u * 2^6f with one mask (group 15: three shifts, two masks, two
+     * ors), w = (u * 2^6f) * (s * 2^-6f) - 32s with one FMA, and one more FMA into the row's
+     * accumulator, the 4 rows sharing each activation load.
      *
-     * <p>w is the reference's (u - 32) * s: that product is exact (s = d * scale has at most 11 + 7
-     * significant bits, u - 32 at most 5), so the FMA's exact u * s - 32s needs no rounding either. The
-     * one difference is the sign of a zero (u = 32 with s < 0: +0 here, -0 there), which no sum can
-     * see: an accumulator starting at +0 never becomes -0, and acc + (+-0) * x is acc either way.
+     * <p>w is the reference's (u - 32) * s: the product u * s is exact (s has at most 11 + 7 significant
+     * bits, u at most 6; the powers of two change no bit: s * 2^-24 stays a normal float for any finite
+     * half d), and so is (u - 32) * s, so the FMA rounds nothing. The one difference is the sign of a
+     * zero (u = 32 with s < 0: +0 here, -0 there), which no sum can see: an accumulator starting at +0
+     * never becomes -0, and acc + (+-0) * x is acc either way.
      */
     public static void dotTile4(MemorySegment w, long off, float[] x, int xi, int n, float[] out, int oi, float[] s) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
@@ -283,49 +304,54 @@ public final class Q6_KKernel {
             float d2 = Float.float16ToFloat((short) (ds >>> 32)), d3 = Float.float16ToFloat((short) (ds >>> 48));
             ByteVector c0 = ByteVector.fromMemorySegment(B16, w, col + 8, ORDER), c1 = ByteVector.fromMemorySegment(B16, w, col + 24, ORDER);
             ByteVector c2 = ByteVector.fromMemorySegment(B16, w, col + 40, ORDER), c3 = ByteVector.fromMemorySegment(B16, w, col + 56, ORDER);
-            for (int p = 0; p < PARTS; p++) { // d * scale, and -32 times that
+            for (int p = 0; p < PARTS; p++) { // d * scale * 2^-6f, and -32 d * scale
+                FloatVector f = FloatVector.fromArray(F, FIELD_WEIGHT, p * L);
                 FloatVector v0 = ((FloatVector) c0.convertShape(B2F, F, p)).mul(d0), v1 = ((FloatVector) c1.convertShape(B2F, F, p)).mul(d1);
                 FloatVector v2 = ((FloatVector) c2.convertShape(B2F, F, p)).mul(d2), v3 = ((FloatVector) c3.convertShape(B2F, F, p)).mul(d3);
-                v0.intoArray(s, p * L);
-                v1.intoArray(s, 16 + p * L);
-                v2.intoArray(s, 32 + p * L);
-                v3.intoArray(s, 48 + p * L);
+                v0.mul(f).intoArray(s, p * L);
+                v1.mul(f).intoArray(s, 16 + p * L);
+                v2.mul(f).intoArray(s, 32 + p * L);
+                v3.mul(f).intoArray(s, 48 + p * L);
                 v0.mul(-32f).intoArray(s, 64 + p * L);
                 v1.mul(-32f).intoArray(s, 80 + p * L);
                 v2.mul(-32f).intoArray(s, 96 + p * L);
                 v3.mul(-32f).intoArray(s, 112 + p * L);
             }
-            for (int g = 0; g < 2; g++) { // 128 elements: groups k = 8g .. 8g + 7
-                long lo = col + 72 + 64 * g, hi = col + 72 + 128;
-                for (int kk = 0; kk < 8; kk++) {
-                    int k = 8 * g + kk; // group k: elements 16k .. 16k + 15, nibble kk of the low ints
-                    FloatVector s0 = FloatVector.broadcast(F, s[k]), s1 = FloatVector.broadcast(F, s[16 + k]);
-                    FloatVector s2 = FloatVector.broadcast(F, s[32 + k]), s3 = FloatVector.broadcast(F, s[48 + k]);
-                    FloatVector t0 = FloatVector.broadcast(F, s[64 + k]), t1 = FloatVector.broadcast(F, s[80 + k]);
-                    FloatVector t2 = FloatVector.broadcast(F, s[96 + k]), t3 = FloatVector.broadcast(F, s[112 + k]);
-                    for (int p = 0; p < PARTS; p++) {
-                        long lp = lo + 4L * L * p, hp = hi + 4L * L * p;
-                        IntVector l0 = IntVector.fromMemorySegment(I, w, lp, ORDER), h0 = IntVector.fromMemorySegment(I, w, hp, ORDER);
-                        IntVector l1 = IntVector.fromMemorySegment(I, w, lp + 192, ORDER), h1 = IntVector.fromMemorySegment(I, w, hp + 192, ORDER);
-                        IntVector l2 = IntVector.fromMemorySegment(I, w, lp + 384, ORDER), h2 = IntVector.fromMemorySegment(I, w, hp + 384, ORDER);
-                        IntVector l3 = IntVector.fromMemorySegment(I, w, lp + 576, ORDER), h3 = IntVector.fromMemorySegment(I, w, hp + 576, ORDER);
-                        if (k >= 2) { // top bits 2k, 2k+1 to bits 4, 5
-                            h0 = h0.lanewise(LSHR, 2 * k - 4);
-                            h1 = h1.lanewise(LSHR, 2 * k - 4);
-                            h2 = h2.lanewise(LSHR, 2 * k - 4);
-                            h3 = h3.lanewise(LSHR, 2 * k - 4);
-                        } else {
-                            h0 = h0.lanewise(LSHL, 4 - 2 * k);
-                            h1 = h1.lanewise(LSHL, 4 - 2 * k);
-                            h2 = h2.lanewise(LSHL, 4 - 2 * k);
-                            h3 = h3.lanewise(LSHL, 4 - 2 * k);
-                        }
-                        FloatVector xv = FloatVector.fromArray(F, x, xi + b * QK + 16 * k + p * L);
-                        a0 = ((FloatVector) l0.lanewise(LSHR, 4 * kk).and(0x0F).or(h0.and(0x30)).convert(I2F, 0)).fma(s0, t0).fma(xv, a0);
-                        a1 = ((FloatVector) l1.lanewise(LSHR, 4 * kk).and(0x0F).or(h1.and(0x30)).convert(I2F, 0)).fma(s1, t1).fma(xv, a1);
-                        a2 = ((FloatVector) l2.lanewise(LSHR, 4 * kk).and(0x0F).or(h2.and(0x30)).convert(I2F, 0)).fma(s2, t2).fma(xv, a2);
-                        a3 = ((FloatVector) l3.lanewise(LSHR, 4 * kk).and(0x0F).or(h3.and(0x30)).convert(I2F, 0)).fma(s3, t3).fma(xv, a3);
+            long q = col + 72;
+            for (int k = 0; k < 16; k++) { // scale group k: elements 16k .. 16k + 15
+                FloatVector s0 = FloatVector.broadcast(F, s[k]), s1 = FloatVector.broadcast(F, s[16 + k]);
+                FloatVector s2 = FloatVector.broadcast(F, s[32 + k]), s3 = FloatVector.broadcast(F, s[48 + k]);
+                FloatVector t0 = FloatVector.broadcast(F, s[64 + k]), t1 = FloatVector.broadcast(F, s[80 + k]);
+                FloatVector t2 = FloatVector.broadcast(F, s[96 + k]), t3 = FloatVector.broadcast(F, s[112 + k]);
+                for (int p = 0; p < PARTS; p++) {
+                    IntVector u0, u1, u2, u3;
+                    long at = q + 4L * L * p;
+                    if (k < 15) { // field f = k % 5 of group j = k / 5, in place
+                        long g = at + 64 * (k / 5);
+                        int mask = 63 << (6 * (k % 5));
+                        u0 = IntVector.fromMemorySegment(I, w, g, ORDER).and(mask);
+                        u1 = IntVector.fromMemorySegment(I, w, g + 192, ORDER).and(mask);
+                        u2 = IntVector.fromMemorySegment(I, w, g + 384, ORDER).and(mask);
+                        u3 = IntVector.fromMemorySegment(I, w, g + 576, ORDER).and(mask);
+                    } else { // bits 2j, 2j + 1 from the top of group j
+                        u0 = IntVector.fromMemorySegment(I, w, at, ORDER).lanewise(LSHR, 30)
+                                .or(IntVector.fromMemorySegment(I, w, at + 64, ORDER).lanewise(LSHR, 28).and(0x0C))
+                                .or(IntVector.fromMemorySegment(I, w, at + 128, ORDER).lanewise(LSHR, 26).and(0x30));
+                        u1 = IntVector.fromMemorySegment(I, w, at + 192, ORDER).lanewise(LSHR, 30)
+                                .or(IntVector.fromMemorySegment(I, w, at + 256, ORDER).lanewise(LSHR, 28).and(0x0C))
+                                .or(IntVector.fromMemorySegment(I, w, at + 320, ORDER).lanewise(LSHR, 26).and(0x30));
+                        u2 = IntVector.fromMemorySegment(I, w, at + 384, ORDER).lanewise(LSHR, 30)
+                                .or(IntVector.fromMemorySegment(I, w, at + 448, ORDER).lanewise(LSHR, 28).and(0x0C))
+                                .or(IntVector.fromMemorySegment(I, w, at + 512, ORDER).lanewise(LSHR, 26).and(0x30));
+                        u3 = IntVector.fromMemorySegment(I, w, at + 576, ORDER).lanewise(LSHR, 30)
+                                .or(IntVector.fromMemorySegment(I, w, at + 640, ORDER).lanewise(LSHR, 28).and(0x0C))
+                                .or(IntVector.fromMemorySegment(I, w, at + 704, ORDER).lanewise(LSHR, 26).and(0x30));
                     }
+                    FloatVector xv = FloatVector.fromArray(F, x, xi + b * QK + 16 * k + p * L);
+                    a0 = ((FloatVector) u0.convert(I2F, 0)).fma(s0, t0).fma(xv, a0);
+                    a1 = ((FloatVector) u1.convert(I2F, 0)).fma(s1, t1).fma(xv, a1);
+                    a2 = ((FloatVector) u2.convert(I2F, 0)).fma(s2, t2).fma(xv, a2);
+                    a3 = ((FloatVector) u3.convert(I2F, 0)).fma(s3, t3).fma(xv, a3);
                 }
             }
         }
@@ -353,7 +379,7 @@ public final class Q6_KKernel {
 
     /**
      * The four rows of a tiled tile, dequantised into dst[di + r*stride ..] (the batched path's panel):
-     * the floats of {@link #dequantizeVector}, decoded as in {@link #dotTile4}.
+     * the floats of {@link #dequantizeVector}, (u - 32) * (d * scale), u decoded as in {@link #dotTile4}.
      */
     public static void dequantizeTile4(MemorySegment w, long off, int n, float[] dst, int di, int stride) {
         for (int b = 0; b < n / QK; b++) {
@@ -362,18 +388,18 @@ public final class Q6_KKernel {
                 float d = Float.float16ToFloat(w.get(I16, col + 2 * r));
                 long q = col + 72 + 192 * r;
                 int y = di + r * stride + b * QK;
-                for (int g = 0; g < 2; g++)
-                    for (int p = 0; p < PARTS; p++) { // one load of each, 8 chunks: 16k + p*L for k = 8g ..
-                        IntVector lo = IntVector.fromMemorySegment(I, w, q + 64 * g + 4L * L * p, ORDER);
-                        IntVector hi = IntVector.fromMemorySegment(I, w, q + 128 + 4L * L * p, ORDER);
-                        for (int kk = 0; kk < 8; kk++) {
-                            int k = 8 * g + kk;
-                            float sc = d * w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, col + 8 + 16 * r + k);
-                            IntVector top = k >= 2 ? hi.lanewise(LSHR, 2 * k - 4) : hi.lanewise(LSHL, 4 - 2 * k);
-                            ((FloatVector) lo.lanewise(LSHR, 4 * kk).and(0x0F).or(top.and(0x30)).sub(32).convert(I2F, 0)).mul(sc)
-                                    .intoArray(dst, y + 16 * k + p * L);
-                        }
+                for (int p = 0; p < PARTS; p++) { // each int vector loaded once for its 5 groups
+                    IntVector g0 = IntVector.fromMemorySegment(I, w, q + 4L * L * p, ORDER);
+                    IntVector g1 = IntVector.fromMemorySegment(I, w, q + 64 + 4L * L * p, ORDER);
+                    IntVector g2 = IntVector.fromMemorySegment(I, w, q + 128 + 4L * L * p, ORDER);
+                    for (int k = 0; k < 16; k++) {
+                        float sc = d * w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, col + 8 + 16 * r + k);
+                        IntVector g = k < 5 ? g0 : k < 10 ? g1 : g2;
+                        IntVector u = k < 15 ? g.lanewise(LSHR, 6 * (k % 5)).and(63)
+                                : g0.lanewise(LSHR, 30).or(g1.lanewise(LSHR, 28).and(0x0C)).or(g2.lanewise(LSHR, 26).and(0x30));
+                        ((FloatVector) u.sub(32).convert(I2F, 0)).mul(sc).intoArray(dst, y + 16 * k + p * L);
                     }
+                }
             }
         }
     }
