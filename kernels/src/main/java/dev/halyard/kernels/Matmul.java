@@ -23,6 +23,8 @@ import java.lang.foreign.MemorySegment;
  *       ({@code dotTile4x4}, up to {@link #fusedTokens} tokens: decode steps of many sequences, short
  *       prompts); tiled Q4_K / Q6_K four rows for one token ({@code dotTile4}, 1-3 tokens); Q8_0, Q4_0,
  *       Q4_K, Q5_K, Q6_K on the file's row layout (memory-mapped weights) for 1-3 tokens ({@code dotRows4}).
+ *       Wide tiled Q8_0 / Q4_0 matrices are slice-major ({@link WeightMatrix#slices}): their kernels run
+ *       column slice by column slice with each output's accumulator carried between slices.
  * </ul>
  * Both compute every (row, token) output with one accumulator in element order over exactly the
  * dequantised floats, so a token's results are bit-identical whatever kernel its batch size picks and
@@ -86,6 +88,10 @@ public final class Matmul {
             MemorySegment d = w.data();
             boolean q8 = type == GgmlType.Q8_0;
             if ((q8 || type == GgmlType.Q4_0) && batch < fusedTokens(cols)) { // four-token kernels, then 1-3 single tokens
+                if (w.slices() > 1) {
+                    slicedFused(w, x, out, batch, t0, t1);
+                    return;
+                }
                 int whole = batch / 4 * 4, block = tokenBlock(cols);
                 for (int b0 = 0; b0 < whole; b0 += block) // activations in L2-sized blocks, as in panelTimesBatch
                     for (int t = t0; t < t1; t++)
@@ -117,16 +123,18 @@ public final class Matmul {
             float[] panel = scratch(PANEL * cols);
             for (int p = t0; p < t1; p += PANEL / TILE) {
                 int pt = Math.min(PANEL / TILE, t1 - p); // tiles in this panel
-                for (int i = 0; i < pt; i++) {
-                    long o = w.tileOffset(p + i);
-                    switch (type) {
-                        case Q8_0 -> Q8_0Kernel.dequantizeTile4(d, o, cols, panel, i * TILE * cols, cols);
-                        case Q4_0 -> Q4_0Kernel.dequantizeTile4(d, o, cols, panel, i * TILE * cols, cols);
-                        case Q4_K -> Q4_KKernel.dequantizeTile4(d, o, cols, panel, i * TILE * cols, cols);
-                        case Q6_K -> Q6_KKernel.dequantizeTile4(d, o, cols, panel, i * TILE * cols, cols);
-                        default -> throw new IllegalStateException(type.toString());
+                for (int i = 0; i < pt; i++)
+                    for (int s = 0; s < w.slices(); s++) { // one slice: the whole rows
+                        long o = w.tileOffset(p + i, s);
+                        int n = w.sliceCols(s), di = i * TILE * cols + s * WeightMatrix.SLICE;
+                        switch (type) {
+                            case Q8_0 -> Q8_0Kernel.dequantizeTile4(d, o, n, panel, di, cols);
+                            case Q4_0 -> Q4_0Kernel.dequantizeTile4(d, o, n, panel, di, cols);
+                            case Q4_K -> Q4_KKernel.dequantizeTile4(d, o, n, panel, di, cols);
+                            case Q6_K -> Q6_KKernel.dequantizeTile4(d, o, n, panel, di, cols);
+                            default -> throw new IllegalStateException(type.toString());
+                        }
                     }
-                }
                 panelTimesBatch(panel, pt * TILE, pt * TILE, x, batch, cols, out, rows, p * TILE);
             }
             return;
@@ -155,6 +163,50 @@ public final class Matmul {
             for (int i = 0; i < pn; i++) k.dequantize(w.type(), w.data(), w.rowOffset(p0 + i), panel, i * cols, cols);
             panelTimesBatch(panel, pn, pn / TILE * TILE, x, batch, cols, out, rows, p0);
         }
+    }
+
+    /** Tiles per group in {@link #slicedFused}: their accumulators (8 KiB at 16 lanes) stay in L1 with the activation slice. */
+    static final int SLICE_GROUP = 32;
+
+    /**
+     * The fused Q8_0 / Q4_0 kernels on a slice-major matrix (wide rows, see {@link WeightMatrix}): the
+     * column slices in order, each output's accumulators carried from one slice to the next in a
+     * per-thread array, so the bits are those of whole rows. One token: for a group of tiles, each
+     * slice of the activations is used by every tile of the group while it sits in L1, and the group's
+     * part of a slice is contiguous memory. Four tokens: per tile, the slices for one token quad after
+     * another (the tile's few KiB of weights are re-read from cache by the next quad).
+     */
+    private static void slicedFused(WeightMatrix w, float[] x, float[] out, int batch, int t0, int t1) {
+        final int rows = w.rows(), cols = w.cols(), slices = w.slices(), vec = Simd.L;
+        boolean q8 = w.type() == GgmlType.Q8_0;
+        MemorySegment d = w.data();
+        float[] acc = scratch(Math.max(16, SLICE_GROUP * TILE) * vec);
+        int whole = batch / 4 * 4, block = tokenBlock(cols);
+        for (int b0 = 0; b0 < whole; b0 += block)
+            for (int t = t0; t < t1; t++)
+                for (int b = b0; b < Math.min(whole, b0 + block); b += 4) {
+                    java.util.Arrays.fill(acc, 0, 16 * vec, 0f);
+                    for (int s = 0; s < slices; s++) {
+                        long o = w.tileOffset(t, s);
+                        int xi = b * cols + s * WeightMatrix.SLICE, n = w.sliceCols(s);
+                        if (q8) Q8_0Kernel.dotTile4x4Acc(d, o, x, xi, cols, n, acc, 0);
+                        else Q4_0Kernel.dotTile4x4Acc(d, o, x, xi, cols, n, acc, 0);
+                    }
+                    for (int j = 0; j < 4; j++) Simd.fold4(acc, 4 * j * vec, out, (b + j) * rows + t * TILE);
+                }
+        for (int b = whole; b < batch; b++)
+            for (int g = t0; g < t1; g += SLICE_GROUP) {
+                int g1 = Math.min(t1, g + SLICE_GROUP);
+                java.util.Arrays.fill(acc, 0, (g1 - g) * TILE * vec, 0f);
+                for (int s = 0; s < slices; s++)
+                    for (int t = g; t < g1; t++) {
+                        long o = w.tileOffset(t, s);
+                        int xi = b * cols + s * WeightMatrix.SLICE, n = w.sliceCols(s), ai = (t - g) * TILE * vec;
+                        if (q8) Q8_0Kernel.dotTile4Acc(d, o, x, xi, n, acc, ai);
+                        else Q4_0Kernel.dotTile4Acc(d, o, x, xi, n, acc, ai);
+                    }
+                for (int t = g; t < g1; t++) Simd.fold4(acc, (t - g) * TILE * vec, out, b * rows + t * TILE);
+            }
     }
 
     /**
