@@ -80,14 +80,15 @@ final class CanonicalOrder {
     /**
      * Wide Q8_0 / Q4_0 matrices tiled slice-major ({@link WeightMatrix#slices}; here the last slice 96
      * columns, and more tiles than {@code Matmul.SLICE_GROUP}) give, through {@link Matmul},
-     * the bits of "dequantise the row, then the canonical loop" for one token, four-token groups with
-     * a single-token tail, and a batch big enough for the panel path; and {@code dequantizeRow} of
+     * the bits of "dequantise the row, then the canonical loop" for one token, four-token groups (one
+     * and two per activation block) with a single-token tail, and a batch big enough for the panel path; and {@code dequantizeRow} of
      * the tiled view equals the row layout's.
      */
     static int checkSliceMajor(Random rnd) {
         int checks = 0;
         Kernels k = new VectorKernels();
-        int rows = 4 * (Matmul.SLICE_GROUP + 2), cols = (WeightMatrix.SLICED_ABOVE / WeightMatrix.SLICE + 1) * WeightMatrix.SLICE + 96;
+        // just above the threshold: a last slice of 96 columns, and activation blocks of 8 tokens (two quads)
+        int rows = 4 * (Matmul.SLICE_GROUP + 2), cols = WeightMatrix.SLICED_ABOVE / WeightMatrix.SLICE * WeightMatrix.SLICE + 96;
         for (GgmlType type : new GgmlType[] {GgmlType.Q8_0, GgmlType.Q4_0}) {
             try (Arena arena = Arena.ofShared(); Parallel par = new Parallel(2)) {
                 int pad = 5;
@@ -106,7 +107,7 @@ final class CanonicalOrder {
                     tiled.dequantizeRow(k, r, one, 0);
                     for (int i = 0; i < cols; i++) same(rowsF[r][i], one[i], type + " slice-major dequantizeRow " + r + " element " + i);
                 }
-                for (int batch : new int[] {1, 6, 70}) {
+                for (int batch : new int[] {1, 6, 13, 70}) {
                     float[] x = RandomBlocks.gaussian(batch * cols, rnd), out = new float[batch * rows];
                     Matmul.matmul(k, par, tiled, x, out, batch);
                     for (int b = 0; b < batch; b++)
