@@ -73,6 +73,51 @@ final class CanonicalOrder {
                 }
             }
         }
+        checks += checkSliceMajor(rnd);
+        return checks;
+    }
+
+    /**
+     * Wide Q8_0 / Q4_0 matrices tiled slice-major ({@link WeightMatrix#slices}; here the last slice 96
+     * columns, and more tiles than {@code Matmul.SLICE_GROUP}) give, through {@link Matmul},
+     * the bits of "dequantise the row, then the canonical loop" for one token, four-token groups (one
+     * and two per activation block) with a single-token tail, and a batch big enough for the panel path; and {@code dequantizeRow} of
+     * the tiled view equals the row layout's.
+     */
+    static int checkSliceMajor(Random rnd) {
+        int checks = 0;
+        Kernels k = new VectorKernels();
+        // just above the threshold: a last slice of 96 columns, and activation blocks of 8 tokens (two quads)
+        int rows = 4 * (Matmul.SLICE_GROUP + 1), cols = WeightMatrix.SLICED_ABOVE / WeightMatrix.SLICE * WeightMatrix.SLICE + 96;
+        for (GgmlType type : new GgmlType[] {GgmlType.Q8_0, GgmlType.Q4_0}) {
+            try (Arena arena = Arena.ofShared(); Parallel par = new Parallel(2)) {
+                int pad = 5;
+                long bytes = (long) rows * cols / type.blockSize * type.typeSize;
+                MemorySegment seg = RandomBlocks.allocate(arena, type, rows * cols, pad, rnd);
+                float[][] rowsF = new float[rows][cols];
+                WeightMatrix plain = new WeightMatrix(type, seg, pad, rows, cols);
+                for (int r = 0; r < rows; r++) plain.dequantizeRow(k, r, rowsF[r], 0);
+                MemorySegment copy = arena.allocate(bytes + pad);
+                MemorySegment.copy(seg, pad, copy, pad, bytes);
+                WeightMatrix tiled = new WeightMatrix(type, copy, pad, rows, cols).tile4();
+                int slices = (cols + WeightMatrix.SLICE - 1) / WeightMatrix.SLICE;
+                if (tiled.slices() != slices) throw new AssertionError(type + ": expected " + slices + " slices, got " + tiled.slices());
+                float[] one = new float[cols];
+                for (int r = 0; r < rows; r++) {
+                    tiled.dequantizeRow(k, r, one, 0);
+                    for (int i = 0; i < cols; i++) same(rowsF[r][i], one[i], type + " slice-major dequantizeRow " + r + " element " + i);
+                }
+                for (int batch : new int[] {1, 13, 65}) {
+                    float[] x = RandomBlocks.gaussian(batch * cols, rnd), out = new float[batch * rows];
+                    Matmul.matmul(k, par, tiled, x, out, batch);
+                    for (int b = 0; b < batch; b++)
+                        for (int r = 0; r < rows; r++)
+                            same(Tiles.dotScalar(rowsF[r], 0, x, b * cols, cols, Simd.L), out[b * rows + r],
+                                    type + " slice-major matmul batch " + batch + " token " + b + " row " + r);
+                    checks++;
+                }
+            }
+        }
         return checks;
     }
 

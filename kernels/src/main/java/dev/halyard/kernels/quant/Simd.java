@@ -71,6 +71,36 @@ public final class Simd {
     public static final VectorMask<Float> HI2 = VectorMask.fromLong(F, 0xCCCCL & ((1L << L) - 1));
     public static final VectorMask<Float> HI1 = VectorMask.fromLong(F, 0xAAAAL & ((1L << L) - 1));
 
+    /**
+     * out[oi + r] = the folded sum of the accumulator vector acc[ai + r*L .. +L), r = 0..3: the end of
+     * a kernel whose accumulators were carried through column slices ({@code dotTile4Acc}), with the
+     * same fold as the kernels that end in registers, so the same bits.
+     */
+    public static void fold4(float[] acc, int ai, float[] out, int oi) {
+        FloatVector a0 = FloatVector.fromArray(F, acc, ai), a1 = FloatVector.fromArray(F, acc, ai + L);
+        FloatVector a2 = FloatVector.fromArray(F, acc, ai + 2 * L), a3 = FloatVector.fromArray(F, acc, ai + 3 * L);
+        if (L == 16) {
+            a0 = a0.add(a0.rearrange(FOLD8));
+            a1 = a1.add(a1.rearrange(FOLD8));
+            a2 = a2.add(a2.rearrange(FOLD8));
+            a3 = a3.add(a3.rearrange(FOLD8));
+        }
+        if (L >= 8) {
+            a0 = a0.add(a0.rearrange(FOLD4));
+            a1 = a1.add(a1.rearrange(FOLD4));
+            a2 = a2.add(a2.rearrange(FOLD4));
+            a3 = a3.add(a3.rearrange(FOLD4));
+        }
+        a0 = a0.add(a0.rearrange(FOLD2));
+        a1 = a1.add(a1.rearrange(FOLD2));
+        a2 = a2.add(a2.rearrange(FOLD2));
+        a3 = a3.add(a3.rearrange(FOLD2));
+        out[oi] = a0.add(a0.rearrange(FOLD1)).lane(0);
+        out[oi + 1] = a1.add(a1.rearrange(FOLD1)).lane(0);
+        out[oi + 2] = a2.add(a2.rearrange(FOLD1)).lane(0);
+        out[oi + 3] = a3.add(a3.rearrange(FOLD1)).lane(0);
+    }
+
     private static VectorSpecies<Float> pickFloatSpecies() {
         int bits = FloatVector.SPECIES_PREFERRED.vectorBitSize();
         if (bits >= 512) return FloatVector.SPECIES_512;
