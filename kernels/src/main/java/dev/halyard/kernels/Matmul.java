@@ -1,10 +1,12 @@
 package dev.halyard.kernels;
 
 import dev.halyard.kernels.quant.Q4_0Kernel;
+import dev.halyard.kernels.quant.Q4_0SliceKernel;
 import dev.halyard.kernels.quant.Q4_KKernel;
 import dev.halyard.kernels.quant.Q5_KKernel;
 import dev.halyard.kernels.quant.Q6_KKernel;
 import dev.halyard.kernels.quant.Q8_0Kernel;
+import dev.halyard.kernels.quant.Q8_0SliceKernel;
 import dev.halyard.kernels.quant.Simd;
 import java.lang.foreign.MemorySegment;
 
@@ -197,8 +199,8 @@ public final class Matmul {
                         for (int t = g; t < g1; t++) {
                             long o = w.tileOffset(t, s);
                             int xi = (b0 + 4 * q) * cols + s * WeightMatrix.SLICE, n = w.sliceCols(s), ai = ((t - g) * nq + q) * 16 * vec;
-                            if (q8) Q8_0Kernel.dotTile4x4Acc(d, o, x, xi, cols, n, acc, ai);
-                            else Q4_0Kernel.dotTile4x4Acc(d, o, x, xi, cols, n, acc, ai);
+                            if (q8) Q8_0SliceKernel.dotTile4x4Acc(d, o, x, xi, cols, n, acc, ai);
+                            else Q4_0SliceKernel.dotTile4x4Acc(d, o, x, xi, cols, n, acc, ai);
                         }
                 for (int t = g; t < g1; t++)
                     for (int q = 0; q < nq; q++)
@@ -214,8 +216,8 @@ public final class Matmul {
                     for (int t = g; t < g1; t++) {
                         long o = w.tileOffset(t, s);
                         int xi = b * cols + s * WeightMatrix.SLICE, n = w.sliceCols(s), ai = (t - g) * TILE * vec;
-                        if (q8) Q8_0Kernel.dotTile4Acc(d, o, x, xi, n, acc, ai);
-                        else Q4_0Kernel.dotTile4Acc(d, o, x, xi, n, acc, ai);
+                        if (q8) Q8_0SliceKernel.dotTile4Acc(d, o, x, xi, n, acc, ai);
+                        else Q4_0SliceKernel.dotTile4Acc(d, o, x, xi, n, acc, ai);
                     }
                 for (int t = g; t < g1; t++) Simd.fold4(acc, (t - g) * TILE * vec, out, b * rows + t * TILE);
             }

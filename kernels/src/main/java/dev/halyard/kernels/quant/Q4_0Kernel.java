@@ -17,7 +17,6 @@ import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorOperators;
 
 /**
  * Q4_0 (ggml block_q4_0): 32 elements in 18 bytes {@code {f16 d; u8 qs[16]}}; element j < 16 is the
@@ -199,7 +198,7 @@ public final class Q4_0Kernel {
     }
 
     /** Lane q of this table is the signed nibble q would be decoded to (16 lanes only). */
-    private static final FloatVector SIGNED_NIBBLE = L == 16
+    static final FloatVector SIGNED_NIBBLE = L == 16
             ? FloatVector.fromArray(F, new float[] {0, 1, 2, 3, 4, 5, 6, 7, -8, -7, -6, -5, -4, -3, -2, -1}, 0)
             : null;
 
@@ -210,19 +209,6 @@ public final class Q4_0Kernel {
     public static void dotTile4(MemorySegment w, long off, float[] x, int xi, int n, float[] out, int oi) {
         if (L == 16) dotTile4Lookup(w, off, x, xi, n, out, oi);
         else dotTile4Convert(w, off, x, xi, n, out, oi);
-    }
-
-    /**
-     * {@link #dotTile4} over one column slice of longer rows (the slice-major layout of wide matrices,
-     * {@code WeightMatrix.slices}): the four rows' accumulators start from acc[ai + r*L ..] and are
-     * stored back there, unfolded. Zeroed before the first slice and folded by {@link Simd#fold4} after
-     * the last, they carry one accumulator per row through the whole row: the bits of {@link #dotTile4}.
-     * (A separate copy of the kernel: the extra live values of one kernel doing both made C2's loop
-     * ~10% slower on whole rows.)
-     */
-    public static void dotTile4Acc(MemorySegment w, long off, float[] x, int xi, int n, float[] acc, int ai) {
-        if (L == 16) dotTile4LookupAcc(w, off, x, xi, n, acc, ai);
-        else dotTile4ConvertAcc(w, off, x, xi, n, acc, ai);
     }
 
     /**
@@ -276,38 +262,6 @@ public final class Q4_0Kernel {
         out[oi + 3] = a3.add(a3.rearrange(Simd.FOLD1)).lane(0);
     }
 
-    /** {@link #dotTile4Lookup} with the accumulators carried in acc (see {@link #dotTile4Acc}). */
-    private static void dotTile4LookupAcc(MemorySegment w, long off, float[] x, int xi, int n, float[] acc, int ai) {
-        FloatVector a0 = FloatVector.fromArray(F, acc, ai), a1 = FloatVector.fromArray(F, acc, ai + L);
-        FloatVector a2 = FloatVector.fromArray(F, acc, ai + 2 * L), a3 = FloatVector.fromArray(F, acc, ai + 3 * L);
-        for (int b = 0; b < n / QK; b++) {
-            // two offsets computed apart: with "scales + 8" for the quants C2 built a slower loop
-            // (11.5 instead of 16 GB/s from DRAM, same in L2)
-            long scales = off + (long) b * TILE_COLUMN, quants = off + (long) b * TILE_COLUMN + 8;
-            int e = xi + b * QK;
-            long sc = w.get(Bytes.I64, scales); // the four f16 scales
-            IntVector t0 = SIGNED_NIBBLE.mul(Float.float16ToFloat((short) sc)).reinterpretAsInts();
-            IntVector t1 = SIGNED_NIBBLE.mul(Float.float16ToFloat((short) (sc >>> 16))).reinterpretAsInts();
-            IntVector t2 = SIGNED_NIBBLE.mul(Float.float16ToFloat((short) (sc >>> 32))).reinterpretAsInts();
-            IntVector t3 = SIGNED_NIBBLE.mul(Float.float16ToFloat((short) (sc >>> 48))).reinterpretAsInts();
-            IntVector q = IntVector.fromMemorySegment(I, w, quants, ORDER);
-            FloatVector xa = FloatVector.fromArray(F, x, e), xb = FloatVector.fromArray(F, x, e + 16);
-            // selectFrom uses each lane's low 4 bits as the table index
-            a0 = q.selectFrom(t0).reinterpretAsFloats().fma(xa, a0);
-            a0 = q.lanewise(LSHR, 4).selectFrom(t0).reinterpretAsFloats().fma(xb, a0);
-            a1 = q.lanewise(LSHR, 8).selectFrom(t1).reinterpretAsFloats().fma(xa, a1);
-            a1 = q.lanewise(LSHR, 12).selectFrom(t1).reinterpretAsFloats().fma(xb, a1);
-            a2 = q.lanewise(LSHR, 16).selectFrom(t2).reinterpretAsFloats().fma(xa, a2);
-            a2 = q.lanewise(LSHR, 20).selectFrom(t2).reinterpretAsFloats().fma(xb, a2);
-            a3 = q.lanewise(LSHR, 24).selectFrom(t3).reinterpretAsFloats().fma(xa, a3);
-            a3 = q.lanewise(LSHR, 28).selectFrom(t3).reinterpretAsFloats().fma(xb, a3);
-        }
-        a0.intoArray(acc, ai);
-        a1.intoArray(acc, ai + L);
-        a2.intoArray(acc, ai + 2 * L);
-        a3.intoArray(acc, ai + 3 * L);
-    }
-
     /** 4 or 8 lanes: each nibble sign-extended to q - 8, converted, times d, then the FMA. */
     private static void dotTile4Convert(MemorySegment w, long off, float[] x, int xi, int n, float[] out, int oi) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
@@ -354,37 +308,6 @@ public final class Q4_0Kernel {
         out[oi + 3] = a3.add(a3.rearrange(Simd.FOLD1)).lane(0);
     }
 
-    /** {@link #dotTile4Convert} with the accumulators carried in acc (see {@link #dotTile4Acc}). */
-    private static void dotTile4ConvertAcc(MemorySegment w, long off, float[] x, int xi, int n, float[] acc, int ai) {
-        FloatVector a0 = FloatVector.fromArray(F, acc, ai), a1 = FloatVector.fromArray(F, acc, ai + L);
-        FloatVector a2 = FloatVector.fromArray(F, acc, ai + 2 * L), a3 = FloatVector.fromArray(F, acc, ai + 3 * L);
-        for (int b = 0; b < n / QK; b++) {
-            long col = off + (long) b * TILE_COLUMN;
-            int e = xi + b * QK;
-            long sc = w.get(Bytes.I64, col);
-            FloatVector d0 = FloatVector.broadcast(F, Float.float16ToFloat((short) sc));
-            FloatVector d1 = FloatVector.broadcast(F, Float.float16ToFloat((short) (sc >>> 16)));
-            FloatVector d2 = FloatVector.broadcast(F, Float.float16ToFloat((short) (sc >>> 32)));
-            FloatVector d3 = FloatVector.broadcast(F, Float.float16ToFloat((short) (sc >>> 48)));
-            for (int p = 0; p < PARTS; p++) {
-                IntVector q = IntVector.fromMemorySegment(I, w, col + 8 + 4L * L * p, ORDER);
-                FloatVector xa = FloatVector.fromArray(F, x, e + 2 * L * p), xb = FloatVector.fromArray(F, x, e + 2 * L * p + L);
-                a0 = ((FloatVector) q.lanewise(LSHL, 28).lanewise(ASHR, 28).convert(I2F, 0)).mul(d0).fma(xa, a0);
-                a0 = ((FloatVector) q.lanewise(LSHL, 24).lanewise(ASHR, 28).convert(I2F, 0)).mul(d0).fma(xb, a0);
-                a1 = ((FloatVector) q.lanewise(LSHL, 20).lanewise(ASHR, 28).convert(I2F, 0)).mul(d1).fma(xa, a1);
-                a1 = ((FloatVector) q.lanewise(LSHL, 16).lanewise(ASHR, 28).convert(I2F, 0)).mul(d1).fma(xb, a1);
-                a2 = ((FloatVector) q.lanewise(LSHL, 12).lanewise(ASHR, 28).convert(I2F, 0)).mul(d2).fma(xa, a2);
-                a2 = ((FloatVector) q.lanewise(LSHL, 8).lanewise(ASHR, 28).convert(I2F, 0)).mul(d2).fma(xb, a2);
-                a3 = ((FloatVector) q.lanewise(LSHL, 4).lanewise(ASHR, 28).convert(I2F, 0)).mul(d3).fma(xa, a3);
-                a3 = ((FloatVector) q.lanewise(ASHR, 28).convert(I2F, 0)).mul(d3).fma(xb, a3);
-            }
-        }
-        a0.intoArray(acc, ai);
-        a1.intoArray(acc, ai + L);
-        a2.intoArray(acc, ai + 2 * L);
-        a3.intoArray(acc, ai + 3 * L);
-    }
-
     /**
      * Four rows of a tiled tile times four tokens (x at {@code xi + t*xs}): {@code out[oi + t*os + r]}.
      * Each block column is decoded in registers once for the four tokens (as in {@link #dotTile4}), so
@@ -395,15 +318,6 @@ public final class Q4_0Kernel {
     public static void dotTile4x4(MemorySegment w, long off, float[] x, int xi, int xs, int n, float[] out, int oi, int os) {
         if (L == 16) dotTile4x4Lookup(w, off, x, xi, xs, n, out, oi, os);
         else dotTile4x4Convert(w, off, x, xi, xs, n, out, oi, os);
-    }
-
-    /**
-     * {@link #dotTile4x4} over one column slice, the 16 accumulators carried in acc (token t, row r at
-     * {@code ai + (4t + r) L}; see {@link #dotTile4Acc}).
-     */
-    public static void dotTile4x4Acc(MemorySegment w, long off, float[] x, int xi, int xs, int n, float[] acc, int ai) {
-        if (L == 16) dotTile4x4LookupAcc(w, off, x, xi, xs, n, acc, ai);
-        else dotTile4x4ConvertAcc(w, off, x, xi, xs, n, acc, ai);
     }
 
     /** {@link #dotTile4Lookup} for four tokens: 16 accumulators and 8 decoded weight vectors fit the 32 registers. */
@@ -465,48 +379,6 @@ public final class Q4_0Kernel {
         out[o3 + 0] = a03.add(a03.rearrange(Simd.FOLD1)).lane(0); out[o3 + 1] = a13.add(a13.rearrange(Simd.FOLD1)).lane(0); out[o3 + 2] = a23.add(a23.rearrange(Simd.FOLD1)).lane(0); out[o3 + 3] = a33.add(a33.rearrange(Simd.FOLD1)).lane(0);
     }
 
-    /** {@link #dotTile4x4Lookup} with the accumulators carried in acc (see {@link #dotTile4x4Acc}). */
-    private static void dotTile4x4LookupAcc(MemorySegment w, long off, float[] x, int xi, int xs, int n, float[] acc, int ai) {
-        FloatVector a00 = FloatVector.fromArray(F, acc, ai), a10 = FloatVector.fromArray(F, acc, ai + L);
-        FloatVector a20 = FloatVector.fromArray(F, acc, ai + 2 * L), a30 = FloatVector.fromArray(F, acc, ai + 3 * L);
-        FloatVector a01 = FloatVector.fromArray(F, acc, ai + 4 * L), a11 = FloatVector.fromArray(F, acc, ai + 5 * L);
-        FloatVector a21 = FloatVector.fromArray(F, acc, ai + 6 * L), a31 = FloatVector.fromArray(F, acc, ai + 7 * L);
-        FloatVector a02 = FloatVector.fromArray(F, acc, ai + 8 * L), a12 = FloatVector.fromArray(F, acc, ai + 9 * L);
-        FloatVector a22 = FloatVector.fromArray(F, acc, ai + 10 * L), a32 = FloatVector.fromArray(F, acc, ai + 11 * L);
-        FloatVector a03 = FloatVector.fromArray(F, acc, ai + 12 * L), a13 = FloatVector.fromArray(F, acc, ai + 13 * L);
-        FloatVector a23 = FloatVector.fromArray(F, acc, ai + 14 * L), a33 = FloatVector.fromArray(F, acc, ai + 15 * L);
-        int x1 = xi + xs, x2 = xi + 2 * xs, x3 = xi + 3 * xs;
-        for (int b = 0; b < n / QK; b++) {
-            long scales = off + (long) b * TILE_COLUMN, quants = off + (long) b * TILE_COLUMN + 8; // as in dotTile4Lookup
-            int e = b * QK;
-            long sc = w.get(Bytes.I64, scales);
-            IntVector t0 = SIGNED_NIBBLE.mul(Float.float16ToFloat((short) sc)).reinterpretAsInts();
-            IntVector t1 = SIGNED_NIBBLE.mul(Float.float16ToFloat((short) (sc >>> 16))).reinterpretAsInts();
-            IntVector t2 = SIGNED_NIBBLE.mul(Float.float16ToFloat((short) (sc >>> 32))).reinterpretAsInts();
-            IntVector t3 = SIGNED_NIBBLE.mul(Float.float16ToFloat((short) (sc >>> 48))).reinterpretAsInts();
-            IntVector q = IntVector.fromMemorySegment(I, w, quants, ORDER);
-            // all eight weight vectors first (v: row r's elements e..e+15, u: e+16..e+31), then per token
-            // two activation loads and eight FMAs: each activation is loaded once for four rows (a
-            // row-by-row order loaded it four times and was load-bound, 75 instead of 120 GFLOP/s)
-            FloatVector v0 = q.selectFrom(t0).reinterpretAsFloats(), u0 = q.lanewise(LSHR, 4).selectFrom(t0).reinterpretAsFloats();
-            FloatVector v1 = q.lanewise(LSHR, 8).selectFrom(t1).reinterpretAsFloats(), u1 = q.lanewise(LSHR, 12).selectFrom(t1).reinterpretAsFloats();
-            FloatVector v2 = q.lanewise(LSHR, 16).selectFrom(t2).reinterpretAsFloats(), u2 = q.lanewise(LSHR, 20).selectFrom(t2).reinterpretAsFloats();
-            FloatVector v3 = q.lanewise(LSHR, 24).selectFrom(t3).reinterpretAsFloats(), u3 = q.lanewise(LSHR, 28).selectFrom(t3).reinterpretAsFloats();
-            FloatVector xa = FloatVector.fromArray(F, x, xi + e), xb = FloatVector.fromArray(F, x, xi + e + 16);
-            a00 = u0.fma(xb, v0.fma(xa, a00)); a10 = u1.fma(xb, v1.fma(xa, a10)); a20 = u2.fma(xb, v2.fma(xa, a20)); a30 = u3.fma(xb, v3.fma(xa, a30));
-            xa = FloatVector.fromArray(F, x, x1 + e); xb = FloatVector.fromArray(F, x, x1 + e + 16);
-            a01 = u0.fma(xb, v0.fma(xa, a01)); a11 = u1.fma(xb, v1.fma(xa, a11)); a21 = u2.fma(xb, v2.fma(xa, a21)); a31 = u3.fma(xb, v3.fma(xa, a31));
-            xa = FloatVector.fromArray(F, x, x2 + e); xb = FloatVector.fromArray(F, x, x2 + e + 16);
-            a02 = u0.fma(xb, v0.fma(xa, a02)); a12 = u1.fma(xb, v1.fma(xa, a12)); a22 = u2.fma(xb, v2.fma(xa, a22)); a32 = u3.fma(xb, v3.fma(xa, a32));
-            xa = FloatVector.fromArray(F, x, x3 + e); xb = FloatVector.fromArray(F, x, x3 + e + 16);
-            a03 = u0.fma(xb, v0.fma(xa, a03)); a13 = u1.fma(xb, v1.fma(xa, a13)); a23 = u2.fma(xb, v2.fma(xa, a23)); a33 = u3.fma(xb, v3.fma(xa, a33));
-        }
-        a00.intoArray(acc, ai); a10.intoArray(acc, ai + L); a20.intoArray(acc, ai + 2 * L); a30.intoArray(acc, ai + 3 * L);
-        a01.intoArray(acc, ai + 4 * L); a11.intoArray(acc, ai + 5 * L); a21.intoArray(acc, ai + 6 * L); a31.intoArray(acc, ai + 7 * L);
-        a02.intoArray(acc, ai + 8 * L); a12.intoArray(acc, ai + 9 * L); a22.intoArray(acc, ai + 10 * L); a32.intoArray(acc, ai + 11 * L);
-        a03.intoArray(acc, ai + 12 * L); a13.intoArray(acc, ai + 13 * L); a23.intoArray(acc, ai + 14 * L); a33.intoArray(acc, ai + 15 * L);
-    }
-
     /** {@link #dotTile4Convert} for four tokens (4 or 8 lanes). */
     private static void dotTile4x4Convert(MemorySegment w, long off, float[] x, int xi, int xs, int n, float[] out, int oi, int os) {
         FloatVector z = FloatVector.zero(F);
@@ -566,50 +438,6 @@ public final class Q4_0Kernel {
         out[o2 + 0] = a02.add(a02.rearrange(Simd.FOLD1)).lane(0); out[o2 + 1] = a12.add(a12.rearrange(Simd.FOLD1)).lane(0); out[o2 + 2] = a22.add(a22.rearrange(Simd.FOLD1)).lane(0); out[o2 + 3] = a32.add(a32.rearrange(Simd.FOLD1)).lane(0);
         int o3 = oi + 3 * os;
         out[o3 + 0] = a03.add(a03.rearrange(Simd.FOLD1)).lane(0); out[o3 + 1] = a13.add(a13.rearrange(Simd.FOLD1)).lane(0); out[o3 + 2] = a23.add(a23.rearrange(Simd.FOLD1)).lane(0); out[o3 + 3] = a33.add(a33.rearrange(Simd.FOLD1)).lane(0);
-    }
-
-    /** {@link #dotTile4x4Convert} with the accumulators carried in acc (see {@link #dotTile4x4Acc}). */
-    private static void dotTile4x4ConvertAcc(MemorySegment w, long off, float[] x, int xi, int xs, int n, float[] acc, int ai) {
-        FloatVector a00 = FloatVector.fromArray(F, acc, ai), a10 = FloatVector.fromArray(F, acc, ai + L);
-        FloatVector a20 = FloatVector.fromArray(F, acc, ai + 2 * L), a30 = FloatVector.fromArray(F, acc, ai + 3 * L);
-        FloatVector a01 = FloatVector.fromArray(F, acc, ai + 4 * L), a11 = FloatVector.fromArray(F, acc, ai + 5 * L);
-        FloatVector a21 = FloatVector.fromArray(F, acc, ai + 6 * L), a31 = FloatVector.fromArray(F, acc, ai + 7 * L);
-        FloatVector a02 = FloatVector.fromArray(F, acc, ai + 8 * L), a12 = FloatVector.fromArray(F, acc, ai + 9 * L);
-        FloatVector a22 = FloatVector.fromArray(F, acc, ai + 10 * L), a32 = FloatVector.fromArray(F, acc, ai + 11 * L);
-        FloatVector a03 = FloatVector.fromArray(F, acc, ai + 12 * L), a13 = FloatVector.fromArray(F, acc, ai + 13 * L);
-        FloatVector a23 = FloatVector.fromArray(F, acc, ai + 14 * L), a33 = FloatVector.fromArray(F, acc, ai + 15 * L);
-        int x1 = xi + xs, x2 = xi + 2 * xs, x3 = xi + 3 * xs;
-        for (int b = 0; b < n / QK; b++) {
-            long col = off + (long) b * TILE_COLUMN;
-            long sc = w.get(Bytes.I64, col);
-            float d0 = Float.float16ToFloat((short) sc), d1 = Float.float16ToFloat((short) (sc >>> 16));
-            float d2 = Float.float16ToFloat((short) (sc >>> 32)), d3 = Float.float16ToFloat((short) (sc >>> 48));
-            for (int p = 0; p < PARTS; p++) {
-                IntVector q = IntVector.fromMemorySegment(I, w, col + 8 + 4L * L * p, ORDER);
-                // nibbles 2r + h: row r's elements 2Lp + hL ..; four weight vectors at a time, each
-                // activation loaded once for them (AVX2 has 16 registers, so the 16 accumulators spill
-                // there, as in Q8_0's dotTile4x4; not measured: this machine's AVX-512 has 32)
-                for (int h = 0; h < 2; h++) {
-                    FloatVector v0 = ((FloatVector) q.lanewise(LSHL, 28 - 4 * h).lanewise(ASHR, 28).convert(I2F, 0)).mul(d0);
-                    FloatVector v1 = ((FloatVector) q.lanewise(LSHL, 20 - 4 * h).lanewise(ASHR, 28).convert(I2F, 0)).mul(d1);
-                    FloatVector v2 = ((FloatVector) q.lanewise(LSHL, 12 - 4 * h).lanewise(ASHR, 28).convert(I2F, 0)).mul(d2);
-                    FloatVector v3 = ((FloatVector) q.lanewise(LSHL, 4 - 4 * h).lanewise(ASHR, 28).convert(I2F, 0)).mul(d3);
-                    int i = b * QK + 2 * L * p + L * h;
-                    FloatVector t = FloatVector.fromArray(F, x, xi + i);
-                    a00 = v0.fma(t, a00); a10 = v1.fma(t, a10); a20 = v2.fma(t, a20); a30 = v3.fma(t, a30);
-                    t = FloatVector.fromArray(F, x, x1 + i);
-                    a01 = v0.fma(t, a01); a11 = v1.fma(t, a11); a21 = v2.fma(t, a21); a31 = v3.fma(t, a31);
-                    t = FloatVector.fromArray(F, x, x2 + i);
-                    a02 = v0.fma(t, a02); a12 = v1.fma(t, a12); a22 = v2.fma(t, a22); a32 = v3.fma(t, a32);
-                    t = FloatVector.fromArray(F, x, x3 + i);
-                    a03 = v0.fma(t, a03); a13 = v1.fma(t, a13); a23 = v2.fma(t, a23); a33 = v3.fma(t, a33);
-                }
-            }
-        }
-        a00.intoArray(acc, ai); a10.intoArray(acc, ai + L); a20.intoArray(acc, ai + 2 * L); a30.intoArray(acc, ai + 3 * L);
-        a01.intoArray(acc, ai + 4 * L); a11.intoArray(acc, ai + 5 * L); a21.intoArray(acc, ai + 6 * L); a31.intoArray(acc, ai + 7 * L);
-        a02.intoArray(acc, ai + 8 * L); a12.intoArray(acc, ai + 9 * L); a22.intoArray(acc, ai + 10 * L); a32.intoArray(acc, ai + 11 * L);
-        a03.intoArray(acc, ai + 12 * L); a13.intoArray(acc, ai + 13 * L); a23.intoArray(acc, ai + 14 * L); a33.intoArray(acc, ai + 15 * L);
     }
 
     /** The four rows of a tiled tile, dequantised into dst[di + r*stride ..] (the batched path's panel). */
