@@ -238,6 +238,13 @@ public final class Q6_KKernel {
         for (int k = 0; k < 16; k++) FIELD_WEIGHT[k] = k == 15 ? 1f : (float) Math.scalb(1.0, -6 * (k % 5));
     }
 
+    /** Field f's mask, 63 << 6f, in 16 lanes at 16f (a load in the kernel, not a broadcast from a register). */
+    private static final int[] FIELD_MASK = new int[5 * 16];
+
+    static {
+        for (int i = 0; i < FIELD_MASK.length; i++) FIELD_MASK[i] = 63 << (6 * (i / 16));
+    }
+
     /** Rewrites one block column: the 4 rows' ggml blocks at src[s + r*stride] into dst[d .. d + 840). */
     public static void tile(byte[] src, int s, int stride, byte[] dst, int d) {
         java.util.Arrays.fill(dst, d, d + 4 * BYTES, (byte) 0);
@@ -296,6 +303,81 @@ public final class Q6_KKernel {
      * never becomes -0, and acc + (+-0) * x is acc either way.
      */
     public static void dotTile4(MemorySegment w, long off, float[] x, int xi, int n, float[] out, int oi, float[] s) {
+        if (L == 16) dotTile4Wide(w, off, x, xi, n, out, oi, s);
+        else dotTile4Narrow(w, off, x, xi, n, out, oi, s);
+    }
+
+    /**
+     * 16 lanes: a row's group of 16 ints (five fields and two bits of group 15) is loaded once and
+     * its five fields masked out of the register in turn; group 15's bits are gathered as the groups
+     * go by. Loading per field instead (as {@link #dotTile4Narrow} does) put a bounds check and its
+     * address arithmetic in front of every load: C2's loop was mostly scalar code.
+     */
+    private static void dotTile4Wide(MemorySegment w, long off, float[] x, int xi, int n, float[] out, int oi, float[] s) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int b = 0; b < n / QK; b++) {
+            long col = off + (long) b * 4 * BYTES, quants = off + (long) b * 4 * BYTES + 72;
+            long ds = w.get(I64, col);
+            float d0 = Float.float16ToFloat((short) ds), d1 = Float.float16ToFloat((short) (ds >>> 16));
+            float d2 = Float.float16ToFloat((short) (ds >>> 32)), d3 = Float.float16ToFloat((short) (ds >>> 48));
+            FloatVector f = FloatVector.fromArray(F, FIELD_WEIGHT, 0); // d * scale * 2^-6f, and -32 d * scale
+            FloatVector v0 = ((FloatVector) ByteVector.fromMemorySegment(B16, w, col + 8, ORDER).convertShape(B2F, F, 0)).mul(d0);
+            FloatVector v1 = ((FloatVector) ByteVector.fromMemorySegment(B16, w, col + 24, ORDER).convertShape(B2F, F, 0)).mul(d1);
+            FloatVector v2 = ((FloatVector) ByteVector.fromMemorySegment(B16, w, col + 40, ORDER).convertShape(B2F, F, 0)).mul(d2);
+            FloatVector v3 = ((FloatVector) ByteVector.fromMemorySegment(B16, w, col + 56, ORDER).convertShape(B2F, F, 0)).mul(d3);
+            v0.mul(f).intoArray(s, 0);
+            v1.mul(f).intoArray(s, 16);
+            v2.mul(f).intoArray(s, 32);
+            v3.mul(f).intoArray(s, 48);
+            v0.mul(-32f).intoArray(s, 64);
+            v1.mul(-32f).intoArray(s, 80);
+            v2.mul(-32f).intoArray(s, 96);
+            v3.mul(-32f).intoArray(s, 112);
+            int e = xi + b * QK;
+            IntVector h0 = IntVector.zero(I), h1 = h0, h2 = h0, h3 = h0; // group 15, u = bits 30-31 of groups 0, 1, 2
+            for (int j = 0; j < 3; j++) {
+                long g = quants + 64 * j;
+                IntVector g0 = IntVector.fromMemorySegment(I, w, g, ORDER), g1 = IntVector.fromMemorySegment(I, w, g + 192, ORDER);
+                IntVector g2 = IntVector.fromMemorySegment(I, w, g + 384, ORDER), g3 = IntVector.fromMemorySegment(I, w, g + 576, ORDER);
+                for (int k = 5 * j; k < 5 * j + 5; k++) { // field k - 5j, in place
+                    IntVector m = IntVector.fromArray(I, FIELD_MASK, 16 * (k - 5 * j));
+                    FloatVector xv = FloatVector.fromArray(F, x, e + 16 * k);
+                    a0 = ((FloatVector) g0.and(m).convert(I2F, 0)).fma(FloatVector.broadcast(F, s[k]), FloatVector.broadcast(F, s[64 + k])).fma(xv, a0);
+                    a1 = ((FloatVector) g1.and(m).convert(I2F, 0)).fma(FloatVector.broadcast(F, s[16 + k]), FloatVector.broadcast(F, s[80 + k])).fma(xv, a1);
+                    a2 = ((FloatVector) g2.and(m).convert(I2F, 0)).fma(FloatVector.broadcast(F, s[32 + k]), FloatVector.broadcast(F, s[96 + k])).fma(xv, a2);
+                    a3 = ((FloatVector) g3.and(m).convert(I2F, 0)).fma(FloatVector.broadcast(F, s[48 + k]), FloatVector.broadcast(F, s[112 + k])).fma(xv, a3);
+                }
+                h0 = h0.or(g0.lanewise(LSHR, 30).lanewise(LSHL, 2 * j));
+                h1 = h1.or(g1.lanewise(LSHR, 30).lanewise(LSHL, 2 * j));
+                h2 = h2.or(g2.lanewise(LSHR, 30).lanewise(LSHL, 2 * j));
+                h3 = h3.or(g3.lanewise(LSHR, 30).lanewise(LSHL, 2 * j));
+            }
+            FloatVector xv = FloatVector.fromArray(F, x, e + 240);
+            a0 = ((FloatVector) h0.convert(I2F, 0)).fma(FloatVector.broadcast(F, s[15]), FloatVector.broadcast(F, s[79])).fma(xv, a0);
+            a1 = ((FloatVector) h1.convert(I2F, 0)).fma(FloatVector.broadcast(F, s[31]), FloatVector.broadcast(F, s[95])).fma(xv, a1);
+            a2 = ((FloatVector) h2.convert(I2F, 0)).fma(FloatVector.broadcast(F, s[47]), FloatVector.broadcast(F, s[111])).fma(xv, a2);
+            a3 = ((FloatVector) h3.convert(I2F, 0)).fma(FloatVector.broadcast(F, s[63]), FloatVector.broadcast(F, s[127])).fma(xv, a3);
+        }
+        a0 = a0.add(a0.rearrange(Simd.FOLD8));
+        a1 = a1.add(a1.rearrange(Simd.FOLD8));
+        a2 = a2.add(a2.rearrange(Simd.FOLD8));
+        a3 = a3.add(a3.rearrange(Simd.FOLD8));
+        a0 = a0.add(a0.rearrange(Simd.FOLD4));
+        a1 = a1.add(a1.rearrange(Simd.FOLD4));
+        a2 = a2.add(a2.rearrange(Simd.FOLD4));
+        a3 = a3.add(a3.rearrange(Simd.FOLD4));
+        a0 = a0.add(a0.rearrange(Simd.FOLD2));
+        a1 = a1.add(a1.rearrange(Simd.FOLD2));
+        a2 = a2.add(a2.rearrange(Simd.FOLD2));
+        a3 = a3.add(a3.rearrange(Simd.FOLD2));
+        out[oi] = a0.add(a0.rearrange(Simd.FOLD1)).lane(0);
+        out[oi + 1] = a1.add(a1.rearrange(Simd.FOLD1)).lane(0);
+        out[oi + 2] = a2.add(a2.rearrange(Simd.FOLD1)).lane(0);
+        out[oi + 3] = a3.add(a3.rearrange(Simd.FOLD1)).lane(0);
+    }
+
+    /** 4 or 8 lanes: per group and part, each row's ints loaded and one field masked out. */
+    private static void dotTile4Narrow(MemorySegment w, long off, float[] x, int xi, int n, float[] out, int oi, float[] s) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int b = 0; b < n / QK; b++) {
             long col = off + (long) b * 4 * BYTES;
