@@ -329,6 +329,88 @@ public final class Q4_KKernel {
      * into the row's accumulator, the 4 rows sharing each activation load.
      */
     public static void dotTile4(MemorySegment w, long off, float[] x, int xi, int n, float[] out, int oi, float[] s) {
+        if (L == 16) dotTile4Lookup(w, off, x, xi, n, out, oi, s);
+        else dotTile4Convert(w, off, x, xi, n, out, oi, s);
+    }
+
+    /** Lane q holds q: a row's 16 weights of a sub-block are NIBBLE * (d * scale) + (-dmin * min). */
+    private static final FloatVector NIBBLE = L == 16
+            ? FloatVector.fromArray(F, new float[] {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, 0)
+            : null;
+
+    /**
+     * 16 lanes: per row and sub-block of 32 the 16 possible weights form one vector (lane q: q * d1 +
+     * (-m1), one FMA, the very float of {@link #dotRows2}'s {@code q * d1 + (-m1)}), and a lane
+     * permutation indexed by the nibble picks each lane's weight: shift, mask, permute, FMA per 16
+     * elements, where converting took shift, mask, convert, FMA, FMA. Each row's 64 bytes of a group
+     * are loaded once for its 8 chunks (a load per chunk put a bounds check before every load).
+     */
+    private static void dotTile4Lookup(MemorySegment w, long off, float[] x, int xi, int n, float[] out, int oi, float[] s) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int b = 0; b < n / QK; b++) {
+            long col = off + (long) b * 4 * BYTES, quants = off + (long) b * 4 * BYTES + 64;
+            long dm01 = w.get(I64, col), dm23 = w.get(I64, col + 8);
+            ByteVector lo02 = ByteVector.fromMemorySegment(B16, w, col + 16, ORDER);
+            ByteVector lo13 = ByteVector.fromMemorySegment(B16, w, col + 32, ORDER);
+            ByteVector hi = ByteVector.fromMemorySegment(B16, w, col + 48, ORDER);
+            ByteVector v0 = lo02.and((byte) 0x0F).or(hi.reinterpretAsShorts().lanewise(LSHL, 4).reinterpretAsBytes().and((byte) 0x30));
+            ByteVector v1 = lo13.and((byte) 0x0F).or(hi.reinterpretAsShorts().lanewise(LSHL, 2).reinterpretAsBytes().and((byte) 0x30));
+            ByteVector v2 = lo02.reinterpretAsShorts().lanewise(LSHR, 4).reinterpretAsBytes().and((byte) 0x0F).or(hi.and((byte) 0x30));
+            ByteVector v3 = lo13.reinterpretAsShorts().lanewise(LSHR, 4).reinterpretAsBytes().and((byte) 0x0F)
+                    .or(hi.reinterpretAsShorts().lanewise(LSHR, 2).reinterpretAsBytes().and((byte) 0x30));
+            float d0 = Float.float16ToFloat((short) dm01), m0 = -Float.float16ToFloat((short) (dm01 >>> 16));
+            float d1 = Float.float16ToFloat((short) (dm01 >>> 32)), m1 = -Float.float16ToFloat((short) (dm01 >>> 48));
+            float d2 = Float.float16ToFloat((short) dm23), m2 = -Float.float16ToFloat((short) (dm23 >>> 16));
+            float d3 = Float.float16ToFloat((short) (dm23 >>> 32)), m3 = -Float.float16ToFloat((short) (dm23 >>> 48));
+            // row r's 8 scales times d, then 8 mins times -dmin, at 16r
+            ((FloatVector) v0.convertShape(B2F, F, 0)).mul(FloatVector.broadcast(F, m0).blend(d0, LOW8)).intoArray(s, 0);
+            ((FloatVector) v1.convertShape(B2F, F, 0)).mul(FloatVector.broadcast(F, m1).blend(d1, LOW8)).intoArray(s, 16);
+            ((FloatVector) v2.convertShape(B2F, F, 0)).mul(FloatVector.broadcast(F, m2).blend(d2, LOW8)).intoArray(s, 32);
+            ((FloatVector) v3.convertShape(B2F, F, 0)).mul(FloatVector.broadcast(F, m3).blend(d3, LOW8)).intoArray(s, 48);
+            int e = xi + b * QK;
+            for (int g = 0; g < 2; g++) { // 128 elements: 4 sub-blocks of 32
+                long q = quants + 64 * g;
+                IntVector q0 = IntVector.fromMemorySegment(I, w, q, ORDER), q1 = IntVector.fromMemorySegment(I, w, q + 128, ORDER);
+                IntVector q2 = IntVector.fromMemorySegment(I, w, q + 256, ORDER), q3 = IntVector.fromMemorySegment(I, w, q + 384, ORDER);
+                for (int j = 4 * g; j < 4 * g + 4; j++) { // sub-block j: nibbles 2(j % 4) and 2(j % 4) + 1
+                    int sh = 8 * (j - 4 * g);
+                    IntVector t0 = NIBBLE.fma(FloatVector.broadcast(F, s[j]), FloatVector.broadcast(F, s[8 + j])).reinterpretAsInts();
+                    IntVector t1 = NIBBLE.fma(FloatVector.broadcast(F, s[16 + j]), FloatVector.broadcast(F, s[24 + j])).reinterpretAsInts();
+                    IntVector t2 = NIBBLE.fma(FloatVector.broadcast(F, s[32 + j]), FloatVector.broadcast(F, s[40 + j])).reinterpretAsInts();
+                    IntVector t3 = NIBBLE.fma(FloatVector.broadcast(F, s[48 + j]), FloatVector.broadcast(F, s[56 + j])).reinterpretAsInts();
+                    FloatVector xa = FloatVector.fromArray(F, x, e + 32 * j), xb = FloatVector.fromArray(F, x, e + 32 * j + 16);
+                    // selectFrom uses each lane's low 4 bits as the table index
+                    a0 = q0.lanewise(LSHR, sh).selectFrom(t0).reinterpretAsFloats().fma(xa, a0);
+                    a1 = q1.lanewise(LSHR, sh).selectFrom(t1).reinterpretAsFloats().fma(xa, a1);
+                    a2 = q2.lanewise(LSHR, sh).selectFrom(t2).reinterpretAsFloats().fma(xa, a2);
+                    a3 = q3.lanewise(LSHR, sh).selectFrom(t3).reinterpretAsFloats().fma(xa, a3);
+                    a0 = q0.lanewise(LSHR, sh + 4).selectFrom(t0).reinterpretAsFloats().fma(xb, a0);
+                    a1 = q1.lanewise(LSHR, sh + 4).selectFrom(t1).reinterpretAsFloats().fma(xb, a1);
+                    a2 = q2.lanewise(LSHR, sh + 4).selectFrom(t2).reinterpretAsFloats().fma(xb, a2);
+                    a3 = q3.lanewise(LSHR, sh + 4).selectFrom(t3).reinterpretAsFloats().fma(xb, a3);
+                }
+            }
+        }
+        a0 = a0.add(a0.rearrange(Simd.FOLD8));
+        a1 = a1.add(a1.rearrange(Simd.FOLD8));
+        a2 = a2.add(a2.rearrange(Simd.FOLD8));
+        a3 = a3.add(a3.rearrange(Simd.FOLD8));
+        a0 = a0.add(a0.rearrange(Simd.FOLD4));
+        a1 = a1.add(a1.rearrange(Simd.FOLD4));
+        a2 = a2.add(a2.rearrange(Simd.FOLD4));
+        a3 = a3.add(a3.rearrange(Simd.FOLD4));
+        a0 = a0.add(a0.rearrange(Simd.FOLD2));
+        a1 = a1.add(a1.rearrange(Simd.FOLD2));
+        a2 = a2.add(a2.rearrange(Simd.FOLD2));
+        a3 = a3.add(a3.rearrange(Simd.FOLD2));
+        out[oi] = a0.add(a0.rearrange(Simd.FOLD1)).lane(0);
+        out[oi + 1] = a1.add(a1.rearrange(Simd.FOLD1)).lane(0);
+        out[oi + 2] = a2.add(a2.rearrange(Simd.FOLD1)).lane(0);
+        out[oi + 3] = a3.add(a3.rearrange(Simd.FOLD1)).lane(0);
+    }
+
+    /** 4 or 8 lanes: per chunk each row's ints loaded, a nibble shifted and masked out and converted. */
+    private static void dotTile4Convert(MemorySegment w, long off, float[] x, int xi, int n, float[] out, int oi, float[] s) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int b = 0; b < n / QK; b++) {
             long col = off + (long) b * 4 * BYTES;
