@@ -372,22 +372,26 @@ public final class Q4_KKernel {
                 long q = quants + 64 * g;
                 IntVector q0 = IntVector.fromMemorySegment(I, w, q, ORDER), q1 = IntVector.fromMemorySegment(I, w, q + 128, ORDER);
                 IntVector q2 = IntVector.fromMemorySegment(I, w, q + 256, ORDER), q3 = IntVector.fromMemorySegment(I, w, q + 384, ORDER);
-                for (int j = 4 * g; j < 4 * g + 4; j++) { // sub-block j: nibbles 2(j % 4) and 2(j % 4) + 1
-                    int sh = 8 * (j - 4 * g);
+                for (int j = 4 * g; j < 4 * g + 4; j++) { // sub-block j: nibbles 2(j % 4) and 2(j % 4) + 1, now the lowest
                     IntVector t0 = NIBBLE.fma(FloatVector.broadcast(F, s[j]), FloatVector.broadcast(F, s[8 + j])).reinterpretAsInts();
                     IntVector t1 = NIBBLE.fma(FloatVector.broadcast(F, s[16 + j]), FloatVector.broadcast(F, s[24 + j])).reinterpretAsInts();
                     IntVector t2 = NIBBLE.fma(FloatVector.broadcast(F, s[32 + j]), FloatVector.broadcast(F, s[40 + j])).reinterpretAsInts();
                     IntVector t3 = NIBBLE.fma(FloatVector.broadcast(F, s[48 + j]), FloatVector.broadcast(F, s[56 + j])).reinterpretAsInts();
                     FloatVector xa = FloatVector.fromArray(F, x, e + 32 * j), xb = FloatVector.fromArray(F, x, e + 32 * j + 16);
                     // selectFrom uses each lane's low 4 bits as the table index
-                    a0 = q0.lanewise(LSHR, sh).selectFrom(t0).reinterpretAsFloats().fma(xa, a0);
-                    a1 = q1.lanewise(LSHR, sh).selectFrom(t1).reinterpretAsFloats().fma(xa, a1);
-                    a2 = q2.lanewise(LSHR, sh).selectFrom(t2).reinterpretAsFloats().fma(xa, a2);
-                    a3 = q3.lanewise(LSHR, sh).selectFrom(t3).reinterpretAsFloats().fma(xa, a3);
-                    a0 = q0.lanewise(LSHR, sh + 4).selectFrom(t0).reinterpretAsFloats().fma(xb, a0);
-                    a1 = q1.lanewise(LSHR, sh + 4).selectFrom(t1).reinterpretAsFloats().fma(xb, a1);
-                    a2 = q2.lanewise(LSHR, sh + 4).selectFrom(t2).reinterpretAsFloats().fma(xb, a2);
-                    a3 = q3.lanewise(LSHR, sh + 4).selectFrom(t3).reinterpretAsFloats().fma(xb, a3);
+                    a0 = q0.selectFrom(t0).reinterpretAsFloats().fma(xa, a0);
+                    a1 = q1.selectFrom(t1).reinterpretAsFloats().fma(xa, a1);
+                    a2 = q2.selectFrom(t2).reinterpretAsFloats().fma(xa, a2);
+                    a3 = q3.selectFrom(t3).reinterpretAsFloats().fma(xa, a3);
+                    a0 = q0.lanewise(LSHR, 4).selectFrom(t0).reinterpretAsFloats().fma(xb, a0);
+                    a1 = q1.lanewise(LSHR, 4).selectFrom(t1).reinterpretAsFloats().fma(xb, a1);
+                    a2 = q2.lanewise(LSHR, 4).selectFrom(t2).reinterpretAsFloats().fma(xb, a2);
+                    a3 = q3.lanewise(LSHR, 4).selectFrom(t3).reinterpretAsFloats().fma(xb, a3);
+                    // constant shifts (an immediate operand; a variable count costs a move into a vector register)
+                    q0 = q0.lanewise(LSHR, 8);
+                    q1 = q1.lanewise(LSHR, 8);
+                    q2 = q2.lanewise(LSHR, 8);
+                    q3 = q3.lanewise(LSHR, 8);
                 }
             }
         }
