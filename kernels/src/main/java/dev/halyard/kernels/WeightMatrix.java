@@ -154,19 +154,15 @@ public record WeightMatrix(GgmlType type, MemorySegment data, long offset, int r
      * Rewrites a row-layout matrix into the tiled layout in place (its segment must be writable and
      * not shared with another matrix view) and returns the tiled view. Tile by tile through a
      * 4-row heap buffer, so memory does not grow; a slice-major matrix moves bytes between tiles, so
-     * it is read from a temporary copy. Q4_0's tiled layout is larger than the file's (f32 scales):
-     * it goes to a new segment (EXPERIMENT: the old bytes stay where they were, so the process holds
-     * both; a loader that leaves room for the growth would avoid that).
+     * it is read from a temporary copy. Q4_0's tiled layout is larger than the file's (f32 scales,
+     * {@link #tiledGrowth}): it goes to a new segment; a model loader rather uses
+     * {@link #tile4(MemorySegment, long)} with room it left.
      */
     public WeightMatrix tile4() {
         if (tiled4) return this;
         if (!canTile(type, rows)) throw new IllegalArgumentException("a " + type + " matrix with " + rows + " rows cannot be tiled by 4");
-        if (type == GgmlType.Q4_0) {
-            MemorySegment to = java.lang.foreign.Arena.ofAuto().allocate((long) rows / 4 * (cols / type.blockSize) * Q4_0Kernel.TILE_COLUMN, 64);
-            WeightMatrix tiled = new WeightMatrix(type, to, 0, rows, cols, true);
-            tileInto(data, offset, tiled);
-            return tiled;
-        }
+        if (type == GgmlType.Q4_0)
+            return tile4(java.lang.foreign.Arena.ofAuto().allocate(rowBytes() * rows + tiledGrowth(type, rows, cols), 64), 0);
         WeightMatrix tiled = new WeightMatrix(type, data, offset, rows, cols, true);
         try (java.lang.foreign.Arena tmp = java.lang.foreign.Arena.ofConfined()) {
             MemorySegment from = data;
@@ -179,6 +175,28 @@ public record WeightMatrix(GgmlType type, MemorySegment data, long offset, int r
             tileInto(from, fromOffset, tiled);
         }
         return tiled;
+    }
+
+    /**
+     * The tiled layout written to {@code to} at {@code toOffset} ({@code rowBytes() * rows +
+     * tiledGrowth(..)} bytes; they may overlap this matrix's own: it is read from a temporary copy).
+     */
+    public WeightMatrix tile4(MemorySegment to, long toOffset) {
+        if (tiled4) throw new IllegalStateException("already tiled");
+        if (!canTile(type, rows)) throw new IllegalArgumentException("a " + type + " matrix with " + rows + " rows cannot be tiled by 4");
+        WeightMatrix tiled = new WeightMatrix(type, to, toOffset, rows, cols, true);
+        try (java.lang.foreign.Arena tmp = java.lang.foreign.Arena.ofConfined()) {
+            MemorySegment from = tmp.allocate(rowBytes() * rows);
+            MemorySegment.copy(data, offset, from, 0, from.byteSize());
+            tileInto(from, 0, tiled);
+        }
+        return tiled;
+    }
+
+    /** How many bytes more than the file's the tiled layout of such a matrix takes: Q4_0's f32 scales, else none. */
+    public static long tiledGrowth(GgmlType type, int rows, int cols) {
+        if (type != GgmlType.Q4_0 || !canTile(type, rows)) return 0;
+        return (long) rows / 4 * (cols / type.blockSize) * (Q4_0Kernel.TILE_COLUMN - 4L * type.typeSize);
     }
 
     /** Writes this row-layout matrix, read from {@code from} at {@code fromOffset}, into {@code tiled}'s layout. */
