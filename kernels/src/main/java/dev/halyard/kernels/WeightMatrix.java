@@ -17,7 +17,7 @@ import java.lang.foreign.MemorySegment;
  * rearranged for vector decoding, before their quants (see {@link Q4_KKernel#tile}). The decode
  * kernels then read one sequential stream instead of four interleaved ones, which the hardware
  * prefetchers follow far better once the weights come from DRAM (llama.cpp repacks for the same
- * reason). Same size. The layout is for this JVM only (Q4_0's depends on its vector width): it lives
+ * reason). Same size but for Q4_0 (f32 scales: 80 instead of 72 bytes per block column). The layout is for this JVM only (Q4_0's depends on its vector width): it lives
  * in memory, never in a file.
  *
  * <p>Wide Q8_0 and Q4_0 matrices (more than {@link #SLICED_ABOVE} columns, e.g. a down projection of
@@ -61,9 +61,17 @@ public record WeightMatrix(GgmlType type, MemorySegment data, long offset, int r
         return offset + i * rowBytes();
     }
 
-    /** Byte offset of rows [4t, 4t+4) within {@link #data()}: the same in both layouts (whole rows, not slice-major). */
+    /** Byte offset of rows [4t, 4t+4) within {@link #data()} (whole rows, not slice-major). */
     public long tileOffset(int t) {
-        return offset + 4L * t * rowBytes();
+        return offset + (long) t * (cols / type.blockSize) * columnBytes();
+    }
+
+    /**
+     * Bytes of one block column of four rows: four blocks, but for tiled Q4_0, whose layout widens
+     * its scales to f32 ({@link Q4_0Kernel#TILE_COLUMN}).
+     */
+    private long columnBytes() {
+        return tiled4 && type == GgmlType.Q4_0 ? Q4_0Kernel.TILE_COLUMN : 4L * type.typeSize;
     }
 
     /** Columns per slice of the slice-major tiled layout. */
@@ -84,8 +92,8 @@ public record WeightMatrix(GgmlType type, MemorySegment data, long offset, int r
     /** Byte offset of tile t's block columns of slice s; {@code tileOffset(t, 0) == tileOffset(t)} with one slice. */
     public long tileOffset(int t, int s) {
         if (slices() == 1) return tileOffset(t);
-        long fullSliceRow = (long) SLICE / type.blockSize * type.typeSize; // one row's bytes in a whole slice
-        return offset + (long) rows * s * fullSliceRow + 4L * t * (sliceCols(s) / type.blockSize * type.typeSize);
+        long fullSlice = (long) rows / 4 * (SLICE / type.blockSize) * columnBytes(); // all tiles' bytes in a whole slice
+        return offset + s * fullSlice + (long) t * (sliceCols(s) / type.blockSize) * columnBytes();
     }
 
     private static boolean sliceMajor(GgmlType type, int cols) {
@@ -94,7 +102,7 @@ public record WeightMatrix(GgmlType type, MemorySegment data, long offset, int r
 
     /** Byte offset of block column b of tile t (tiled layout, either order). */
     private long columnOffset(int t, int b) {
-        long column = 4L * type.typeSize;
+        long column = columnBytes();
         if (slices() == 1) return tileOffset(t) + b * column;
         int perSlice = SLICE / type.blockSize;
         return tileOffset(t, b / perSlice) + (b % perSlice) * column;
@@ -146,11 +154,15 @@ public record WeightMatrix(GgmlType type, MemorySegment data, long offset, int r
      * Rewrites a row-layout matrix into the tiled layout in place (its segment must be writable and
      * not shared with another matrix view) and returns the tiled view. Tile by tile through a
      * 4-row heap buffer, so memory does not grow; a slice-major matrix moves bytes between tiles, so
-     * it is read from a temporary copy.
+     * it is read from a temporary copy. Q4_0's tiled layout is larger than the file's (f32 scales,
+     * {@link #tiledGrowth}): it goes to a new segment; a model loader rather uses
+     * {@link #tile4(MemorySegment, long)} with room it left.
      */
     public WeightMatrix tile4() {
         if (tiled4) return this;
         if (!canTile(type, rows)) throw new IllegalArgumentException("a " + type + " matrix with " + rows + " rows cannot be tiled by 4");
+        if (type == GgmlType.Q4_0)
+            return tile4(java.lang.foreign.Arena.ofAuto().allocate(rowBytes() * rows + tiledGrowth(type, rows, cols), 64), 0);
         WeightMatrix tiled = new WeightMatrix(type, data, offset, rows, cols, true);
         try (java.lang.foreign.Arena tmp = java.lang.foreign.Arena.ofConfined()) {
             MemorySegment from = data;
@@ -165,16 +177,38 @@ public record WeightMatrix(GgmlType type, MemorySegment data, long offset, int r
         return tiled;
     }
 
+    /**
+     * The tiled layout written to {@code to} at {@code toOffset} ({@code rowBytes() * rows +
+     * tiledGrowth(..)} bytes; they may overlap this matrix's own: it is read from a temporary copy).
+     */
+    public WeightMatrix tile4(MemorySegment to, long toOffset) {
+        if (tiled4) throw new IllegalStateException("already tiled");
+        if (!canTile(type, rows)) throw new IllegalArgumentException("a " + type + " matrix with " + rows + " rows cannot be tiled by 4");
+        WeightMatrix tiled = new WeightMatrix(type, to, toOffset, rows, cols, true);
+        try (java.lang.foreign.Arena tmp = java.lang.foreign.Arena.ofConfined()) {
+            MemorySegment from = tmp.allocate(rowBytes() * rows);
+            MemorySegment.copy(data, offset, from, 0, from.byteSize());
+            tileInto(from, 0, tiled);
+        }
+        return tiled;
+    }
+
+    /** How many bytes more than the file's the tiled layout of such a matrix takes: Q4_0's f32 scales, else none. */
+    public static long tiledGrowth(GgmlType type, int rows, int cols) {
+        if (type != GgmlType.Q4_0 || !canTile(type, rows)) return 0;
+        return (long) rows / 4 * (cols / type.blockSize) * (Q4_0Kernel.TILE_COLUMN - 4L * type.typeSize);
+    }
+
     /** Writes this row-layout matrix, read from {@code from} at {@code fromOffset}, into {@code tiled}'s layout. */
     private void tileInto(MemorySegment from, long fromOffset, WeightMatrix tiled) {
         int blocks = cols / type.blockSize, ts = (int) type.typeSize, payload = ts - 2;
-        long rb = rowBytes();
-        byte[] src = new byte[(int) (4 * rb)], dst = new byte[src.length];
+        long rb = rowBytes(), column = tiled.columnBytes();
+        byte[] src = new byte[(int) (4 * rb)], dst = new byte[(int) (blocks * column)];
         int[] rowBlk = new int[4]; // the four rows' blocks of a column in src
         for (int t = 0; t < rows / 4; t++) {
             MemorySegment.copy(from, java.lang.foreign.ValueLayout.JAVA_BYTE, fromOffset + 4L * t * rb, src, 0, src.length);
             for (int b = 0; b < blocks; b++) {
-                int col = b * 4 * ts;
+                int col = (int) (b * column);
                 if (type == GgmlType.Q4_0) {
                     for (int r = 0; r < 4; r++) rowBlk[r] = (int) (r * rb) + b * ts;
                     Q4_0Kernel.tileColumn(src, rowBlk, dst, col);
@@ -191,8 +225,8 @@ public record WeightMatrix(GgmlType type, MemorySegment data, long offset, int r
             }
             // dst holds the tile's block columns in order; a slice-major matrix puts each slice's run elsewhere
             for (int s = 0, c = 0; s < tiled.slices(); s++) {
-                int bytes = tiled.sliceCols(s) / type.blockSize * 4 * ts;
-                MemorySegment.copy(dst, c, data, java.lang.foreign.ValueLayout.JAVA_BYTE, tiled.tileOffset(t, s), bytes);
+                int bytes = (int) (tiled.sliceCols(s) / type.blockSize * column);
+                MemorySegment.copy(dst, c, tiled.data(), java.lang.foreign.ValueLayout.JAVA_BYTE, tiled.tileOffset(t, s), bytes);
                 c += bytes;
             }
         }

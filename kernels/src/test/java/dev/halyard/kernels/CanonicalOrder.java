@@ -53,17 +53,19 @@ final class CanonicalOrder {
                     }
                     // the same rows in the tiled layout: fused dot and panel dequantisation
                     WeightMatrix tiled = new WeightMatrix(type, seg, pad, 4, n).tile4();
-                    if (type == GgmlType.Q8_0) Q8_0Kernel.dotTile4(seg, pad, x, 1, n, out, 1);
-                    else Q4_0Kernel.dotTile4(seg, pad, x, 1, n, out, 1);
+                    MemorySegment ts = tiled.data(); // Q4_0 tiles into a new segment (its layout is larger)
+                    long to = tiled.tileOffset(0);
+                    if (type == GgmlType.Q8_0) Q8_0Kernel.dotTile4(ts, to, x, 1, n, out, 1);
+                    else Q4_0Kernel.dotTile4(ts, to, x, 1, n, out, 1);
                     float[] panel = new float[4 * n + 2];
-                    if (type == GgmlType.Q8_0) Q8_0Kernel.dequantizeTile4(seg, pad, n, panel, 2, n);
-                    else Q4_0Kernel.dequantizeTile4(seg, pad, n, panel, 2, n);
+                    if (type == GgmlType.Q8_0) Q8_0Kernel.dequantizeTile4(ts, to, n, panel, 2, n);
+                    else Q4_0Kernel.dequantizeTile4(ts, to, n, panel, 2, n);
                     sameAsRows(type, rowsF, x, out, panel, tiled, k);
                     { // four tokens at once, strided input and output
                         float[] x4 = RandomBlocks.gaussian(3 + 4 * n, rnd);
                         float[] o = new float[2 + 3 * 6 + 4];
-                        if (type == GgmlType.Q8_0) Q8_0Kernel.dotTile4x4(seg, pad, x4, 3, n, n, o, 2, 6);
-                        else Q4_0Kernel.dotTile4x4(seg, pad, x4, 3, n, n, o, 2, 6);
+                        if (type == GgmlType.Q8_0) Q8_0Kernel.dotTile4x4(ts, to, x4, 3, n, n, o, 2, 6);
+                        else Q4_0Kernel.dotTile4x4(ts, to, x4, 3, n, n, o, 2, 6);
                         for (int t = 0; t < 4; t++)
                             for (int r = 0; r < 4; r++)
                                 same(Tiles.dotScalar(rowsF[r], 0, x4, 3 + t * n, n, Simd.L), o[2 + t * 6 + r],

@@ -152,15 +152,21 @@ public final class Q4_0Kernel {
 
     // ---- The tiled layout (WeightMatrix.tile4): four rows, one block column after another ----
     //
-    // Each block column of a 4-row tile takes 72 bytes, as four ggml blocks do: the four rows' f16
-    // scales (8 bytes), then 64 bytes read as 16 little-endian ints. Nibble k (bits 4k..4k+3) of int
-    // p*L + i holds, for row k/2, element 2L*p + (k%2)*L + i: so one L-lane int load serves 8 vectors
-    // of L elements (two per row) and each is one shift away. The nibble is stored as the 4-bit two's
-    // complement of q - 8 (q ^ 8), which sign extension turns into q - 8 directly. The arrangement
-    // depends on L, which is fixed per JVM; the repack happens in memory at load time.
+    // Each block column of a 4-row tile takes 80 bytes: the four rows' scales as f32 (16 bytes: the
+    // f16 values widened, exactly), then 64 bytes read as 16 little-endian ints. Nibble k (bits
+    // 4k..4k+3) of int p*L + i holds, for row k/2, element 2L*p + (k%2)*L + i: so one L-lane int load
+    // serves 8 vectors of L elements (two per row) and each is one shift away. The nibble is stored as
+    // the 4-bit two's complement of q - 8 (q ^ 8), which sign extension turns into q - 8 directly. The
+    // arrangement depends on L, which is fixed per JVM; the repack happens in memory at load time.
+    // Why f32 scales (8 bytes more per column than ggml's 72, +11%): a scale then reaches the vector
+    // unit as one broadcast load, where an f16 one took a GPR move, a conversion and a register
+    // broadcast, all on the vector pipes that bound this kernel (dotTile4Lookup, one thread, Zen 5:
+    // 18.5 -> 24 GB/s of the 72-byte equivalent in L2, 31 -> 39 GB/s from DRAM on two threads).
 
-    /** Bytes of one block column of a tile: 4 scales, then 4 x 16 quant bytes. */
-    public static final int TILE_COLUMN = 4 * BYTES;
+    /** Bytes of one block column of a tile: 4 f32 scales, then 4 x 16 quant bytes. */
+    public static final int TILE_COLUMN = 16 + 4 * (BYTES - 2);
+    /** Where a block column's quant bytes begin. */
+    static final int QUANTS = 16;
 
     /** Where row r's element j (0..31) of a block column sits: its int index times 8 plus its nibble. */
     private static int slot(int r, int j) {
@@ -169,17 +175,17 @@ public final class Q4_0Kernel {
     }
 
     /**
-     * Writes one block column of the tiled layout to dst[at .. at+72) from the four rows' ggml blocks
+     * Writes one block column of the tiled layout to dst[at .. at+80) from the four rows' ggml blocks
      * src[blk[r] .. blk[r]+18).
      */
     public static void tileColumn(byte[] src, int[] blk, byte[] dst, int at) {
         java.util.Arrays.fill(dst, at, at + TILE_COLUMN, (byte) 0);
         for (int r = 0; r < 4; r++) {
-            dst[at + 2 * r] = src[blk[r]];
-            dst[at + 2 * r + 1] = src[blk[r] + 1];
+            int d = Float.floatToRawIntBits(Float.float16ToFloat((short) ((src[blk[r]] & 0xff) | src[blk[r] + 1] << 8)));
+            for (int k = 0; k < 4; k++) dst[at + 4 * r + k] = (byte) (d >>> 8 * k);
             for (int j = 0; j < QK; j++) {
                 int b = src[blk[r] + 2 + (j & 15)] & 0xff, q = j < 16 ? b & 0x0F : b >> 4;
-                int s = slot(r, j), byteAt = at + 8 + (s >> 3) * 4 + (s & 7) / 2;
+                int s = slot(r, j), byteAt = at + QUANTS + (s >> 3) * 4 + (s & 7) / 2;
                 dst[byteAt] |= (byte) ((q ^ 8) << 4 * (s & 1));
             }
         }
@@ -187,12 +193,13 @@ public final class Q4_0Kernel {
 
     /** The inverse of {@link #tileColumn} for row r: its ggml block into block[0 .. 18). */
     public static void untileBlock(MemorySegment w, long col, int r, byte[] block) {
-        block[0] = w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, col + 2 * r);
-        block[1] = w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, col + 2 * r + 1);
+        short d = Float.floatToFloat16(w.get(Bytes.F32, col + 4L * r)); // exact: it was an f16
+        block[0] = (byte) d;
+        block[1] = (byte) (d >> 8);
         java.util.Arrays.fill(block, 2, BYTES, (byte) 0);
         for (int j = 0; j < QK; j++) {
             int s = slot(r, j);
-            int q = ((Bytes.u8(w, col + 8 + (s >> 3) * 4 + (s & 7) / 2) >> 4 * (s & 1)) & 0x0F) ^ 8;
+            int q = ((Bytes.u8(w, col + QUANTS + (s >> 3) * 4 + (s & 7) / 2) >> 4 * (s & 1)) & 0x0F) ^ 8;
             block[2 + (j & 15)] |= (byte) (j < 16 ? q : q << 4);
         }
     }
@@ -220,15 +227,15 @@ public final class Q4_0Kernel {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int b = 0; b < n / QK; b++) {
             // two offsets computed apart: with "scales + 8" for the quants C2 built a slower loop
-            // (11.5 instead of 16 GB/s from DRAM, same in L2)
-            long scales = off + (long) b * TILE_COLUMN, quants = off + (long) b * TILE_COLUMN + 8;
+            // (11.5 instead of 16 GB/s from DRAM, same in L2); and the quants loaded first: with the
+            // scale loads first, the same loop ran 13 instead of 19 GB/s from DRAM (one thread)
+            long scales = off + (long) b * TILE_COLUMN, quants = off + (long) b * TILE_COLUMN + QUANTS;
             int e = xi + b * QK;
-            long sc = w.get(Bytes.I64, scales); // the four f16 scales
-            IntVector t0 = SIGNED_NIBBLE.mul(Float.float16ToFloat((short) sc)).reinterpretAsInts();
-            IntVector t1 = SIGNED_NIBBLE.mul(Float.float16ToFloat((short) (sc >>> 16))).reinterpretAsInts();
-            IntVector t2 = SIGNED_NIBBLE.mul(Float.float16ToFloat((short) (sc >>> 32))).reinterpretAsInts();
-            IntVector t3 = SIGNED_NIBBLE.mul(Float.float16ToFloat((short) (sc >>> 48))).reinterpretAsInts();
             IntVector q = IntVector.fromMemorySegment(I, w, quants, ORDER);
+            IntVector t0 = SIGNED_NIBBLE.mul(w.get(Bytes.F32, scales)).reinterpretAsInts();
+            IntVector t1 = SIGNED_NIBBLE.mul(w.get(Bytes.F32, scales + 4)).reinterpretAsInts();
+            IntVector t2 = SIGNED_NIBBLE.mul(w.get(Bytes.F32, scales + 8)).reinterpretAsInts();
+            IntVector t3 = SIGNED_NIBBLE.mul(w.get(Bytes.F32, scales + 12)).reinterpretAsInts();
             FloatVector xa = FloatVector.fromArray(F, x, e), xb = FloatVector.fromArray(F, x, e + 16);
             // selectFrom uses each lane's low 4 bits as the table index
             a0 = q.selectFrom(t0).reinterpretAsFloats().fma(xa, a0);
@@ -268,13 +275,10 @@ public final class Q4_0Kernel {
         for (int b = 0; b < n / QK; b++) {
             long col = off + (long) b * TILE_COLUMN;
             int e = xi + b * QK;
-            long sc = w.get(Bytes.I64, col);
-            FloatVector d0 = FloatVector.broadcast(F, Float.float16ToFloat((short) sc));
-            FloatVector d1 = FloatVector.broadcast(F, Float.float16ToFloat((short) (sc >>> 16)));
-            FloatVector d2 = FloatVector.broadcast(F, Float.float16ToFloat((short) (sc >>> 32)));
-            FloatVector d3 = FloatVector.broadcast(F, Float.float16ToFloat((short) (sc >>> 48)));
+            FloatVector d0 = FloatVector.broadcast(F, w.get(Bytes.F32, col)), d1 = FloatVector.broadcast(F, w.get(Bytes.F32, col + 4));
+            FloatVector d2 = FloatVector.broadcast(F, w.get(Bytes.F32, col + 8)), d3 = FloatVector.broadcast(F, w.get(Bytes.F32, col + 12));
             for (int p = 0; p < PARTS; p++) {
-                IntVector q = IntVector.fromMemorySegment(I, w, col + 8 + 4L * L * p, ORDER);
+                IntVector q = IntVector.fromMemorySegment(I, w, col + QUANTS + 4L * L * p, ORDER);
                 FloatVector xa = FloatVector.fromArray(F, x, e + 2 * L * p), xb = FloatVector.fromArray(F, x, e + 2 * L * p + L);
                 a0 = ((FloatVector) q.lanewise(LSHL, 28).lanewise(ASHR, 28).convert(I2F, 0)).mul(d0).fma(xa, a0);
                 a0 = ((FloatVector) q.lanewise(LSHL, 24).lanewise(ASHR, 28).convert(I2F, 0)).mul(d0).fma(xb, a0);
@@ -329,14 +333,13 @@ public final class Q4_0Kernel {
         FloatVector a30 = z, a31 = z, a32 = z, a33 = z;
         int x1 = xi + xs, x2 = xi + 2 * xs, x3 = xi + 3 * xs;
         for (int b = 0; b < n / QK; b++) {
-            long scales = off + (long) b * TILE_COLUMN, quants = off + (long) b * TILE_COLUMN + 8; // as in dotTile4Lookup
+            long scales = off + (long) b * TILE_COLUMN, quants = off + (long) b * TILE_COLUMN + QUANTS; // as in dotTile4Lookup
             int e = b * QK;
-            long sc = w.get(Bytes.I64, scales);
-            IntVector t0 = SIGNED_NIBBLE.mul(Float.float16ToFloat((short) sc)).reinterpretAsInts();
-            IntVector t1 = SIGNED_NIBBLE.mul(Float.float16ToFloat((short) (sc >>> 16))).reinterpretAsInts();
-            IntVector t2 = SIGNED_NIBBLE.mul(Float.float16ToFloat((short) (sc >>> 32))).reinterpretAsInts();
-            IntVector t3 = SIGNED_NIBBLE.mul(Float.float16ToFloat((short) (sc >>> 48))).reinterpretAsInts();
             IntVector q = IntVector.fromMemorySegment(I, w, quants, ORDER);
+            IntVector t0 = SIGNED_NIBBLE.mul(w.get(Bytes.F32, scales)).reinterpretAsInts();
+            IntVector t1 = SIGNED_NIBBLE.mul(w.get(Bytes.F32, scales + 4)).reinterpretAsInts();
+            IntVector t2 = SIGNED_NIBBLE.mul(w.get(Bytes.F32, scales + 8)).reinterpretAsInts();
+            IntVector t3 = SIGNED_NIBBLE.mul(w.get(Bytes.F32, scales + 12)).reinterpretAsInts();
             // all eight weight vectors first (v: row r's elements e..e+15, u: e+16..e+31), then per token
             // two activation loads and eight FMAs: each activation is loaded once for four rows (a
             // row-by-row order loaded it four times and was load-bound, 75 instead of 120 GFLOP/s)
@@ -389,11 +392,9 @@ public final class Q4_0Kernel {
         int x1 = xi + xs, x2 = xi + 2 * xs, x3 = xi + 3 * xs;
         for (int b = 0; b < n / QK; b++) {
             long col = off + (long) b * TILE_COLUMN;
-            long sc = w.get(Bytes.I64, col);
-            float d0 = Float.float16ToFloat((short) sc), d1 = Float.float16ToFloat((short) (sc >>> 16));
-            float d2 = Float.float16ToFloat((short) (sc >>> 32)), d3 = Float.float16ToFloat((short) (sc >>> 48));
+            float d0 = w.get(Bytes.F32, col), d1 = w.get(Bytes.F32, col + 4), d2 = w.get(Bytes.F32, col + 8), d3 = w.get(Bytes.F32, col + 12);
             for (int p = 0; p < PARTS; p++) {
-                IntVector q = IntVector.fromMemorySegment(I, w, col + 8 + 4L * L * p, ORDER);
+                IntVector q = IntVector.fromMemorySegment(I, w, col + QUANTS + 4L * L * p, ORDER);
                 // nibbles 2r + h: row r's elements 2Lp + hL ..; four weight vectors at a time, each
                 // activation loaded once for them (AVX2 has 16 registers, so the 16 accumulators spill
                 // there, as in Q8_0's dotTile4x4; not measured: this machine's AVX-512 has 32)
@@ -446,9 +447,9 @@ public final class Q4_0Kernel {
             long col = off + (long) b * TILE_COLUMN;
             int y = di + b * QK;
             for (int p = 0; p < PARTS; p++) {
-                IntVector q = IntVector.fromMemorySegment(I, w, col + 8 + 4L * L * p, ORDER);
+                IntVector q = IntVector.fromMemorySegment(I, w, col + QUANTS + 4L * L * p, ORDER);
                 for (int k = 0; k < 8; k++) { // nibble k: row k/2, elements 2Lp + (k%2)L ..
-                    float d = Float.float16ToFloat(w.get(I16, col + 2 * (k >> 1)));
+                    float d = w.get(Bytes.F32, col + 4L * (k >> 1));
                     FloatVector v = (FloatVector) q.lanewise(LSHL, 28 - 4 * k).lanewise(ASHR, 28).convert(I2F, 0);
                     v.mul(d).intoArray(dst, y + (k >> 1) * stride + 2 * L * p + (k & 1) * L);
                 }

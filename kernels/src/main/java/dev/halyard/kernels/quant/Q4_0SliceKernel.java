@@ -36,16 +36,14 @@ public final class Q4_0SliceKernel {
         FloatVector a0 = FloatVector.fromArray(F, acc, ai), a1 = FloatVector.fromArray(F, acc, ai + L);
         FloatVector a2 = FloatVector.fromArray(F, acc, ai + 2 * L), a3 = FloatVector.fromArray(F, acc, ai + 3 * L);
         for (int b = 0; b < n / Q4_0Kernel.QK; b++) {
-            // two offsets computed apart: with "scales + 8" for the quants C2 built a slower loop
-            // (11.5 instead of 16 GB/s from DRAM, same in L2)
-            long scales = off + (long) b * Q4_0Kernel.TILE_COLUMN, quants = off + (long) b * Q4_0Kernel.TILE_COLUMN + 8;
+            // two offsets computed apart (see dotTile4Lookup)
+            long scales = off + (long) b * Q4_0Kernel.TILE_COLUMN, quants = off + (long) b * Q4_0Kernel.TILE_COLUMN + Q4_0Kernel.QUANTS;
             int e = xi + b * Q4_0Kernel.QK;
-            long sc = w.get(Bytes.I64, scales); // the four f16 scales
-            IntVector t0 = Q4_0Kernel.SIGNED_NIBBLE.mul(Float.float16ToFloat((short) sc)).reinterpretAsInts();
-            IntVector t1 = Q4_0Kernel.SIGNED_NIBBLE.mul(Float.float16ToFloat((short) (sc >>> 16))).reinterpretAsInts();
-            IntVector t2 = Q4_0Kernel.SIGNED_NIBBLE.mul(Float.float16ToFloat((short) (sc >>> 32))).reinterpretAsInts();
-            IntVector t3 = Q4_0Kernel.SIGNED_NIBBLE.mul(Float.float16ToFloat((short) (sc >>> 48))).reinterpretAsInts();
-            IntVector q = IntVector.fromMemorySegment(I, w, quants, ORDER);
+            IntVector q = IntVector.fromMemorySegment(I, w, quants, ORDER); // first, as in dotTile4Lookup
+            IntVector t0 = Q4_0Kernel.SIGNED_NIBBLE.mul(w.get(Bytes.F32, scales)).reinterpretAsInts();
+            IntVector t1 = Q4_0Kernel.SIGNED_NIBBLE.mul(w.get(Bytes.F32, scales + 4)).reinterpretAsInts();
+            IntVector t2 = Q4_0Kernel.SIGNED_NIBBLE.mul(w.get(Bytes.F32, scales + 8)).reinterpretAsInts();
+            IntVector t3 = Q4_0Kernel.SIGNED_NIBBLE.mul(w.get(Bytes.F32, scales + 12)).reinterpretAsInts();
             FloatVector xa = FloatVector.fromArray(F, x, e), xb = FloatVector.fromArray(F, x, e + 16);
             // selectFrom uses each lane's low 4 bits as the table index
             a0 = q.selectFrom(t0).reinterpretAsFloats().fma(xa, a0);
@@ -70,13 +68,10 @@ public final class Q4_0SliceKernel {
         for (int b = 0; b < n / Q4_0Kernel.QK; b++) {
             long col = off + (long) b * Q4_0Kernel.TILE_COLUMN;
             int e = xi + b * Q4_0Kernel.QK;
-            long sc = w.get(Bytes.I64, col);
-            FloatVector d0 = FloatVector.broadcast(F, Float.float16ToFloat((short) sc));
-            FloatVector d1 = FloatVector.broadcast(F, Float.float16ToFloat((short) (sc >>> 16)));
-            FloatVector d2 = FloatVector.broadcast(F, Float.float16ToFloat((short) (sc >>> 32)));
-            FloatVector d3 = FloatVector.broadcast(F, Float.float16ToFloat((short) (sc >>> 48)));
+            FloatVector d0 = FloatVector.broadcast(F, w.get(Bytes.F32, col)), d1 = FloatVector.broadcast(F, w.get(Bytes.F32, col + 4));
+            FloatVector d2 = FloatVector.broadcast(F, w.get(Bytes.F32, col + 8)), d3 = FloatVector.broadcast(F, w.get(Bytes.F32, col + 12));
             for (int p = 0; p < PARTS; p++) {
-                IntVector q = IntVector.fromMemorySegment(I, w, col + 8 + 4L * L * p, ORDER);
+                IntVector q = IntVector.fromMemorySegment(I, w, col + Q4_0Kernel.QUANTS + 4L * L * p, ORDER);
                 FloatVector xa = FloatVector.fromArray(F, x, e + 2 * L * p), xb = FloatVector.fromArray(F, x, e + 2 * L * p + L);
                 a0 = ((FloatVector) q.lanewise(LSHL, 28).lanewise(ASHR, 28).convert(I2F, 0)).mul(d0).fma(xa, a0);
                 a0 = ((FloatVector) q.lanewise(LSHL, 24).lanewise(ASHR, 28).convert(I2F, 0)).mul(d0).fma(xb, a0);
@@ -115,14 +110,13 @@ public final class Q4_0SliceKernel {
         FloatVector a23 = FloatVector.fromArray(F, acc, ai + 14 * L), a33 = FloatVector.fromArray(F, acc, ai + 15 * L);
         int x1 = xi + xs, x2 = xi + 2 * xs, x3 = xi + 3 * xs;
         for (int b = 0; b < n / Q4_0Kernel.QK; b++) {
-            long scales = off + (long) b * Q4_0Kernel.TILE_COLUMN, quants = off + (long) b * Q4_0Kernel.TILE_COLUMN + 8; // as in dotTile4Lookup
+            long scales = off + (long) b * Q4_0Kernel.TILE_COLUMN, quants = off + (long) b * Q4_0Kernel.TILE_COLUMN + Q4_0Kernel.QUANTS; // as in dotTile4Lookup
             int e = b * Q4_0Kernel.QK;
-            long sc = w.get(Bytes.I64, scales);
-            IntVector t0 = Q4_0Kernel.SIGNED_NIBBLE.mul(Float.float16ToFloat((short) sc)).reinterpretAsInts();
-            IntVector t1 = Q4_0Kernel.SIGNED_NIBBLE.mul(Float.float16ToFloat((short) (sc >>> 16))).reinterpretAsInts();
-            IntVector t2 = Q4_0Kernel.SIGNED_NIBBLE.mul(Float.float16ToFloat((short) (sc >>> 32))).reinterpretAsInts();
-            IntVector t3 = Q4_0Kernel.SIGNED_NIBBLE.mul(Float.float16ToFloat((short) (sc >>> 48))).reinterpretAsInts();
             IntVector q = IntVector.fromMemorySegment(I, w, quants, ORDER);
+            IntVector t0 = Q4_0Kernel.SIGNED_NIBBLE.mul(w.get(Bytes.F32, scales)).reinterpretAsInts();
+            IntVector t1 = Q4_0Kernel.SIGNED_NIBBLE.mul(w.get(Bytes.F32, scales + 4)).reinterpretAsInts();
+            IntVector t2 = Q4_0Kernel.SIGNED_NIBBLE.mul(w.get(Bytes.F32, scales + 8)).reinterpretAsInts();
+            IntVector t3 = Q4_0Kernel.SIGNED_NIBBLE.mul(w.get(Bytes.F32, scales + 12)).reinterpretAsInts();
             // all eight weight vectors first (v: row r's elements e..e+15, u: e+16..e+31), then per token
             // two activation loads and eight FMAs: each activation is loaded once for four rows (a
             // row-by-row order loaded it four times and was load-bound, 75 instead of 120 GFLOP/s)
@@ -158,11 +152,9 @@ public final class Q4_0SliceKernel {
         int x1 = xi + xs, x2 = xi + 2 * xs, x3 = xi + 3 * xs;
         for (int b = 0; b < n / Q4_0Kernel.QK; b++) {
             long col = off + (long) b * Q4_0Kernel.TILE_COLUMN;
-            long sc = w.get(Bytes.I64, col);
-            float d0 = Float.float16ToFloat((short) sc), d1 = Float.float16ToFloat((short) (sc >>> 16));
-            float d2 = Float.float16ToFloat((short) (sc >>> 32)), d3 = Float.float16ToFloat((short) (sc >>> 48));
+            float d0 = w.get(Bytes.F32, col), d1 = w.get(Bytes.F32, col + 4), d2 = w.get(Bytes.F32, col + 8), d3 = w.get(Bytes.F32, col + 12);
             for (int p = 0; p < PARTS; p++) {
-                IntVector q = IntVector.fromMemorySegment(I, w, col + 8 + 4L * L * p, ORDER);
+                IntVector q = IntVector.fromMemorySegment(I, w, col + Q4_0Kernel.QUANTS + 4L * L * p, ORDER);
                 // nibbles 2r + h: row r's elements 2Lp + hL ..; four weight vectors at a time, each
                 // activation loaded once for them (AVX2 has 16 registers, so the 16 accumulators spill
                 // there, as in Q8_0's dotTile4x4; not measured: this machine's AVX-512 has 32)

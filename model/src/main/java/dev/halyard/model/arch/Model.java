@@ -47,7 +47,7 @@ public final class Model implements AutoCloseable {
         Arena arena = Arena.ofShared();
         Parallel parallel = null;
         try {
-            MemorySegment data = gguf.load(arena, options.loadMode());
+            MemorySegment data = gguf.load(arena, options.loadMode(), Weights.tilingRoom(gguf, options.kernels()));
             Weights weights = new Weights(gguf, data, options.kernels(), config);
             parallel = new Parallel(options.threads());
             return new Model(gguf, config, arena, parallel, new Transformer(config, weights, options.kernels(), parallel), options.kvType());

@@ -57,14 +57,62 @@ public final class Weights {
     }
 
     /**
-     * Repacks every Q8_0 / Q4_0 matrix into the four-row tiled layout its decode kernels stream
-     * fastest (see {@link WeightMatrix}), in place: the weights were read into memory we own (a
-     * read-only memory map keeps the file's layout). The tied embedding/output table is repacked once.
+     * Spare bytes {@link GgufFile#load} should leave after the data for {@link #tileAll}: what the
+     * tiled layouts of all the file's tileable matrices add (Q4_0's f32 scales), if they will be tiled.
+     */
+    public static long tilingRoom(GgufFile gguf, Kernels kernels) {
+        if (!(kernels instanceof VectorKernels)) return 0;
+        long room = 0;
+        for (GgufTensorInfo t : gguf.tensors())
+            if (t.ne().length >= 2 && t.ne()[0] % t.type().blockSize == 0 && t.ne()[1] <= Integer.MAX_VALUE && t.ne()[0] <= Integer.MAX_VALUE)
+                room += WeightMatrix.tiledGrowth(t.type(), (int) t.ne()[1], (int) t.ne()[0]);
+        return room;
+    }
+
+    /**
+     * Repacks every Q8_0 / Q4_0 / Q4_K / Q6_K matrix into the four-row tiled layout its decode
+     * kernels stream fastest (see {@link WeightMatrix}), in place: the weights were read into memory
+     * we own (a read-only memory map keeps the file's layout). The tied embedding/output table is
+     * repacked once. Q4_0's layout is larger than the file's: with the room {@link #tilingRoom} left
+     * after the data, the matrices move up, highest first, each by what the Q4_0 matrices below it
+     * grow (the vectors were already copied out); without that room Q4_0 goes to new segments.
      */
     private void tileAll() {
         java.util.Map<WeightMatrix, WeightMatrix> done = new java.util.IdentityHashMap<>();
-        java.util.function.UnaryOperator<WeightMatrix> tile = m -> m == null || !WeightMatrix.canTile(m.type(), m.rows()) ? m
-                : done.computeIfAbsent(m, WeightMatrix::tile4);
+        java.util.List<WeightMatrix> all = new java.util.ArrayList<>();
+        for (Layer l : layers) for (WeightMatrix m : new WeightMatrix[] {l.wq, l.wk, l.wv, l.wqkv, l.wo, l.w1, l.w3, l.w13, l.w2}) if (m != null) all.add(m);
+        all.add(tokenEmbedding);
+        all.add(output);
+        all = new java.util.ArrayList<>(all.stream().filter(m -> m.data() == data).collect(java.util.stream.Collectors.toMap(
+                m -> m, m -> m, (a, b) -> a, java.util.IdentityHashMap::new)).keySet());
+        all.sort(java.util.Comparator.comparingLong(WeightMatrix::offset));
+        long growth = 0, end = 0;
+        for (WeightMatrix m : all) {
+            growth += WeightMatrix.tiledGrowth(m.type(), m.rows(), m.cols());
+            end = Math.max(end, m.offset() + m.rowBytes() * m.rows());
+        }
+        if (growth > 0 && end + growth <= data.byteSize()) {
+            long[] shift = new long[all.size()]; // what the Q4_0 matrices below matrix i grow
+            for (int i = 1; i < all.size(); i++) {
+                WeightMatrix m = all.get(i - 1);
+                shift[i] = shift[i - 1] + WeightMatrix.tiledGrowth(m.type(), m.rows(), m.cols());
+            }
+            for (int i = all.size() - 1; i >= 0; i--) {
+                WeightMatrix m = all.get(i);
+                long to = m.offset() + shift[i];
+                WeightMatrix moved;
+                if (WeightMatrix.tiledGrowth(m.type(), m.rows(), m.cols()) > 0) {
+                    moved = m.tile4(data, to);
+                } else {
+                    MemorySegment.copy(data, m.offset(), data, to, m.rowBytes() * m.rows()); // as memmove
+                    moved = new WeightMatrix(m.type(), data, to, m.rows(), m.cols());
+                    if (WeightMatrix.canTile(m.type(), m.rows())) moved = moved.tile4();
+                }
+                done.put(m, moved);
+            }
+        }
+        java.util.function.UnaryOperator<WeightMatrix> tile = m -> m == null ? null : done.containsKey(m) ? done.get(m)
+                : !WeightMatrix.canTile(m.type(), m.rows()) ? m : done.computeIfAbsent(m, WeightMatrix::tile4);
         for (Layer l : layers) {
             l.wq = tile.apply(l.wq);
             l.wk = tile.apply(l.wk);

@@ -168,11 +168,19 @@ public final class GgufFile {
      * The returned segment starts at the data section; tensor offsets index into it.
      */
     public MemorySegment load(Arena arena, LoadMode mode) throws IOException {
+        return load(arena, mode, 0);
+    }
+
+    /**
+     * {@link #load(Arena, LoadMode)} with {@code room} spare bytes after the data (READ only), for
+     * layouts that grow when repacked in place (see {@code Weights}).
+     */
+    public MemorySegment load(Arena arena, LoadMode mode, long room) throws IOException {
         long size = fileSize - dataStart;
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             if (ch.size() != fileSize) throw new IOException(path + " changed size while loading");
             if (mode == LoadMode.MMAP) return ch.map(FileChannel.MapMode.READ_ONLY, dataStart, size, arena);
-            MemorySegment seg = arena.allocate(Math.max(size, 1), 64);
+            MemorySegment seg = arena.allocate(Math.max(size + room, 1), 64);
             long done = 0;
             final long chunk = 1L << 26;
             while (done < size) {
