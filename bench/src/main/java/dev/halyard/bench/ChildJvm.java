@@ -14,12 +14,12 @@ public final class ChildJvm {
     /**
      * Flags every Halyard JVM gets, as in ./halyard: the Vector API module, native access, and a small
      * heap footprint. Weights and KV cache live off-heap; the heap holds per-step activations that die
-     * young, so the serial collector with a 64 MiB young generation pauses for about a millisecond a
+     * young, so the serial collector with a 32 MiB young generation pauses for about a millisecond a
      * few times a second, while the throughput collectors grow the young generation to hundreds of MiB
      * (parallel GC: probe peak RSS 837 vs 285 MiB on SmolLM2-135M, serve 1221 vs 524 MiB).
      */
     static final List<String> FLAGS = List.of("--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-            "-XX:+UseSerialGC", "-Xmn64m");
+            "-XX:+UseSerialGC", "-Xmn32m");
 
     public static List<String> command(String mainClass, List<String> jvmOptions, List<String> args) {
         List<String> cmd = new ArrayList<>();

@@ -49,6 +49,32 @@ class TiledLayoutTest {
         }
     }
 
+    /**
+     * A model loader grows Q4_0 in place: the matrix moves up within its own segment into room left
+     * after it (tiles last first, no temporary copy), by any distance, overlapping itself or not.
+     */
+    @ParameterizedTest(name = "shift {0}")
+    @org.junit.jupiter.params.provider.ValueSource(longs = {0, 1, 72, 4000, 100_000})
+    void q4_0_tiles_up_in_place_into_its_own_segment(long shift) {
+        Random rnd = new Random(shift);
+        int rows = 40, cols = 320;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment a = RandomBlocks.allocate(arena, GgmlType.Q4_0, rows * cols, 0, rnd);
+            long growth = WeightMatrix.tiledGrowth(GgmlType.Q4_0, rows, cols);
+            MemorySegment b = arena.allocate(a.byteSize() + growth + shift, 64);
+            MemorySegment.copy(a, 0, b, 0, a.byteSize());
+            WeightMatrix plain = new WeightMatrix(GgmlType.Q4_0, a, 0, rows, cols);
+            WeightMatrix moved = new WeightMatrix(GgmlType.Q4_0, b, 0, rows, cols).tile4(b, shift);
+            assertTrue(moved.tiled4());
+            float[] r1 = new float[cols], r2 = new float[cols];
+            for (int r = 0; r < rows; r++) {
+                plain.dequantizeRow(new VectorKernels(), r, r1, 0);
+                moved.dequantizeRow(new VectorKernels(), r, r2, 0);
+                assertTrue(Arrays.equals(r1, r2), "shift " + shift + " row " + r);
+            }
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q4_K", "Q6_K", "Q5_K", "F32"})
     void only_q8_0_q4_0_q4_k_and_q6_k_with_whole_tiles_can_be_tiled(GgmlType type) {
