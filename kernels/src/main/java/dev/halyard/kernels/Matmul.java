@@ -72,16 +72,20 @@ public final class Matmul {
         int[] start = new int[ws.length + 1]; // first global tile of matrix j
         for (int j = 0; j < ws.length; j++) start[j + 1] = start[j] + (ws[j].rows() + TILE - 1) / TILE;
         int minChunk = batch >= MIN_BATCHED ? PANEL / TILE : 8;
+        // batches read the activations once per 4-row tile: from a cache-line-aligned copy (see Aligned)
+        boolean copy = batch >= MIN_BATCHED && Aligned.shift(x) != 0;
+        final int xo = copy ? alignedCopy(x, batch * ws[0].cols()) : 0;
+        final float[] xa = copy ? X_COPY.get()[0] : x;
         par.forRange(start[ws.length], minChunk, (from, to) -> {
             for (int j = 0; j < ws.length; j++) {
                 int a = Math.max(from, start[j]), b = Math.min(to, start[j + 1]);
-                if (a < b) tiles(k, ws[j], x, outs[j], batch, a - start[j], b - start[j]);
+                if (a < b) tiles(k, ws[j], xa, xo, outs[j], batch, a - start[j], b - start[j]);
             }
         });
     }
 
-    /** Row tiles [t0, t1) of one matrix, all tokens. */
-    private static void tiles(Kernels k, WeightMatrix w, float[] x, float[] out, int batch, int t0, int t1) {
+    /** Row tiles [t0, t1) of one matrix, all tokens (token b's activations at {@code x[xo + b * cols]}). */
+    private static void tiles(Kernels k, WeightMatrix w, float[] x, int xo, float[] out, int batch, int t0, int t1) {
         final int rows = w.rows(), cols = w.cols();
         int r0 = t0 * TILE;
         final int r1 = Math.min(rows, t1 * TILE);
@@ -91,20 +95,20 @@ public final class Matmul {
             boolean q8 = type == GgmlType.Q8_0;
             if ((q8 || type == GgmlType.Q4_0) && batch < fusedTokens(cols)) { // four-token kernels, then 1-3 single tokens
                 if (w.slices() > 1) {
-                    slicedFused(w, x, out, batch, t0, t1);
+                    slicedFused(w, x, xo, out, batch, t0, t1);
                     return;
                 }
                 int whole = batch / 4 * 4, block = tokenBlock(cols);
                 for (int b0 = 0; b0 < whole; b0 += block) // activations in L2-sized blocks, as in panelTimesBatch
                     for (int t = t0; t < t1; t++)
                         for (int b = b0; b < Math.min(whole, b0 + block); b += 4) {
-                            if (q8) Q8_0Kernel.dotTile4x4(d, w.tileOffset(t), x, b * cols, cols, cols, out, b * rows + t * TILE, rows);
-                            else Q4_0Kernel.dotTile4x4(d, w.tileOffset(t), x, b * cols, cols, cols, out, b * rows + t * TILE, rows);
+                            if (q8) Q8_0Kernel.dotTile4x4(d, w.tileOffset(t), x, xo + b * cols, cols, cols, out, b * rows + t * TILE, rows);
+                            else Q4_0Kernel.dotTile4x4(d, w.tileOffset(t), x, xo + b * cols, cols, cols, out, b * rows + t * TILE, rows);
                         }
                 for (int t = t0; t < t1; t++)
                     for (int b = whole; b < batch; b++) {
-                        if (q8) Q8_0Kernel.dotTile4(d, w.tileOffset(t), x, b * cols, cols, out, b * rows + t * TILE);
-                        else Q4_0Kernel.dotTile4(d, w.tileOffset(t), x, b * cols, cols, out, b * rows + t * TILE);
+                        if (q8) Q8_0Kernel.dotTile4(d, w.tileOffset(t), x, xo + b * cols, cols, out, b * rows + t * TILE);
+                        else Q4_0Kernel.dotTile4(d, w.tileOffset(t), x, xo + b * cols, cols, out, b * rows + t * TILE);
                     }
                 return;
             }
@@ -113,7 +117,7 @@ public final class Matmul {
                 for (int t = t0; t < t1; t++)
                     for (int b = 0; b < batch; b++) {
                         long o = w.tileOffset(t);
-                        int xi = b * cols, oi = b * rows + t * TILE;
+                        int xi = xo + b * cols, oi = b * rows + t * TILE;
                         switch (type) {
                             case Q4_K -> Q4_KKernel.dotTile4(d, o, x, xi, cols, out, oi, s);
                             case Q6_K -> Q6_KKernel.dotTile4(d, o, x, xi, cols, out, oi, s);
@@ -122,13 +126,14 @@ public final class Matmul {
                     }
                 return;
             }
-            float[] panel = scratch(PANEL * cols);
+            float[] panel = scratch(PANEL * cols + Aligned.LINE_FLOATS);
+            int pi = Aligned.shift(panel); // the panel starts a cache line (see Aligned)
             for (int p = t0; p < t1; p += PANEL / TILE) {
                 int pt = Math.min(PANEL / TILE, t1 - p); // tiles in this panel
                 for (int i = 0; i < pt; i++)
                     for (int s = 0; s < w.slices(); s++) { // one slice: the whole rows
                         long o = w.tileOffset(p + i, s);
-                        int n = w.sliceCols(s), di = i * TILE * cols + s * WeightMatrix.SLICE;
+                        int n = w.sliceCols(s), di = pi + i * TILE * cols + s * WeightMatrix.SLICE;
                         switch (type) {
                             case Q8_0 -> Q8_0Kernel.dequantizeTile4(d, o, n, panel, di, cols);
                             case Q4_0 -> Q4_0Kernel.dequantizeTile4(d, o, n, panel, di, cols);
@@ -137,7 +142,7 @@ public final class Matmul {
                             default -> throw new IllegalStateException(type.toString());
                         }
                     }
-                panelTimesBatch(panel, pt * TILE, pt * TILE, x, batch, cols, out, rows, p * TILE);
+                panelTimesBatch(panel, pi, pt * TILE, pt * TILE, x, xo, batch, cols, out, rows, p * TILE);
             }
             return;
         }
@@ -147,7 +152,7 @@ public final class Matmul {
             for (; r0 + TILE <= r1; r0 += TILE)
                 for (int b = 0; b < batch; b++) {
                     long o = w.rowOffset(r0);
-                    int xi = b * cols, oi = b * rows + r0;
+                    int xi = xo + b * cols, oi = b * rows + r0;
                     switch (w.type()) {
                         case Q8_0 -> Q8_0Kernel.dotRows4(d, o, rb, x, xi, cols, out, oi);
                         case Q4_0 -> Q4_0Kernel.dotRows4(d, o, rb, x, xi, cols, out, oi);
@@ -159,11 +164,12 @@ public final class Matmul {
                 }
             if (r0 == r1) return; // a last partial tile goes through the panel below
         }
-        float[] panel = scratch(PANEL * cols);
+        float[] panel = scratch(PANEL * cols + Aligned.LINE_FLOATS);
+        int pi = Aligned.shift(panel);
         for (int p0 = r0; p0 < r1; p0 += PANEL) {
             int pn = Math.min(PANEL, r1 - p0);
-            for (int i = 0; i < pn; i++) k.dequantize(w.type(), w.data(), w.rowOffset(p0 + i), panel, i * cols, cols);
-            panelTimesBatch(panel, pn, pn / TILE * TILE, x, batch, cols, out, rows, p0);
+            for (int i = 0; i < pn; i++) k.dequantize(w.type(), w.data(), w.rowOffset(p0 + i), panel, pi + i * cols, cols);
+            panelTimesBatch(panel, pi, pn, pn / TILE * TILE, x, xo, batch, cols, out, rows, p0);
         }
     }
 
@@ -182,7 +188,7 @@ public final class Matmul {
      * threads, 0.47-0.52 -> 0.54-0.71 ms; in L2 (128 rows, 1 thread) 0.061 -> 0.070-0.076 ms, although
      * the kernels alone run level (walking each tile's slices in turn was worse still).
      */
-    private static void slicedFused(WeightMatrix w, float[] x, float[] out, int batch, int t0, int t1) {
+    private static void slicedFused(WeightMatrix w, float[] x, int xo, float[] out, int batch, int t0, int t1) {
         final int rows = w.rows(), cols = w.cols(), slices = w.slices(), vec = Simd.L;
         boolean q8 = w.type() == GgmlType.Q8_0;
         MemorySegment d = w.data();
@@ -198,7 +204,7 @@ public final class Matmul {
                     for (int s = 0; s < slices; s++)
                         for (int t = g; t < g1; t++) {
                             long o = w.tileOffset(t, s);
-                            int xi = (b0 + 4 * q) * cols + s * WeightMatrix.SLICE, n = w.sliceCols(s), ai = ((t - g) * nq + q) * 16 * vec;
+                            int xi = xo + (b0 + 4 * q) * cols + s * WeightMatrix.SLICE, n = w.sliceCols(s), ai = ((t - g) * nq + q) * 16 * vec;
                             if (q8) Q8_0SliceKernel.dotTile4x4Acc(d, o, x, xi, cols, n, acc, ai);
                             else Q4_0SliceKernel.dotTile4x4Acc(d, o, x, xi, cols, n, acc, ai);
                         }
@@ -215,7 +221,7 @@ public final class Matmul {
                 for (int s = 0; s < slices; s++)
                     for (int t = g; t < g1; t++) {
                         long o = w.tileOffset(t, s);
-                        int xi = b * cols + s * WeightMatrix.SLICE, n = w.sliceCols(s), ai = (t - g) * TILE * vec;
+                        int xi = xo + b * cols + s * WeightMatrix.SLICE, n = w.sliceCols(s), ai = (t - g) * TILE * vec;
                         if (q8) Q8_0SliceKernel.dotTile4Acc(d, o, x, xi, n, acc, ai);
                         else Q4_0SliceKernel.dotTile4Acc(d, o, x, xi, n, acc, ai);
                     }
@@ -224,7 +230,8 @@ public final class Matmul {
     }
 
     /**
-     * out[b*rows + r0 + i] for the pn dequantised rows of the panel and every token b: 4x4 register
+     * out[b*rows + r0 + i] for the pn dequantised rows of the panel (row i at {@code panel[pi + i * cols]})
+     * and every token b (at {@code x[xo + b * cols]}): 4x4 register
      * tiles over the first {@code full} rows (a multiple of 4), single dots for the rest.
      *
      * <p>Tokens go in blocks of about 256 KiB of activations, so that a block stays in L2 while every
@@ -232,20 +239,20 @@ public final class Matmul {
      * groups pass over it. Without the blocks, a long prompt's activations (2 MiB for 256 tokens of
      * 2048) stream from L3 once per panel: 105 vs 120 GFLOP/s per core on this machine.
      */
-    private static void panelTimesBatch(float[] panel, int pn, int full, float[] x, int batch, int cols, float[] out, int rows, int r0) {
+    private static void panelTimesBatch(float[] panel, int pi, int pn, int full, float[] x, int xo, int batch, int cols, float[] out, int rows, int r0) {
         int block = tokenBlock(cols);
         for (int b0 = 0; b0 < batch; b0 += block) {
             int b1 = Math.min(batch, b0 + block);
             for (int i = 0; i < full; i += TILE) {
                 int b = b0;
                 for (; b + 4 <= b1; b += 4)
-                    Tiles.tile4x4(panel, i * cols, cols, x, b * cols, cols, cols, out, b * rows + r0 + i, rows);
+                    Tiles.tile4x4(panel, pi + i * cols, cols, x, xo + b * cols, cols, cols, out, b * rows + r0 + i, rows);
                 for (; b < b1; b++)
-                    Tiles.tile4x1(panel, i * cols, cols, x, b * cols, cols, out, b * rows + r0 + i);
+                    Tiles.tile4x1(panel, pi + i * cols, cols, x, xo + b * cols, cols, out, b * rows + r0 + i);
             }
         }
         for (int i = full; i < pn; i++)
-            for (int b = 0; b < batch; b++) out[b * rows + r0 + i] = Tiles.dot(panel, i * cols, x, b * cols, cols);
+            for (int b = 0; b < batch; b++) out[b * rows + r0 + i] = Tiles.dot(panel, pi + i * cols, x, xo + b * cols, cols);
     }
 
     /** Tokens per activation block: a multiple of 4 with about 256 KiB of floats, 4 to 64. */
@@ -269,6 +276,22 @@ public final class Matmul {
                             : k.dot(w.type(), w.data(), w.rowOffset(i), x, b * cols, cols);
             }
         });
+    }
+
+    private static final ThreadLocal<float[][]> X_COPY = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
+
+    /**
+     * Copies the first n activations to this (calling) thread's buffer {@code X_COPY.get()[0]} at a
+     * cache-line boundary and returns where they start (an index, so it holds however the GC moves the
+     * buffer): a batch's tiles read every activation once per 4-row tile, the copy costs one pass
+     * (~1% of a 512-token matmul).
+     */
+    private static int alignedCopy(float[] x, int n) {
+        float[][] holder = X_COPY.get();
+        if (holder[0].length < n + Aligned.LINE_FLOATS) holder[0] = new float[n + Aligned.LINE_FLOATS];
+        int at = Aligned.shift(holder[0]);
+        System.arraycopy(x, 0, holder[0], at, n);
+        return at;
     }
 
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[][] {new float[0]});

@@ -1,0 +1,58 @@
+package dev.halyard.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.HashSet;
+import java.util.Random;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** Aligned's address probe, and batched matmuls over activation arrays at every alignment. */
+class AlignedTest {
+
+    @Test
+    void shift_is_a_whole_number_of_floats_within_a_line_and_the_probe_answers() {
+        Set<Integer> seen = new HashSet<>();
+        for (int n = 1; n <= 200; n++) {
+            int s = Aligned.shift(new float[n * 3]);
+            assertTrue(s >= 0 && s < Aligned.LINE_FLOATS, "shift " + s);
+            seen.add(s);
+        }
+        // the tests run with native access: arrays land at different offsets within a line, and the probe sees it
+        assertTrue(seen.size() > 1, "every shift was " + seen);
+        assertTrue(Aligned.shift(new float[0]) == 0);
+    }
+
+    @Test
+    void batched_matmul_gives_the_same_bits_whatever_the_activations_alignment() {
+        int rows = 40, cols = 256;
+        Random rnd = new Random(7);
+        try (Arena arena = Arena.ofShared(); Parallel par = new Parallel(2)) {
+            for (GgmlType type : new GgmlType[] {GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.F16}) {
+                MemorySegment data = RandomBlocks.allocate(arena, type, rows * cols, 0, rnd);
+                WeightMatrix w = new WeightMatrix(type, data, 0, rows, cols);
+                if (WeightMatrix.canTile(type, rows)) w = w.tile4();
+                for (int batch : new int[] {4, 9, 70, 5}) { // the copy buffer grows, then is reused
+                    float[] x = RandomBlocks.gaussian(batch * cols, rnd);
+                    float[] alone = new float[batch * rows]; // token by token: no copy, the single-token kernels
+                    for (int b = 0; b < batch; b++) {
+                        float[] one = new float[rows];
+                        Matmul.matmul(new VectorKernels(), par, w, java.util.Arrays.copyOfRange(x, b * cols, (b + 1) * cols), one, 1);
+                        System.arraycopy(one, 0, alone, b * rows, rows);
+                    }
+                    Set<Integer> shifts = new HashSet<>();
+                    for (int copy = 0; copy < 12; copy++) { // fresh arrays: different alignments
+                        float[] xc = x.clone();
+                        shifts.add(Aligned.shift(xc));
+                        float[] out = new float[batch * rows];
+                        Matmul.matmul(new VectorKernels(), par, w, xc, out, batch);
+                        assertArrayEquals(alone, out, type + " batch " + batch + " shift " + Aligned.shift(xc));
+                    }
+                }
+            }
+        }
+    }
+}
