@@ -56,7 +56,7 @@ class SamplerTest {
     }
 
     @Test
-    void top_k_selection_keeps_the_same_tokens_as_sorting_all_of_them() {
+    void top_k_selection_and_the_radix_sort_agree_with_sorting_all_keys() {
         SplittableRandom r = new SplittableRandom(11);
         float[] specials = {0f, -0f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 1f, -1f};
         for (int trial = 0; trial < 200; trial++) {
@@ -72,7 +72,10 @@ class SamplerTest {
                 };
             long[] all = new long[n];
             for (int i = 0; i < n; i++) all[i] = Sampler.key(l[i], i);
+            long[] radix = all.clone();
+            Sampler.sortKeys(radix, n, new long[n]);
             java.util.Arrays.sort(all);
+            assertEquals(java.util.Arrays.toString(all), java.util.Arrays.toString(radix), "radix sort, n=" + n + " shape " + shape);
             if (k == n) continue;
             long[] top = new long[k];
             Sampler.selectTop(l, k, top);
