@@ -26,6 +26,31 @@ class ParallelTest {
     }
 
     @Test
+    void the_caller_finishes_the_part_of_a_worker_that_is_stuck() throws InterruptedException {
+        // the worker's first chunk waits until the caller has run one of the worker's (upper half)
+        // indices: without stealing from the others' parts the region would never end
+        try (Parallel par = new Parallel(2)) {
+            int n = 64;
+            Thread caller = Thread.currentThread();
+            java.util.concurrent.CountDownLatch stolen = new java.util.concurrent.CountDownLatch(1);
+            AtomicIntegerArray seen = new AtomicIntegerArray(n);
+            java.util.concurrent.atomic.AtomicBoolean timedOut = new java.util.concurrent.atomic.AtomicBoolean();
+            par.forRange(n, 1, (from, to) -> {
+                if (Thread.currentThread() != caller) {
+                    try {
+                        if (!stolen.await(30, java.util.concurrent.TimeUnit.SECONDS)) timedOut.set(true);
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                } else if (from >= n / 2) stolen.countDown();
+                for (int i = from; i < to; i++) seen.incrementAndGet(i);
+            });
+            assertEquals(false, timedOut.get(), "the caller never took a chunk of the worker's part");
+            for (int i = 0; i < n; i++) assertEquals(1, seen.get(i), "index " + i);
+        }
+    }
+
+    @Test
     void a_failing_task_fails_the_region_and_the_pool_stays_usable() {
         try (Parallel par = new Parallel(2)) {
             var e = assertThrows(IllegalArgumentException.class, () -> par.forEach(50, i -> {

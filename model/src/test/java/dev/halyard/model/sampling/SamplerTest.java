@@ -56,6 +56,35 @@ class SamplerTest {
     }
 
     @Test
+    void top_k_selection_and_the_radix_sort_agree_with_sorting_all_keys() {
+        SplittableRandom r = new SplittableRandom(11);
+        float[] specials = {0f, -0f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 1f, -1f};
+        for (int trial = 0; trial < 200; trial++) {
+            int n = 1 + r.nextInt(3000), k = 1 + r.nextInt(Math.min(n, 100));
+            float[] l = new float[n];
+            int shape = trial % 4;
+            for (int i = 0; i < n; i++)
+                l[i] = switch (shape) {
+                    case 0 -> (float) r.nextGaussian() * 3;
+                    case 1 -> r.nextInt(5);                                // many ties
+                    case 2 -> i;                                           // ascending: every token enters the heap
+                    default -> specials[r.nextInt(specials.length)];
+                };
+            long[] all = new long[n];
+            for (int i = 0; i < n; i++) all[i] = Sampler.key(l[i], i);
+            long[] radix = all.clone();
+            Sampler.sortKeys(radix, n, new long[n]);
+            java.util.Arrays.sort(all);
+            assertEquals(java.util.Arrays.toString(all), java.util.Arrays.toString(radix), "radix sort, n=" + n + " shape " + shape);
+            if (k == n) continue;
+            long[] top = new long[k];
+            Sampler.selectTop(l, k, top);
+            java.util.Arrays.sort(top);
+            assertEquals(java.util.Arrays.toString(java.util.Arrays.copyOf(all, k)), java.util.Arrays.toString(top), "n=" + n + " k=" + k + " shape " + shape);
+        }
+    }
+
+    @Test
     void top_p_keeps_the_smallest_set_reaching_p() {
         // probabilities ~ 0.5, 0.3, 0.2 (logits ln p)
         float[] l = {(float) Math.log(0.5), (float) Math.log(0.3), (float) Math.log(0.2)};
