@@ -3,6 +3,7 @@ package dev.halyard.kernels;
 import dev.halyard.kernels.quant.Q4_0Kernel;
 import dev.halyard.kernels.quant.Q4_0SliceKernel;
 import dev.halyard.kernels.quant.Q4_KKernel;
+import dev.halyard.kernels.quant.Q5_0Kernel;
 import dev.halyard.kernels.quant.Q5_KKernel;
 import dev.halyard.kernels.quant.Q6_KKernel;
 import dev.halyard.kernels.quant.Q8_0Kernel;
@@ -23,7 +24,7 @@ import java.lang.foreign.MemorySegment;
  *   <li><b>fused</b>: blocks are decoded in registers. Tiled Q8_0 / Q4_0 (weights read into memory
  *       and repacked): four rows for one token ({@code dotTile4}) or for four tokens at a time
  *       ({@code dotTile4x4}, up to {@link #fusedTokens} tokens: decode steps of many sequences, short
- *       prompts); tiled Q4_K / Q6_K four rows for one token ({@code dotTile4}, 1-3 tokens); Q8_0, Q4_0,
+ *       prompts); tiled Q5_0 / Q4_K / Q6_K four rows for one token ({@code dotTile4}, 1-3 tokens); Q8_0, Q4_0,
  *       Q4_K, Q5_K, Q6_K on the file's row layout (memory-mapped weights) for 1-3 tokens ({@code dotRows4}).
  *       Wide tiled Q8_0 / Q4_0 matrices are slice-major ({@link WeightMatrix#slices}): their kernels run
  *       column slice by column slice with each output's accumulator carried between slices.
@@ -108,13 +109,14 @@ public final class Matmul {
                     }
                 return;
             }
-            if (batch < MIN_BATCHED) { // the K-quants' single-token kernels
+            if (batch < MIN_BATCHED) { // the single-token kernels of Q5_0 and the K-quants
                 float[] s = scratch(128); // their decoded scales
                 for (int t = t0; t < t1; t++)
                     for (int b = 0; b < batch; b++) {
                         long o = w.tileOffset(t);
                         int xi = b * cols, oi = b * rows + t * TILE;
                         switch (type) {
+                            case Q5_0 -> Q5_0Kernel.dotTile4(d, o, x, xi, cols, out, oi);
                             case Q4_K -> Q4_KKernel.dotTile4(d, o, x, xi, cols, out, oi, s);
                             case Q6_K -> Q6_KKernel.dotTile4(d, o, x, xi, cols, out, oi, s);
                             default -> throw new IllegalStateException(type.toString());
@@ -132,6 +134,7 @@ public final class Matmul {
                         switch (type) {
                             case Q8_0 -> Q8_0Kernel.dequantizeTile4(d, o, n, panel, di, cols);
                             case Q4_0 -> Q4_0Kernel.dequantizeTile4(d, o, n, panel, di, cols);
+                            case Q5_0 -> Q5_0Kernel.dequantizeTile4(d, o, n, panel, di, cols);
                             case Q4_K -> Q4_KKernel.dequantizeTile4(d, o, n, panel, di, cols);
                             case Q6_K -> Q6_KKernel.dequantizeTile4(d, o, n, panel, di, cols);
                             default -> throw new IllegalStateException(type.toString());

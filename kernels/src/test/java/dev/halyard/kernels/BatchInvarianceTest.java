@@ -32,7 +32,7 @@ class BatchInvarianceTest {
      * give the same bits as each token alone.
      */
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = GgmlType.class, names = {"F32", "Q8_0", "Q4_0", "Q4_K"})
+    @EnumSource(value = GgmlType.class, names = {"F32", "Q8_0", "Q4_0", "Q5_0", "Q4_K"})
     void token_blocks_and_their_tail_equal_tokens_alone(GgmlType type) {
         Random rnd = new Random(100 + type.ordinal());
         int rows = 20, cols = 2048;

@@ -4,12 +4,18 @@ import static dev.halyard.kernels.quant.Bytes.I16;
 import static dev.halyard.kernels.quant.Simd.B16;
 import static dev.halyard.kernels.quant.Simd.BIT_OF_LANE;
 import static dev.halyard.kernels.quant.Simd.F;
+import static dev.halyard.kernels.quant.Simd.I;
 import static dev.halyard.kernels.quant.Simd.L;
 import static dev.halyard.kernels.quant.Simd.ORDER;
 import static dev.halyard.kernels.quant.Simd.PARTS;
 import static dev.halyard.kernels.quant.Simd.SPREAD_01;
 import static dev.halyard.kernels.quant.Simd.SPREAD_23;
+import static jdk.incubator.vector.VectorOperators.ASHR;
 import static jdk.incubator.vector.VectorOperators.B2F;
+import static jdk.incubator.vector.VectorOperators.B2I;
+import static jdk.incubator.vector.VectorOperators.BITWISE_BLEND;
+import static jdk.incubator.vector.VectorOperators.I2F;
+import static jdk.incubator.vector.VectorOperators.LSHL;
 import static jdk.incubator.vector.VectorOperators.LSHR;
 import static jdk.incubator.vector.VectorOperators.NE;
 import static jdk.incubator.vector.VectorOperators.OR;
@@ -17,7 +23,7 @@ import static jdk.incubator.vector.VectorOperators.OR;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.IntVector;
 
 /**
  * Q5_0 (ggml block_q5_0): 32 elements in 22 bytes {@code {f16 d; u8 qh[4]; u8 qs[16]}}; nibbles as in
@@ -101,5 +107,211 @@ public final class Q5_0Kernel {
         folded = folded.add(folded.rearrange(Simd.FOLD2));
         folded = folded.add(folded.rearrange(Simd.FOLD1));
         return folded.lane(0);
+    }
+
+    // ---- The tiled layout (WeightMatrix.tile4): four rows, one block column after another ----
+    //
+    // Each block column of a 4-row tile takes 96 bytes (ggml's four blocks: 88): the four rows' scales
+    // as f32 (16 bytes: the f16 values widened, exactly; f32 for the reason given in Q4_0Kernel), then
+    // the low four bits of the quants exactly as in Q4_0's tiled layout (64 bytes, 16 little-endian
+    // ints: nibble k of int p*L + i holds, for row k/2, element 2L*p + (k%2)*L + i), then 16 bytes of
+    // fifth bits: bit k of byte m belongs to nibble k of int m. Stored is the 5-bit two's complement of
+    // q - 16 (q ^ 16: the nibble as is, the fifth bit flipped), so a sign extension from bit 4 gives
+    // q - 16 directly, and with 16 lanes the five bits index a 32-entry table of the row's weights
+    // (two vectors; a two-table permute, vpermt2d on AVX-512). The arrangement depends on L, fixed per
+    // JVM; the repack happens in memory at load time.
+
+    /** Bytes of one block column of a tile: 4 f32 scales, 4 x 16 nibble bytes, 16 fifth-bit bytes. */
+    public static final int TILE_COLUMN = 16 + 4 * 16 + 16;
+    /** Where a block column's nibbles begin. */
+    static final int QUANTS = 16;
+    /** Where a block column's fifth bits begin. */
+    static final int HIGHS = 16 + 4 * 16;
+
+    /** Where row r's element j (0..31) of a block column sits: its int index times 8 plus its nibble (as in Q4_0). */
+    private static int slot(int r, int j) {
+        int p = j / (2 * L), h = (j / L) & 1, i = j % L;
+        return (p * L + i) * 8 + 2 * r + h;
+    }
+
+    /** The quant q (0..31) of row element j in a ggml block at blk. */
+    private static int quant(byte[] src, int blk, int j) {
+        int qh = (src[blk + 2] & 0xff) | (src[blk + 3] & 0xff) << 8 | (src[blk + 4] & 0xff) << 16 | (src[blk + 5] & 0xff) << 24;
+        int b = src[blk + 6 + (j & 15)] & 0xff;
+        return (j < 16 ? b & 0x0F : b >> 4) | ((qh >>> j) & 1) << 4;
+    }
+
+    /**
+     * Writes one block column of the tiled layout to dst[at .. at+96) from the four rows' ggml blocks
+     * src[blk[r] .. blk[r]+22).
+     */
+    public static void tileColumn(byte[] src, int[] blk, byte[] dst, int at) {
+        java.util.Arrays.fill(dst, at, at + TILE_COLUMN, (byte) 0);
+        for (int r = 0; r < 4; r++) {
+            int d = Float.floatToRawIntBits(Float.float16ToFloat((short) ((src[blk[r]] & 0xff) | src[blk[r] + 1] << 8)));
+            for (int k = 0; k < 4; k++) dst[at + 4 * r + k] = (byte) (d >>> 8 * k);
+            for (int j = 0; j < QK; j++) {
+                int v = quant(src, blk[r], j) ^ 16, s = slot(r, j);
+                dst[at + QUANTS + (s >> 3) * 4 + (s & 7) / 2] |= (byte) ((v & 0x0F) << 4 * (s & 1));
+                dst[at + HIGHS + (s >> 3)] |= (byte) ((v >> 4) << (s & 7));
+            }
+        }
+    }
+
+    /** The inverse of {@link #tileColumn} for row r: its ggml block into block[0 .. 22). */
+    public static void untileBlock(MemorySegment w, long col, int r, byte[] block) {
+        short d = Float.floatToFloat16(w.get(Bytes.F32, col + 4L * r)); // exact: it was an f16
+        block[0] = (byte) d;
+        block[1] = (byte) (d >> 8);
+        java.util.Arrays.fill(block, 2, BYTES, (byte) 0);
+        for (int j = 0; j < QK; j++) {
+            int s = slot(r, j);
+            int lo = (Bytes.u8(w, col + QUANTS + (s >> 3) * 4 + (s & 7) / 2) >> 4 * (s & 1)) & 0x0F;
+            int hi = (Bytes.u8(w, col + HIGHS + (s >> 3)) >> (s & 7)) & 1;
+            int q = (lo | hi << 4) ^ 16;
+            block[6 + (j & 15)] |= (byte) (j < 16 ? q & 0x0F : (q & 0x0F) << 4);
+            block[2 + j / 8] |= (byte) ((q >> 4) << (j % 8));
+        }
+    }
+
+    /** Lane f of these two tables is the value q - 16 that the stored five bits f stand for (16 lanes only). */
+    static final FloatVector FIVE_LO = L == 16
+            ? FloatVector.fromArray(F, new float[] {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, 0)
+            : null;
+    static final FloatVector FIVE_HI = L == 16
+            ? FloatVector.fromArray(F, new float[] {-16, -15, -14, -13, -12, -11, -10, -9, -8, -7, -6, -5, -4, -3, -2, -1}, 0)
+            : null;
+
+    /**
+     * Four rows of a tiled tile times one activation vector, canonical order: each chunk is exactly
+     * the floats {@code (q - 16) * d} of {@link #dequantize}, then one FMA per row. With 16 lanes each
+     * row's weights come from a table lookup ({@link #dotTile4Lookup}); narrower vectors convert.
+     */
+    public static void dotTile4(MemorySegment w, long off, float[] x, int xi, int n, float[] out, int oi) {
+        if (L == 16) dotTile4Lookup(w, off, x, xi, n, out, oi);
+        else dotTile4Convert(w, off, x, xi, n, out, oi);
+    }
+
+    /**
+     * 16 lanes: per row and block, the 32 possible weights {@code (q - 16) * d} (the very products of
+     * the canonical dequantisation) form two vectors, and a two-table permute indexed by the five bits
+     * picks each lane's weight. The five bits of nibble k: the nibble shifted down, its fifth bit (the
+     * fifth-bit bytes widened to ints, moved up by 4) shifted down by k into bit 4, merged by a bitwise
+     * blend (one vpternlogd); the permute ignores the higher bits.
+     */
+    private static void dotTile4Lookup(MemorySegment w, long off, float[] x, int xi, int n, float[] out, int oi) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        IntVector low4 = IntVector.broadcast(I, 0x0F);
+        for (int b = 0; b < n / QK; b++) {
+            // offsets computed apart and the quants loaded first, as in Q4_0Kernel.dotTile4Lookup
+            long scales = off + (long) b * TILE_COLUMN, quants = off + (long) b * TILE_COLUMN + QUANTS;
+            long highs = off + (long) b * TILE_COLUMN + HIGHS;
+            int e = xi + b * QK;
+            IntVector q = IntVector.fromMemorySegment(I, w, quants, ORDER);
+            IntVector h = ((IntVector) ByteVector.fromMemorySegment(B16, w, highs, ORDER).convertShape(B2I, I, 0)).lanewise(LSHL, 4);
+            float d0 = w.get(Bytes.F32, scales), d1 = w.get(Bytes.F32, scales + 4);
+            float d2 = w.get(Bytes.F32, scales + 8), d3 = w.get(Bytes.F32, scales + 12);
+            IntVector l0 = FIVE_LO.mul(d0).reinterpretAsInts(), h0 = FIVE_HI.mul(d0).reinterpretAsInts();
+            IntVector l1 = FIVE_LO.mul(d1).reinterpretAsInts(), h1 = FIVE_HI.mul(d1).reinterpretAsInts();
+            IntVector l2 = FIVE_LO.mul(d2).reinterpretAsInts(), h2 = FIVE_HI.mul(d2).reinterpretAsInts();
+            IntVector l3 = FIVE_LO.mul(d3).reinterpretAsInts(), h3 = FIVE_HI.mul(d3).reinterpretAsInts();
+            FloatVector xa = FloatVector.fromArray(F, x, e), xb = FloatVector.fromArray(F, x, e + 16);
+            a0 = h.lanewise(BITWISE_BLEND, q, low4).selectFrom(l0, h0).reinterpretAsFloats().fma(xa, a0);
+            a0 = h.lanewise(LSHR, 1).lanewise(BITWISE_BLEND, q.lanewise(LSHR, 4), low4).selectFrom(l0, h0).reinterpretAsFloats().fma(xb, a0);
+            a1 = h.lanewise(LSHR, 2).lanewise(BITWISE_BLEND, q.lanewise(LSHR, 8), low4).selectFrom(l1, h1).reinterpretAsFloats().fma(xa, a1);
+            a1 = h.lanewise(LSHR, 3).lanewise(BITWISE_BLEND, q.lanewise(LSHR, 12), low4).selectFrom(l1, h1).reinterpretAsFloats().fma(xb, a1);
+            a2 = h.lanewise(LSHR, 4).lanewise(BITWISE_BLEND, q.lanewise(LSHR, 16), low4).selectFrom(l2, h2).reinterpretAsFloats().fma(xa, a2);
+            a2 = h.lanewise(LSHR, 5).lanewise(BITWISE_BLEND, q.lanewise(LSHR, 20), low4).selectFrom(l2, h2).reinterpretAsFloats().fma(xb, a2);
+            a3 = h.lanewise(LSHR, 6).lanewise(BITWISE_BLEND, q.lanewise(LSHR, 24), low4).selectFrom(l3, h3).reinterpretAsFloats().fma(xa, a3);
+            a3 = h.lanewise(LSHR, 7).lanewise(BITWISE_BLEND, q.lanewise(LSHR, 28), low4).selectFrom(l3, h3).reinterpretAsFloats().fma(xb, a3);
+        }
+        if (L == 16) {
+            a0 = a0.add(a0.rearrange(Simd.FOLD8));
+            a1 = a1.add(a1.rearrange(Simd.FOLD8));
+            a2 = a2.add(a2.rearrange(Simd.FOLD8));
+            a3 = a3.add(a3.rearrange(Simd.FOLD8));
+        }
+        if (L >= 8) {
+            a0 = a0.add(a0.rearrange(Simd.FOLD4));
+            a1 = a1.add(a1.rearrange(Simd.FOLD4));
+            a2 = a2.add(a2.rearrange(Simd.FOLD4));
+            a3 = a3.add(a3.rearrange(Simd.FOLD4));
+        }
+        a0 = a0.add(a0.rearrange(Simd.FOLD2));
+        a1 = a1.add(a1.rearrange(Simd.FOLD2));
+        a2 = a2.add(a2.rearrange(Simd.FOLD2));
+        a3 = a3.add(a3.rearrange(Simd.FOLD2));
+        out[oi] = a0.add(a0.rearrange(Simd.FOLD1)).lane(0);
+        out[oi + 1] = a1.add(a1.rearrange(Simd.FOLD1)).lane(0);
+        out[oi + 2] = a2.add(a2.rearrange(Simd.FOLD1)).lane(0);
+        out[oi + 3] = a3.add(a3.rearrange(Simd.FOLD1)).lane(0);
+    }
+
+    /**
+     * 4 or 8 lanes: the five bits of nibble k as a signed int (its fifth bit shifted to the top and
+     * arithmetically down to bit 4, the nibble blended in below), converted, times d, then the FMA.
+     */
+    private static void dotTile4Convert(MemorySegment w, long off, float[] x, int xi, int n, float[] out, int oi) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        IntVector low4 = IntVector.broadcast(I, 0x0F);
+        for (int b = 0; b < n / QK; b++) {
+            long col = off + (long) b * TILE_COLUMN;
+            int e = xi + b * QK;
+            FloatVector d0 = FloatVector.broadcast(F, w.get(Bytes.F32, col)), d1 = FloatVector.broadcast(F, w.get(Bytes.F32, col + 4));
+            FloatVector d2 = FloatVector.broadcast(F, w.get(Bytes.F32, col + 8)), d3 = FloatVector.broadcast(F, w.get(Bytes.F32, col + 12));
+            ByteVector hb = ByteVector.fromMemorySegment(B16, w, col + HIGHS, ORDER);
+            for (int p = 0; p < PARTS; p++) {
+                IntVector q = IntVector.fromMemorySegment(I, w, col + QUANTS + 4L * L * p, ORDER);
+                IntVector h = (IntVector) hb.convertShape(B2I, I, p);
+                FloatVector xa = FloatVector.fromArray(F, x, e + 2 * L * p), xb = FloatVector.fromArray(F, x, e + 2 * L * p + L);
+                a0 = ((FloatVector) h.lanewise(LSHL, 31).lanewise(ASHR, 27).lanewise(BITWISE_BLEND, q, low4).convert(I2F, 0)).mul(d0).fma(xa, a0);
+                a0 = ((FloatVector) h.lanewise(LSHL, 30).lanewise(ASHR, 27).lanewise(BITWISE_BLEND, q.lanewise(LSHR, 4), low4).convert(I2F, 0)).mul(d0).fma(xb, a0);
+                a1 = ((FloatVector) h.lanewise(LSHL, 29).lanewise(ASHR, 27).lanewise(BITWISE_BLEND, q.lanewise(LSHR, 8), low4).convert(I2F, 0)).mul(d1).fma(xa, a1);
+                a1 = ((FloatVector) h.lanewise(LSHL, 28).lanewise(ASHR, 27).lanewise(BITWISE_BLEND, q.lanewise(LSHR, 12), low4).convert(I2F, 0)).mul(d1).fma(xb, a1);
+                a2 = ((FloatVector) h.lanewise(LSHL, 27).lanewise(ASHR, 27).lanewise(BITWISE_BLEND, q.lanewise(LSHR, 16), low4).convert(I2F, 0)).mul(d2).fma(xa, a2);
+                a2 = ((FloatVector) h.lanewise(LSHL, 26).lanewise(ASHR, 27).lanewise(BITWISE_BLEND, q.lanewise(LSHR, 20), low4).convert(I2F, 0)).mul(d2).fma(xb, a2);
+                a3 = ((FloatVector) h.lanewise(LSHL, 25).lanewise(ASHR, 27).lanewise(BITWISE_BLEND, q.lanewise(LSHR, 24), low4).convert(I2F, 0)).mul(d3).fma(xa, a3);
+                a3 = ((FloatVector) h.lanewise(LSHL, 24).lanewise(ASHR, 27).lanewise(BITWISE_BLEND, q.lanewise(LSHR, 28), low4).convert(I2F, 0)).mul(d3).fma(xb, a3);
+            }
+        }
+        if (L == 16) {
+            a0 = a0.add(a0.rearrange(Simd.FOLD8));
+            a1 = a1.add(a1.rearrange(Simd.FOLD8));
+            a2 = a2.add(a2.rearrange(Simd.FOLD8));
+            a3 = a3.add(a3.rearrange(Simd.FOLD8));
+        }
+        if (L >= 8) {
+            a0 = a0.add(a0.rearrange(Simd.FOLD4));
+            a1 = a1.add(a1.rearrange(Simd.FOLD4));
+            a2 = a2.add(a2.rearrange(Simd.FOLD4));
+            a3 = a3.add(a3.rearrange(Simd.FOLD4));
+        }
+        a0 = a0.add(a0.rearrange(Simd.FOLD2));
+        a1 = a1.add(a1.rearrange(Simd.FOLD2));
+        a2 = a2.add(a2.rearrange(Simd.FOLD2));
+        a3 = a3.add(a3.rearrange(Simd.FOLD2));
+        out[oi] = a0.add(a0.rearrange(Simd.FOLD1)).lane(0);
+        out[oi + 1] = a1.add(a1.rearrange(Simd.FOLD1)).lane(0);
+        out[oi + 2] = a2.add(a2.rearrange(Simd.FOLD1)).lane(0);
+        out[oi + 3] = a3.add(a3.rearrange(Simd.FOLD1)).lane(0);
+    }
+
+    /** The four rows of a tiled tile, dequantised into dst[di + r*stride ..] (the batched path's panel). */
+    public static void dequantizeTile4(MemorySegment w, long off, int n, float[] dst, int di, int stride) {
+        IntVector low4 = IntVector.broadcast(I, 0x0F);
+        for (int b = 0; b < n / QK; b++) {
+            long col = off + (long) b * TILE_COLUMN;
+            int y = di + b * QK;
+            ByteVector hb = ByteVector.fromMemorySegment(B16, w, col + HIGHS, ORDER);
+            for (int p = 0; p < PARTS; p++) {
+                IntVector q = IntVector.fromMemorySegment(I, w, col + QUANTS + 4L * L * p, ORDER);
+                IntVector h = (IntVector) hb.convertShape(B2I, I, p);
+                for (int k = 0; k < 8; k++) { // nibble k: row k/2, elements 2Lp + (k%2)L ..
+                    float d = w.get(Bytes.F32, col + 4L * (k >> 1));
+                    IntVector v = h.lanewise(LSHL, 31 - k).lanewise(ASHR, 27).lanewise(BITWISE_BLEND, q.lanewise(LSHR, 4 * k), low4);
+                    ((FloatVector) v.convert(I2F, 0)).mul(d).intoArray(dst, y + (k >> 1) * stride + 2 * L * p + (k & 1) * L);
+                }
+            }
+        }
     }
 }
