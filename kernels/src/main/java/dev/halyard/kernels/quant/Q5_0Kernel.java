@@ -113,22 +113,27 @@ public final class Q5_0Kernel {
     //
     // Each block column of a 4-row tile takes 96 bytes (ggml's four blocks: 88): the four rows' scales
     // as f32 (16 bytes: the f16 values widened, exactly; f32 for the reason given in Q4_0Kernel), then
-    // the low four bits of the quants exactly as in Q4_0's tiled layout (64 bytes, 16 little-endian
-    // ints: nibble k of int p*L + i holds, for row k/2, element 2L*p + (k%2)*L + i), then 16 bytes of
-    // fifth bits: bit k of byte m belongs to nibble k of int m. Stored is the 5-bit two's complement of
-    // q - 16 (q ^ 16: the nibble as is, the fifth bit flipped), so a sign extension from bit 4 gives
-    // q - 16 directly, and with 16 lanes the five bits index a 32-entry table of the row's weights
-    // (two vectors; a two-table permute, vpermt2d on AVX-512). The arrangement depends on L, fixed per
-    // JVM; the repack happens in memory at load time.
+    // 16 little-endian ints and 16 bytes. Int m and byte m (m = p*L + i) hold eight 5-bit fields; field
+    // k is, for row k/2, element 2L*p + (k%2)*L + i (as Q4_0's nibbles). Fields 0-5 fill bits 0-29 of
+    // the int (field k at bit 5k); field 6 has its low three bits in bits 0-2 of the byte and its high
+    // two in bits 30-31 of the int; field 7 fills bits 3-7 of the byte. A field holds the 5-bit two's
+    // complement of q - 16 (q ^ 16), so a sign extension gives q - 16 directly. With 16 lanes a field
+    // indexes a 32-entry table of the row's weights (two vectors, a two-table permute: vpermt2d on
+    // AVX-512, which ignores the higher index bits), so fields 0-5 take one shift each, field 6 a shift
+    // and a bitwise blend, field 7 a shift. (A first layout kept Q4_0's nibbles and the fifth bits
+    // apart, 16 bytes of them: each lookup index then took two shifts and a blend, and a 100 MB matrix
+    // of 896 columns streamed at 24 instead of 34 GB/s of ggml bytes on two threads, 17 instead of 22
+    // GB/s in L2 on one.) The arrangement depends on L, fixed per JVM; the repack happens in memory at
+    // load time.
 
-    /** Bytes of one block column of a tile: 4 f32 scales, 4 x 16 nibble bytes, 16 fifth-bit bytes. */
+    /** Bytes of one block column of a tile: 4 f32 scales, 16 ints and 16 bytes of fields. */
     public static final int TILE_COLUMN = 16 + 4 * 16 + 16;
-    /** Where a block column's nibbles begin. */
+    /** Where a block column's ints begin. */
     static final int QUANTS = 16;
-    /** Where a block column's fifth bits begin. */
+    /** Where a block column's bytes (fields 6 and 7) begin. */
     static final int HIGHS = 16 + 4 * 16;
 
-    /** Where row r's element j (0..31) of a block column sits: its int index times 8 plus its nibble (as in Q4_0). */
+    /** Where row r's element j (0..31) of a block column sits: its int (and byte) index times 8 plus its field. */
     private static int slot(int r, int j) {
         int p = j / (2 * L), h = (j / L) & 1, i = j % L;
         return (p * L + i) * 8 + 2 * r + h;
@@ -151,9 +156,11 @@ public final class Q5_0Kernel {
             int d = Float.floatToRawIntBits(Float.float16ToFloat((short) ((src[blk[r]] & 0xff) | src[blk[r] + 1] << 8)));
             for (int k = 0; k < 4; k++) dst[at + 4 * r + k] = (byte) (d >>> 8 * k);
             for (int j = 0; j < QK; j++) {
-                int v = quant(src, blk[r], j) ^ 16, s = slot(r, j);
-                dst[at + QUANTS + (s >> 3) * 4 + (s & 7) / 2] |= (byte) ((v & 0x0F) << 4 * (s & 1));
-                dst[at + HIGHS + (s >> 3)] |= (byte) ((v >> 4) << (s & 7));
+                int v = quant(src, blk[r], j) ^ 16, s = slot(r, j), m = s >> 3, k = s & 7;
+                int word = k < 6 ? v << 5 * k : k == 6 ? (v >> 3) << 30 : 0; // its bits in int m
+                for (int c = 0; c < 4; c++) dst[at + QUANTS + 4 * m + c] |= (byte) (word >>> 8 * c);
+                if (k == 6) dst[at + HIGHS + m] |= (byte) (v & 7);
+                if (k == 7) dst[at + HIGHS + m] |= (byte) (v << 3);
             }
         }
     }
@@ -165,10 +172,10 @@ public final class Q5_0Kernel {
         block[1] = (byte) (d >> 8);
         java.util.Arrays.fill(block, 2, BYTES, (byte) 0);
         for (int j = 0; j < QK; j++) {
-            int s = slot(r, j);
-            int lo = (Bytes.u8(w, col + QUANTS + (s >> 3) * 4 + (s & 7) / 2) >> 4 * (s & 1)) & 0x0F;
-            int hi = (Bytes.u8(w, col + HIGHS + (s >> 3)) >> (s & 7)) & 1;
-            int q = (lo | hi << 4) ^ 16;
+            int s = slot(r, j), m = s >> 3, k = s & 7;
+            int word = w.get(Bytes.I32, col + QUANTS + 4L * m), bits = Bytes.u8(w, col + HIGHS + m);
+            int v = k < 6 ? word >>> 5 * k : k == 6 ? (word >>> 30) << 3 | (bits & 7) : bits >> 3;
+            int q = (v & 31) ^ 16;
             block[6 + (j & 15)] |= (byte) (j < 16 ? q & 0x0F : (q & 0x0F) << 4);
             block[2 + j / 8] |= (byte) ((q >> 4) << (j % 8));
         }
@@ -194,21 +201,19 @@ public final class Q5_0Kernel {
 
     /**
      * 16 lanes: per row and block, the 32 possible weights {@code (q - 16) * d} (the very products of
-     * the canonical dequantisation) form two vectors, and a two-table permute indexed by the five bits
-     * picks each lane's weight. The five bits of nibble k: the nibble shifted down, its fifth bit (the
-     * fifth-bit bytes widened to ints, moved up by 4) shifted down by k into bit 4, merged by a bitwise
-     * blend (one vpternlogd); the permute ignores the higher bits.
+     * the canonical dequantisation) form two vectors, and a two-table permute indexed by a field picks
+     * each lane's weight (see the layout above).
      */
     private static void dotTile4Lookup(MemorySegment w, long off, float[] x, int xi, int n, float[] out, int oi) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        IntVector low4 = IntVector.broadcast(I, 0x0F);
+        IntVector low3 = IntVector.broadcast(I, 7);
         for (int b = 0; b < n / QK; b++) {
             // offsets computed apart and the quants loaded first, as in Q4_0Kernel.dotTile4Lookup
             long scales = off + (long) b * TILE_COLUMN, quants = off + (long) b * TILE_COLUMN + QUANTS;
             long highs = off + (long) b * TILE_COLUMN + HIGHS;
             int e = xi + b * QK;
             IntVector q = IntVector.fromMemorySegment(I, w, quants, ORDER);
-            IntVector h = ((IntVector) ByteVector.fromMemorySegment(B16, w, highs, ORDER).convertShape(B2I, I, 0)).lanewise(LSHL, 4);
+            IntVector h = (IntVector) ByteVector.fromMemorySegment(B16, w, highs, ORDER).convertShape(B2I, I, 0);
             float d0 = w.get(Bytes.F32, scales), d1 = w.get(Bytes.F32, scales + 4);
             float d2 = w.get(Bytes.F32, scales + 8), d3 = w.get(Bytes.F32, scales + 12);
             IntVector l0 = FIVE_LO.mul(d0).reinterpretAsInts(), h0 = FIVE_HI.mul(d0).reinterpretAsInts();
@@ -216,14 +221,14 @@ public final class Q5_0Kernel {
             IntVector l2 = FIVE_LO.mul(d2).reinterpretAsInts(), h2 = FIVE_HI.mul(d2).reinterpretAsInts();
             IntVector l3 = FIVE_LO.mul(d3).reinterpretAsInts(), h3 = FIVE_HI.mul(d3).reinterpretAsInts();
             FloatVector xa = FloatVector.fromArray(F, x, e), xb = FloatVector.fromArray(F, x, e + 16);
-            a0 = h.lanewise(BITWISE_BLEND, q, low4).selectFrom(l0, h0).reinterpretAsFloats().fma(xa, a0);
-            a0 = h.lanewise(LSHR, 1).lanewise(BITWISE_BLEND, q.lanewise(LSHR, 4), low4).selectFrom(l0, h0).reinterpretAsFloats().fma(xb, a0);
-            a1 = h.lanewise(LSHR, 2).lanewise(BITWISE_BLEND, q.lanewise(LSHR, 8), low4).selectFrom(l1, h1).reinterpretAsFloats().fma(xa, a1);
-            a1 = h.lanewise(LSHR, 3).lanewise(BITWISE_BLEND, q.lanewise(LSHR, 12), low4).selectFrom(l1, h1).reinterpretAsFloats().fma(xb, a1);
-            a2 = h.lanewise(LSHR, 4).lanewise(BITWISE_BLEND, q.lanewise(LSHR, 16), low4).selectFrom(l2, h2).reinterpretAsFloats().fma(xa, a2);
-            a2 = h.lanewise(LSHR, 5).lanewise(BITWISE_BLEND, q.lanewise(LSHR, 20), low4).selectFrom(l2, h2).reinterpretAsFloats().fma(xb, a2);
-            a3 = h.lanewise(LSHR, 6).lanewise(BITWISE_BLEND, q.lanewise(LSHR, 24), low4).selectFrom(l3, h3).reinterpretAsFloats().fma(xa, a3);
-            a3 = h.lanewise(LSHR, 7).lanewise(BITWISE_BLEND, q.lanewise(LSHR, 28), low4).selectFrom(l3, h3).reinterpretAsFloats().fma(xb, a3);
+            a0 = q.selectFrom(l0, h0).reinterpretAsFloats().fma(xa, a0);
+            a0 = q.lanewise(LSHR, 5).selectFrom(l0, h0).reinterpretAsFloats().fma(xb, a0);
+            a1 = q.lanewise(LSHR, 10).selectFrom(l1, h1).reinterpretAsFloats().fma(xa, a1);
+            a1 = q.lanewise(LSHR, 15).selectFrom(l1, h1).reinterpretAsFloats().fma(xb, a1);
+            a2 = q.lanewise(LSHR, 20).selectFrom(l2, h2).reinterpretAsFloats().fma(xa, a2);
+            a2 = q.lanewise(LSHR, 25).selectFrom(l2, h2).reinterpretAsFloats().fma(xb, a2);
+            a3 = q.lanewise(LSHR, 27).lanewise(BITWISE_BLEND, h, low3).selectFrom(l3, h3).reinterpretAsFloats().fma(xa, a3);
+            a3 = h.lanewise(LSHR, 3).selectFrom(l3, h3).reinterpretAsFloats().fma(xb, a3);
         }
         if (L == 16) {
             a0 = a0.add(a0.rearrange(Simd.FOLD8));
@@ -248,12 +253,13 @@ public final class Q5_0Kernel {
     }
 
     /**
-     * 4 or 8 lanes: the five bits of nibble k as a signed int (its fifth bit shifted to the top and
-     * arithmetically down to bit 4, the nibble blended in below), converted, times d, then the FMA.
+     * 4 or 8 lanes: each field sign-extended to q - 16 (fields 0-5: shifted to the top, then
+     * arithmetically down; field 6: the int's top two bits arithmetically down, the byte's three
+     * blended in below; field 7: the sign-extended byte arithmetically down), converted, times d, FMA.
      */
     private static void dotTile4Convert(MemorySegment w, long off, float[] x, int xi, int n, float[] out, int oi) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        IntVector low4 = IntVector.broadcast(I, 0x0F);
+        IntVector low3 = IntVector.broadcast(I, 7);
         for (int b = 0; b < n / QK; b++) {
             long col = off + (long) b * TILE_COLUMN;
             int e = xi + b * QK;
@@ -262,16 +268,16 @@ public final class Q5_0Kernel {
             ByteVector hb = ByteVector.fromMemorySegment(B16, w, col + HIGHS, ORDER);
             for (int p = 0; p < PARTS; p++) {
                 IntVector q = IntVector.fromMemorySegment(I, w, col + QUANTS + 4L * L * p, ORDER);
-                IntVector h = (IntVector) hb.convertShape(B2I, I, p);
+                IntVector h = (IntVector) hb.convertShape(B2I, I, p); // sign-extended
                 FloatVector xa = FloatVector.fromArray(F, x, e + 2 * L * p), xb = FloatVector.fromArray(F, x, e + 2 * L * p + L);
-                a0 = ((FloatVector) h.lanewise(LSHL, 31).lanewise(ASHR, 27).lanewise(BITWISE_BLEND, q, low4).convert(I2F, 0)).mul(d0).fma(xa, a0);
-                a0 = ((FloatVector) h.lanewise(LSHL, 30).lanewise(ASHR, 27).lanewise(BITWISE_BLEND, q.lanewise(LSHR, 4), low4).convert(I2F, 0)).mul(d0).fma(xb, a0);
-                a1 = ((FloatVector) h.lanewise(LSHL, 29).lanewise(ASHR, 27).lanewise(BITWISE_BLEND, q.lanewise(LSHR, 8), low4).convert(I2F, 0)).mul(d1).fma(xa, a1);
-                a1 = ((FloatVector) h.lanewise(LSHL, 28).lanewise(ASHR, 27).lanewise(BITWISE_BLEND, q.lanewise(LSHR, 12), low4).convert(I2F, 0)).mul(d1).fma(xb, a1);
-                a2 = ((FloatVector) h.lanewise(LSHL, 27).lanewise(ASHR, 27).lanewise(BITWISE_BLEND, q.lanewise(LSHR, 16), low4).convert(I2F, 0)).mul(d2).fma(xa, a2);
-                a2 = ((FloatVector) h.lanewise(LSHL, 26).lanewise(ASHR, 27).lanewise(BITWISE_BLEND, q.lanewise(LSHR, 20), low4).convert(I2F, 0)).mul(d2).fma(xb, a2);
-                a3 = ((FloatVector) h.lanewise(LSHL, 25).lanewise(ASHR, 27).lanewise(BITWISE_BLEND, q.lanewise(LSHR, 24), low4).convert(I2F, 0)).mul(d3).fma(xa, a3);
-                a3 = ((FloatVector) h.lanewise(LSHL, 24).lanewise(ASHR, 27).lanewise(BITWISE_BLEND, q.lanewise(LSHR, 28), low4).convert(I2F, 0)).mul(d3).fma(xb, a3);
+                a0 = ((FloatVector) q.lanewise(LSHL, 27).lanewise(ASHR, 27).convert(I2F, 0)).mul(d0).fma(xa, a0);
+                a0 = ((FloatVector) q.lanewise(LSHL, 22).lanewise(ASHR, 27).convert(I2F, 0)).mul(d0).fma(xb, a0);
+                a1 = ((FloatVector) q.lanewise(LSHL, 17).lanewise(ASHR, 27).convert(I2F, 0)).mul(d1).fma(xa, a1);
+                a1 = ((FloatVector) q.lanewise(LSHL, 12).lanewise(ASHR, 27).convert(I2F, 0)).mul(d1).fma(xb, a1);
+                a2 = ((FloatVector) q.lanewise(LSHL, 7).lanewise(ASHR, 27).convert(I2F, 0)).mul(d2).fma(xa, a2);
+                a2 = ((FloatVector) q.lanewise(LSHL, 2).lanewise(ASHR, 27).convert(I2F, 0)).mul(d2).fma(xb, a2);
+                a3 = ((FloatVector) q.lanewise(ASHR, 27).lanewise(BITWISE_BLEND, h, low3).convert(I2F, 0)).mul(d3).fma(xa, a3);
+                a3 = ((FloatVector) h.lanewise(ASHR, 3).convert(I2F, 0)).mul(d3).fma(xb, a3);
             }
         }
         if (L == 16) {
@@ -296,9 +302,9 @@ public final class Q5_0Kernel {
         out[oi + 3] = a3.add(a3.rearrange(Simd.FOLD1)).lane(0);
     }
 
-    /** The four rows of a tiled tile, dequantised into dst[di + r*stride ..] (the batched path's panel). */
+    /** The four rows of a tiled tile, dequantised into dst[di + r*stride ..] (the batched path's panel), decoded as in {@link #dotTile4Convert}. */
     public static void dequantizeTile4(MemorySegment w, long off, int n, float[] dst, int di, int stride) {
-        IntVector low4 = IntVector.broadcast(I, 0x0F);
+        IntVector low3 = IntVector.broadcast(I, 7);
         for (int b = 0; b < n / QK; b++) {
             long col = off + (long) b * TILE_COLUMN;
             int y = di + b * QK;
@@ -306,11 +312,13 @@ public final class Q5_0Kernel {
             for (int p = 0; p < PARTS; p++) {
                 IntVector q = IntVector.fromMemorySegment(I, w, col + QUANTS + 4L * L * p, ORDER);
                 IntVector h = (IntVector) hb.convertShape(B2I, I, p);
-                for (int k = 0; k < 8; k++) { // nibble k: row k/2, elements 2Lp + (k%2)L ..
-                    float d = w.get(Bytes.F32, col + 4L * (k >> 1));
-                    IntVector v = h.lanewise(LSHL, 31 - k).lanewise(ASHR, 27).lanewise(BITWISE_BLEND, q.lanewise(LSHR, 4 * k), low4);
-                    ((FloatVector) v.convert(I2F, 0)).mul(d).intoArray(dst, y + (k >> 1) * stride + 2 * L * p + (k & 1) * L);
+                for (int k = 0; k < 6; k++) { // field k: row k/2, elements 2Lp + (k%2)L ..
+                    IntVector v = q.lanewise(LSHL, 27 - 5 * k).lanewise(ASHR, 27);
+                    ((FloatVector) v.convert(I2F, 0)).mul(w.get(Bytes.F32, col + 4L * (k >> 1))).intoArray(dst, y + (k >> 1) * stride + 2 * L * p + (k & 1) * L);
                 }
+                float d3 = w.get(Bytes.F32, col + 12);
+                ((FloatVector) q.lanewise(ASHR, 27).lanewise(BITWISE_BLEND, h, low3).convert(I2F, 0)).mul(d3).intoArray(dst, y + 3 * stride + 2 * L * p);
+                ((FloatVector) h.lanewise(ASHR, 3).convert(I2F, 0)).mul(d3).intoArray(dst, y + 3 * stride + 2 * L * p + L);
             }
         }
     }
