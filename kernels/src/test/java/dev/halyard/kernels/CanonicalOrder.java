@@ -76,7 +76,7 @@ final class CanonicalOrder {
                 }
             }
         }
-        for (int n : new int[] {32, 576, 2048}) { // tiled Q5_0: fused dot, panel and dequantizeRow
+        for (int n : new int[] {32, 576, 2048}) { // tiled Q5_0: fused dots (one and four tokens), panel and dequantizeRow
             try (Arena arena = Arena.ofConfined()) {
                 GgmlType type = GgmlType.Q5_0;
                 int pad = 7;
@@ -92,6 +92,11 @@ final class CanonicalOrder {
                 Q5_0Kernel.dotTile4(ts, to, x, 1, n, out, 1);
                 Q5_0Kernel.dequantizeTile4(ts, to, n, panel, 2, n);
                 sameAsRows(type, rowsF, x, out, panel, tiled, k);
+                float[] x4 = RandomBlocks.gaussian(3 + 4 * n, rnd), o = new float[2 + 3 * 6 + 4];
+                Q5_0Kernel.dotTile4x4(ts, to, x4, 3, n, n, o, 2, 6); // four tokens, strided input and output
+                for (int t = 0; t < 4; t++)
+                    for (int r = 0; r < 4; r++)
+                        same(Tiles.dotScalar(rowsF[r], 0, x4, 3 + t * n, n, Simd.L), o[2 + t * 6 + r], type + " dotTile4x4 n=" + n + " token " + t + " row " + r);
                 checks++;
             }
         }

@@ -302,6 +302,142 @@ public final class Q5_0Kernel {
         out[oi + 3] = a3.add(a3.rearrange(Simd.FOLD1)).lane(0);
     }
 
+    /**
+     * Four rows of a tiled tile times four tokens (x at {@code xi + t*xs}): {@code out[oi + t*os + r]},
+     * each block column decoded once for the four tokens; each output bit-identical to
+     * {@link #dotTile4} for that token (as {@code Q4_0Kernel.dotTile4x4}).
+     */
+    public static void dotTile4x4(MemorySegment w, long off, float[] x, int xi, int xs, int n, float[] out, int oi, int os) {
+        if (L == 16) dotTile4x4Lookup(w, off, x, xi, xs, n, out, oi, os);
+        else dotTile4x4Convert(w, off, x, xi, xs, n, out, oi, os);
+    }
+
+    /** {@link #dotTile4Lookup} for four tokens: the eight weight vectors first, then per token two activation loads and eight FMAs. */
+    private static void dotTile4x4Lookup(MemorySegment w, long off, float[] x, int xi, int xs, int n, float[] out, int oi, int os) {
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a00 = z, a01 = z, a02 = z, a03 = z;
+        FloatVector a10 = z, a11 = z, a12 = z, a13 = z;
+        FloatVector a20 = z, a21 = z, a22 = z, a23 = z;
+        FloatVector a30 = z, a31 = z, a32 = z, a33 = z;
+        IntVector low3 = IntVector.broadcast(I, 7);
+        int x1 = xi + xs, x2 = xi + 2 * xs, x3 = xi + 3 * xs;
+        for (int b = 0; b < n / QK; b++) {
+            long scales = off + (long) b * TILE_COLUMN, quants = off + (long) b * TILE_COLUMN + QUANTS; // as in dotTile4Lookup
+            long highs = off + (long) b * TILE_COLUMN + HIGHS;
+            int e = b * QK;
+            IntVector q = IntVector.fromMemorySegment(I, w, quants, ORDER);
+            IntVector h = (IntVector) ByteVector.fromMemorySegment(B16, w, highs, ORDER).convertShape(B2I, I, 0);
+            float d0 = w.get(Bytes.F32, scales), d1 = w.get(Bytes.F32, scales + 4);
+            float d2 = w.get(Bytes.F32, scales + 8), d3 = w.get(Bytes.F32, scales + 12);
+            IntVector l0 = FIVE_LO.mul(d0).reinterpretAsInts(), h0 = FIVE_HI.mul(d0).reinterpretAsInts();
+            IntVector l1 = FIVE_LO.mul(d1).reinterpretAsInts(), h1 = FIVE_HI.mul(d1).reinterpretAsInts();
+            IntVector l2 = FIVE_LO.mul(d2).reinterpretAsInts(), h2 = FIVE_HI.mul(d2).reinterpretAsInts();
+            IntVector l3 = FIVE_LO.mul(d3).reinterpretAsInts(), h3 = FIVE_HI.mul(d3).reinterpretAsInts();
+            // v: row r's elements e..e+15, u: e+16..e+31
+            FloatVector v0 = q.selectFrom(l0, h0).reinterpretAsFloats();
+            FloatVector u0 = q.lanewise(LSHR, 5).selectFrom(l0, h0).reinterpretAsFloats();
+            FloatVector v1 = q.lanewise(LSHR, 10).selectFrom(l1, h1).reinterpretAsFloats();
+            FloatVector u1 = q.lanewise(LSHR, 15).selectFrom(l1, h1).reinterpretAsFloats();
+            FloatVector v2 = q.lanewise(LSHR, 20).selectFrom(l2, h2).reinterpretAsFloats();
+            FloatVector u2 = q.lanewise(LSHR, 25).selectFrom(l2, h2).reinterpretAsFloats();
+            FloatVector v3 = q.lanewise(LSHR, 27).lanewise(BITWISE_BLEND, h, low3).selectFrom(l3, h3).reinterpretAsFloats();
+            FloatVector u3 = h.lanewise(LSHR, 3).selectFrom(l3, h3).reinterpretAsFloats();
+            FloatVector xa = FloatVector.fromArray(F, x, xi + e), xb = FloatVector.fromArray(F, x, xi + e + 16);
+            a00 = u0.fma(xb, v0.fma(xa, a00)); a10 = u1.fma(xb, v1.fma(xa, a10)); a20 = u2.fma(xb, v2.fma(xa, a20)); a30 = u3.fma(xb, v3.fma(xa, a30));
+            xa = FloatVector.fromArray(F, x, x1 + e); xb = FloatVector.fromArray(F, x, x1 + e + 16);
+            a01 = u0.fma(xb, v0.fma(xa, a01)); a11 = u1.fma(xb, v1.fma(xa, a11)); a21 = u2.fma(xb, v2.fma(xa, a21)); a31 = u3.fma(xb, v3.fma(xa, a31));
+            xa = FloatVector.fromArray(F, x, x2 + e); xb = FloatVector.fromArray(F, x, x2 + e + 16);
+            a02 = u0.fma(xb, v0.fma(xa, a02)); a12 = u1.fma(xb, v1.fma(xa, a12)); a22 = u2.fma(xb, v2.fma(xa, a22)); a32 = u3.fma(xb, v3.fma(xa, a32));
+            xa = FloatVector.fromArray(F, x, x3 + e); xb = FloatVector.fromArray(F, x, x3 + e + 16);
+            a03 = u0.fma(xb, v0.fma(xa, a03)); a13 = u1.fma(xb, v1.fma(xa, a13)); a23 = u2.fma(xb, v2.fma(xa, a23)); a33 = u3.fma(xb, v3.fma(xa, a33));
+        }
+        if (L == 16) {
+            a00 = a00.add(a00.rearrange(Simd.FOLD8)); a10 = a10.add(a10.rearrange(Simd.FOLD8)); a20 = a20.add(a20.rearrange(Simd.FOLD8)); a30 = a30.add(a30.rearrange(Simd.FOLD8));
+            a01 = a01.add(a01.rearrange(Simd.FOLD8)); a11 = a11.add(a11.rearrange(Simd.FOLD8)); a21 = a21.add(a21.rearrange(Simd.FOLD8)); a31 = a31.add(a31.rearrange(Simd.FOLD8));
+            a02 = a02.add(a02.rearrange(Simd.FOLD8)); a12 = a12.add(a12.rearrange(Simd.FOLD8)); a22 = a22.add(a22.rearrange(Simd.FOLD8)); a32 = a32.add(a32.rearrange(Simd.FOLD8));
+            a03 = a03.add(a03.rearrange(Simd.FOLD8)); a13 = a13.add(a13.rearrange(Simd.FOLD8)); a23 = a23.add(a23.rearrange(Simd.FOLD8)); a33 = a33.add(a33.rearrange(Simd.FOLD8));
+        }
+        if (L >= 8) {
+            a00 = a00.add(a00.rearrange(Simd.FOLD4)); a10 = a10.add(a10.rearrange(Simd.FOLD4)); a20 = a20.add(a20.rearrange(Simd.FOLD4)); a30 = a30.add(a30.rearrange(Simd.FOLD4));
+            a01 = a01.add(a01.rearrange(Simd.FOLD4)); a11 = a11.add(a11.rearrange(Simd.FOLD4)); a21 = a21.add(a21.rearrange(Simd.FOLD4)); a31 = a31.add(a31.rearrange(Simd.FOLD4));
+            a02 = a02.add(a02.rearrange(Simd.FOLD4)); a12 = a12.add(a12.rearrange(Simd.FOLD4)); a22 = a22.add(a22.rearrange(Simd.FOLD4)); a32 = a32.add(a32.rearrange(Simd.FOLD4));
+            a03 = a03.add(a03.rearrange(Simd.FOLD4)); a13 = a13.add(a13.rearrange(Simd.FOLD4)); a23 = a23.add(a23.rearrange(Simd.FOLD4)); a33 = a33.add(a33.rearrange(Simd.FOLD4));
+        }
+        a00 = a00.add(a00.rearrange(Simd.FOLD2)); a10 = a10.add(a10.rearrange(Simd.FOLD2)); a20 = a20.add(a20.rearrange(Simd.FOLD2)); a30 = a30.add(a30.rearrange(Simd.FOLD2));
+        a01 = a01.add(a01.rearrange(Simd.FOLD2)); a11 = a11.add(a11.rearrange(Simd.FOLD2)); a21 = a21.add(a21.rearrange(Simd.FOLD2)); a31 = a31.add(a31.rearrange(Simd.FOLD2));
+        a02 = a02.add(a02.rearrange(Simd.FOLD2)); a12 = a12.add(a12.rearrange(Simd.FOLD2)); a22 = a22.add(a22.rearrange(Simd.FOLD2)); a32 = a32.add(a32.rearrange(Simd.FOLD2));
+        a03 = a03.add(a03.rearrange(Simd.FOLD2)); a13 = a13.add(a13.rearrange(Simd.FOLD2)); a23 = a23.add(a23.rearrange(Simd.FOLD2)); a33 = a33.add(a33.rearrange(Simd.FOLD2));
+        int o0 = oi + 0 * os;
+        out[o0 + 0] = a00.add(a00.rearrange(Simd.FOLD1)).lane(0); out[o0 + 1] = a10.add(a10.rearrange(Simd.FOLD1)).lane(0); out[o0 + 2] = a20.add(a20.rearrange(Simd.FOLD1)).lane(0); out[o0 + 3] = a30.add(a30.rearrange(Simd.FOLD1)).lane(0);
+        int o1 = oi + 1 * os;
+        out[o1 + 0] = a01.add(a01.rearrange(Simd.FOLD1)).lane(0); out[o1 + 1] = a11.add(a11.rearrange(Simd.FOLD1)).lane(0); out[o1 + 2] = a21.add(a21.rearrange(Simd.FOLD1)).lane(0); out[o1 + 3] = a31.add(a31.rearrange(Simd.FOLD1)).lane(0);
+        int o2 = oi + 2 * os;
+        out[o2 + 0] = a02.add(a02.rearrange(Simd.FOLD1)).lane(0); out[o2 + 1] = a12.add(a12.rearrange(Simd.FOLD1)).lane(0); out[o2 + 2] = a22.add(a22.rearrange(Simd.FOLD1)).lane(0); out[o2 + 3] = a32.add(a32.rearrange(Simd.FOLD1)).lane(0);
+        int o3 = oi + 3 * os;
+        out[o3 + 0] = a03.add(a03.rearrange(Simd.FOLD1)).lane(0); out[o3 + 1] = a13.add(a13.rearrange(Simd.FOLD1)).lane(0); out[o3 + 2] = a23.add(a23.rearrange(Simd.FOLD1)).lane(0); out[o3 + 3] = a33.add(a33.rearrange(Simd.FOLD1)).lane(0);
+    }
+
+    /** {@link #dotTile4Convert} for four tokens (4 or 8 lanes): per half, the four rows' weight vectors, then each token's activation once for them. */
+    private static void dotTile4x4Convert(MemorySegment w, long off, float[] x, int xi, int xs, int n, float[] out, int oi, int os) {
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a00 = z, a01 = z, a02 = z, a03 = z;
+        FloatVector a10 = z, a11 = z, a12 = z, a13 = z;
+        FloatVector a20 = z, a21 = z, a22 = z, a23 = z;
+        FloatVector a30 = z, a31 = z, a32 = z, a33 = z;
+        IntVector low3 = IntVector.broadcast(I, 7);
+        int x1 = xi + xs, x2 = xi + 2 * xs, x3 = xi + 3 * xs;
+        for (int b = 0; b < n / QK; b++) {
+            long col = off + (long) b * TILE_COLUMN;
+            float d0 = w.get(Bytes.F32, col), d1 = w.get(Bytes.F32, col + 4), d2 = w.get(Bytes.F32, col + 8), d3 = w.get(Bytes.F32, col + 12);
+            ByteVector hb = ByteVector.fromMemorySegment(B16, w, col + HIGHS, ORDER);
+            for (int p = 0; p < PARTS; p++) {
+                IntVector q = IntVector.fromMemorySegment(I, w, col + QUANTS + 4L * L * p, ORDER);
+                IntVector h = (IntVector) hb.convertShape(B2I, I, p); // sign-extended
+                for (int hh = 0; hh < 2; hh++) { // fields 2r + hh: row r's elements 2Lp + hh*L ..
+                    IntVector f0 = q.lanewise(LSHL, 27 - 5 * hh).lanewise(ASHR, 27);
+                    IntVector f1 = q.lanewise(LSHL, 17 - 5 * hh).lanewise(ASHR, 27);
+                    IntVector f2 = q.lanewise(LSHL, 7 - 5 * hh).lanewise(ASHR, 27);
+                    IntVector f3 = hh == 0 ? q.lanewise(ASHR, 27).lanewise(BITWISE_BLEND, h, low3) : h.lanewise(ASHR, 3);
+                    FloatVector v0 = ((FloatVector) f0.convert(I2F, 0)).mul(d0), v1 = ((FloatVector) f1.convert(I2F, 0)).mul(d1);
+                    FloatVector v2 = ((FloatVector) f2.convert(I2F, 0)).mul(d2), v3 = ((FloatVector) f3.convert(I2F, 0)).mul(d3);
+                    int i = b * QK + 2 * L * p + L * hh;
+                    FloatVector t = FloatVector.fromArray(F, x, xi + i);
+                    a00 = v0.fma(t, a00); a10 = v1.fma(t, a10); a20 = v2.fma(t, a20); a30 = v3.fma(t, a30);
+                    t = FloatVector.fromArray(F, x, x1 + i);
+                    a01 = v0.fma(t, a01); a11 = v1.fma(t, a11); a21 = v2.fma(t, a21); a31 = v3.fma(t, a31);
+                    t = FloatVector.fromArray(F, x, x2 + i);
+                    a02 = v0.fma(t, a02); a12 = v1.fma(t, a12); a22 = v2.fma(t, a22); a32 = v3.fma(t, a32);
+                    t = FloatVector.fromArray(F, x, x3 + i);
+                    a03 = v0.fma(t, a03); a13 = v1.fma(t, a13); a23 = v2.fma(t, a23); a33 = v3.fma(t, a33);
+                }
+            }
+        }
+        if (L == 16) {
+            a00 = a00.add(a00.rearrange(Simd.FOLD8)); a10 = a10.add(a10.rearrange(Simd.FOLD8)); a20 = a20.add(a20.rearrange(Simd.FOLD8)); a30 = a30.add(a30.rearrange(Simd.FOLD8));
+            a01 = a01.add(a01.rearrange(Simd.FOLD8)); a11 = a11.add(a11.rearrange(Simd.FOLD8)); a21 = a21.add(a21.rearrange(Simd.FOLD8)); a31 = a31.add(a31.rearrange(Simd.FOLD8));
+            a02 = a02.add(a02.rearrange(Simd.FOLD8)); a12 = a12.add(a12.rearrange(Simd.FOLD8)); a22 = a22.add(a22.rearrange(Simd.FOLD8)); a32 = a32.add(a32.rearrange(Simd.FOLD8));
+            a03 = a03.add(a03.rearrange(Simd.FOLD8)); a13 = a13.add(a13.rearrange(Simd.FOLD8)); a23 = a23.add(a23.rearrange(Simd.FOLD8)); a33 = a33.add(a33.rearrange(Simd.FOLD8));
+        }
+        if (L >= 8) {
+            a00 = a00.add(a00.rearrange(Simd.FOLD4)); a10 = a10.add(a10.rearrange(Simd.FOLD4)); a20 = a20.add(a20.rearrange(Simd.FOLD4)); a30 = a30.add(a30.rearrange(Simd.FOLD4));
+            a01 = a01.add(a01.rearrange(Simd.FOLD4)); a11 = a11.add(a11.rearrange(Simd.FOLD4)); a21 = a21.add(a21.rearrange(Simd.FOLD4)); a31 = a31.add(a31.rearrange(Simd.FOLD4));
+            a02 = a02.add(a02.rearrange(Simd.FOLD4)); a12 = a12.add(a12.rearrange(Simd.FOLD4)); a22 = a22.add(a22.rearrange(Simd.FOLD4)); a32 = a32.add(a32.rearrange(Simd.FOLD4));
+            a03 = a03.add(a03.rearrange(Simd.FOLD4)); a13 = a13.add(a13.rearrange(Simd.FOLD4)); a23 = a23.add(a23.rearrange(Simd.FOLD4)); a33 = a33.add(a33.rearrange(Simd.FOLD4));
+        }
+        a00 = a00.add(a00.rearrange(Simd.FOLD2)); a10 = a10.add(a10.rearrange(Simd.FOLD2)); a20 = a20.add(a20.rearrange(Simd.FOLD2)); a30 = a30.add(a30.rearrange(Simd.FOLD2));
+        a01 = a01.add(a01.rearrange(Simd.FOLD2)); a11 = a11.add(a11.rearrange(Simd.FOLD2)); a21 = a21.add(a21.rearrange(Simd.FOLD2)); a31 = a31.add(a31.rearrange(Simd.FOLD2));
+        a02 = a02.add(a02.rearrange(Simd.FOLD2)); a12 = a12.add(a12.rearrange(Simd.FOLD2)); a22 = a22.add(a22.rearrange(Simd.FOLD2)); a32 = a32.add(a32.rearrange(Simd.FOLD2));
+        a03 = a03.add(a03.rearrange(Simd.FOLD2)); a13 = a13.add(a13.rearrange(Simd.FOLD2)); a23 = a23.add(a23.rearrange(Simd.FOLD2)); a33 = a33.add(a33.rearrange(Simd.FOLD2));
+        int o0 = oi + 0 * os;
+        out[o0 + 0] = a00.add(a00.rearrange(Simd.FOLD1)).lane(0); out[o0 + 1] = a10.add(a10.rearrange(Simd.FOLD1)).lane(0); out[o0 + 2] = a20.add(a20.rearrange(Simd.FOLD1)).lane(0); out[o0 + 3] = a30.add(a30.rearrange(Simd.FOLD1)).lane(0);
+        int o1 = oi + 1 * os;
+        out[o1 + 0] = a01.add(a01.rearrange(Simd.FOLD1)).lane(0); out[o1 + 1] = a11.add(a11.rearrange(Simd.FOLD1)).lane(0); out[o1 + 2] = a21.add(a21.rearrange(Simd.FOLD1)).lane(0); out[o1 + 3] = a31.add(a31.rearrange(Simd.FOLD1)).lane(0);
+        int o2 = oi + 2 * os;
+        out[o2 + 0] = a02.add(a02.rearrange(Simd.FOLD1)).lane(0); out[o2 + 1] = a12.add(a12.rearrange(Simd.FOLD1)).lane(0); out[o2 + 2] = a22.add(a22.rearrange(Simd.FOLD1)).lane(0); out[o2 + 3] = a32.add(a32.rearrange(Simd.FOLD1)).lane(0);
+        int o3 = oi + 3 * os;
+        out[o3 + 0] = a03.add(a03.rearrange(Simd.FOLD1)).lane(0); out[o3 + 1] = a13.add(a13.rearrange(Simd.FOLD1)).lane(0); out[o3 + 2] = a23.add(a23.rearrange(Simd.FOLD1)).lane(0); out[o3 + 3] = a33.add(a33.rearrange(Simd.FOLD1)).lane(0);
+    }
+
     /** The four rows of a tiled tile, dequantised into dst[di + r*stride ..] (the batched path's panel), decoded as in {@link #dotTile4Convert}. */
     public static void dequantizeTile4(MemorySegment w, long off, int n, float[] dst, int di, int stride) {
         IntVector low3 = IntVector.broadcast(I, 7);
