@@ -3,6 +3,7 @@ package dev.halyard.kernels;
 import dev.halyard.kernels.quant.Q4_0Kernel;
 import dev.halyard.kernels.quant.Q4_0SliceKernel;
 import dev.halyard.kernels.quant.Q4_KKernel;
+import dev.halyard.kernels.quant.Q5_0Kernel;
 import dev.halyard.kernels.quant.Q5_KKernel;
 import dev.halyard.kernels.quant.Q6_KKernel;
 import dev.halyard.kernels.quant.Q8_0Kernel;
@@ -21,7 +22,7 @@ import java.lang.foreign.MemorySegment;
  *       rows x 4 tokens run over the batch in L2-sized token blocks, so each weight is decoded once per
  *       batch and the FMA units set the pace, not the decoding;
  *   <li><b>fused</b>: blocks are decoded in registers. Tiled Q8_0 / Q4_0 (weights read into memory
- *       and repacked): four rows for one token ({@code dotTile4}) or for four tokens at a time
+ *       and repacked; also Q5_0): four rows for one token ({@code dotTile4}) or for four tokens at a time
  *       ({@code dotTile4x4}, up to {@link #fusedTokens} tokens: decode steps of many sequences, short
  *       prompts); tiled Q4_K / Q6_K four rows for one token ({@code dotTile4}, 1-3 tokens); Q8_0, Q4_0,
  *       Q4_K, Q5_K, Q6_K on the file's row layout (memory-mapped weights) for 1-3 tokens ({@code dotRows4}).
@@ -52,6 +53,13 @@ public final class Matmul {
     static int fusedTokens(int cols) {
         return cols >= 1024 ? 64 : 32;
     }
+
+    /**
+     * The same limit for tiled Q5_0, whose four-token kernel decodes more per weight: against the
+     * panel (4864 x 896 and 1536 x 576, two threads) 2.4x at 4 tokens, 1.2-1.35x at 8, 1.15x at 16,
+     * level at 20 and 0.75-0.9x at 24-28.
+     */
+    static final int Q5_0_FUSED_TOKENS = 20;
 
     public static void matmul(Kernels k, Parallel par, WeightMatrix w, float[] x, float[] out, int batch) {
         matmul(k, par, x, batch, new WeightMatrix[] {w}, new float[][] {out});
@@ -92,8 +100,8 @@ public final class Matmul {
         if (w.tiled4()) {
             GgmlType type = w.type();
             MemorySegment d = w.data();
-            boolean q8 = type == GgmlType.Q8_0;
-            if ((q8 || type == GgmlType.Q4_0) && batch < fusedTokens(cols)) { // four-token kernels, then 1-3 single tokens
+            boolean q8 = type == GgmlType.Q8_0, q5 = type == GgmlType.Q5_0;
+            if ((q8 || type == GgmlType.Q4_0) && batch < fusedTokens(cols) || q5 && batch < Q5_0_FUSED_TOKENS) { // four-token kernels, then 1-3 single tokens
                 if (w.slices() > 1) {
                     slicedFused(w, x, xo, out, batch, t0, t1);
                     return;
@@ -103,11 +111,13 @@ public final class Matmul {
                     for (int t = t0; t < t1; t++)
                         for (int b = b0; b < Math.min(whole, b0 + block); b += 4) {
                             if (q8) Q8_0Kernel.dotTile4x4(d, w.tileOffset(t), x, xo + b * cols, cols, cols, out, b * rows + t * TILE, rows);
+                            else if (q5) Q5_0Kernel.dotTile4x4(d, w.tileOffset(t), x, xo + b * cols, cols, cols, out, b * rows + t * TILE, rows);
                             else Q4_0Kernel.dotTile4x4(d, w.tileOffset(t), x, xo + b * cols, cols, cols, out, b * rows + t * TILE, rows);
                         }
                 for (int t = t0; t < t1; t++)
                     for (int b = whole; b < batch; b++) {
                         if (q8) Q8_0Kernel.dotTile4(d, w.tileOffset(t), x, xo + b * cols, cols, out, b * rows + t * TILE);
+                        else if (q5) Q5_0Kernel.dotTile4(d, w.tileOffset(t), x, xo + b * cols, cols, out, b * rows + t * TILE);
                         else Q4_0Kernel.dotTile4(d, w.tileOffset(t), x, xo + b * cols, cols, out, b * rows + t * TILE);
                     }
                 return;
@@ -137,6 +147,7 @@ public final class Matmul {
                         switch (type) {
                             case Q8_0 -> Q8_0Kernel.dequantizeTile4(d, o, n, panel, di, cols);
                             case Q4_0 -> Q4_0Kernel.dequantizeTile4(d, o, n, panel, di, cols);
+                            case Q5_0 -> Q5_0Kernel.dequantizeTile4(d, o, n, panel, di, cols);
                             case Q4_K -> Q4_KKernel.dequantizeTile4(d, o, n, panel, di, cols);
                             case Q6_K -> Q6_KKernel.dequantizeTile4(d, o, n, panel, di, cols);
                             default -> throw new IllegalStateException(type.toString());

@@ -2,6 +2,7 @@ package dev.halyard.kernels;
 
 import dev.halyard.kernels.quant.Q4_0Kernel;
 import dev.halyard.kernels.quant.Q4_KKernel;
+import dev.halyard.kernels.quant.Q5_0Kernel;
 import dev.halyard.kernels.quant.Q6_KKernel;
 import java.lang.foreign.MemorySegment;
 
@@ -10,14 +11,16 @@ import java.lang.foreign.MemorySegment;
  * ne = [cols, rows] maps to this directly (ggml's ne[0] is the contiguous dimension).
  *
  * <p>Two layouts. {@code tiled4 == false}: the file's, row after row. {@code tiled4 == true} (Q8_0,
- * Q4_0, Q4_K and Q6_K, made by {@link #tile4} at load time): rows are grouped in fours and, for each
+ * Q4_0, Q5_0, Q4_K and Q6_K, made by {@link #tile4} at load time): rows are grouped in fours and, for each
  * block column, the four rows' blocks sit together — for Q8_0 their four f16 scales, then their four
  * quant payloads (8 + 4 x 32 = 136 bytes per block column); Q4_0 interleaves its four payloads nibble
- * by nibble for its kernel (see {@code Q4_0Kernel.tileColumn}); the K-quants put their scales,
+ * by nibble for its kernel (see {@code Q4_0Kernel.tileColumn}), Q5_0 likewise with the fifth bits after
+ * the nibbles ({@code Q5_0Kernel.tileColumn}); the K-quants put their scales,
  * rearranged for vector decoding, before their quants (see {@link Q4_KKernel#tile}). The decode
  * kernels then read one sequential stream instead of four interleaved ones, which the hardware
  * prefetchers follow far better once the weights come from DRAM (llama.cpp repacks for the same
- * reason). Same size but for Q4_0 (f32 scales: 80 instead of 72 bytes per block column). The layout is for this JVM only (Q4_0's depends on its vector width): it lives
+ * reason). Same size but for Q4_0 and Q5_0 (f32 scales: 80 instead of 72, 96 instead of 88 bytes per
+ * block column). The layout is for this JVM only (Q4_0's and Q5_0's depend on its vector width): it lives
  * in memory, never in a file.
  *
  * <p>Wide Q8_0 and Q4_0 matrices (more than {@link #SLICED_ABOVE} columns, e.g. a down projection of
@@ -67,11 +70,19 @@ public record WeightMatrix(GgmlType type, MemorySegment data, long offset, int r
     }
 
     /**
-     * Bytes of one block column of four rows: four blocks, but for tiled Q4_0, whose layout widens
-     * its scales to f32 ({@link Q4_0Kernel#TILE_COLUMN}).
+     * Bytes of one block column of four rows: four blocks, but for tiled Q4_0 and Q5_0, whose layouts
+     * widen their scales to f32 ({@link Q4_0Kernel#TILE_COLUMN}, {@link Q5_0Kernel#TILE_COLUMN}).
      */
     private long columnBytes() {
-        return tiled4 && type == GgmlType.Q4_0 ? Q4_0Kernel.TILE_COLUMN : 4L * type.typeSize;
+        return tiled4 ? tiledColumnBytes(type) : 4L * type.typeSize;
+    }
+
+    private static long tiledColumnBytes(GgmlType type) {
+        return switch (type) {
+            case Q4_0 -> Q4_0Kernel.TILE_COLUMN;
+            case Q5_0 -> Q5_0Kernel.TILE_COLUMN;
+            default -> 4L * type.typeSize;
+        };
     }
 
     /** Columns per slice of the slice-major tiled layout. */
@@ -132,6 +143,8 @@ public record WeightMatrix(GgmlType type, MemorySegment data, long offset, int r
             long col = columnOffset(i >> 2, b);
             if (type == GgmlType.Q4_0) {
                 Q4_0Kernel.untileBlock(data, col, j, block);
+            } else if (type == GgmlType.Q5_0) {
+                Q5_0Kernel.untileBlock(data, col, j, block);
             } else {
                 MemorySegment.copy(data, col + 2L * j, tmp, 0, 2);
                 MemorySegment.copy(data, col + 8 + (long) j * payload, tmp, 2, payload);
@@ -140,9 +153,9 @@ public record WeightMatrix(GgmlType type, MemorySegment data, long offset, int r
         }
     }
 
-    /** Whether {@link #tile4} applies: Q8_0, Q4_0, Q4_K or Q6_K with a multiple of 4 rows. */
+    /** Whether {@link #tile4} applies: Q8_0, Q4_0, Q5_0, Q4_K or Q6_K with a multiple of 4 rows. */
     public static boolean canTile(GgmlType type, int rows) {
-        return (type == GgmlType.Q8_0 || type == GgmlType.Q4_0 || kQuant(type)) && rows % 4 == 0 && rows > 0;
+        return (type == GgmlType.Q8_0 || type == GgmlType.Q4_0 || type == GgmlType.Q5_0 || kQuant(type)) && rows % 4 == 0 && rows > 0;
     }
 
     /** The K-quants with a tiled layout of their own (see {@link Q4_KKernel#tile}, {@link Q6_KKernel#tile}). */
@@ -154,14 +167,14 @@ public record WeightMatrix(GgmlType type, MemorySegment data, long offset, int r
      * Rewrites a row-layout matrix into the tiled layout in place (its segment must be writable and
      * not shared with another matrix view) and returns the tiled view. Tile by tile through a
      * 4-row heap buffer, so memory does not grow; a slice-major matrix moves bytes between tiles, so
-     * it is read from a temporary copy. Q4_0's tiled layout is larger than the file's (f32 scales,
-     * {@link #tiledGrowth}): it goes to a new segment; a model loader rather uses
+     * it is read from a temporary copy. Q4_0's and Q5_0's tiled layouts are larger than the file's
+     * (f32 scales, {@link #tiledGrowth}): they go to a new segment; a model loader rather uses
      * {@link #tile4(MemorySegment, long)} with room it left.
      */
     public WeightMatrix tile4() {
         if (tiled4) return this;
         if (!canTile(type, rows)) throw new IllegalArgumentException("a " + type + " matrix with " + rows + " rows cannot be tiled by 4");
-        if (type == GgmlType.Q4_0)
+        if (tiledGrowth(type, rows, cols) > 0)
             return tile4(java.lang.foreign.Arena.ofAuto().allocate(rowBytes() * rows + tiledGrowth(type, rows, cols), 64), 0);
         WeightMatrix tiled = new WeightMatrix(type, data, offset, rows, cols, true);
         try (java.lang.foreign.Arena tmp = java.lang.foreign.Arena.ofConfined()) {
@@ -202,10 +215,10 @@ public record WeightMatrix(GgmlType type, MemorySegment data, long offset, int r
         return tiled;
     }
 
-    /** How many bytes more than the file's the tiled layout of such a matrix takes: Q4_0's f32 scales, else none. */
+    /** How many bytes more than the file's the tiled layout of such a matrix takes: Q4_0's and Q5_0's f32 scales, else none. */
     public static long tiledGrowth(GgmlType type, int rows, int cols) {
-        if (type != GgmlType.Q4_0 || !canTile(type, rows)) return 0;
-        return (long) rows / 4 * (cols / type.blockSize) * (Q4_0Kernel.TILE_COLUMN - 4L * type.typeSize);
+        if (!canTile(type, rows)) return 0;
+        return (long) rows / 4 * (cols / type.blockSize) * (tiledColumnBytes(type) - 4L * type.typeSize);
     }
 
     /**
@@ -222,9 +235,10 @@ public record WeightMatrix(GgmlType type, MemorySegment data, long offset, int r
             MemorySegment.copy(from, java.lang.foreign.ValueLayout.JAVA_BYTE, fromOffset + 4L * t * rb, src, 0, src.length);
             for (int b = 0; b < blocks; b++) {
                 int col = (int) (b * column);
-                if (type == GgmlType.Q4_0) {
+                if (type == GgmlType.Q4_0 || type == GgmlType.Q5_0) {
                     for (int r = 0; r < 4; r++) rowBlk[r] = (int) (r * rb) + b * ts;
-                    Q4_0Kernel.tileColumn(src, rowBlk, dst, col);
+                    if (type == GgmlType.Q4_0) Q4_0Kernel.tileColumn(src, rowBlk, dst, col);
+                    else Q5_0Kernel.tileColumn(src, rowBlk, dst, col);
                     continue;
                 }
                 if (type == GgmlType.Q4_K) Q4_KKernel.tile(src, b * ts, (int) rb, dst, col);

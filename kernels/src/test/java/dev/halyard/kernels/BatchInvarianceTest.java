@@ -32,7 +32,7 @@ class BatchInvarianceTest {
      * give the same bits as each token alone.
      */
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = GgmlType.class, names = {"F32", "Q8_0", "Q4_0", "Q4_K"})
+    @EnumSource(value = GgmlType.class, names = {"F32", "Q8_0", "Q4_0", "Q5_0", "Q4_K"})
     void token_blocks_and_their_tail_equal_tokens_alone(GgmlType type) {
         Random rnd = new Random(100 + type.ordinal());
         int rows = 20, cols = 2048;
@@ -42,8 +42,9 @@ class BatchInvarianceTest {
             WeightMatrix rowsLayout = new WeightMatrix(type, seg, 0, rows, cols);
             WeightMatrix[] layouts = WeightMatrix.canTile(type, rows)
                     ? new WeightMatrix[] {rowsLayout, copyOf(arena, rowsLayout).tile4()} : new WeightMatrix[] {rowsLayout};
-            // tiled Q8_0 / Q4_0: fused four-token kernel below Matmul.fusedTokens(2048) = 64 tokens, panel above
-            for (int batch : new int[] {45, 70}) {
+            // tiled Q8_0 / Q4_0: fused four-token kernel below Matmul.fusedTokens(2048) = 64 tokens, panel above;
+            // tiled Q5_0: fused below Matmul.Q5_0_FUSED_TOKENS = 20 (13 tokens: three quads and a single)
+            for (int batch : new int[] {13, 45, 70}) {
                 for (WeightMatrix w : layouts)
                     assertEachTokenAloneEqualsBatch(par, w, RandomBlocks.gaussian(batch * cols, rnd), batch,
                             type + (w.tiled4() ? " tiled" : "") + " batch " + batch);

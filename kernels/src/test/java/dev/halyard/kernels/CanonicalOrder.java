@@ -1,6 +1,7 @@
 package dev.halyard.kernels;
 
 import dev.halyard.kernels.quant.Q4_0Kernel;
+import dev.halyard.kernels.quant.Q5_0Kernel;
 import dev.halyard.kernels.quant.Q8_0Kernel;
 import dev.halyard.kernels.quant.Simd;
 import java.lang.foreign.Arena;
@@ -73,6 +74,30 @@ final class CanonicalOrder {
                     }
                     checks++;
                 }
+            }
+        }
+        for (int n : new int[] {32, 576, 2048}) { // tiled Q5_0: fused dots (one and four tokens), panel and dequantizeRow
+            try (Arena arena = Arena.ofConfined()) {
+                GgmlType type = GgmlType.Q5_0;
+                int pad = 7;
+                long rowBytes = (long) n / type.blockSize * type.typeSize;
+                MemorySegment seg = RandomBlocks.allocate(arena, type, 4 * n, pad, rnd);
+                float[] x = RandomBlocks.gaussian(n + 1, rnd);
+                float[][] rowsF = new float[4][n];
+                for (int r = 0; r < 4; r++) k.dequantize(type, seg, pad + r * rowBytes, rowsF[r], 0, n);
+                WeightMatrix tiled = new WeightMatrix(type, seg, pad, 4, n).tile4();
+                MemorySegment ts = tiled.data();
+                long to = tiled.tileOffset(0);
+                float[] out = new float[5], panel = new float[4 * n + 2];
+                Q5_0Kernel.dotTile4(ts, to, x, 1, n, out, 1);
+                Q5_0Kernel.dequantizeTile4(ts, to, n, panel, 2, n);
+                sameAsRows(type, rowsF, x, out, panel, tiled, k);
+                float[] x4 = RandomBlocks.gaussian(3 + 4 * n, rnd), o = new float[2 + 3 * 6 + 4];
+                Q5_0Kernel.dotTile4x4(ts, to, x4, 3, n, n, o, 2, 6); // four tokens, strided input and output
+                for (int t = 0; t < 4; t++)
+                    for (int r = 0; r < 4; r++)
+                        same(Tiles.dotScalar(rowsF[r], 0, x4, 3 + t * n, n, Simd.L), o[2 + t * 6 + r], type + " dotTile4x4 n=" + n + " token " + t + " row " + r);
+                checks++;
             }
         }
         checks += checkSliceMajor(rnd);

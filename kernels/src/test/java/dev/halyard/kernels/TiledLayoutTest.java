@@ -12,11 +12,11 @@ import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-/** The load-time tiled layout of Q8_0 / Q4_0 / Q4_K / Q6_K matrices gives exactly what the file's row layout gives. */
+/** The load-time tiled layout of Q8_0 / Q4_0 / Q5_0 / Q4_K / Q6_K matrices gives exactly what the file's row layout gives. */
 class TiledLayoutTest {
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q4_K", "Q6_K"})
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q5_0", "Q4_K", "Q6_K"})
     void tiled_matmul_equals_row_layout_bit_for_bit_for_every_batch_size(GgmlType type) {
         Random rnd = new Random(type.ordinal());
         int rows = 44, cols = type.blockSize == 256 ? 768 : 320;
@@ -27,7 +27,7 @@ class TiledLayoutTest {
             WeightMatrix plain = new WeightMatrix(type, a, 0, rows, cols);
             WeightMatrix tiled = new WeightMatrix(type, b, 0, rows, cols).tile4();
             assertTrue(tiled.tiled4());
-            assertFalse(a.asByteBuffer().equals(tiled.data().asByteBuffer()), "tiling rewrites the bytes (Q4_0: into a larger segment)");
+            assertFalse(a.asByteBuffer().equals(tiled.data().asByteBuffer()), "tiling rewrites the bytes (Q4_0, Q5_0: into a larger segment)");
             for (int batch : new int[] {1, 2, 3, 4, 5, 11, 13, 70}) {
                 float[] x = RandomBlocks.gaussian(batch * cols, rnd);
                 float[] want = new float[batch * rows], got = new float[batch * rows];
@@ -50,21 +50,23 @@ class TiledLayoutTest {
     }
 
     /**
-     * A model loader grows Q4_0 in place: the matrix moves up within its own segment into room left
-     * after it (tiles last first, no temporary copy), by any distance, overlapping itself or not.
+     * A model loader grows Q4_0 and Q5_0 in place: the matrix moves up within its own segment into
+     * room left after it (tiles last first, no temporary copy), by any distance, overlapping itself or not.
      */
-    @ParameterizedTest(name = "shift {0}")
-    @org.junit.jupiter.params.provider.ValueSource(longs = {0, 1, 72, 4000, 100_000})
-    void q4_0_tiles_up_in_place_into_its_own_segment(long shift) {
+    @ParameterizedTest(name = "{0} shift {1}")
+    @org.junit.jupiter.params.provider.CsvSource({"Q4_0, 0", "Q4_0, 1", "Q4_0, 72", "Q4_0, 4000", "Q4_0, 100000",
+            "Q5_0, 0", "Q5_0, 1", "Q5_0, 88", "Q5_0, 4000", "Q5_0, 100000"})
+    void grown_layouts_tile_up_in_place_into_their_own_segment(GgmlType type, long shift) {
         Random rnd = new Random(shift);
         int rows = 40, cols = 320;
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment a = RandomBlocks.allocate(arena, GgmlType.Q4_0, rows * cols, 0, rnd);
-            long growth = WeightMatrix.tiledGrowth(GgmlType.Q4_0, rows, cols);
+            MemorySegment a = RandomBlocks.allocate(arena, type, rows * cols, 0, rnd);
+            long growth = WeightMatrix.tiledGrowth(type, rows, cols);
+            assertTrue(growth > 0, type + " grows when tiled");
             MemorySegment b = arena.allocate(a.byteSize() + growth + shift, 64);
             MemorySegment.copy(a, 0, b, 0, a.byteSize());
-            WeightMatrix plain = new WeightMatrix(GgmlType.Q4_0, a, 0, rows, cols);
-            WeightMatrix moved = new WeightMatrix(GgmlType.Q4_0, b, 0, rows, cols).tile4(b, shift);
+            WeightMatrix plain = new WeightMatrix(type, a, 0, rows, cols);
+            WeightMatrix moved = new WeightMatrix(type, b, 0, rows, cols).tile4(b, shift);
             assertTrue(moved.tiled4());
             float[] r1 = new float[cols], r2 = new float[cols];
             for (int r = 0; r < rows; r++) {
@@ -76,15 +78,15 @@ class TiledLayoutTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q4_K", "Q6_K", "Q5_K", "F32"})
-    void only_q8_0_q4_0_q4_k_and_q6_k_with_whole_tiles_can_be_tiled(GgmlType type) {
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q5_0", "Q4_K", "Q6_K", "Q5_K", "Q5_1", "F32"})
+    void only_q8_0_q4_0_q5_0_q4_k_and_q6_k_with_whole_tiles_can_be_tiled(GgmlType type) {
         try (Arena arena = Arena.ofConfined()) {
             int cols = 256;
             MemorySegment seg = RandomBlocks.allocate(arena, type, 6 * cols, 0, new Random(1));
             WeightMatrix six = new WeightMatrix(type, seg, 0, 6, cols);
             assertThrows(IllegalArgumentException.class, six::tile4, "6 rows is not a whole number of tiles");
             WeightMatrix four = new WeightMatrix(type, seg, 0, 4, cols);
-            if (type == GgmlType.Q8_0 || type == GgmlType.Q4_0 || type == GgmlType.Q4_K || type == GgmlType.Q6_K) {
+            if (type == GgmlType.Q8_0 || type == GgmlType.Q4_0 || type == GgmlType.Q5_0 || type == GgmlType.Q4_K || type == GgmlType.Q6_K) {
                 WeightMatrix t = four.tile4();
                 assertThrows(IllegalStateException.class, () -> t.rowOffset(1), "rows of a tiled matrix are not contiguous");
             } else {

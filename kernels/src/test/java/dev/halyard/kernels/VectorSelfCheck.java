@@ -38,9 +38,32 @@ public final class VectorSelfCheck {
         KernelAgreement.checkAllHalves(KernelAgreement.VECTOR);
         checks++;
         checks += CanonicalOrder.check();
+        checks += tiledQ5_0AllocatesNothing();
         checks += KQuantTiles.check();
         checks += AttentionSelfCheck.run();
         System.out.println("agreement checks passed: " + checks);
+    }
+
+    /** The tiled Q5_0 kernels (table lookup at 16 lanes, conversion below), warm, allocate nothing. */
+    private static int tiledQ5_0AllocatesNothing() {
+        var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        int n = 576;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment seg = RandomBlocks.allocate(arena, GgmlType.Q5_0, 4 * n, 0, new Random(5));
+            WeightMatrix w = new WeightMatrix(GgmlType.Q5_0, seg, 0, 4, n).tile4();
+            float[] x = new float[n], out = new float[4], panel = new float[4 * n];
+            long perCall = -1;
+            for (long deadline = threads.getCurrentThreadCpuTime() + 60_000_000_000L; perCall != 0 && threads.getCurrentThreadCpuTime() < deadline; ) {
+                long before = threads.getCurrentThreadAllocatedBytes();
+                for (int i = 0; i < 2000; i++) {
+                    dev.halyard.kernels.quant.Q5_0Kernel.dotTile4(w.data(), w.tileOffset(0), x, 0, n, out, 0);
+                    dev.halyard.kernels.quant.Q5_0Kernel.dequantizeTile4(w.data(), w.tileOffset(0), n, panel, 0, n);
+                }
+                perCall = (threads.getCurrentThreadAllocatedBytes() - before) / 2000;
+            }
+            if (perCall != 0) throw new AssertionError("warm tiled Q5_0 kernels allocate " + perCall + " bytes per call");
+        }
+        return 1;
     }
 
     /**

@@ -58,7 +58,7 @@ public final class Weights {
 
     /**
      * Spare bytes {@link GgufFile#load} should leave after the data for {@link #tileAll}: what the
-     * tiled layouts of all the file's tileable matrices add (Q4_0's f32 scales), if they will be tiled.
+     * tiled layouts of all the file's tileable matrices add (Q4_0's and Q5_0's f32 scales), if they will be tiled.
      */
     public static long tilingRoom(GgufFile gguf, Kernels kernels) {
         if (!(kernels instanceof VectorKernels)) return 0;
@@ -70,12 +70,12 @@ public final class Weights {
     }
 
     /**
-     * Repacks every Q8_0 / Q4_0 / Q4_K / Q6_K matrix into the four-row tiled layout its decode
+     * Repacks every Q8_0 / Q4_0 / Q5_0 / Q4_K / Q6_K matrix into the four-row tiled layout its decode
      * kernels stream fastest (see {@link WeightMatrix}), in place: the weights were read into memory
      * we own (a read-only memory map keeps the file's layout). The tied embedding/output table is
-     * repacked once. Q4_0's layout is larger than the file's: with the room {@link #tilingRoom} left
-     * after the data, the matrices move up, highest first, each by what the Q4_0 matrices below it
-     * grow (the vectors were already copied out); without that room Q4_0 goes to new segments.
+     * repacked once. Q4_0's and Q5_0's layouts are larger than the file's: with the room {@link #tilingRoom} left
+     * after the data, the matrices move up, highest first, each by what the growing matrices below it
+     * grow (the vectors were already copied out); without that room they go to new segments.
      */
     private void tileAll() {
         java.util.Map<WeightMatrix, WeightMatrix> done = new java.util.IdentityHashMap<>();
@@ -92,7 +92,7 @@ public final class Weights {
             end = Math.max(end, m.offset() + m.rowBytes() * m.rows());
         }
         if (growth > 0 && end + growth <= data.byteSize()) {
-            long[] shift = new long[all.size()]; // what the Q4_0 matrices below matrix i grow
+            long[] shift = new long[all.size()]; // what the matrices below matrix i grow
             for (int i = 1; i < all.size(); i++) {
                 WeightMatrix m = all.get(i - 1);
                 shift[i] = shift[i - 1] + WeightMatrix.tiledGrowth(m.type(), m.rows(), m.cols());
