@@ -36,12 +36,12 @@ public final class KQuantVectorCheck {
         int checks = 0;
         for (GgmlType type : TYPES) {
             checks += checkDequantizeCases(type);
-            warmDequantize(type);
+            warmDequantize(type, true);
             checks += checkDequantizeCases(type);
         }
         for (GgmlType type : FUSED) {
             checks += checkDotRowsCases(type);
-            warmDotRows(type);
+            warmDotRows(type, true);
             checks += checkDotRowsCases(type);
         }
         System.out.println("k-quant vector checks passed: " + checks);
@@ -86,11 +86,14 @@ public final class KQuantVectorCheck {
 
     /**
      * Calls the vector kernel in rounds of 2000 until a round allocates nothing (C2 has compiled it to
-     * SIMD code; boxed vectors would allocate) or 60 seconds have passed (C2 can take 20 s over the
+     * SIMD code; boxed vectors would allocate) or 60 s (10 s when not strict) have passed (C2 can take 20 s over the
      * large fused kernels on a busy machine), then fails if it still allocates: the checks after this
-     * one run the compiled kernel.
+     * one run the compiled kernel. {@code strict}: fail if it still allocates — only in a fresh child
+     * JVM ({@link #main}, run with -Xbatch by {@code KQuantVectorTest}): inside the test JVM, kernels
+     * that earlier tests compiled with other profiles may stay in a compiled form that boxes (seen once
+     * for Q5_K's dotRows4 after the whole kernels suite), and warming does not make C2 recompile them.
      */
-    static void warmDequantize(GgmlType type) {
+    static void warmDequantize(GgmlType type, boolean strict) {
         int n = 2 * type.blockSize; // short rows: the interpreted (boxed) calls before C2 are slow
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         try (Arena arena = Arena.ofConfined()) {
@@ -99,12 +102,12 @@ public final class KQuantVectorCheck {
             long perCall = -1;
             // up to 60 s of this thread's CPU time, not of the wall clock: on a busy machine the JVM may
             // wait (or be stopped) for a minute before C2 has compiled the kernels
-            for (long deadline = threads.getCurrentThreadCpuTime() + 60_000_000_000L; perCall != 0 && threads.getCurrentThreadCpuTime() < deadline; ) {
+            for (long deadline = threads.getCurrentThreadCpuTime() + (strict ? 60_000_000_000L : 10_000_000_000L); perCall != 0 && threads.getCurrentThreadCpuTime() < deadline; ) {
                 long before = threads.getCurrentThreadAllocatedBytes();
                 for (int i = 0; i < 2000; i++) dequantizeVector(type, w, 1, dst, 0, n);
                 perCall = (threads.getCurrentThreadAllocatedBytes() - before) / 2000;
             }
-            if (perCall != 0) throw new AssertionError(type + ": a warm vector dequantize allocates " + perCall + " bytes per call");
+            if (strict && perCall != 0) throw new AssertionError(type + ": a warm vector dequantize allocates " + perCall + " bytes per call");
         }
     }
 
@@ -162,7 +165,7 @@ public final class KQuantVectorCheck {
     }
 
     /** As {@link #warmDequantize}, for dotRows4 (hence dotRows2) and dotRow. */
-    static void warmDotRows(GgmlType type) {
+    static void warmDotRows(GgmlType type, boolean strict) {
         int n = 2 * type.blockSize; // short rows: the interpreted (boxed) calls before C2 are slow
         long rowBytes = type.byteSize(n) + 3;
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
@@ -172,7 +175,7 @@ public final class KQuantVectorCheck {
             for (int r = 0; r < 4; r++) RandomBlocks.fill(w, 1 + r * rowBytes, type, n, rnd);
             float[] x = RandomBlocks.gaussian(n, rnd), out = new float[4];
             long perCall = -1;
-            for (long deadline = threads.getCurrentThreadCpuTime() + 60_000_000_000L; perCall != 0 && threads.getCurrentThreadCpuTime() < deadline; ) {
+            for (long deadline = threads.getCurrentThreadCpuTime() + (strict ? 60_000_000_000L : 10_000_000_000L); perCall != 0 && threads.getCurrentThreadCpuTime() < deadline; ) {
                 long before = threads.getCurrentThreadAllocatedBytes();
                 for (int i = 0; i < 2000; i++) {
                     dotRows4(type, w, 1, rowBytes, x, 0, n, out, 0);
@@ -180,7 +183,7 @@ public final class KQuantVectorCheck {
                 }
                 perCall = (threads.getCurrentThreadAllocatedBytes() - before) / 2000;
             }
-            if (perCall != 0) throw new AssertionError(type + ": warm dotRows4 + dotRow allocate " + perCall + " bytes per call");
+            if (strict && perCall != 0) throw new AssertionError(type + ": warm dotRows4 + dotRow allocate " + perCall + " bytes per call");
         }
     }
 
