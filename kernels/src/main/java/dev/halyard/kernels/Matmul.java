@@ -23,8 +23,8 @@ import java.lang.foreign.MemorySegment;
  *       batch and the FMA units set the pace, not the decoding;
  *   <li><b>fused</b>: blocks are decoded in registers. Tiled Q8_0 / Q4_0 (weights read into memory
  *       and repacked; also Q5_0): four rows for one token ({@code dotTile4}) or for four tokens at a time
- *       ({@code dotTile4x4}, up to {@link #fusedTokens} tokens: decode steps of many sequences, short
- *       prompts); tiled Q4_K / Q6_K four rows for one token ({@code dotTile4}, 1-3 tokens); Q8_0, Q4_0,
+ *       ({@code dotTile4x4}, see {@link #fused}: decode steps of many sequences, short
+ *       prompts, and Q4_0 prompts on rows of 1024+ columns); tiled Q4_K / Q6_K four rows for one token ({@code dotTile4}, 1-3 tokens); Q8_0, Q4_0,
  *       Q4_K, Q5_K, Q6_K on the file's row layout (memory-mapped weights) for 1-3 tokens ({@code dotRows4}).
  *       Wide tiled Q8_0 / Q4_0 matrices are slice-major ({@link WeightMatrix#slices}): their kernels run
  *       column slice by column slice with each output's accumulator carried between slices.
@@ -52,6 +52,25 @@ public final class Matmul {
      */
     static int fusedTokens(int cols) {
         return cols >= 1024 ? 64 : 32;
+    }
+
+    /**
+     * Whether a batch of this many tokens takes the tiled matrix's four-token kernels rather than the
+     * panel. Q4_0 with whole rows of at least 1024 columns does at every batch size: its 4-bit weights
+     * stay in L1 while the F32 panel's 4-row tile (32 KiB at 2048 columns) streams from L2 with the
+     * activations, and the nibble lookups fill ALU slots the FMAs leave free. 512-token prompt, two
+     * threads, alternated: 2048 x 2048 243-251 -> 284-286 GFLOP/s, 8192 x 2048 249-252 -> 292-296.
+     * Not on slice-major rows (2048 x 8192: 247-249 -> 236-276, see {@link #slicedFused}), nor below
+     * 1024 columns (1536 x 576 level, 4864 x 896 0.85x); Q8_0 stays on the panel (level at 2048
+     * columns, 0.8-0.95x at 8192), its decode costs FMA-port time.
+     */
+    static boolean fused(WeightMatrix w, int batch) {
+        return switch (w.type()) {
+            case Q8_0 -> batch < fusedTokens(w.cols());
+            case Q4_0 -> batch < fusedTokens(w.cols()) || w.cols() >= 1024 && w.slices() == 1;
+            case Q5_0 -> batch < Q5_0_FUSED_TOKENS;
+            default -> false;
+        };
     }
 
     /**
@@ -102,7 +121,7 @@ public final class Matmul {
             GgmlType type = w.type();
             MemorySegment d = w.data();
             boolean q8 = type == GgmlType.Q8_0, q5 = type == GgmlType.Q5_0;
-            if ((q8 || type == GgmlType.Q4_0) && batch < fusedTokens(cols) || q5 && batch < Q5_0_FUSED_TOKENS) { // four-token kernels, then 1-3 single tokens
+            if (fused(w, batch)) { // four-token kernels, then 1-3 single tokens
                 if (w.slices() > 1) {
                     slicedFused(w, x, xo, out, batch, t0, t1);
                     return;

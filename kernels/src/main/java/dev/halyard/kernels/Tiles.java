@@ -10,9 +10,12 @@ import static dev.halyard.kernels.quant.Simd.HI2;
 import static dev.halyard.kernels.quant.Simd.HI4;
 import static dev.halyard.kernels.quant.Simd.HI8;
 import static dev.halyard.kernels.quant.Simd.L;
+import static dev.halyard.kernels.quant.Simd.QUAD0;
+import static dev.halyard.kernels.quant.Simd.QUAD1;
+import static dev.halyard.kernels.quant.Simd.QUAD2;
+import static dev.halyard.kernels.quant.Simd.QUAD3;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 
 /**
  * F32 register tiles of the matrix multiplication, over weights already dequantised into a float
@@ -35,9 +38,6 @@ import jdk.incubator.vector.VectorMask;
 public final class Tiles {
     private Tiles() {}
 
-    /** Lanes 4t..4t+3: token t's outputs after tile4x4's 16-lane fold. */
-    private static final VectorMask<Float> T0 = VectorMask.fromLong(F, 0x000FL), T1 = VectorMask.fromLong(F, 0x00F0L),
-            T2 = VectorMask.fromLong(F, 0x0F00L), T3 = VectorMask.fromLong(F, 0xF000L);
 
     /** One row times one token: {@code sum_i w[wi+i] * x[xi+i]} in the canonical order. */
     public static float dot(float[] w, int wi, float[] x, int xi, int n) {
@@ -144,10 +144,10 @@ public final class Tiles {
             c1 = c1.blend(c3, HI2).add(c3.blend(c1, HI2).rearrange(FOLD2));
             c0 = c0.blend(c1, HI1).add(c1.blend(c0, HI1).rearrange(FOLD1));
             // lanes 4t..4t+3 are token t's four rows
-            c0.intoArray(out, oi, T0);
-            c0.intoArray(out, oi + os - 4, T1);
-            c0.intoArray(out, oi + 2 * os - 8, T2);
-            c0.intoArray(out, oi + 3 * os - 12, T3);
+            c0.intoArray(out, oi, QUAD0);
+            c0.intoArray(out, oi + os - 4, QUAD1);
+            c0.intoArray(out, oi + 2 * os - 8, QUAD2);
+            c0.intoArray(out, oi + 3 * os - 12, QUAD3);
             return;
         }
         // fewer lanes: the same pairwise lane sums as dot(), written out per accumulator

@@ -1,10 +1,13 @@
 package dev.halyard.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Random;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -42,13 +45,27 @@ class BatchInvarianceTest {
             WeightMatrix rowsLayout = new WeightMatrix(type, seg, 0, rows, cols);
             WeightMatrix[] layouts = WeightMatrix.canTile(type, rows)
                     ? new WeightMatrix[] {rowsLayout, copyOf(arena, rowsLayout).tile4()} : new WeightMatrix[] {rowsLayout};
-            // tiled Q8_0 / Q4_0: fused four-token kernel below Matmul.fusedTokens(2048) = 64 tokens, panel above;
+            // tiled Q8_0: fused four-token kernel below Matmul.fusedTokens(2048) = 64 tokens, panel above;
+            // tiled Q4_0 on whole rows of 2048: fused at every size (the panel: see the next test);
             // tiled Q5_0: fused below Matmul.Q5_0_FUSED_TOKENS = 20 (13 tokens: three quads and a single)
             for (int batch : new int[] {13, 45, 70}) {
                 for (WeightMatrix w : layouts)
                     assertEachTokenAloneEqualsBatch(par, w, RandomBlocks.gaussian(batch * cols, rnd), batch,
                             type + (w.tiled4() ? " tiled" : "") + " batch " + batch);
             }
+        }
+    }
+
+    /** Tiled Q4_0 below 1024 columns takes the panel from Matmul.fusedTokens(576) = 32 tokens on: same bits. */
+    @Test
+    void narrow_q4_0_panel_equals_tokens_alone() {
+        Random rnd = new Random(7);
+        int rows = 20, cols = 576;
+        try (Arena arena = Arena.ofShared(); Parallel par = new Parallel(2)) {
+            WeightMatrix w = new WeightMatrix(GgmlType.Q4_0, RandomBlocks.allocate(arena, GgmlType.Q4_0, rows * cols, 0, rnd), 0, rows, cols).tile4();
+            assertFalse(Matmul.fused(w, 70));
+            assertTrue(Matmul.fused(new WeightMatrix(GgmlType.Q4_0, RandomBlocks.allocate(arena, GgmlType.Q4_0, rows * 2048, 0, rnd), 0, rows, 2048).tile4(), 512));
+            assertEachTokenAloneEqualsBatch(par, w, RandomBlocks.gaussian(70 * cols, rnd), 70, "Q4_0 tiled 576 columns batch 70");
         }
     }
 

@@ -356,30 +356,28 @@ public final class Q4_0Kernel {
             xa = FloatVector.fromArray(F, x, x3 + e); xb = FloatVector.fromArray(F, x, x3 + e + 16);
             a03 = u0.fma(xb, v0.fma(xa, a03)); a13 = u1.fma(xb, v1.fma(xa, a13)); a23 = u2.fma(xb, v2.fma(xa, a23)); a33 = u3.fma(xb, v3.fma(xa, a33));
         }
-        if (L == 16) {
-            a00 = a00.add(a00.rearrange(Simd.FOLD8)); a10 = a10.add(a10.rearrange(Simd.FOLD8)); a20 = a20.add(a20.rearrange(Simd.FOLD8)); a30 = a30.add(a30.rearrange(Simd.FOLD8));
-            a01 = a01.add(a01.rearrange(Simd.FOLD8)); a11 = a11.add(a11.rearrange(Simd.FOLD8)); a21 = a21.add(a21.rearrange(Simd.FOLD8)); a31 = a31.add(a31.rearrange(Simd.FOLD8));
-            a02 = a02.add(a02.rearrange(Simd.FOLD8)); a12 = a12.add(a12.rearrange(Simd.FOLD8)); a22 = a22.add(a22.rearrange(Simd.FOLD8)); a32 = a32.add(a32.rearrange(Simd.FOLD8));
-            a03 = a03.add(a03.rearrange(Simd.FOLD8)); a13 = a13.add(a13.rearrange(Simd.FOLD8)); a23 = a23.add(a23.rearrange(Simd.FOLD8)); a33 = a33.add(a33.rearrange(Simd.FOLD8));
-        }
-        if (L >= 8) {
-            a00 = a00.add(a00.rearrange(Simd.FOLD4)); a10 = a10.add(a10.rearrange(Simd.FOLD4)); a20 = a20.add(a20.rearrange(Simd.FOLD4)); a30 = a30.add(a30.rearrange(Simd.FOLD4));
-            a01 = a01.add(a01.rearrange(Simd.FOLD4)); a11 = a11.add(a11.rearrange(Simd.FOLD4)); a21 = a21.add(a21.rearrange(Simd.FOLD4)); a31 = a31.add(a31.rearrange(Simd.FOLD4));
-            a02 = a02.add(a02.rearrange(Simd.FOLD4)); a12 = a12.add(a12.rearrange(Simd.FOLD4)); a22 = a22.add(a22.rearrange(Simd.FOLD4)); a32 = a32.add(a32.rearrange(Simd.FOLD4));
-            a03 = a03.add(a03.rearrange(Simd.FOLD4)); a13 = a13.add(a13.rearrange(Simd.FOLD4)); a23 = a23.add(a23.rearrange(Simd.FOLD4)); a33 = a33.add(a33.rearrange(Simd.FOLD4));
-        }
-        a00 = a00.add(a00.rearrange(Simd.FOLD2)); a10 = a10.add(a10.rearrange(Simd.FOLD2)); a20 = a20.add(a20.rearrange(Simd.FOLD2)); a30 = a30.add(a30.rearrange(Simd.FOLD2));
-        a01 = a01.add(a01.rearrange(Simd.FOLD2)); a11 = a11.add(a11.rearrange(Simd.FOLD2)); a21 = a21.add(a21.rearrange(Simd.FOLD2)); a31 = a31.add(a31.rearrange(Simd.FOLD2));
-        a02 = a02.add(a02.rearrange(Simd.FOLD2)); a12 = a12.add(a12.rearrange(Simd.FOLD2)); a22 = a22.add(a22.rearrange(Simd.FOLD2)); a32 = a32.add(a32.rearrange(Simd.FOLD2));
-        a03 = a03.add(a03.rearrange(Simd.FOLD2)); a13 = a13.add(a13.rearrange(Simd.FOLD2)); a23 = a23.add(a23.rearrange(Simd.FOLD2)); a33 = a33.add(a33.rearrange(Simd.FOLD2));
-        int o0 = oi + 0 * os;
-        out[o0 + 0] = a00.add(a00.rearrange(Simd.FOLD1)).lane(0); out[o0 + 1] = a10.add(a10.rearrange(Simd.FOLD1)).lane(0); out[o0 + 2] = a20.add(a20.rearrange(Simd.FOLD1)).lane(0); out[o0 + 3] = a30.add(a30.rearrange(Simd.FOLD1)).lane(0);
-        int o1 = oi + 1 * os;
-        out[o1 + 0] = a01.add(a01.rearrange(Simd.FOLD1)).lane(0); out[o1 + 1] = a11.add(a11.rearrange(Simd.FOLD1)).lane(0); out[o1 + 2] = a21.add(a21.rearrange(Simd.FOLD1)).lane(0); out[o1 + 3] = a31.add(a31.rearrange(Simd.FOLD1)).lane(0);
-        int o2 = oi + 2 * os;
-        out[o2 + 0] = a02.add(a02.rearrange(Simd.FOLD1)).lane(0); out[o2 + 1] = a12.add(a12.rearrange(Simd.FOLD1)).lane(0); out[o2 + 2] = a22.add(a22.rearrange(Simd.FOLD1)).lane(0); out[o2 + 3] = a32.add(a32.rearrange(Simd.FOLD1)).lane(0);
-        int o3 = oi + 3 * os;
-        out[o3 + 0] = a03.add(a03.rearrange(Simd.FOLD1)).lane(0); out[o3 + 1] = a13.add(a13.rearrange(Simd.FOLD1)).lane(0); out[o3 + 2] = a23.add(a23.rearrange(Simd.FOLD1)).lane(0); out[o3 + 3] = a33.add(a33.rearrange(Simd.FOLD1)).lane(0);
+        // the 16 folds at once (as Tiles.tile4x4): accumulator 4*token + row ends in that lane, with the very
+        // sums of one accumulator's fold (fewer nodes than 16 separate folds: C2 compiled this method with
+        // a 52 MB arena, which showed in peak RSS once prompts took this kernel)
+        FloatVector c0 = a00.blend(a02, Simd.HI8).add(a02.blend(a00, Simd.HI8).rearrange(Simd.FOLD8));
+        FloatVector c1 = a10.blend(a12, Simd.HI8).add(a12.blend(a10, Simd.HI8).rearrange(Simd.FOLD8));
+        FloatVector c2 = a20.blend(a22, Simd.HI8).add(a22.blend(a20, Simd.HI8).rearrange(Simd.FOLD8));
+        FloatVector c3 = a30.blend(a32, Simd.HI8).add(a32.blend(a30, Simd.HI8).rearrange(Simd.FOLD8));
+        FloatVector c4 = a01.blend(a03, Simd.HI8).add(a03.blend(a01, Simd.HI8).rearrange(Simd.FOLD8));
+        FloatVector c5 = a11.blend(a13, Simd.HI8).add(a13.blend(a11, Simd.HI8).rearrange(Simd.FOLD8));
+        FloatVector c6 = a21.blend(a23, Simd.HI8).add(a23.blend(a21, Simd.HI8).rearrange(Simd.FOLD8));
+        FloatVector c7 = a31.blend(a33, Simd.HI8).add(a33.blend(a31, Simd.HI8).rearrange(Simd.FOLD8));
+        c0 = c0.blend(c4, Simd.HI4).add(c4.blend(c0, Simd.HI4).rearrange(Simd.FOLD4));
+        c1 = c1.blend(c5, Simd.HI4).add(c5.blend(c1, Simd.HI4).rearrange(Simd.FOLD4));
+        c2 = c2.blend(c6, Simd.HI4).add(c6.blend(c2, Simd.HI4).rearrange(Simd.FOLD4));
+        c3 = c3.blend(c7, Simd.HI4).add(c7.blend(c3, Simd.HI4).rearrange(Simd.FOLD4));
+        c0 = c0.blend(c2, Simd.HI2).add(c2.blend(c0, Simd.HI2).rearrange(Simd.FOLD2));
+        c1 = c1.blend(c3, Simd.HI2).add(c3.blend(c1, Simd.HI2).rearrange(Simd.FOLD2));
+        c0 = c0.blend(c1, Simd.HI1).add(c1.blend(c0, Simd.HI1).rearrange(Simd.FOLD1));
+        c0.intoArray(out, oi, Simd.QUAD0);
+        c0.intoArray(out, oi + os - 4, Simd.QUAD1);
+        c0.intoArray(out, oi + 2 * os - 8, Simd.QUAD2);
+        c0.intoArray(out, oi + 3 * os - 12, Simd.QUAD3);
     }
 
     /** {@link #dotTile4Convert} for four tokens (4 or 8 lanes). */

@@ -67,6 +67,10 @@ public final class Simd {
      * vector operations where 16 separate folds take 144.
      */
     public static final VectorMask<Float> HI8 = VectorMask.fromLong(F, L == 16 ? 0xFF00L : 0);
+    /** At 16 lanes, lanes 4t..4t+3: token t's four rows after a 4x4 tile's blended fold (HI8..HI1). */
+    public static final VectorMask<Float> QUAD0 = VectorMask.fromLong(F, 0x000FL & ((1L << L) - 1)),
+            QUAD1 = VectorMask.fromLong(F, 0x00F0L & ((1L << L) - 1)), QUAD2 = VectorMask.fromLong(F, 0x0F00L & ((1L << L) - 1)),
+            QUAD3 = VectorMask.fromLong(F, 0xF000L & ((1L << L) - 1));
     public static final VectorMask<Float> HI4 = VectorMask.fromLong(F, 0xF0F0L & ((1L << L) - 1));
     public static final VectorMask<Float> HI2 = VectorMask.fromLong(F, 0xCCCCL & ((1L << L) - 1));
     public static final VectorMask<Float> HI1 = VectorMask.fromLong(F, 0xAAAAL & ((1L << L) - 1));
