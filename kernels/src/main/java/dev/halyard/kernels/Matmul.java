@@ -23,9 +23,10 @@ import java.lang.foreign.MemorySegment;
  *       batch and the FMA units set the pace, not the decoding;
  *   <li><b>fused</b>: blocks are decoded in registers. Tiled Q8_0 / Q4_0 (weights read into memory
  *       and repacked; also Q5_0): four rows for one token ({@code dotTile4}) or for four tokens at a time
- *       ({@code dotTile4x4}, see {@link #fused}: decode steps of many sequences, short
- *       prompts, and Q4_0 prompts on rows of 1024+ columns); tiled Q4_K / Q6_K four rows for one token ({@code dotTile4}, 1-3 tokens); Q8_0, Q4_0,
- *       Q4_K, Q5_K, Q6_K on the file's row layout (memory-mapped weights) for 1-3 tokens ({@code dotRows4}).
+ *       ({@code dotTile4x4}, see {@link #fused}: decode steps of many sequences, short prompts, and
+ *       Q4_0 prompts on rows of 1024-4096 columns); tiled Q4_K / Q6_K four rows for one token
+ *       ({@code dotTile4}, 1-3 tokens); Q8_0, Q4_0, Q4_K, Q5_K, Q6_K on the file's row layout
+ *       (memory-mapped weights) for 1-3 tokens ({@code dotRows4}).
  *       Wide tiled Q8_0 / Q4_0 matrices are slice-major ({@link WeightMatrix#slices}): their kernels run
  *       column slice by column slice with each output's accumulator carried between slices.
  * </ul>
@@ -56,18 +57,19 @@ public final class Matmul {
 
     /**
      * Whether a batch of this many tokens takes the tiled matrix's four-token kernels rather than the
-     * panel. Q4_0 with whole rows of at least 1024 columns does at every batch size: its 4-bit weights
+     * panel. Q4_0 with rows of 1024 to {@link #ALIGNED_COPY_COLS} columns does at every batch size: its 4-bit weights
      * stay in L1 while the F32 panel's 4-row tile (32 KiB at 2048 columns) streams from L2 with the
      * activations, and the nibble lookups fill ALU slots the FMAs leave free. 512-token prompt, two
      * threads, alternated: 2048 x 2048 243-251 -> 284-286 GFLOP/s, 8192 x 2048 249-252 -> 292-296.
-     * Not on slice-major rows (2048 x 8192: 247-249 -> 236-276, see {@link #slicedFused}), nor below
-     * 1024 columns (1536 x 576 level, 4864 x 896 0.85x); Q8_0 stays on the panel (level at 2048
-     * columns, 0.8-0.95x at 8192), its decode costs FMA-port time.
+     * Not on slice-major rows (2048 x 8192: 247-249 -> 236-276, see {@link #slicedFused}), nor on rows
+     * whose activations are not copied to a cache line (Qwen2.5-0.5B's 896 x 4864: whole-model prompt
+     * level, +5% alone), nor below 1024 columns (1536 x 576 level, 4864 x 896 0.85x); Q8_0 stays on the
+     * panel (level at 2048 columns, 0.8-0.95x at 8192), its decode costs FMA-port time.
      */
     static boolean fused(WeightMatrix w, int batch) {
         return switch (w.type()) {
             case Q8_0 -> batch < fusedTokens(w.cols());
-            case Q4_0 -> batch < fusedTokens(w.cols()) || w.cols() >= 1024 && w.slices() == 1;
+            case Q4_0 -> batch < fusedTokens(w.cols()) || w.cols() >= 1024 && w.cols() <= ALIGNED_COPY_COLS && w.slices() == 1;
             case Q5_0 -> batch < Q5_0_FUSED_TOKENS;
             default -> false;
         };
