@@ -48,6 +48,24 @@ class AttentionOpsTest {
     }
 
     @ParameterizedTest(name = "n = {0}")
+    @ValueSource(ints = {16, 64, 128})
+    void four_queries_at_once_equal_four_single_queries(int n) {
+        Random r = new Random(n + 2);
+        int rows = 23, qs = n + 5, os = rows + 3; // 5 tiles of 4 rows, then 3 rows one query at a time
+        float[] q = gaussian(r, 1 + 4 * qs), k = gaussian(r, rows * n + 3);
+        float[] four = new float[2 + 4 * os], one = new float[2 + 4 * os];
+        AttentionOps.scores4(q, 1, qs, k, 3, rows, n, 0.125f, four, 2, os);
+        for (int j = 0; j < 4; j++) AttentionOps.scores(q, 1 + j * qs, k, 3, rows, n, 0.125f, one, 2 + j * os);
+        assertArrayEquals(one, four, "scores");
+        if (!AttentionOps.fourQueries(n, n)) return; // weightedSum4 takes rows of 64 elements and more
+        float[] w = gaussian(r, 1 + 4 * os), v = gaussian(r, rows * n + 2);
+        float[] four2 = gaussian(r, 3 + 4 * qs), one2 = four2.clone();
+        AttentionOps.weightedSum4(w, 1, os, v, 2, rows, n, four2, 3, qs);
+        for (int j = 0; j < 4; j++) AttentionOps.weightedSum(w, 1 + j * os, v, 2, rows, n, one2, 3 + j * qs);
+        assertArrayEquals(one2, four2, "weighted sums");
+    }
+
+    @ParameterizedTest(name = "n = {0}")
     @ValueSource(ints = {1, 7, 16, 33, 64, 500, 4099})
     void vector_softmax_equals_the_scalar_twin_and_is_a_softmax(int n) {
         Random r = new Random(n);

@@ -367,11 +367,26 @@ public final class Transformer {
         float[] w = sc.scores(queries * span);                 // (queries, span) scores, then weights
         float[] tile = sc.tile(TILE * Math.max(hd, hdv));      // (TILE, hd) keys or (TILE, hdv) values
 
+        // four queries at a time where they may share the loads (no sliding window: every query starts at 0)
+        final boolean four = !sliding && AttentionOps.fourQueries(hd, hdv);
+        final int qRows = nh * span; // from one query's row of w to the next query's, same head
+
         // scores: q·k * scale for each query and each position it sees, a tile of keys at a time
         for (int t0 = lo; t0 <= hi; ) {
             int n = Math.min(Math.min(TILE, hi + 1 - t0), kv.run(s, t0));
             widen(kv.keys(layer, s, t0), kv.keyOffset(layer, kvh, s, t0), n * hd, kv.type(), tile);
-            for (int i = i0; i < i1; i++) {
+            int i = i0;
+            if (four)
+                for (; i + 4 <= i1; i += 4) {
+                    // the rows any of the four sees; a query's scores past its own position land in its own
+                    // row of w, where neither the softmax nor the weighted sum reads them
+                    int to = Math.min(t0 + n, Math.max(Math.max(pos[i], pos[i + 1]), Math.max(pos[i + 2], pos[i + 3])) + 1);
+                    if (to <= t0) continue;
+                    for (int h = h0; h < h0 + nh; h++)
+                        AttentionOps.scores4(q, i * Q + h * hd, Q, tile, 0, to - t0, hd, scale, w,
+                                ((i - i0) * nh + h - h0) * span + t0 - lo, qRows);
+                }
+            for (; i < i1; i++) {
                 int from = Math.max(t0, firstVisible(pos[i], sliding)), to = Math.min(t0 + n, pos[i] + 1); // this query's part of the tile
                 if (from >= to) continue;
                 for (int h = h0; h < h0 + nh; h++) {
@@ -396,7 +411,23 @@ public final class Transformer {
         for (int t0 = lo; t0 <= hi; ) {
             int n = Math.min(Math.min(TILE, hi + 1 - t0), kv.run(s, t0));
             widen(kv.values(layer, s, t0), kv.valueOffset(layer, kvh, s, t0), n * hdv, kv.type(), tile);
-            for (int i = i0; i < i1; i++) {
+            int i = i0;
+            if (four)
+                for (; i + 4 <= i1; i += 4) {
+                    // the rows all four see together, then each query's own rest (each element's chain stays in row order)
+                    int common = Math.min(t0 + n, Math.min(Math.min(pos[i], pos[i + 1]), Math.min(pos[i + 2], pos[i + 3])) + 1);
+                    for (int h = h0; h < h0 + nh; h++) {
+                        int row = ((i - i0) * nh + h - h0) * span;
+                        if (common > t0)
+                            AttentionOps.weightedSum4(w, row + t0 - lo, qRows, tile, 0, common - t0, hdv, att, (i * heads + h) * hdv, heads * hdv);
+                        for (int j = 0; j < 4; j++) {
+                            int from = Math.max(t0, common), to = Math.min(t0 + n, pos[i + j] + 1);
+                            if (from < to)
+                                AttentionOps.weightedSum(w, row + j * qRows + from - lo, tile, (from - t0) * hdv, to - from, hdv, att, ((i + j) * heads + h) * hdv);
+                        }
+                    }
+                }
+            for (; i < i1; i++) {
                 int from = Math.max(t0, firstVisible(pos[i], sliding)), to = Math.min(t0 + n, pos[i] + 1);
                 if (from >= to) continue;
                 for (int h = h0; h < h0 + nh; h++) {
