@@ -23,7 +23,7 @@ import java.lang.foreign.MemorySegment;
  * block column). The layout is for this JVM only (Q4_0's and Q5_0's depend on its vector width): it lives
  * in memory, never in a file.
  *
- * <p>Wide Q8_0 and Q4_0 matrices (more than {@link #SLICED_ABOVE} columns, e.g. a down projection of
+ * <p>Wide Q8_0, Q4_0, Q4_K and Q6_K matrices (more than {@link #SLICED_ABOVE} columns, e.g. a down projection of
  * 8192) are tiled <b>slice-major</b>: the columns are cut into slices of {@link #SLICE} (the last may be
  * narrower), and slice after slice holds every tile's block columns of that slice, tile after tile.
  * A decode step then walks slice by slice, each thread streaming its tiles' part of the slice from
@@ -31,7 +31,8 @@ import java.lang.foreign.MemorySegment;
  * row's accumulator from one slice to the next, so the bits do not change. With whole rows, a tile's
  * weights (18 KiB for 8192 Q4_0 columns) and the 32 KiB activation vector no longer fit the 48 KiB L1
  * together, and such matrices streamed ~35% slower than narrow ones (Llama-3.2-1B's down projection,
- * 2 threads: ~15 -> ~19 GB/s; 2048-column slices measured a little better than 4096).
+ * 2 threads: ~15 -> ~19 GB/s; 2048-column slices measured a little better than 4096; the K-quants'
+ * down projections ran at 12-14 GB/s against 21 GB/s for their 2048-column matrices).
  *
  * @param type element type
  * @param data the segment holding the tensor (the tensor begins at {@code offset})
@@ -87,7 +88,7 @@ public record WeightMatrix(GgmlType type, MemorySegment data, long offset, int r
 
     /** Columns per slice of the slice-major tiled layout. */
     public static final int SLICE = 2048;
-    /** Tiled Q8_0 / Q4_0 matrices with more columns than this are slice-major (see above). */
+    /** Tiled Q8_0 / Q4_0 / Q4_K / Q6_K matrices with more columns than this are slice-major (see above). */
     public static final int SLICED_ABOVE = 6144;
 
     /** Column slices of the layout: 1 but for slice-major matrices. */
@@ -108,7 +109,7 @@ public record WeightMatrix(GgmlType type, MemorySegment data, long offset, int r
     }
 
     private static boolean sliceMajor(GgmlType type, int cols) {
-        return (type == GgmlType.Q8_0 || type == GgmlType.Q4_0) && cols > SLICED_ABOVE;
+        return (type == GgmlType.Q8_0 || type == GgmlType.Q4_0 || kQuant(type)) && cols > SLICED_ABOVE;
     }
 
     /** Byte offset of block column b of tile t (tiled layout, either order). */
