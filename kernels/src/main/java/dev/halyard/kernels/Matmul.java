@@ -254,10 +254,10 @@ public final class Matmul {
         final int rows = w.rows(), cols = w.cols(), slices = w.slices(), vec = Simd.L;
         boolean q4 = w.type() == GgmlType.Q4_K;
         MemorySegment d = w.data();
-        float[] s = scratch(128 + SLICE_GROUP * TILE * vec); // [0, 128): the kernels' scales; then the accumulators
+        float[] s = scratch(128 + WeightMatrix.GROUP * TILE * vec); // [0, 128): the kernels' scales; then the accumulators
         for (int b = 0; b < batch; b++)
-            for (int g = t0; g < t1; g += SLICE_GROUP) {
-                int g1 = Math.min(t1, g + SLICE_GROUP);
+            for (int g = t0, g1; g < t1; g = g1) {
+                g1 = Math.min(t1, (g / WeightMatrix.GROUP + 1) * WeightMatrix.GROUP); // within one of the layout's groups
                 java.util.Arrays.fill(s, 128, 128 + (g1 - g) * TILE * vec, 0f);
                 for (int sl = 0; sl < slices; sl++)
                     for (int t = g; t < g1; t++) {

@@ -104,9 +104,17 @@ public record WeightMatrix(GgmlType type, MemorySegment data, long offset, int r
     /** Byte offset of tile t's block columns of slice s; {@code tileOffset(t, 0) == tileOffset(t)} with one slice. */
     public long tileOffset(int t, int s) {
         if (slices() == 1) return tileOffset(t);
+        if (kQuant(type)) { // group-major: GROUP tiles' slices one after another, so a group is one stream
+            int g = t / GROUP * GROUP, n = Math.min(GROUP, rows / 4 - g); // the group's first tile, its tiles
+            long tile = (long) (cols / type.blockSize) * columnBytes(), slice = (SLICE / type.blockSize) * columnBytes();
+            return offset + g * tile + (long) n * s * slice + (long) (t - g) * (sliceCols(s) / type.blockSize) * columnBytes();
+        }
         long fullSlice = (long) rows / 4 * (SLICE / type.blockSize) * columnBytes(); // all tiles' bytes in a whole slice
         return offset + s * fullSlice + (long) t * (sliceCols(s) / type.blockSize) * columnBytes();
     }
+
+    /** Tiles per group of a slice-major K-quant matrix (see {@link #tileOffset(int, int)}). */
+    public static final int GROUP = 32;
 
     private static boolean sliceMajor(GgmlType type, int cols) {
         return (type == GgmlType.Q8_0 || type == GgmlType.Q4_0 || kQuant(type)) && cols > SLICED_ABOVE;
