@@ -31,8 +31,11 @@ import java.lang.foreign.MemorySegment;
  * row's accumulator from one slice to the next, so the bits do not change. With whole rows, a tile's
  * weights (18 KiB for 8192 Q4_0 columns) and the 32 KiB activation vector no longer fit the 48 KiB L1
  * together, and such matrices streamed ~35% slower than narrow ones (Llama-3.2-1B's down projection,
- * 2 threads: ~15 -> ~19 GB/s; 2048-column slices measured a little better than 4096; the K-quants'
- * down projections ran at 12-14 GB/s against 21 GB/s for their 2048-column matrices).
+ * 2 threads: ~15 -> ~19 GB/s; 2048-column slices measured a little better than 4096). Q4_K and Q6_K
+ * go further, <b>group-major</b>: the tiles are grouped by {@link #GROUP}, and each group holds its
+ * slices one after another, so a thread streams a group as one ascending run rather than runs a whole
+ * slice apart (Llama-3.2-1B's 2048x8192 down projections from DRAM, 2 threads: whole rows 11-13 GB/s,
+ * slice-major ~15, group-major ~18-20, about the rate of its 2048-column matrices).
  *
  * @param type element type
  * @param data the segment holding the tensor (the tensor begins at {@code offset})
