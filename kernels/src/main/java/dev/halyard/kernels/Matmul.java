@@ -145,6 +145,10 @@ public final class Matmul {
                 return;
             }
             if (batch < MIN_BATCHED) { // the K-quants' single-token kernels
+                if (w.slices() > 1) {
+                    slicedKQuant(w, x, xo, out, batch, t0, t1);
+                    return;
+                }
                 float[] s = scratch(128); // their decoded scales
                 for (int t = t0; t < t1; t++)
                     for (int b = 0; b < batch; b++) {
@@ -259,6 +263,31 @@ public final class Matmul {
                         else Q4_0SliceKernel.dotTile4Acc(d, o, x, xi, n, acc, ai);
                     }
                 for (int t = g; t < g1; t++) Simd.fold4(acc, (t - g) * TILE * vec, out, b * rows + t * TILE);
+            }
+    }
+
+    /**
+     * The K-quants' single-token kernels on a slice-major matrix, as {@link #slicedFused}'s
+     * single-token part: per group of tiles, the slices in order, each tile's four accumulators carried
+     * in this thread's scratch (after the kernels' 128 floats of decoded scales) and folded after the last.
+     */
+    private static void slicedKQuant(WeightMatrix w, float[] x, int xo, float[] out, int batch, int t0, int t1) {
+        final int rows = w.rows(), cols = w.cols(), slices = w.slices(), vec = Simd.L;
+        boolean q4 = w.type() == GgmlType.Q4_K;
+        MemorySegment d = w.data();
+        float[] s = scratch(128 + WeightMatrix.GROUP * TILE * vec); // [0, 128): the kernels' scales; then the accumulators
+        for (int b = 0; b < batch; b++)
+            for (int g = t0, g1; g < t1; g = g1) {
+                g1 = Math.min(t1, (g / WeightMatrix.GROUP + 1) * WeightMatrix.GROUP); // within one of the layout's groups
+                java.util.Arrays.fill(s, 128, 128 + (g1 - g) * TILE * vec, 0f);
+                for (int sl = 0; sl < slices; sl++)
+                    for (int t = g; t < g1; t++) {
+                        long o = w.tileOffset(t, sl);
+                        int xi = xo + b * cols + sl * WeightMatrix.SLICE, n = w.sliceCols(sl), ai = 128 + (t - g) * TILE * vec;
+                        if (q4) Q4_KKernel.dotTile4Acc(d, o, x, xi, n, s, ai, s);
+                        else Q6_KKernel.dotTile4Acc(d, o, x, xi, n, s, ai, s);
+                    }
+                for (int t = g; t < g1; t++) Simd.fold4(s, 128 + (t - g) * TILE * vec, out, b * rows + t * TILE);
             }
     }
 

@@ -105,7 +105,7 @@ final class CanonicalOrder {
     }
 
     /**
-     * Wide Q8_0 / Q4_0 matrices tiled slice-major ({@link WeightMatrix#slices}; here the last slice 96
+     * Wide Q8_0 / Q4_0 / Q4_K / Q6_K matrices tiled slice-major ({@link WeightMatrix#slices}; here the last slice 96
      * columns, and more tiles than {@code Matmul.SLICE_GROUP}) give, through {@link Matmul},
      * the bits of "dequantise the row, then the canonical loop" for one token, four-token groups (one
      * and two per activation block) with a single-token tail, and a batch big enough for the panel path; and {@code dequantizeRow} of
@@ -135,6 +135,34 @@ final class CanonicalOrder {
                     for (int i = 0; i < cols; i++) same(rowsF[r][i], one[i], type + " slice-major dequantizeRow " + r + " element " + i);
                 }
                 for (int batch : new int[] {1, 13, 65}) {
+                    float[] x = RandomBlocks.gaussian(batch * cols, rnd), out = new float[batch * rows];
+                    Matmul.matmul(k, par, tiled, x, out, batch);
+                    for (int b = 0; b < batch; b++)
+                        for (int r = 0; r < rows; r++)
+                            same(Tiles.dotScalar(rowsF[r], 0, x, b * cols, cols, Simd.L), out[b * rows + r],
+                                    type + " slice-major matmul batch " + batch + " token " + b + " row " + r);
+                    checks++;
+                }
+            }
+        }
+        // the K-quants: a last slice of 256 columns (one block)
+        cols = WeightMatrix.SLICED_ABOVE / WeightMatrix.SLICE * WeightMatrix.SLICE + 256;
+        for (GgmlType type : new GgmlType[] {GgmlType.Q4_K, GgmlType.Q6_K}) {
+            try (Arena arena = Arena.ofShared(); Parallel par = new Parallel(2)) {
+                MemorySegment seg = RandomBlocks.allocate(arena, type, rows * cols, 0, rnd);
+                float[][] rowsF = new float[rows][cols];
+                WeightMatrix plain = new WeightMatrix(type, seg, 0, rows, cols);
+                for (int r = 0; r < rows; r++) plain.dequantizeRow(k, r, rowsF[r], 0);
+                MemorySegment copy = arena.allocate(seg.byteSize());
+                copy.copyFrom(seg);
+                WeightMatrix tiled = new WeightMatrix(type, copy, 0, rows, cols).tile4();
+                if (tiled.slices() != 4) throw new AssertionError(type + ": expected 4 slices, got " + tiled.slices());
+                float[] one = new float[cols];
+                for (int r = 0; r < rows; r++) {
+                    tiled.dequantizeRow(k, r, one, 0);
+                    for (int i = 0; i < cols; i++) same(rowsF[r][i], one[i], type + " slice-major dequantizeRow " + r + " element " + i);
+                }
+                for (int batch : new int[] {1, 3, 5}) { // single-token kernels (1, 3) and the panel (5)
                     float[] x = RandomBlocks.gaussian(batch * cols, rnd), out = new float[batch * rows];
                     Matmul.matmul(k, par, tiled, x, out, batch);
                     for (int b = 0; b < batch; b++)

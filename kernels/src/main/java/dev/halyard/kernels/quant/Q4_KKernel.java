@@ -329,8 +329,18 @@ public final class Q4_KKernel {
      * into the row's accumulator, the 4 rows sharing each activation load.
      */
     public static void dotTile4(MemorySegment w, long off, float[] x, int xi, int n, float[] out, int oi, float[] s) {
-        if (L == 16) dotTile4Lookup(w, off, x, xi, n, out, oi, s);
-        else dotTile4Convert(w, off, x, xi, n, out, oi, s);
+        if (L == 16) dotTile4Lookup(w, off, x, xi, n, out, oi, s, null, 0);
+        else dotTile4Convert(w, off, x, xi, n, out, oi, s, null, 0);
+    }
+
+    /**
+     * {@link #dotTile4} over one column slice of a slice-major tile ({@code WeightMatrix}): the 4 rows'
+     * accumulators are read from and written back to {@code acc[ai ..]} (row r's L lanes at ai + rL,
+     * zeros before the first slice; {@code Simd.fold4} after the last), so the bits are those of whole rows.
+     */
+    public static void dotTile4Acc(MemorySegment w, long off, float[] x, int xi, int n, float[] acc, int ai, float[] s) {
+        if (L == 16) dotTile4Lookup(w, off, x, xi, n, null, 0, s, acc, ai);
+        else dotTile4Convert(w, off, x, xi, n, null, 0, s, acc, ai);
     }
 
     /** Lane q holds q: a row's 16 weights of a sub-block are NIBBLE * (d * scale) + (-dmin * min). */
@@ -345,8 +355,14 @@ public final class Q4_KKernel {
      * elements, where converting took shift, mask, convert, FMA, FMA. Each row's 64 bytes of a group
      * are loaded once for its 8 chunks (a load per chunk put a bounds check before every load).
      */
-    private static void dotTile4Lookup(MemorySegment w, long off, float[] x, int xi, int n, float[] out, int oi, float[] s) {
+    private static void dotTile4Lookup(MemorySegment w, long off, float[] x, int xi, int n, float[] out, int oi, float[] s, float[] acc, int ai) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        if (acc != null) { // carried on from the previous column slice
+            a0 = FloatVector.fromArray(F, acc, ai);
+            a1 = FloatVector.fromArray(F, acc, ai + L);
+            a2 = FloatVector.fromArray(F, acc, ai + 2 * L);
+            a3 = FloatVector.fromArray(F, acc, ai + 3 * L);
+        }
         for (int b = 0; b < n / QK; b++) {
             long col = off + (long) b * 4 * BYTES, quants = off + (long) b * 4 * BYTES + 64;
             long dm01 = w.get(I64, col), dm23 = w.get(I64, col + 8);
@@ -395,6 +411,13 @@ public final class Q4_KKernel {
                 }
             }
         }
+        if (acc != null) {
+            a0.intoArray(acc, ai);
+            a1.intoArray(acc, ai + L);
+            a2.intoArray(acc, ai + 2 * L);
+            a3.intoArray(acc, ai + 3 * L);
+            return;
+        }
         a0 = a0.add(a0.rearrange(Simd.FOLD8));
         a1 = a1.add(a1.rearrange(Simd.FOLD8));
         a2 = a2.add(a2.rearrange(Simd.FOLD8));
@@ -414,8 +437,14 @@ public final class Q4_KKernel {
     }
 
     /** 4 or 8 lanes: per chunk each row's ints loaded, a nibble shifted and masked out and converted. */
-    private static void dotTile4Convert(MemorySegment w, long off, float[] x, int xi, int n, float[] out, int oi, float[] s) {
+    private static void dotTile4Convert(MemorySegment w, long off, float[] x, int xi, int n, float[] out, int oi, float[] s, float[] acc, int ai) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        if (acc != null) { // carried on from the previous column slice
+            a0 = FloatVector.fromArray(F, acc, ai);
+            a1 = FloatVector.fromArray(F, acc, ai + L);
+            a2 = FloatVector.fromArray(F, acc, ai + 2 * L);
+            a3 = FloatVector.fromArray(F, acc, ai + 3 * L);
+        }
         for (int b = 0; b < n / QK; b++) {
             long col = off + (long) b * 4 * BYTES;
             long dm01 = w.get(I64, col), dm23 = w.get(I64, col + 8);
@@ -464,6 +493,13 @@ public final class Q4_KKernel {
                     }
                 }
             }
+        }
+        if (acc != null) {
+            a0.intoArray(acc, ai);
+            a1.intoArray(acc, ai + L);
+            a2.intoArray(acc, ai + 2 * L);
+            a3.intoArray(acc, ai + 3 * L);
+            return;
         }
         if (L == 16) {
             a0 = a0.add(a0.rearrange(Simd.FOLD8));

@@ -303,8 +303,18 @@ public final class Q6_KKernel {
      * never becomes -0, and acc + (+-0) * x is acc either way.
      */
     public static void dotTile4(MemorySegment w, long off, float[] x, int xi, int n, float[] out, int oi, float[] s) {
-        if (L == 16) dotTile4Wide(w, off, x, xi, n, out, oi, s);
-        else dotTile4Narrow(w, off, x, xi, n, out, oi, s);
+        if (L == 16) dotTile4Wide(w, off, x, xi, n, out, oi, s, null, 0);
+        else dotTile4Narrow(w, off, x, xi, n, out, oi, s, null, 0);
+    }
+
+    /**
+     * {@link #dotTile4} over one column slice of a slice-major tile ({@code WeightMatrix}): the 4 rows'
+     * accumulators are read from and written back to {@code acc[ai ..]} (row r's L lanes at ai + rL,
+     * zeros before the first slice; {@code Simd.fold4} after the last), so the bits are those of whole rows.
+     */
+    public static void dotTile4Acc(MemorySegment w, long off, float[] x, int xi, int n, float[] acc, int ai, float[] s) {
+        if (L == 16) dotTile4Wide(w, off, x, xi, n, null, 0, s, acc, ai);
+        else dotTile4Narrow(w, off, x, xi, n, null, 0, s, acc, ai);
     }
 
     /**
@@ -313,8 +323,14 @@ public final class Q6_KKernel {
      * go by. Loading per field instead (as {@link #dotTile4Narrow} does) put a bounds check and its
      * address arithmetic in front of every load: C2's loop was mostly scalar code.
      */
-    private static void dotTile4Wide(MemorySegment w, long off, float[] x, int xi, int n, float[] out, int oi, float[] s) {
+    private static void dotTile4Wide(MemorySegment w, long off, float[] x, int xi, int n, float[] out, int oi, float[] s, float[] acc, int ai) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        if (acc != null) { // carried on from the previous column slice
+            a0 = FloatVector.fromArray(F, acc, ai);
+            a1 = FloatVector.fromArray(F, acc, ai + L);
+            a2 = FloatVector.fromArray(F, acc, ai + 2 * L);
+            a3 = FloatVector.fromArray(F, acc, ai + 3 * L);
+        }
         for (int b = 0; b < n / QK; b++) {
             long col = off + (long) b * 4 * BYTES, quants = off + (long) b * 4 * BYTES + 72;
             long ds = w.get(I64, col);
@@ -358,6 +374,13 @@ public final class Q6_KKernel {
             a2 = ((FloatVector) h2.convert(I2F, 0)).fma(FloatVector.broadcast(F, s[47]), FloatVector.broadcast(F, s[111])).fma(xv, a2);
             a3 = ((FloatVector) h3.convert(I2F, 0)).fma(FloatVector.broadcast(F, s[63]), FloatVector.broadcast(F, s[127])).fma(xv, a3);
         }
+        if (acc != null) {
+            a0.intoArray(acc, ai);
+            a1.intoArray(acc, ai + L);
+            a2.intoArray(acc, ai + 2 * L);
+            a3.intoArray(acc, ai + 3 * L);
+            return;
+        }
         a0 = a0.add(a0.rearrange(Simd.FOLD8));
         a1 = a1.add(a1.rearrange(Simd.FOLD8));
         a2 = a2.add(a2.rearrange(Simd.FOLD8));
@@ -377,8 +400,14 @@ public final class Q6_KKernel {
     }
 
     /** 4 or 8 lanes: per group and part, each row's ints loaded and one field masked out. */
-    private static void dotTile4Narrow(MemorySegment w, long off, float[] x, int xi, int n, float[] out, int oi, float[] s) {
+    private static void dotTile4Narrow(MemorySegment w, long off, float[] x, int xi, int n, float[] out, int oi, float[] s, float[] acc, int ai) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        if (acc != null) { // carried on from the previous column slice
+            a0 = FloatVector.fromArray(F, acc, ai);
+            a1 = FloatVector.fromArray(F, acc, ai + L);
+            a2 = FloatVector.fromArray(F, acc, ai + 2 * L);
+            a3 = FloatVector.fromArray(F, acc, ai + 3 * L);
+        }
         for (int b = 0; b < n / QK; b++) {
             long col = off + (long) b * 4 * BYTES;
             long ds = w.get(I64, col);
@@ -436,6 +465,13 @@ public final class Q6_KKernel {
                     a3 = ((FloatVector) u3.convert(I2F, 0)).fma(s3, t3).fma(xv, a3);
                 }
             }
+        }
+        if (acc != null) {
+            a0.intoArray(acc, ai);
+            a1.intoArray(acc, ai + L);
+            a2.intoArray(acc, ai + 2 * L);
+            a3.intoArray(acc, ai + 3 * L);
+            return;
         }
         if (L == 16) {
             a0 = a0.add(a0.rearrange(Simd.FOLD8));
