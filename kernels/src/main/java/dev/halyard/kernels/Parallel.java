@@ -45,7 +45,9 @@ public final class Parallel implements AutoCloseable {
      * One region. Its chunks are split into one contiguous part per thread; each thread claims the
      * chunks of its own part front to back (so it streams one run of memory, as a static split would),
      * then takes chunks from the back of whichever part has most left. Chunks are claimed and counted
-     * on the job itself, so a late worker finds none left.
+     * on the job itself, so a late worker finds none left. A thread adds the chunks it ran to
+     * {@code done} once, when it finds none left: one shared atomic per chunk bounced a cache line
+     * between the cores every few microseconds.
      */
     private static final class Job {
         final RangeBody body;
@@ -67,15 +69,19 @@ public final class Parallel implements AutoCloseable {
 
         /** Runs chunks until none is left, starting with part {@code own}'s. */
         void work(int own) {
-            int c;
-            while ((c = claim(own % parts)) >= 0 || (c = steal()) >= 0) {
-                try {
-                    if (failure == null) body.run(c * grain, Math.min(n, (c + 1) * grain));
-                } catch (Throwable t) {
-                    if (failure == null) failure = t;
-                } finally {
-                    done.incrementAndGet();
+            int c, finished = 0;
+            try {
+                while ((c = claim(own % parts)) >= 0 || (c = steal()) >= 0) {
+                    try {
+                        if (failure == null) body.run(c * grain, Math.min(n, (c + 1) * grain));
+                    } catch (Throwable t) {
+                        if (failure == null) failure = t;
+                    } finally {
+                        finished++;
+                    }
                 }
+            } finally {
+                done.addAndGet(finished);
             }
         }
 
@@ -111,6 +117,8 @@ public final class Parallel implements AutoCloseable {
 
     /** Longs between two parts' counters: 128 bytes, so no two share a cache line (or an adjacent-line prefetch pair). */
     private static final int PAD = 16;
+    /** Chunks per thread in a region (fewer when minChunk says so). */
+    static final int CHUNKS_PER_THREAD = 4;
 
     private final int threads;
     private final Thread[] workers;
@@ -144,7 +152,7 @@ public final class Parallel implements AutoCloseable {
             return;
         }
         try {
-            run(body, n, Math.min(threads * 4, Math.max(1, n / Math.max(1, minChunk))), threads);
+            run(body, n, Math.min(threads * CHUNKS_PER_THREAD, Math.max(1, n / Math.max(1, minChunk))), threads);
         } finally {
             lock.unlock();
         }
