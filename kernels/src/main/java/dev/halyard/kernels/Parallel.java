@@ -71,16 +71,13 @@ public final class Parallel implements AutoCloseable {
         void work(int own) {
             int c, finished = 0;
             try {
-                long got;
-                while ((got = claim(own % parts)) >= 0 || (got = steal()) >= 0) {
-                    c = (int) got;
-                    int k = (int) (got >>> 32);
+                while ((c = claim(own % parts)) >= 0 || (c = steal()) >= 0) {
                     try {
-                        if (failure == null) body.run(c * grain, Math.min(n, (c + k) * grain));
+                        if (failure == null) body.run(c * grain, Math.min(n, (c + 1) * grain));
                     } catch (Throwable t) {
                         if (failure == null) failure = t;
                     } finally {
-                        finished += k;
+                        finished++;
                     }
                 }
             } finally {
@@ -88,19 +85,18 @@ public final class Parallel implements AutoCloseable {
             }
         }
 
-        /** Half of part p's unclaimed chunks (at least one) from its front, as {@code count << 32 | first}, or -1. */
-        private long claim(int p) {
+        /** The first unclaimed chunk of part p, or -1. */
+        private int claim(int p) {
             for (;;) {
                 long s = left.get(p * PAD);
                 int lo = (int) s, hi = (int) (s >>> 32);
                 if (lo >= hi) return -1;
-                int take = parts == 1 ? 1 : Math.max(1, (hi - lo) / 2); // forEach: one task at a time, biggest first
-                if (left.compareAndSet(p * PAD, s, s + take)) return (long) take << 32 | lo;
+                if (left.compareAndSet(p * PAD, s, s + 1)) return lo;
             }
         }
 
-        /** The last unclaimed chunk of the part with most left, as {@code 1L << 32 | chunk}, or -1 when all are claimed. */
-        private long steal() {
+        /** The last unclaimed chunk of the part with most left, or -1 when all are claimed. */
+        private int steal() {
             for (;;) {
                 int best = -1, most = 0;
                 long bs = 0;
@@ -114,23 +110,15 @@ public final class Parallel implements AutoCloseable {
                     }
                 }
                 if (best < 0) return -1;
-                if (left.compareAndSet(best * PAD, bs, bs - (1L << 32))) return 1L << 32 | ((int) (bs >>> 32) - 1);
+                if (left.compareAndSet(best * PAD, bs, bs - (1L << 32))) return (int) (bs >>> 32) - 1;
             }
         }
     }
 
     /** Longs between two parts' counters: 128 bytes, so no two share a cache line (or an adjacent-line prefetch pair). */
     private static final int PAD = 16;
-    /**
-     * Chunks per thread in a region (fewer when minChunk says so). A thread claims half of its part's
-     * unclaimed chunks at once (at least one), so it runs few claims (each a locked instruction in the
-     * middle of its weight stream: claiming 16 chunks one by one was 4% slower on Qwen2.5-0.5B Q4_0) while
-     * the last ones, which the first thread to finish may take from the other, stay small. With 4
-     * chunks claimed one by one, a core running 10-17% slower for minutes (it happens on this 2-vCPU
-     * machine) left the other waiting up to a quarter part at the end of every region: Qwen2.5-0.5B
-     * Q4_0 gate/up ended 41-44 us apart (of ~237), logits 618 us (of ~3650); now 11-13 and 113-124 us.
-     */
-    static final int CHUNKS_PER_THREAD = 16;
+    /** Chunks per thread in a region (fewer when minChunk says so). */
+    static final int CHUNKS_PER_THREAD = 4;
 
     private final int threads;
     private final Thread[] workers;
