@@ -116,61 +116,42 @@ final class CanonicalOrder {
         Kernels k = new VectorKernels();
         // just above the threshold: a last slice of 96 columns, and activation blocks of 8 tokens (two quads)
         int rows = 4 * (Matmul.SLICE_GROUP + 1), cols = WeightMatrix.SLICED_ABOVE / WeightMatrix.SLICE * WeightMatrix.SLICE + 96;
-        for (GgmlType type : new GgmlType[] {GgmlType.Q8_0, GgmlType.Q4_0}) {
-            try (Arena arena = Arena.ofShared(); Parallel par = new Parallel(2)) {
-                int pad = 5;
-                long bytes = (long) rows * cols / type.blockSize * type.typeSize;
-                MemorySegment seg = RandomBlocks.allocate(arena, type, rows * cols, pad, rnd);
-                float[][] rowsF = new float[rows][cols];
-                WeightMatrix plain = new WeightMatrix(type, seg, pad, rows, cols);
-                for (int r = 0; r < rows; r++) plain.dequantizeRow(k, r, rowsF[r], 0);
-                MemorySegment copy = arena.allocate(bytes + pad);
-                MemorySegment.copy(seg, pad, copy, pad, bytes);
-                WeightMatrix tiled = new WeightMatrix(type, copy, pad, rows, cols).tile4();
-                int slices = (cols + WeightMatrix.SLICE - 1) / WeightMatrix.SLICE;
-                if (tiled.slices() != slices) throw new AssertionError(type + ": expected " + slices + " slices, got " + tiled.slices());
-                float[] one = new float[cols];
-                for (int r = 0; r < rows; r++) {
-                    tiled.dequantizeRow(k, r, one, 0);
-                    for (int i = 0; i < cols; i++) same(rowsF[r][i], one[i], type + " slice-major dequantizeRow " + r + " element " + i);
-                }
-                for (int batch : new int[] {1, 13, 65}) {
-                    float[] x = RandomBlocks.gaussian(batch * cols, rnd), out = new float[batch * rows];
-                    Matmul.matmul(k, par, tiled, x, out, batch);
-                    for (int b = 0; b < batch; b++)
-                        for (int r = 0; r < rows; r++)
-                            same(Tiles.dotScalar(rowsF[r], 0, x, b * cols, cols, Simd.L), out[b * rows + r],
-                                    type + " slice-major matmul batch " + batch + " token " + b + " row " + r);
-                    checks++;
-                }
-            }
-        }
-        // the K-quants: a last slice of 256 columns (one block)
+        for (GgmlType type : new GgmlType[] {GgmlType.Q8_0, GgmlType.Q4_0})
+            checks += checkSliceMajor(type, rows, cols, 5, new int[] {1, 13, 65}, k, rnd);
+        // the K-quants: a last slice of 256 columns (one block); single-token kernels (1, 3) and the panel (5)
         cols = WeightMatrix.SLICED_ABOVE / WeightMatrix.SLICE * WeightMatrix.SLICE + 256;
-        for (GgmlType type : new GgmlType[] {GgmlType.Q4_K, GgmlType.Q6_K}) {
-            try (Arena arena = Arena.ofShared(); Parallel par = new Parallel(2)) {
-                MemorySegment seg = RandomBlocks.allocate(arena, type, rows * cols, 0, rnd);
-                float[][] rowsF = new float[rows][cols];
-                WeightMatrix plain = new WeightMatrix(type, seg, 0, rows, cols);
-                for (int r = 0; r < rows; r++) plain.dequantizeRow(k, r, rowsF[r], 0);
-                MemorySegment copy = arena.allocate(seg.byteSize());
-                copy.copyFrom(seg);
-                WeightMatrix tiled = new WeightMatrix(type, copy, 0, rows, cols).tile4();
-                if (tiled.slices() != 4) throw new AssertionError(type + ": expected 4 slices, got " + tiled.slices());
-                float[] one = new float[cols];
-                for (int r = 0; r < rows; r++) {
-                    tiled.dequantizeRow(k, r, one, 0);
-                    for (int i = 0; i < cols; i++) same(rowsF[r][i], one[i], type + " slice-major dequantizeRow " + r + " element " + i);
-                }
-                for (int batch : new int[] {1, 3, 5}) { // single-token kernels (1, 3) and the panel (5)
-                    float[] x = RandomBlocks.gaussian(batch * cols, rnd), out = new float[batch * rows];
-                    Matmul.matmul(k, par, tiled, x, out, batch);
-                    for (int b = 0; b < batch; b++)
-                        for (int r = 0; r < rows; r++)
-                            same(Tiles.dotScalar(rowsF[r], 0, x, b * cols, cols, Simd.L), out[b * rows + r],
-                                    type + " slice-major matmul batch " + batch + " token " + b + " row " + r);
-                    checks++;
-                }
+        for (GgmlType type : new GgmlType[] {GgmlType.Q4_K, GgmlType.Q6_K})
+            checks += checkSliceMajor(type, rows, cols, 0, new int[] {1, 3, 5}, k, rnd);
+        return checks;
+    }
+
+    /** One type's slice-major check (see above), its data {@code pad} bytes into the segment: the checks it made. */
+    private static int checkSliceMajor(GgmlType type, int rows, int cols, int pad, int[] batches, Kernels k, Random rnd) {
+        int checks = 0;
+        try (Arena arena = Arena.ofShared(); Parallel par = new Parallel(2)) {
+            long bytes = (long) rows * cols / type.blockSize * type.typeSize;
+            MemorySegment seg = RandomBlocks.allocate(arena, type, rows * cols, pad, rnd);
+            float[][] rowsF = new float[rows][cols];
+            WeightMatrix plain = new WeightMatrix(type, seg, pad, rows, cols);
+            for (int r = 0; r < rows; r++) plain.dequantizeRow(k, r, rowsF[r], 0);
+            MemorySegment copy = arena.allocate(bytes + pad);
+            MemorySegment.copy(seg, pad, copy, pad, bytes);
+            WeightMatrix tiled = new WeightMatrix(type, copy, pad, rows, cols).tile4();
+            int slices = (cols + WeightMatrix.SLICE - 1) / WeightMatrix.SLICE;
+            if (tiled.slices() != slices) throw new AssertionError(type + ": expected " + slices + " slices, got " + tiled.slices());
+            float[] one = new float[cols];
+            for (int r = 0; r < rows; r++) {
+                tiled.dequantizeRow(k, r, one, 0);
+                for (int i = 0; i < cols; i++) same(rowsF[r][i], one[i], type + " slice-major dequantizeRow " + r + " element " + i);
+            }
+            for (int batch : batches) {
+                float[] x = RandomBlocks.gaussian(batch * cols, rnd), out = new float[batch * rows];
+                Matmul.matmul(k, par, tiled, x, out, batch);
+                for (int b = 0; b < batch; b++)
+                    for (int r = 0; r < rows; r++)
+                        same(Tiles.dotScalar(rowsF[r], 0, x, b * cols, cols, Simd.L), out[b * rows + r],
+                                type + " slice-major matmul batch " + batch + " token " + b + " row " + r);
+                checks++;
             }
         }
         return checks;
