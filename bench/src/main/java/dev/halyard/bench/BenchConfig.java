@@ -78,12 +78,17 @@ public record BenchConfig(List<ModelCase> models, int threads, int repetitions, 
         return new Builder();
     }
 
-    /** Defaults: a quick subset (SmolLM2-135M in Q8_0 and Q4_0), all cores, 3 repetitions after 1 warm-up. */
+    /**
+     * Defaults: a quick subset (SmolLM2-135M in Q8_0 and Q4_0), all cores, 3 repetitions after 3
+     * warm-ups. Three, not one: C2 still recompiles the kernels during the first runs of a small model
+     * (SmolLM2-135M Q4_0, 2 threads: prompt 813-896 tok/s after one warm-up run, 913-989 after four;
+     * generation 176-202 vs 221-236); Llama-3.2-1B's runs are long enough that it made no difference.
+     */
     public static final class Builder {
         List<ModelCase> models = List.of(new ModelCase("smollm2-135m", "Q8_0"), new ModelCase("smollm2-135m", "Q4_0"));
         int threads = Runtime.getRuntime().availableProcessors();
         Stats.Statistic statistic = Stats.Statistic.MEDIAN;
-        int repetitions = 3, warmup = 1, promptTokens = 512, genTokens = 128;
+        int repetitions = 3, warmup = 3, promptTokens = 512, genTokens = 128;
         Path dir = ModelCache.defaultDir();
         Path out;
         boolean llama = true, llamaMmap = true, llamaFlashAttn = true;

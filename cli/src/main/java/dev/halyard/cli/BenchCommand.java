@@ -45,7 +45,8 @@ public final class BenchCommand implements Callable<Integer> {
             description = "how runs are summarised: MEDIAN, or BEST (the fastest run: on a shared machine noise only slows runs down) (default: ${DEFAULT-VALUE})")
     dev.halyard.bench.Stats.Statistic statistic;
 
-    @Option(names = "--warmup", paramLabel = "N", defaultValue = "1", description = "unreported runs first (default: ${DEFAULT-VALUE})")
+    @Option(names = "--warmup", paramLabel = "N", defaultValue = "3",
+            description = "unreported runs first, per engine (and serving rounds per client count); the JIT recompiles kernels during the first runs (default: ${DEFAULT-VALUE})")
     int warmup;
 
     @Option(names = "--prompt-tokens", paramLabel = "N", defaultValue = "512", description = "prompt length (default: ${DEFAULT-VALUE})")
