@@ -210,8 +210,12 @@ public final class Matmul {
         }
     }
 
-    /** Tiles per group in {@link #slicedFused}: their accumulators (8 KiB at 16 lanes) stay in L1 with the activation slice. */
-    static final int SLICE_GROUP = 32;
+    /**
+     * Tiles per group in {@link #slicedFused}'s single-token part, the layout's groups ({@link WeightMatrix#GROUP}):
+     * their accumulators (8 KiB at 16 lanes) stay in L1 with the activation slice, and each group is one
+     * ascending stream of weights.
+     */
+    static final int SLICE_GROUP = WeightMatrix.GROUP;
 
     /**
      * The fused Q8_0 / Q4_0 kernels on a slice-major matrix (wide rows, see {@link WeightMatrix}): the
@@ -252,8 +256,8 @@ public final class Matmul {
             }
         }
         for (int b = whole; b < batch; b++)
-            for (int g = t0; g < t1; g += SLICE_GROUP) {
-                int g1 = Math.min(t1, g + SLICE_GROUP);
+            for (int g = t0, g1; g < t1; g = g1) {
+                g1 = Math.min(t1, (g / SLICE_GROUP + 1) * SLICE_GROUP); // within one of the layout's groups
                 java.util.Arrays.fill(acc, 0, (g1 - g) * TILE * vec, 0f);
                 for (int s = 0; s < slices; s++)
                     for (int t = g; t < g1; t++) {
@@ -278,7 +282,7 @@ public final class Matmul {
         float[] s = scratch(128 + WeightMatrix.GROUP * TILE * vec); // [0, 128): the kernels' scales; then the accumulators
         for (int b = 0; b < batch; b++)
             for (int g = t0, g1; g < t1; g = g1) {
-                g1 = Math.min(t1, (g / WeightMatrix.GROUP + 1) * WeightMatrix.GROUP); // within one of the layout's groups
+                g1 = Math.min(t1, (g / SLICE_GROUP + 1) * SLICE_GROUP); // within one of the layout's groups
                 java.util.Arrays.fill(s, 128, 128 + (g1 - g) * TILE * vec, 0f);
                 for (int sl = 0; sl < slices; sl++)
                     for (int t = g; t < g1; t++) {

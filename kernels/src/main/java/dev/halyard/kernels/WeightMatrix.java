@@ -31,11 +31,12 @@ import java.lang.foreign.MemorySegment;
  * row's accumulator from one slice to the next, so the bits do not change. With whole rows, a tile's
  * weights (18 KiB for 8192 Q4_0 columns) and the 32 KiB activation vector no longer fit the 48 KiB L1
  * together, and such matrices streamed ~35% slower than narrow ones (Llama-3.2-1B's down projection,
- * 2 threads: ~15 -> ~19 GB/s; 2048-column slices measured a little better than 4096). Q4_K and Q6_K
- * go further, <b>group-major</b>: the tiles are grouped by {@link #GROUP}, and each group holds its
+ * 2 threads: ~15 -> ~19 GB/s; 2048-column slices measured a little better than 4096). The slices are
+ * further <b>group-major</b>: the tiles are grouped by {@link #GROUP}, and each group holds its
  * slices one after another, so a thread streams a group as one ascending run rather than runs a whole
- * slice apart (Llama-3.2-1B's 2048x8192 down projections from DRAM, 2 threads: whole rows 11-13 GB/s,
- * slice-major ~15, group-major ~18-20, about the rate of its 2048-column matrices).
+ * slice apart (Llama-3.2-1B's 2048x8192 down projections from DRAM, 2 threads: Q4_K / Q6_K whole rows
+ * 11-13 GB/s, slice-major ~15, group-major ~18-20, about the rate of its 2048-column matrices; Q4_0
+ * 0.311-0.317 -> 0.290-0.296 ms, Q8_0 0.508-0.528 -> 0.479-0.481 ms against plain slice-major).
  *
  * @param type element type
  * @param data the segment holding the tensor (the tensor begins at {@code offset})
@@ -107,16 +108,13 @@ public record WeightMatrix(GgmlType type, MemorySegment data, long offset, int r
     /** Byte offset of tile t's block columns of slice s; {@code tileOffset(t, 0) == tileOffset(t)} with one slice. */
     public long tileOffset(int t, int s) {
         if (slices() == 1) return tileOffset(t);
-        if (kQuant(type)) { // group-major: GROUP tiles' slices one after another, so a group is one stream
-            int g = t / GROUP * GROUP, n = Math.min(GROUP, rows / 4 - g); // the group's first tile, its tiles
-            long tile = (long) (cols / type.blockSize) * columnBytes(), slice = (SLICE / type.blockSize) * columnBytes();
-            return offset + g * tile + (long) n * s * slice + (long) (t - g) * (sliceCols(s) / type.blockSize) * columnBytes();
-        }
-        long fullSlice = (long) rows / 4 * (SLICE / type.blockSize) * columnBytes(); // all tiles' bytes in a whole slice
-        return offset + s * fullSlice + (long) t * (sliceCols(s) / type.blockSize) * columnBytes();
+        // group-major: GROUP tiles' slices one after another, so a group is one stream
+        int g = t / GROUP * GROUP, n = Math.min(GROUP, rows / 4 - g); // the group's first tile, its tiles
+        long tile = (long) (cols / type.blockSize) * columnBytes(), slice = (SLICE / type.blockSize) * columnBytes();
+        return offset + g * tile + (long) n * s * slice + (long) (t - g) * (sliceCols(s) / type.blockSize) * columnBytes();
     }
 
-    /** Tiles per group of a slice-major K-quant matrix (see {@link #tileOffset(int, int)}). */
+    /** Tiles per group of a slice-major matrix (see {@link #tileOffset(int, int)}). */
     public static final int GROUP = 32;
 
     private static boolean sliceMajor(GgmlType type, int cols) {
