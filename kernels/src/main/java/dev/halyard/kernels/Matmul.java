@@ -27,7 +27,7 @@ import java.lang.foreign.MemorySegment;
  *       Q4_0 prompts on rows of 1024-4096 columns); tiled Q4_K / Q6_K four rows for one token
  *       ({@code dotTile4}, 1-3 tokens); Q8_0, Q4_0, Q4_K, Q5_K, Q6_K on the file's row layout
  *       (memory-mapped weights) for 1-3 tokens ({@code dotRows4}).
- *       Wide tiled Q8_0 / Q4_0 matrices are slice-major ({@link WeightMatrix#slices}): their kernels run
+ *       Wide tiled Q8_0 / Q4_0 / Q4_K / Q6_K matrices are slice-major ({@link WeightMatrix#slices}): their kernels run
  *       column slice by column slice with each output's accumulator carried between slices.
  * </ul>
  * Both compute every (row, token) output with one accumulator in element order over exactly the
@@ -217,6 +217,11 @@ public final class Matmul {
      */
     static final int SLICE_GROUP = WeightMatrix.GROUP;
 
+    /** The end of the run of tiles from g: the end of g's layout group, or t1 if that comes first. */
+    private static int groupEnd(int g, int t1) {
+        return Math.min(t1, (g / SLICE_GROUP + 1) * SLICE_GROUP);
+    }
+
     /**
      * The fused Q8_0 / Q4_0 kernels on a slice-major matrix (wide rows, see {@link WeightMatrix}): the
      * column slices in order, each output's accumulators carried from one slice to the next in a
@@ -257,7 +262,7 @@ public final class Matmul {
         }
         for (int b = whole; b < batch; b++)
             for (int g = t0, g1; g < t1; g = g1) {
-                g1 = Math.min(t1, (g / SLICE_GROUP + 1) * SLICE_GROUP); // within one of the layout's groups
+                g1 = groupEnd(g, t1);
                 java.util.Arrays.fill(acc, 0, (g1 - g) * TILE * vec, 0f);
                 for (int s = 0; s < slices; s++)
                     for (int t = g; t < g1; t++) {
@@ -282,7 +287,7 @@ public final class Matmul {
         float[] s = scratch(128 + WeightMatrix.GROUP * TILE * vec); // [0, 128): the kernels' scales; then the accumulators
         for (int b = 0; b < batch; b++)
             for (int g = t0, g1; g < t1; g = g1) {
-                g1 = Math.min(t1, (g / SLICE_GROUP + 1) * SLICE_GROUP); // within one of the layout's groups
+                g1 = groupEnd(g, t1);
                 java.util.Arrays.fill(s, 128, 128 + (g1 - g) * TILE * vec, 0f);
                 for (int sl = 0; sl < slices; sl++)
                     for (int t = g; t < g1; t++) {
