@@ -98,6 +98,11 @@ public final class Bench {
             Path file = files.get(config.models().indexOf(c));
             int vocab = ModelFacts.of(file).vocab();
             List<ServingPoint> h = serveHalyard(c, file, vocab, work);
+            List<ServingPoint> e = new ArrayList<>();
+            for (int clients : config.clients()) {
+                progress("%s: halyard engine in-process, %d parallel sequences", c.label(), clients);
+                e.add(serveEngine(file, clients));
+            }
             List<ServingPoint> l = new ArrayList<>();
             if (llama != null) {
                 for (int clients : config.clients()) {
@@ -109,7 +114,7 @@ public final class Bench {
                     l.add(llama.serving(file, prompts, clients, config.serveGenTokens(), config.threads(), config.warmup(), config.repetitions()));
                 }
             }
-            serving.add(new BenchResult.ServingResult(c, h, l));
+            serving.add(new BenchResult.ServingResult(c, h, e, l));
         }
         return new BenchResult(machine, models, serving);
     }
@@ -125,6 +130,25 @@ public final class Bench {
             return SingleStream.parse(Report.HALYARD, r.stdout(), r.peakRssKb());
         } catch (IOException | IllegalArgumentException e) {
             return SingleStream.failed(Report.HALYARD, e.getMessage());
+        }
+    }
+
+    /**
+     * Halyard's engine serving {@code clients} sequences in a child JVM without HTTP ({@link EngineServeProbe}), as
+     * llama_serve measures llama.cpp: the same prompts, warm-up and repetitions as the rounds against halyard serve.
+     */
+    private ServingPoint serveEngine(Path model, int clients) throws InterruptedException {
+        List<String> cmd = ChildJvm.command(EngineServeProbe.class.getName(), config.jvmOptions(), List.of("--model", model.toString(),
+                "--parallel", Integer.toString(clients), "--prompt-tokens", Integer.toString(config.servePromptTokens()),
+                "--gen", Integer.toString(config.serveGenTokens()), "--seed", Long.toString(SERVE_SEED),
+                "--threads", Integer.toString(config.threads()), "--warmup", Integer.toString(config.warmup()),
+                "--repeat", Integer.toString(config.repetitions())));
+        try {
+            ChildProcess.Result r = ChildProcess.run(cmd, null, config.timeout());
+            if (r.exitCode() != 0) return ServingPoint.failed(Report.HALYARD_ENGINE, clients, "exit " + r.exitCode() + ": " + r.stderrTail());
+            return ServingPoint.parse(Report.HALYARD_ENGINE, r.stdout(), clients, r.peakRssKb());
+        } catch (IOException | IllegalArgumentException e) {
+            return ServingPoint.failed(Report.HALYARD_ENGINE, clients, e.getMessage());
         }
     }
 

@@ -48,12 +48,19 @@ public record BenchResult(Machine machine, List<ModelResult> models, List<Servin
     /**
      * @param model which model
      * @param halyard one point per client count against halyard serve
+     * @param engine one point per sequence count against Halyard's engine in-process ({@link EngineServeProbe}:
+     *     no HTTP, no clients, as llama_serve measures llama.cpp; empty when not measured)
      * @param llama one point per client count against llama_serve (empty when llama.cpp is not measured)
      */
-    public record ServingResult(ModelCase model, List<ServingPoint> halyard, List<ServingPoint> llama) {
+    public record ServingResult(ModelCase model, List<ServingPoint> halyard, List<ServingPoint> engine, List<ServingPoint> llama) {
         public ServingResult {
             halyard = List.copyOf(halyard);
+            engine = List.copyOf(engine);
             llama = List.copyOf(llama);
+        }
+
+        public ServingResult(ModelCase model, List<ServingPoint> halyard, List<ServingPoint> llama) {
+            this(model, halyard, List.of(), llama);
         }
     }
 }

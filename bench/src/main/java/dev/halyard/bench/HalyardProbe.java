@@ -110,12 +110,12 @@ public final class HalyardProbe {
         return sb.toString();
     }
 
-    private static String value(String[] args, int i, String name) {
+    static String value(String[] args, int i, String name) {
         if (i >= args.length) throw new IllegalArgumentException(name + " needs a value");
         return args[i];
     }
 
-    private static int intValue(String[] args, int i, String name, int min, int max) {
+    static int intValue(String[] args, int i, String name, int min, int max) {
         String v = value(args, i, name);
         try {
             int n = Integer.parseInt(v);

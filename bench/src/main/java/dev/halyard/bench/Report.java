@@ -20,6 +20,8 @@ public final class Report {
     public static final String HALYARD = "halyard";
     /** Engine name of Halyard's serving rows. */
     public static final String HALYARD_SERVE = "halyard serve";
+    /** Engine name of Halyard's in-process serving rows (no HTTP, as llama_serve). */
+    public static final String HALYARD_ENGINE = "halyard engine";
 
     // ---------------------------------------------------------------- derived numbers
 
@@ -98,14 +100,15 @@ public final class Report {
         if (!r.serving().isEmpty()) {
             sb.append(String.format(Locale.ROOT, "%nServing: N concurrent streams, %d prompt tokens and %d generated tokens each (greedy, ignore_eos); "
                     + "aggregate = all tokens / wall time of the round, %s of %d rounds; TTFT over every stream of every round; "
-                    + "ratio = halyard serve / llama.cpp; scaling = aggregate / the same engine's 1-stream aggregate%n%n",
+                    + "ratio = halyard / llama.cpp; scaling = aggregate / the same engine's 1-stream aggregate; "
+                    + "halyard engine = the same engine in-process, without HTTP and clients, as llama.cpp is measured%n%n",
                     c.servePromptTokens(), c.serveGenTokens(), st.label(), c.repetitions()));
             Table s = new Table("model", "quant", "streams", "engine", "aggregate tok/s", "TTFT p50 ms", "TTFT p99 ms", "ratio", "scaling", "peak RSS MiB");
             for (BenchResult.ServingResult sr : r.serving()) {
                 boolean first = true;
                 for (int clients : c.clients()) {
-                    ServingPoint h = find(sr.halyard(), clients), l = find(sr.llama(), clients);
-                    for (ServingPoint p : new ServingPoint[] {h, l}) {
+                    ServingPoint h = find(sr.halyard(), clients), e = find(sr.engine(), clients), l = find(sr.llama(), clients);
+                    for (ServingPoint p : new ServingPoint[] {h, e, l}) {
                         if (p == null) continue;
                         List<String> row = new ArrayList<>(List.of(first ? sr.model().preset() : "", first ? sr.model().mix() : "",
                                 Integer.toString(clients), p.engine()));
@@ -115,10 +118,10 @@ public final class Report {
                             failures.add(sr.model().label() + ", " + p.engine() + " with " + clients + " streams: " + SingleStream.abbreviate(p.error()));
                             while (row.size() < 10) row.add("");
                         } else {
-                            List<ServingPoint> own = p == h ? sr.halyard() : sr.llama();
+                            List<ServingPoint> own = p == h ? sr.halyard() : p == e ? sr.engine() : sr.llama();
                             ServingPoint single = find(own, 1);
                             row.addAll(List.of(num(aggregate(p, st), 1), num(p.ttftP50(), 0), num(p.ttftP99(), 0),
-                                    p == h && l != null ? num(Stats.ratio(aggregate(h, st), aggregate(l, st)), 2) : "",
+                                    p != l && l != null && l.ok() ? num(Stats.ratio(aggregate(p, st), aggregate(l, st)), 2) : "",
                                     single != null ? num(Stats.ratio(aggregate(p, st), aggregate(single, st)), 2) : "",
                                     p.peakRssKb() > 0 ? num(p.peakRssKb() / 1024.0, 0) : "?"));
                         }
@@ -273,7 +276,7 @@ public final class Report {
             o.put("model", sr.model().preset());
             o.put("quant", sr.model().mix());
             ArrayNode pts = o.putArray("points");
-            for (List<ServingPoint> list : List.of(sr.halyard(), sr.llama())) {
+            for (List<ServingPoint> list : List.of(sr.halyard(), sr.engine(), sr.llama())) {
                 for (ServingPoint p : list) {
                     ObjectNode po = pts.addObject();
                     po.put("engine", p.engine());
@@ -291,7 +294,7 @@ public final class Report {
                     po.put("peak_rss_kb", p.peakRssKb());
                     ServingPoint single = find(list, 1);
                     if (single != null) po.put("scaling_vs_1_stream", Stats.ratio(aggregate(p, st), aggregate(single, st)));
-                    if (list == sr.halyard()) {
+                    if (list != sr.llama()) {
                         ServingPoint l = find(sr.llama(), p.clients());
                         if (l != null) po.put("ratio_vs_llama_cpp", Stats.ratio(aggregate(p, st), aggregate(l, st)));
                     }

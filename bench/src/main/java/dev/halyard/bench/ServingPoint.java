@@ -9,7 +9,7 @@ import java.util.List;
  * each repetition (all tokens generated / wall time from the first request to the last token) and the
  * time to first token of every stream of every repetition. A failed engine keeps its error instead.
  *
- * @param engine "halyard serve" or "llama.cpp"
+ * @param engine "halyard serve", "halyard engine" or "llama.cpp"
  * @param clients concurrent streams (parallel sequences for llama.cpp)
  * @param aggregateTokS one per repetition
  * @param ttftMs one per stream per repetition
@@ -47,18 +47,23 @@ public record ServingPoint(String engine, int clients, List<Double> aggregateTok
 
     /** Parses llama_serve's JSON line: {@code runs[].gen_tok_s}, {@code runs[].ttft_ms[]}, {@code peak_rss_kb}. */
     public static ServingPoint parseLlama(String stdout, int clients, long polledPeakKb) {
+        return parse("llama.cpp", stdout, clients, polledPeakKb);
+    }
+
+    /** Parses a line in llama_serve's format (also {@link EngineServeProbe}'s) as engine {@code engine}'s point. */
+    public static ServingPoint parse(String engine, String stdout, int clients, long polledPeakKb) {
         JsonNode j = SingleStream.lastJsonLine(stdout);
         JsonNode runs = j.get("runs");
-        if (runs == null || !runs.isArray() || runs.isEmpty()) throw new IllegalArgumentException("llama_serve printed no runs: " + j);
+        if (runs == null || !runs.isArray() || runs.isEmpty()) throw new IllegalArgumentException(engine + " printed no runs: " + j);
         List<Double> rates = new ArrayList<>(), ttft = new ArrayList<>();
         for (JsonNode r : runs) {
             rates.add(SingleStream.number(r, "gen_tok_s"));
             JsonNode t = r.get("ttft_ms");
             if (t == null || t.size() != clients)
-                throw new IllegalArgumentException("llama_serve reported " + (t == null ? 0 : t.size()) + " first-token times for " + clients + " sequences");
+                throw new IllegalArgumentException(engine + " reported " + (t == null ? 0 : t.size()) + " first-token times for " + clients + " sequences");
             for (JsonNode v : t) ttft.add(v.asDouble());
         }
         long own = j.path("peak_rss_kb").asLong(-1);
-        return new ServingPoint("llama.cpp", clients, rates, ttft, own > 0 ? own : polledPeakKb, null);
+        return new ServingPoint(engine, clients, rates, ttft, own > 0 ? own : polledPeakKb, null);
     }
 }

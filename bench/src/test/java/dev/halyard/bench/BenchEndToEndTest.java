@@ -65,6 +65,14 @@ class BenchEndToEndTest {
             assertTrue(p.medianAggregateTokS() > 0 && p.ttftP99() >= p.ttftP50() && p.ttftP50() > 0, p.toString());
             assertTrue(p.peakRssKb() > 10_000, "server peak RSS, KiB: " + p.peakRssKb());
         }
+        assertEquals(2, s.engine().size());
+        for (ServingPoint p : s.engine()) { // the same engine in-process, measured as llama_serve measures llama.cpp
+            assertTrue(p.ok(), "halyard engine failed: " + p.error() + "\nlog: " + log);
+            assertEquals(Report.HALYARD_ENGINE, p.engine());
+            assertEquals(p.clients(), p.ttftMs().size(), "one first-token time per sequence");
+            assertTrue(p.medianAggregateTokS() > 0 && p.ttftP99() >= p.ttftP50() && p.ttftP50() > 0, p.toString());
+            assertTrue(p.peakRssKb() > 10_000, "probe peak RSS, KiB: " + p.peakRssKb());
+        }
         if (llama != null) {
             assertEquals(2, s.llama().size());
             for (ServingPoint p : s.llama()) {
@@ -76,6 +84,7 @@ class BenchEndToEndTest {
         String table = Report.text(r, config);
         assertTrue(table.contains("| tiny-llama"), table);
         assertTrue(table.contains("halyard serve"), table);
+        assertTrue(table.contains("halyard engine"), table);
         JsonNode j = new ObjectMapper().readTree(Report.json(r, config));
         assertEquals("tiny-llama", j.get("models").get(0).get("model").asText());
         assertTrue(j.get("models").get(0).get("engines").get(0).get("median_gen_tok_s").asDouble() > 0);

@@ -82,6 +82,28 @@ class ReportTest {
     }
 
     @Test
+    void in_process_engine_rows_get_their_own_scaling_and_a_ratio_against_llama_cpp() throws Exception {
+        BenchResult base = result();
+        BenchResult.ServingResult s = base.serving().getFirst();
+        var withEngine = new BenchResult.ServingResult(SMOL, s.halyard(),
+                List.of(new ServingPoint(Report.HALYARD_ENGINE, 1, List.of(80.0), List.of(15.0), 450 * 1024, null),
+                        ServingPoint.failed(Report.HALYARD_ENGINE, 4, "exit 1: out of memory")),
+                s.llama());
+        BenchResult r = new BenchResult(base.machine(), base.models(), List.of(withEngine));
+        String t = Report.text(r, CONFIG);
+        assertTrue(t.contains("| 1       | halyard engine | 80.0            | 15          | 15          | 0.80  | 1.00"), t);
+        assertTrue(t.contains("| 4       | halyard engine | failed"), t);
+        assertTrue(t.contains("halyard engine with 4 streams: exit 1: out of memory"), t);
+        JsonNode points = new ObjectMapper().readTree(Report.json(r, CONFIG)).get("serving").get(0).get("points");
+        JsonNode e1 = points.get(2); // halyard serve's two points come first
+        assertEquals(Report.HALYARD_ENGINE, e1.get("engine").asText());
+        assertEquals(0.8, e1.get("ratio_vs_llama_cpp").asDouble(), 1e-12);
+        assertEquals("exit 1: out of memory", points.get(3).get("error").asText());
+        assertEquals("llama.cpp", points.get(4).get("engine").asText());
+        assertTrue(points.get(4).get("ratio_vs_llama_cpp") == null, "llama.cpp has no ratio against itself");
+    }
+
+    @Test
     void the_table_shows_ratios_on_the_other_engines_rows_and_failures_inline() {
         String t = Report.text(result(), CONFIG);
         assertTrue(t.contains("| llama.cpp      | 400.0    | 250.0    | 0.50     | 0.60     | 63%"), t);

@@ -20,7 +20,8 @@ import dev.halyard.server.errors.ApiException;
 public record MemoryPlan(EngineConfig engine, long weightBytes, long kvBytes, long workBytes) {
     private static final long MIB = 1L << 20;
     private static final int DEFAULT_MAX_CONTEXT = 4096;
-    private static final int TOKEN_BUDGET = 512;
+    /** The engine's token budget: the most tokens of one forward pass (llama-server's default --batch is 512 too). */
+    public static final int TOKEN_BUDGET = 512;
 
     public long heapBytes() {
         return workBytes;
