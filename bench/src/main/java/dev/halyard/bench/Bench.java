@@ -174,8 +174,9 @@ public final class Bench {
                     progress("%s: halyard serve, %d concurrent streams", c.label(), n);
                     List<Double> agg = new ArrayList<>(), ttft = new ArrayList<>();
                     try {
-                        // warm-up rounds (JIT, buffers) at this concurrency, with short streams, unreported
-                        for (int w = 0; w < config.warmup(); w++) clients.round(prompts(vocab, round++, n), Math.max(8, config.serveGenTokens() / 8));
+                        // warm-up rounds (JIT, buffers) at this concurrency, unreported, as long as the measured ones (as
+                        // llama_serve's): with 16-token warm-ups the server's C2 was still compiling in the measured rounds
+                        for (int w = 0; w < config.warmup(); w++) clients.round(prompts(vocab, round++, n), config.serveGenTokens());
                         for (int r = 0; r < config.repetitions(); r++) {
                             StreamingClients.Round res = clients.round(prompts(vocab, round++, n), config.serveGenTokens());
                             agg.add(res.tokensPerSecond());

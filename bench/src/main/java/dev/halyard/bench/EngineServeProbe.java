@@ -26,9 +26,10 @@ import java.util.concurrent.TimeUnit;
  * continuous batching, paged KV cache) that {@code halyard serve --parallel N} runs, configured as the
  * server configures it; greedy, end-of-generation ignored, {@code gen} tokens each. Each run uses
  * prompts of its own (the bench's serving prompts: seed + run * 1024 + sequence), so no cached
- * prefix helps; warm-up runs use short generations, as the bench's warm-up rounds against the server
- * do. Prints llama_serve's JSON line: per run the wall time from the submissions to the last token,
- * the tokens generated, their rate, each sequence's time to its first token, and the peak RSS.
+ * prefix helps; warm-up runs are as long as the measured ones, as the bench's rounds against the
+ * server and llama_serve's runs. Prints llama_serve's JSON line: per run the wall time from the
+ * submissions to the last token, the tokens generated, their rate, each sequence's time to its first
+ * token, and the peak RSS.
  *
  * <pre>
  * EngineServeProbe --model PATH --parallel N --prompt-tokens N --gen N --seed N [--threads N] [--ctx-size N] [--warmup N] [--repeat N]
@@ -73,7 +74,7 @@ public final class EngineServeProbe {
             List<Run> runs = new ArrayList<>();
             try (Engine engine = new Engine(m, Tokenizer.fromGguf(gguf), config)) {
                 int round = 0;
-                for (int w = 0; w < warmup; w++) run(engine, prompts(promptTokens, vocab, seed, round++, parallel), Math.max(8, gen / 8));
+                for (int w = 0; w < warmup; w++) run(engine, prompts(promptTokens, vocab, seed, round++, parallel), gen);
                 for (int r = 0; r < repeat; r++) runs.add(run(engine, prompts(promptTokens, vocab, seed, round++, parallel), gen));
             }
             System.out.println(json(runs));
