@@ -44,6 +44,16 @@ public final class Matmul {
     static final java.util.Set<GgmlType> FUSED_ROWS = java.util.EnumSet.of(GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K);
     static final int MIN_BATCHED = 4; // from this many tokens on, dequantise a panel once for all
     /**
+     * Chunks per thread of a batch's matmul region. With 4, a 512-token prompt's regions end with one
+     * thread idle for about half a chunk (~20 ms for Llama-3.2-1B's gate and up projections; in one pass
+     * the worker sat idle 14% of the time while the main thread, slower per chunk, finished), and the
+     * threads' speeds drift apart on a shared host. 16: the same bits; same JVM, alternated, medians of
+     * 8-10 passes: Llama-3.2-1B Q8_0 104.3 -> 107.7 tok/s, Q4_K_M 107.1 -> 110.6, SmolLM2-135M Q4_0
+     * 1026 -> 1062, Qwen2.5-0.5B Q4_0 level (345). Claims cost nothing at this size. Single tokens keep
+     * {@link Parallel#CHUNKS_PER_THREAD}: finer chunks measured slower there (Llama-3.2-1B generation).
+     */
+    static final int BATCH_CHUNKS_PER_THREAD = 16;
+    /**
      * Tiled Q8_0 and Q4_0 below this many tokens decode blocks in registers for four tokens at a time
      * instead of dequantising a panel: they read int8 / 4-bit weights, not floats. Q8_0 was 1.3-3x
      * faster up to 16 tokens, level or better up to 512 on 2048 columns, but slower on 576 columns at
@@ -106,7 +116,7 @@ public final class Matmul {
         boolean copy = batch >= MIN_BATCHED && ws[0].cols() <= ALIGNED_COPY_COLS && Aligned.shift(x) != 0;
         final int xo = copy ? alignedCopy(x, batch * ws[0].cols()) : 0;
         final float[] xa = copy ? X_COPY.get()[0] : x;
-        par.forRange(start[ws.length], minChunk, (from, to) -> {
+        par.forRange(start[ws.length], minChunk, batch >= MIN_BATCHED ? BATCH_CHUNKS_PER_THREAD : Parallel.CHUNKS_PER_THREAD, (from, to) -> {
             for (int j = 0; j < ws.length; j++) {
                 int a = Math.max(from, start[j]), b = Math.min(to, start[j + 1]);
                 if (a < b) tiles(k, ws[j], xa, xo, outs[j], batch, a - start[j], b - start[j]);

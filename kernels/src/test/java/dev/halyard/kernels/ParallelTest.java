@@ -26,6 +26,28 @@ class ParallelTest {
     }
 
     @Test
+    void forRange_with_more_chunks_per_thread_cuts_finer_and_still_covers_every_index_once() {
+        try (Parallel par = new Parallel(2)) {
+            for (int per : new int[] {1, 4, 16}) {
+                int n = 1000, minChunk = 4;
+                AtomicIntegerArray seen = new AtomicIntegerArray(n);
+                java.util.concurrent.ConcurrentLinkedQueue<int[]> chunks = new java.util.concurrent.ConcurrentLinkedQueue<>();
+                par.forRange(n, minChunk, per, (from, to) -> {
+                    chunks.add(new int[] {from, to});
+                    for (int i = from; i < to; i++) seen.incrementAndGet(i);
+                });
+                for (int i = 0; i < n; i++) assertEquals(1, seen.get(i), "chunks per thread " + per + ", index " + i);
+                assertEquals(2 * per, chunks.size(), "2 threads x " + per + " chunks of " + n + " indices");
+                for (int[] c : chunks) assertEquals(true, c[1] - c[0] >= minChunk || c[1] == n, "chunk [" + c[0] + ", " + c[1] + ")");
+            }
+            // minChunk still bounds the count: 40 indices in chunks of at least 8 are at most 5 chunks
+            java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
+            par.forRange(40, 8, 16, (from, to) -> count.incrementAndGet());
+            assertEquals(5, count.get());
+        }
+    }
+
+    @Test
     void the_caller_finishes_the_part_of_a_worker_that_is_stuck() throws InterruptedException {
         // the worker's first chunk waits until the caller has run one of the worker's (upper half)
         // indices: without stealing from the others' parts the region would never end
