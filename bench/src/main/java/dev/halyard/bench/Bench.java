@@ -25,7 +25,7 @@ public final class Bench {
 
     /** Seed of the single-sequence prompt (the same ids for every engine). */
     static final long PROMPT_SEED = 42;
-    /** Seeds of serving prompts: SERVE_SEED + round * 1024 + stream. */
+    /** Base seed of the serving prompts (see Prompts.serving). */
     static final long SERVE_SEED = 7_000_000;
 
     public BenchResult run() throws IOException, InterruptedException {
@@ -141,6 +141,7 @@ public final class Bench {
         List<String> cmd = ChildJvm.command(EngineServeProbe.class.getName(), config.jvmOptions(), List.of("--model", model.toString(),
                 "--parallel", Integer.toString(clients), "--prompt-tokens", Integer.toString(config.servePromptTokens()),
                 "--gen", Integer.toString(config.serveGenTokens()), "--seed", Long.toString(SERVE_SEED),
+                "--ctx-size", Integer.toString(serveContext(config.servePromptTokens(), config.serveGenTokens())),
                 "--threads", Integer.toString(config.threads()), "--warmup", Integer.toString(config.warmup()),
                 "--repeat", Integer.toString(config.repetitions())));
         try {
@@ -152,6 +153,11 @@ public final class Bench {
         }
     }
 
+    /** The context the serving engines get: a stream's prompt and generation, rounded up to 256 positions. */
+    static int serveContext(int promptTokens, int genTokens) {
+        return (promptTokens + genTokens + 1 + 255) / 256 * 256;
+    }
+
     /** halyard serve on one model: a server child, then rounds of 1, 4, 16… concurrent streams. */
     private List<ServingPoint> serveHalyard(ModelCase c, Path file, int vocab, Path work) throws InterruptedException {
         List<ServingPoint> points = new ArrayList<>();
@@ -161,7 +167,7 @@ public final class Bench {
             progress("%s: starting halyard serve on port %d", c.label(), port);
             Path noModels = Files.createDirectories(work.resolve("serve-models")); // serve only --model, never ~/.halyard/models
             int maxClients = config.clients().stream().mapToInt(Integer::intValue).max().orElse(1);
-            int ctx = (config.servePromptTokens() + config.serveGenTokens() + 1 + 255) / 256 * 256;
+            int ctx = serveContext(config.servePromptTokens(), config.serveGenTokens());
             List<String> cmd = ChildJvm.command(config.serveMainClass(), config.jvmOptions(), List.of("serve", "--model", file.toString(),
                     "--models", noModels.toString(), "--host", "127.0.0.1", "--port", Integer.toString(port),
                     "--threads", Integer.toString(config.threads()), "--parallel", Integer.toString(maxClients),
@@ -223,7 +229,7 @@ public final class Bench {
     }
 
     private int[] servePrompt(int vocab, int round, int stream) {
-        return Prompts.random(config.servePromptTokens(), vocab, SERVE_SEED + round * 1024L + stream);
+        return Prompts.serving(config.servePromptTokens(), vocab, SERVE_SEED, round, stream);
     }
 
     private void progress(String fmt, Object... args) {

@@ -25,11 +25,10 @@ import java.util.concurrent.TimeUnit;
  * HTTP, no client processes. N requests are submitted together to the same {@link Engine} (scheduler,
  * continuous batching, paged KV cache) that {@code halyard serve --parallel N} runs, configured as the
  * server configures it; greedy, end-of-generation ignored, {@code gen} tokens each. Each run uses
- * prompts of its own (the bench's serving prompts: seed + run * 1024 + sequence), so no cached
- * prefix helps; warm-up runs are as long as the measured ones, as the bench's rounds against the
- * server and llama_serve's runs. Prints llama_serve's JSON line: per run the wall time from the
- * submissions to the last token, the tokens generated, their rate, each sequence's time to its first
- * token, and the peak RSS.
+ * prompts of its own ({@link Prompts#serving}), so no cached prefix helps; warm-up runs are as long as
+ * the measured ones, as the bench's rounds against the server and llama_serve's runs. Prints
+ * llama_serve's JSON line: per run the wall time from the submissions to the last token, the tokens
+ * generated, their rate, each sequence's time to its first token, and the peak RSS.
  *
  * <pre>
  * EngineServeProbe --model PATH --parallel N --prompt-tokens N --gen N --seed N [--threads N] [--ctx-size N] [--warmup N] [--repeat N]
@@ -62,7 +61,7 @@ public final class EngineServeProbe {
         }
         if (model == null || parallel == 0 || promptTokens == 0 || gen == 0 || seed < 0)
             throw new IllegalArgumentException("--model, --parallel, --prompt-tokens, --gen and --seed are required");
-        if (ctx == 0) ctx = (promptTokens + gen + 1 + 255) / 256 * 256;
+        if (ctx == 0) ctx = Bench.serveContext(promptTokens, gen);
 
         ModelOptions options = ModelOptions.defaults().withThreads(threads);
         GgufFile gguf = GgufFile.read(model);
@@ -83,7 +82,7 @@ public final class EngineServeProbe {
 
     static List<int[]> prompts(int n, int vocab, long seed, int round, int parallel) {
         List<int[]> out = new ArrayList<>();
-        for (int s = 0; s < parallel; s++) out.add(Prompts.random(n, vocab, seed + round * 1024L + s));
+        for (int s = 0; s < parallel; s++) out.add(Prompts.serving(n, vocab, seed, round, s));
         return out;
     }
 

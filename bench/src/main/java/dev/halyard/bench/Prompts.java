@@ -21,6 +21,15 @@ public final class Prompts {
         return ids;
     }
 
+    /**
+     * The prompt of serving stream {@code stream} in round {@code round}: {@code n} ids from seed
+     * {@code seed + round * 1024 + stream}, distinct per round and stream so that no cached prefix helps.
+     * Halyard's serving rounds (through HTTP and in-process) and llama_serve's prompts all come from here.
+     */
+    public static int[] serving(int n, int vocab, long seed, int round, int stream) {
+        return random(n, vocab, seed + round * 1024L + stream);
+    }
+
     /** "1,2,3": the form llama_ref's --tokens-file and llama_serve's prompt lines read. */
     public static String format(int[] ids) {
         StringJoiner j = new StringJoiner(",");

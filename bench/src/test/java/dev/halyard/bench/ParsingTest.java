@@ -112,4 +112,12 @@ class ParsingTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ServingPoint.parse(Report.HALYARD_ENGINE, line, 3, -1));
         assertTrue(e.getMessage().startsWith("halyard engine reported 2 first-token times for 3 sequences"), e.getMessage());
     }
+
+    @Test
+    void serving_prompts_differ_per_round_and_stream_and_are_reproducible() {
+        assertArrayEquals(Prompts.random(16, 500, 7_000_000 + 1024 + 2), Prompts.serving(16, 500, 7_000_000, 1, 2));
+        assertArrayEquals(Prompts.serving(16, 500, 7, 3, 4), Prompts.serving(16, 500, 7, 3, 4));
+        assertTrue(!java.util.Arrays.equals(Prompts.serving(16, 500, 7, 0, 0), Prompts.serving(16, 500, 7, 0, 1)), "streams differ");
+        assertTrue(!java.util.Arrays.equals(Prompts.serving(16, 500, 7, 0, 0), Prompts.serving(16, 500, 7, 1, 0)), "rounds differ");
+    }
 }
