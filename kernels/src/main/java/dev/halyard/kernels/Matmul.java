@@ -66,6 +66,17 @@ public final class Matmul {
     }
 
     /**
+     * Q8_0 below 1024 columns takes the panel from 16 tokens on: once its panel dequantised at 0.05-0.07
+     * ns per weight instead of 0.16-0.22 (see {@code Q8_0Kernel.dequantizeTile4}), the panel beat the
+     * four-token kernel there. Two threads, alternated in one JVM, GFLOP/s fused -> panel: 12 tokens
+     * 160-215 -> 181-208 (level), 16 tokens 163-202 -> 190-224 (SmolLM2's 576 x 576, 1536 x 576, 576 x
+     * 1536 and 49152 x 576), 24 tokens 152-214 -> 211-254 (with Qwen2.5's 896 x 896 and 4864 x 896);
+     * 8 tokens still 146-181 -> 146-190 the other way. From 1024 columns on the limit stays at
+     * {@link #fusedTokens}: 2048 columns, 16 tokens 214-236 fused vs 164-223 panel, 32 level.
+     */
+    static final int Q8_0_NARROW_FUSED_TOKENS = 16;
+
+    /**
      * Whether a batch of this many tokens takes the tiled matrix's four-token kernels rather than the
      * panel. Q4_0 with rows of 1024 to {@link #ALIGNED_COPY_COLS} columns does at every batch size: its 4-bit weights
      * stay in L1 while the F32 panel's 4-row tile (32 KiB at 2048 columns) streams from L2 with the
@@ -78,7 +89,7 @@ public final class Matmul {
      */
     static boolean fused(WeightMatrix w, int batch) {
         return switch (w.type()) {
-            case Q8_0 -> batch < fusedTokens(w.cols());
+            case Q8_0 -> batch < (w.cols() >= 1024 ? fusedTokens(w.cols()) : Q8_0_NARROW_FUSED_TOKENS);
             case Q4_0 -> batch < fusedTokens(w.cols()) || w.cols() >= 1024 && w.cols() <= ALIGNED_COPY_COLS && w.slices() == 1;
             case Q5_0 -> batch < Q5_0_FUSED_TOKENS;
             default -> false;

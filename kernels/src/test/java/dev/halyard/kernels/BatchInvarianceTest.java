@@ -69,6 +69,23 @@ class BatchInvarianceTest {
         }
     }
 
+    /**
+     * Tiled Q8_0 below 1024 columns: the four-token kernel below Matmul.Q8_0_NARROW_FUSED_TOKENS, the
+     * panel from there on (a decode batch of a small model): same bits either side, and as each token alone.
+     */
+    @Test
+    void narrow_q8_0_either_side_of_the_panel_limit_equals_tokens_alone() {
+        Random rnd = new Random(8);
+        int rows = 24, cols = 576, limit = Matmul.Q8_0_NARROW_FUSED_TOKENS;
+        try (Arena arena = Arena.ofShared(); Parallel par = new Parallel(2)) {
+            WeightMatrix w = new WeightMatrix(GgmlType.Q8_0, RandomBlocks.allocate(arena, GgmlType.Q8_0, rows * cols, 0, rnd), 0, rows, cols).tile4();
+            assertTrue(Matmul.fused(w, limit - 1));
+            assertFalse(Matmul.fused(w, limit));
+            for (int batch : new int[] {limit - 1, limit, limit + 5})
+                assertEachTokenAloneEqualsBatch(par, w, RandomBlocks.gaussian(batch * cols, rnd), batch, "Q8_0 tiled 576 columns batch " + batch);
+        }
+    }
+
     /** Every token's outputs computed alone are bit-identical to its outputs in the batch x (batch, cols). */
     private static void assertEachTokenAloneEqualsBatch(Parallel par, WeightMatrix w, float[] x, int batch, String what) {
         int rows = w.rows(), cols = w.cols();

@@ -249,16 +249,24 @@ public final class Q8_0Kernel {
         out[o3 + 0] = a03.add(a03.rearrange(Simd.FOLD1)).lane(0); out[o3 + 1] = a13.add(a13.rearrange(Simd.FOLD1)).lane(0); out[o3 + 2] = a23.add(a23.rearrange(Simd.FOLD1)).lane(0); out[o3 + 3] = a33.add(a33.rearrange(Simd.FOLD1)).lane(0);
     }
 
-    /** The four rows of a tiled tile, dequantised into dst[di + r*stride ..] (the batched path's panel). */
+    /**
+     * The four rows of a tiled tile, dequantised into dst[di + r*stride ..] (the batched path's panel).
+     * Row by row, with a long induction variable over the block columns (as in {@link #dotTile4}): the
+     * loop over an int block counter, four rows per block column, ran at 0.16-0.22 ns per weight on one
+     * core, this one at 0.045-0.07 (same floats). A 16-token decode batch on 576 columns spent more time
+     * dequantising its panel than multiplying it.
+     */
     public static void dequantizeTile4(MemorySegment w, long off, int n, float[] dst, int di, int stride) {
-        for (int b = 0; b < n / QK; b++) {
-            long col = off + (long) b * 4 * BYTES;
-            for (int r = 0; r < 4; r++) {
+        long end = off + (long) (n / QK) * 4 * BYTES;
+        for (int r = 0; r < 4; r++) {
+            int y = di + r * stride;
+            for (long col = off; col < end; col += 4 * BYTES, y += QK) {
                 float d = Float.float16ToFloat(w.get(I16, col + 2 * r));
-                for (int h = 0; h < 2; h++) {
-                    ByteVector q = ByteVector.fromMemorySegment(B16, w, col + 8 + 32 * r + 16 * h, ORDER);
-                    int y = di + r * stride + b * QK + 16 * h;
-                    for (int p = 0; p < PARTS; p++) ((FloatVector) q.convertShape(B2F, F, p)).mul(d).intoArray(dst, y + p * L);
+                ByteVector q0 = ByteVector.fromMemorySegment(B16, w, col + 8 + 32 * r, ORDER);
+                ByteVector q1 = ByteVector.fromMemorySegment(B16, w, col + 24 + 32 * r, ORDER);
+                for (int p = 0; p < PARTS; p++) {
+                    ((FloatVector) q0.convertShape(B2F, F, p)).mul(d).intoArray(dst, y + p * L);
+                    ((FloatVector) q1.convertShape(B2F, F, p)).mul(d).intoArray(dst, y + 16 + p * L);
                 }
             }
         }
