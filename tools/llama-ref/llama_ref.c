@@ -5,7 +5,7 @@
 //
 // usage: llama_ref --model PATH --tokens 1,2,3 [--tokens-file PATH] [--threads N] [--gen N]
 //                  [--kv f32|f16] [--flash-attn] [--ctx N] [--no-logits] [--step-logits] [--verbose]
-//                  [--load-mode none|mmap|auto|mlock|mmap_mlock|direct_io] [--warmup N] [--repeat N]
+//                  [--load-mode none|mmap|auto|mlock|mmap_mlock|direct_io] [--warmup N] [--repeat N] [--paced]
 //
 // Output keys: logits (last prompt position), tokens (greedy), margins (top-1 minus top-2 logit of
 // each distribution a greedy token was taken from: prompt end, then each step), step_logits (with
@@ -13,6 +13,10 @@
 // (the timings of each of the --repeat runs, after --warmup unreported ones; the other keys describe
 // the last run) and peak_rss_kb (VmHWM). --load-mode none (the default) reads the weights into
 // memory, llama.cpp's strongest CPU configuration; mmap is llama.cpp's own default.
+//
+// --paced: the benchmark's lockstep mode, to interleave engines run by run on the same cores. After
+// loading, print "ready"; then wait for a line on stdin before the warm-up runs and before each measured
+// run, and print "ok" after each; the JSON object follows the last run as usual.
 //
 // Defaults favour exactness over speed: the KV cache is F32 and flash attention is off, so that the
 // only approximations left are the ones llama.cpp makes in its matrix products (activations rounded
@@ -92,6 +96,17 @@ static struct run_timing run_once(struct llama_context *ctx, const llama_token *
     return t;
 }
 
+// --paced: one line from stdin (the controller's go-ahead); its end means the controller is gone
+static void await_go(void) {
+    char line[64];
+    if (!fgets(line, sizeof line, stdin)) die("--paced: stdin closed before the runs were done");
+}
+
+static void say(const char *what) {
+    printf("%s\n", what);
+    fflush(stdout);
+}
+
 static void print_timing(struct run_timing t, int n_prompt) {
     printf("\"prompt_ms\":%.3f,\"prompt_tok_s\":%.3f", t.prompt_ms, t.prompt_ms > 0 ? n_prompt * 1e3 / t.prompt_ms : 0.0);
     printf(",\"gen_steps\":%d,\"gen_ms\":%.3f,\"gen_tok_s\":%.3f", t.steps, t.gen_ms,
@@ -103,7 +118,7 @@ int main(int argc, char **argv) {
     const char *model_path = NULL;
     llama_token *prompt = NULL;
     int n_prompt = 0, cap = 0;
-    int threads = 1, n_gen = 0, n_ctx = 0, flash = 0, print_logits = 1, step_logits = 0, repeat = 1, warmup = 0;
+    int threads = 1, n_gen = 0, n_ctx = 0, flash = 0, print_logits = 1, step_logits = 0, repeat = 1, warmup = 0, paced = 0;
     enum ggml_type kv_type = GGML_TYPE_F32;
     enum llama_load_mode load_mode = LLAMA_LOAD_MODE_NONE;
     const char *load_mode_name = "none";
@@ -125,6 +140,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--no-logits")) print_logits = 0;
         else if (!strcmp(a, "--step-logits")) step_logits = 1;
         else if (!strcmp(a, "--verbose")) verbose = 1;
+        else if (!strcmp(a, "--paced")) paced = 1;
         else die("unknown or incomplete argument '%s' (see the usage line at the top of llama_ref.c)", a);
     }
     if (!model_path) die("--model is required");
@@ -166,9 +182,19 @@ int main(int argc, char **argv) {
     if (!logits || !gen || !margins || !runs || (step_logits && n_gen > 1 && !steps_out)) die("out of memory");
 
     // warm-up runs (as llama-bench does) are not reported; the outputs printed are the last run's
+    if (paced) {
+        say("ready");
+        await_go();
+    }
     for (int r = 0; r < warmup; r++) run_once(ctx, prompt, n_prompt, n_gen, n_vocab, logits, gen, margins, NULL);
-    for (int r = 0; r < repeat; r++)
+    for (int r = 0; r < repeat; r++) {
+        if (paced) {
+            say("ok");
+            await_go();
+        }
         runs[r] = run_once(ctx, prompt, n_prompt, n_gen, n_vocab, logits, gen, margins, r == repeat - 1 ? steps_out : NULL);
+    }
+    if (paced) say("ok");
 
     printf("{\"model\":");
     print_json_string(model_path);

@@ -78,17 +78,22 @@ public final class Bench {
             ModelFacts facts = ModelFacts.of(file);
             Path tokens = work.resolve("prompt-" + i + ".txt");
             Files.writeString(tokens, Prompts.format(Prompts.random(config.promptTokens(), facts.vocab(), PROMPT_SEED)));
-            List<SingleStream> engines = new ArrayList<>();
             int gen = config.genTokens() + 1; // n tokens take n - 1 decode steps: the first comes from the prompt's logits
-            progress("%s: halyard", c.label());
-            engines.add(halyard(file, tokens, gen));
-            if (llama != null) {
-                progress("%s: llama.cpp (read into memory)", c.label());
-                engines.add(llama.singleStream(file, tokens, gen, config.threads(), LlamaHarness.LoadMode.NONE, config.warmup(), config.repetitions()));
-                if (config.llamaMmap()) {
-                    progress("%s: llama.cpp (mmap)", c.label());
-                    engines.add(llama.singleStream(file, tokens, gen, config.threads(), LlamaHarness.LoadMode.MMAP, config.warmup(), config.repetitions()));
-                }
+            List<LlamaHarness.LoadMode> modes = llama == null ? List.of()
+                    : config.llamaMmap() ? List.of(LlamaHarness.LoadMode.NONE, LlamaHarness.LoadMode.MMAP) : List.of(LlamaHarness.LoadMode.NONE);
+            List<List<String>> commands = new ArrayList<>();
+            commands.add(halyardCommand(file, tokens, gen));
+            for (LlamaHarness.LoadMode mode : modes)
+                commands.add(llama.singleStreamCommand(file, tokens, gen, config.threads(), mode, config.warmup(), config.repetitions()));
+            progress("%s: halyard%s, run by run in turn", c.label(), modes.isEmpty() ? "" : modes.size() == 1 ? " and llama.cpp" : ", llama.cpp and llama.cpp mmap");
+            List<SingleStream> engines = new ArrayList<>();
+            try {
+                List<ChildProcess.Result> results = Lockstep.run(commands, config.repetitions(), config.timeout().multipliedBy(commands.size()));
+                engines.add(halyard(results.get(0)));
+                for (int m = 0; m < modes.size(); m++) engines.add(LlamaHarness.singleStream(modes.get(m), results.get(m + 1)));
+            } catch (IOException e) {
+                engines.add(SingleStream.failed(Report.HALYARD, e.getMessage()));
+                for (LlamaHarness.LoadMode mode : modes) engines.add(SingleStream.failed(mode.engine, e.getMessage()));
             }
             models.add(new BenchResult.ModelResult(c, facts, engines));
         }
@@ -119,16 +124,19 @@ public final class Bench {
         return new BenchResult(machine, models, serving);
     }
 
-    /** Halyard on one model, in a child JVM. */
-    private SingleStream halyard(Path model, Path tokens, int gen) throws InterruptedException {
-        List<String> cmd = ChildJvm.command(HalyardProbe.class.getName(), config.jvmOptions(), List.of("--model", model.toString(),
+    /** Halyard's child JVM on one model, in lockstep with llama.cpp's ({@link Lockstep}). */
+    private List<String> halyardCommand(Path model, Path tokens, int gen) {
+        return ChildJvm.command(HalyardProbe.class.getName(), config.jvmOptions(), List.of("--model", model.toString(),
                 "--tokens-file", tokens.toString(), "--gen", Integer.toString(gen), "--threads", Integer.toString(config.threads()),
-                "--warmup", Integer.toString(config.warmup()), "--repeat", Integer.toString(config.repetitions())));
+                "--warmup", Integer.toString(config.warmup()), "--repeat", Integer.toString(config.repetitions()), "--paced"));
+    }
+
+    /** The measurements of a {@link #halyardCommand} process that has ended. */
+    private static SingleStream halyard(ChildProcess.Result r) {
+        if (r.exitCode() != 0) return SingleStream.failed(Report.HALYARD, "exit " + r.exitCode() + ": " + r.stderrTail());
         try {
-            ChildProcess.Result r = ChildProcess.run(cmd, null, config.timeout());
-            if (r.exitCode() != 0) return SingleStream.failed(Report.HALYARD, "exit " + r.exitCode() + ": " + r.stderrTail());
             return SingleStream.parse(Report.HALYARD, r.stdout(), r.peakRssKb());
-        } catch (IOException | IllegalArgumentException e) {
+        } catch (IllegalArgumentException e) {
             return SingleStream.failed(Report.HALYARD, e.getMessage());
         }
     }

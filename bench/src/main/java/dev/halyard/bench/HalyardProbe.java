@@ -17,10 +17,12 @@ import java.util.Locale;
  * heap, JIT state and threads never affect another's): loads the model, then for each run — warm-up
  * runs first, unreported, as llama-bench does — processes the prompt from an empty KV cache in chunks
  * of {@link Session#PROMPT_CHUNK} and generates greedily, exactly as llama_ref does: {@code gen}
- * tokens, {@code gen - 1} decode steps. Prints one JSON line in llama_ref's format.
+ * tokens, {@code gen - 1} decode steps. Prints one JSON line in llama_ref's format. {@code --paced}
+ * follows llama_ref's lockstep protocol ({@link Lockstep}): "ready" once loaded, then a line on stdin
+ * before the warm-ups and before each run, "ok" after each.
  *
  * <pre>
- * HalyardProbe --model PATH --tokens-file PATH --gen N [--threads N] [--warmup N] [--repeat N] [--mmap]
+ * HalyardProbe --model PATH --tokens-file PATH --gen N [--threads N] [--warmup N] [--repeat N] [--mmap] [--paced]
  * </pre>
  */
 public final class HalyardProbe {
@@ -32,7 +34,7 @@ public final class HalyardProbe {
     public static void main(String[] args) throws IOException {
         Path model = null, tokensFile = null;
         int gen = 0, threads = Runtime.getRuntime().availableProcessors(), warmup = 1, repeat = 1;
-        boolean mmap = false;
+        boolean mmap = false, paced = false;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -43,6 +45,7 @@ public final class HalyardProbe {
                 case "--warmup" -> warmup = intValue(args, ++i, a, 0, 1000);
                 case "--repeat" -> repeat = intValue(args, ++i, a, 1, 1000);
                 case "--mmap" -> mmap = true;
+                case "--paced" -> paced = true;
                 default -> throw new IllegalArgumentException("unknown argument '" + a + "'");
             }
         }
@@ -57,9 +60,15 @@ public final class HalyardProbe {
             int vocab = m.config().vocabSize();
             for (int id : prompt)
                 if (id < 0 || id >= vocab) throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, " + vocab + ")");
+            java.io.BufferedReader go = paced ? new java.io.BufferedReader(new java.io.InputStreamReader(System.in)) : null;
+            if (paced) Lockstep.step(go, "ready");
             for (int r = 0; r < warmup; r++) run(m, prompt, gen);
             Timing[] runs = new Timing[repeat];
-            for (int r = 0; r < repeat; r++) runs[r] = run(m, prompt, gen);
+            for (int r = 0; r < repeat; r++) {
+                if (paced) Lockstep.step(go, "ok");
+                runs[r] = run(m, prompt, gen);
+            }
+            if (paced) Lockstep.say("ok");
             System.out.println(json(model, threads, options.kernels().name(), prompt.length, loadMs, runs));
         }
     }

@@ -86,16 +86,26 @@ public record LlamaHarness(Path dir, String kv, boolean flashAttn, Duration time
         }
     }
 
-    /** Single-sequence run: {@code warmup} unreported runs, then {@code repeat} measured ones, in one process. */
-    public SingleStream singleStream(Path model, Path tokensFile, int gen, int threads, LoadMode mode, int warmup, int repeat)
-            throws IOException, InterruptedException {
+    /**
+     * The llama_ref command of a single-sequence measurement in lockstep with other engines ({@link
+     * Lockstep}): {@code warmup} unreported runs, then {@code repeat} measured ones, in one process.
+     */
+    public List<String> singleStreamCommand(Path model, Path tokensFile, int gen, int threads, LoadMode mode, int warmup, int repeat) {
         List<String> cmd = new ArrayList<>(List.of(llamaRef().toString(), "--model", model.toString(), "--tokens-file", tokensFile.toString(),
                 "--gen", Integer.toString(gen), "--threads", Integer.toString(threads), "--no-logits", "--load-mode", mode.flag,
-                "--warmup", Integer.toString(warmup), "--repeat", Integer.toString(repeat)));
+                "--warmup", Integer.toString(warmup), "--repeat", Integer.toString(repeat), "--paced"));
         addCommon(cmd);
-        ChildProcess.Result r = ChildProcess.run(cmd, null, timeout);
+        return cmd;
+    }
+
+    /** The measurements of a {@link #singleStreamCommand} process that has ended. */
+    public static SingleStream singleStream(LoadMode mode, ChildProcess.Result r) {
         if (r.exitCode() != 0) return SingleStream.failed(mode.engine, "llama_ref exit " + r.exitCode() + ": " + r.stderrTail());
-        return SingleStream.parse(mode.engine, r.stdout(), r.peakRssKb());
+        try {
+            return SingleStream.parse(mode.engine, r.stdout(), r.peakRssKb());
+        } catch (IllegalArgumentException e) {
+            return SingleStream.failed(mode.engine, e.getMessage());
+        }
     }
 
     /** {@code clients} sequences decoded together, llama-server style; prompts one per line in {@code promptsFile}. */

@@ -10,8 +10,9 @@ import java.util.Locale;
 
 /**
  * Renders a {@link BenchResult} as Markdown tables (for the terminal and the README) and as JSON. Every
- * ratio is Halyard / the other engine, computed per model from the medians (or best runs, see
- * {@link Stats.Statistic}) of the same run.
+ * ratio is Halyard / the other engine, per model, from the same run: single-sequence ratios are the
+ * median of the run-by-run pair ratios (the engines run in turn, see {@link Lockstep}), or with {@link
+ * Stats.Statistic#BEST} the ratio of the best runs; serving ratios are those of the medians (or bests).
  */
 public final class Report {
     private Report() {}
@@ -48,6 +49,16 @@ public final class Report {
         return s != null && s.ok() ? st.of(s.genTokS()) : Double.NaN;
     }
 
+    /** Halyard's prompt speed over e's, pair by pair (see {@link Stats#ratio(List, List, Stats.Statistic)}). */
+    static double promptRatio(SingleStream h, SingleStream e, Stats.Statistic st) {
+        return h != null && h.ok() && e.ok() ? Stats.ratio(h.promptTokS(), e.promptTokS(), st) : Double.NaN;
+    }
+
+    /** Halyard's generation speed over e's, pair by pair. */
+    static double genRatio(SingleStream h, SingleStream e, Stats.Statistic st) {
+        return h != null && h.ok() && e.ok() ? Stats.ratio(h.genTokS(), e.genTokS(), st) : Double.NaN;
+    }
+
     static double aggregate(ServingPoint p, Stats.Statistic st) {
         return p != null && p.ok() ? st.of(p.aggregateTokS()) : Double.NaN;
     }
@@ -65,10 +76,11 @@ public final class Report {
         sb.append(String.format(Locale.ROOT, "FP32 FMA peak (Vector API, %d-bit): 1 thread %s GFLOP/s, %d threads %s GFLOP/s%n%n",
                 jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize(), num(m.fmaPeak1(), 0), m.threads(), num(m.fmaPeakN(), 0)));
 
-        sb.append(String.format(Locale.ROOT, "Single sequence: prompt processing (pp) of %d tokens, generation (tg) of %d tokens; %s of %d runs after %d warm-up; "
-                + "ratios are Halyard / that row's engine; ceiling = bandwidth (%d threads) / weight bytes per token; "
+        sb.append(String.format(Locale.ROOT, "Single sequence: prompt processing (pp) of %d tokens, generation (tg) of %d tokens; %s of %d runs after %d warm-up, "
+                + "the engines taking turns run by run; ratios are Halyard / that row's engine, %s; ceiling = bandwidth (%d threads) / weight bytes per token; "
                 + "pp %% FMA peak = pp tok/s x matmul FLOPs per prompt token / FP32 FMA peak (%d threads)%n%n",
-                c.promptTokens(), c.genTokens(), st.label(), c.repetitions(), c.warmup(), m.threads(), m.threads()));
+                c.promptTokens(), c.genTokens(), st.label(), c.repetitions(), c.warmup(),
+                st == Stats.Statistic.MEDIAN ? "the median of the run-by-run pair ratios" : "of the best runs", m.threads(), m.threads()));
         List<String> failures = new ArrayList<>();
         Table t = new Table("model", "quant", "file MiB", "weights MB/tok", "engine", "pp tok/s", "tg tok/s",
                 "pp ratio", "tg ratio", "tg % ceiling", "pp % FMA peak", "peak RSS MiB");
@@ -87,7 +99,7 @@ public final class Report {
                 } else {
                     boolean other = !e.engine().equals(HALYARD);
                     row.addAll(List.of(num(prompt(e, st), 1), num(gen(e, st), 1),
-                            other ? num(Stats.ratio(prompt(h, st), prompt(e, st)), 2) : "", other ? num(Stats.ratio(gen(h, st), gen(e, st)), 2) : "",
+                            other ? num(promptRatio(h, e, st), 2) : "", other ? num(genRatio(h, e, st), 2) : "",
                             pct(bandwidthFraction(gen(e, st), m.bandwidthN(), mr.facts().weightBytesPerToken())),
                             pct(fmaFraction(prompt(e, st), mr.facts().promptFlopsPerToken(), m.fmaPeakN())),
                             e.peakRssKb() > 0 ? num(e.peakRssKb() / 1024.0, 0) : "?"));
@@ -265,8 +277,8 @@ public final class Report {
             for (SingleStream e : mr.engines()) {
                 if (e == h) continue;
                 ObjectNode ro = ratios.putObject(e.engine());
-                ro.put("prompt", Stats.ratio(prompt(h, st), prompt(e, st)));
-                ro.put("gen", Stats.ratio(gen(h, st), gen(e, st)));
+                ro.put("prompt", promptRatio(h, e, st));
+                ro.put("gen", genRatio(h, e, st));
             }
         }
 

@@ -53,6 +53,24 @@ public final class Stats {
         return a / b;
     }
 
+    /**
+     * The ratio of two engines' series of rates measured run by run in turn ({@link Lockstep}): with
+     * {@link Statistic#MEDIAN}, the median of the pair ratios a[i] / b[i] (pair by pair: a slow phase of
+     * the host falls on both sides of a pair); with {@link Statistic#BEST} or series of unequal length,
+     * the ratio of the two summaries. NaN when either series is empty.
+     */
+    public static double ratio(List<Double> a, List<Double> b, Statistic st) {
+        if (a.isEmpty() || b.isEmpty()) return Double.NaN;
+        if (st != Statistic.MEDIAN || a.size() != b.size()) return ratio(st.of(a), st.of(b));
+        List<Double> pairs = new java.util.ArrayList<>();
+        for (int i = 0; i < a.size(); i++) {
+            double q = ratio(a.get(i), b.get(i));
+            if (Double.isNaN(q)) return Double.NaN;
+            pairs.add(q);
+        }
+        return median(pairs);
+    }
+
     private static double[] sorted(List<Double> values) {
         double[] v = new double[values.size()];
         for (int i = 0; i < v.length; i++) {

@@ -64,4 +64,18 @@ class StatsTest {
     void nan_values_are_rejected() {
         assertThrows(IllegalArgumentException.class, () -> Stats.median(List.of(1.0, Double.NaN)));
     }
+
+    @Test
+    void median_statistic_takes_the_median_of_the_pair_ratios() {
+        // pairs 100/50 = 2, 90/100 = 0.9, 60/50 = 1.2: median 1.2 (medians 90 / 50 would give 1.8)
+        assertEquals(1.2, Stats.ratio(List.of(100.0, 90.0, 60.0), List.of(50.0, 100.0, 50.0), Stats.Statistic.MEDIAN), 1e-12);
+    }
+
+    @Test
+    void best_statistic_and_unequal_series_take_the_ratio_of_the_summaries() {
+        assertEquals(1.0, Stats.ratio(List.of(100.0, 90.0, 60.0), List.of(50.0, 100.0, 50.0), Stats.Statistic.BEST), 1e-12);
+        assertEquals(90.0 / 75.0, Stats.ratio(List.of(100.0, 90.0, 60.0), List.of(50.0, 100.0), Stats.Statistic.MEDIAN), 1e-12);
+        assertTrue(Double.isNaN(Stats.ratio(List.of(), List.of(1.0), Stats.Statistic.MEDIAN)));
+        assertTrue(Double.isNaN(Stats.ratio(List.of(1.0), List.of(0.0), Stats.Statistic.MEDIAN)));
+    }
 }

@@ -1,0 +1,200 @@
+package dev.halyard.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Engines measured in turn, run by run, each in its own process on the same cores: the children load
+ * their models one after the other, then the first does its warm-up runs while the others wait, then
+ * the second, and so on; then each does its first measured run in turn, then each its second, and so
+ * on. A run of one engine and the same run of the next are seconds apart, so a slow phase of a shared
+ * host (here the same binary varies up to 2x within minutes) falls on both sides of a pair rather than
+ * on one engine's whole series, and the ratio of a pair compares like with like.
+ *
+ * <p>The protocol, spoken by {@code llama_ref --paced} and {@code HalyardProbe --paced}: the child
+ * prints the line "ready" once its model is loaded; then before its warm-up runs and before each
+ * measured run it reads one line from stdin (the go-ahead) and after each it prints "ok"; after the
+ * last run it prints its JSON line and exits. Only the controller's lines on stdin pace a child: an
+ * idle child waits on a blocking read (Halyard's workers park within 2 ms, llama.cpp's threads sleep).
+ */
+public final class Lockstep {
+    private Lockstep() {}
+
+    // ---- the child's side
+
+    /** Prints one protocol line and flushes it. */
+    static void say(String line) {
+        System.out.println(line);
+        System.out.flush();
+    }
+
+    /** Prints {@code line}, then waits for the controller's go-ahead. */
+    static void step(BufferedReader in, String line) throws IOException {
+        say(line);
+        if (in.readLine() == null) throw new IOException("--paced: stdin closed before the runs were done");
+    }
+
+    // ---- the controller's side
+
+    /** One child: its process, its stdin, its stdout lines as they come, its stderr tail and peak RSS. */
+    private static final class Child {
+        final Process process;
+        final Writer stdin;
+        final LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
+        final StringBuilder stdout = new StringBuilder();
+        final ChildProcess.TailBuffer stderr = new ChildProcess.TailBuffer(ChildProcess.STDERR_TAIL);
+        final AtomicLong peak = new AtomicLong(-1);
+        final long started = System.nanoTime();
+        final List<Thread> helpers = new ArrayList<>();
+        /** Why this child left the lockstep early, or null while it keeps pace. */
+        String failure;
+
+        /** End of stdout in {@link #lines}. */
+        static final String EOF = new String("<eof>");
+
+        Child(List<String> command) throws IOException {
+            process = new ProcessBuilder(command).start();
+            stdin = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
+            helpers.add(Thread.ofVirtual().start(() -> {
+                try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                    for (String line; (line = r.readLine()) != null; ) {
+                        synchronized (stdout) {
+                            stdout.append(line).append('\n');
+                        }
+                        lines.add(line);
+                    }
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                } finally {
+                    lines.add(EOF);
+                }
+            }));
+            helpers.add(Thread.ofVirtual().start(() -> {
+                try (var err = process.getErrorStream()) {
+                    err.transferTo(stderr);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }));
+            helpers.add(Thread.ofVirtual().start(() -> {
+                while (process.isAlive()) {
+                    long kb = ProcStatus.peakRssKb(process.pid());
+                    if (kb > peak.get()) peak.set(kb);
+                    try {
+                        Thread.sleep(ChildProcess.RSS_POLL);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }));
+        }
+
+        /** Waits for the protocol line {@code expected}; on anything else the child leaves the lockstep. */
+        void await(String expected, long deadlineNanos) throws InterruptedException {
+            if (failure != null) return;
+            for (;;) {
+                long left = deadlineNanos - System.nanoTime();
+                String line = left > 0 ? lines.poll(left, TimeUnit.NANOSECONDS) : null;
+                if (line == null) {
+                    failure = "did not print '" + expected + "' in time";
+                    return;
+                }
+                if (line == EOF) {
+                    failure = "exited before printing '" + expected + "'";
+                    return;
+                }
+                if (line.strip().equals(expected)) return;
+                // other lines (a JVM warning on stdout, say) are kept in stdout and skipped here
+            }
+        }
+
+        /** Gives the go-ahead for its next step. */
+        void go() {
+            if (failure != null) return;
+            try {
+                stdin.write("go\n");
+                stdin.flush();
+            } catch (IOException e) {
+                failure = "stdin closed: " + e.getMessage();
+            }
+        }
+
+        /** Waits for the child to exit (killing it when the deadline passes) and collects what it printed. */
+        ChildProcess.Result finish(long deadlineNanos) throws InterruptedException {
+            try {
+                stdin.close();
+            } catch (IOException e) {
+                // it may have exited already
+            }
+            long left = Math.max(0, deadlineNanos - System.nanoTime());
+            if (!process.waitFor(left, TimeUnit.NANOSECONDS)) {
+                process.descendants().forEach(ProcessHandle::destroyForcibly);
+                process.destroyForcibly();
+                process.waitFor();
+                if (failure == null) failure = "did not finish in time";
+            }
+            for (Thread t : helpers.subList(0, 2)) t.join();
+            helpers.get(2).interrupt();
+            String out;
+            synchronized (stdout) {
+                out = stdout.toString();
+            }
+            int code = process.exitValue();
+            String err = stderr.toString();
+            if (failure != null && code == 0) code = -1; // a child out of step is a failed measurement even if it exited cleanly
+            if (failure != null) err = "lockstep: " + failure + (err.isEmpty() ? "" : "; stderr: " + err);
+            return new ChildProcess.Result(code, out, err, peak.get(), (System.nanoTime() - started) / 1e6);
+        }
+    }
+
+    /**
+     * Runs each command (a child speaking the protocol above) in lockstep: loads one by one, warm-ups one
+     * by one, then {@code repeat} rounds of one measured run each. Returns each child's result, in the
+     * order of {@code commands}, as {@link ChildProcess#run} would; a child that fails or falls out of
+     * step is ended and reported with a non-zero exit code, and the others go on without it.
+     *
+     * @param timeout the longest the whole lockstep may take
+     */
+    public static List<ChildProcess.Result> run(List<List<String>> commands, int repeat, Duration timeout) throws IOException, InterruptedException {
+        if (repeat < 1) throw new IllegalArgumentException("repeat must be >= 1, got " + repeat);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<Child> children = new ArrayList<>();
+        try {
+            for (List<String> command : commands) { // loads one at a time: no engine loads while another runs
+                if (command.isEmpty()) throw new IllegalArgumentException("command must not be empty");
+                Child c = new Child(command);
+                children.add(c);
+                c.await("ready", deadline);
+            }
+            for (Child c : children) { // warm-ups
+                c.go();
+                c.await("ok", deadline);
+            }
+            for (int r = 0; r < repeat; r++)
+                for (Child c : children) {
+                    c.go();
+                    c.await("ok", deadline);
+                }
+            List<ChildProcess.Result> results = new ArrayList<>();
+            for (Child c : children) results.add(c.finish(deadline));
+            return results;
+        } finally {
+            for (Child c : children)
+                if (c.process.isAlive()) {
+                    c.process.descendants().forEach(ProcessHandle::destroyForcibly);
+                    c.process.destroyForcibly();
+                }
+        }
+    }
+}

@@ -1,0 +1,55 @@
+package dev.halyard.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.time.Instant;
+import java.util.Locale;
+
+/**
+ * A child speaking {@link Lockstep}'s protocol for its tests, with no model: each measured run sleeps
+ * {@code --run-ms} and records when it started and ended (wall clock, comparable across processes);
+ * the JSON line lists them as {@code runs[].start_us} / {@code end_us}. {@code --die-before-ready}
+ * exits with status 3 before printing "ready".
+ *
+ * <pre>
+ * TestPacedMain --repeat N [--run-ms N] [--die-before-ready]
+ * </pre>
+ */
+public final class TestPacedMain {
+    private TestPacedMain() {}
+
+    public static void main(String[] args) throws IOException, InterruptedException {
+        int repeat = 1, runMs = 20;
+        boolean die = false;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--repeat" -> repeat = Integer.parseInt(args[++i]);
+                case "--run-ms" -> runMs = Integer.parseInt(args[++i]);
+                case "--die-before-ready" -> die = true;
+                default -> throw new IllegalArgumentException("unknown argument '" + args[i] + "'");
+            }
+        }
+        if (die) System.exit(3);
+        BufferedReader go = new BufferedReader(new InputStreamReader(System.in));
+        Lockstep.step(go, "ready");
+        Thread.sleep(runMs); // the warm-ups
+        long[] start = new long[repeat], end = new long[repeat];
+        for (int r = 0; r < repeat; r++) {
+            Lockstep.step(go, "ok");
+            start[r] = micros();
+            Thread.sleep(runMs);
+            end[r] = micros();
+        }
+        Lockstep.say("ok");
+        StringBuilder sb = new StringBuilder("{\"runs\":[");
+        for (int r = 0; r < repeat; r++)
+            sb.append(r == 0 ? "" : ",").append(String.format(Locale.ROOT, "{\"start_us\":%d,\"end_us\":%d,\"prompt_tok_s\":1,\"gen_tok_s\":1}", start[r], end[r]));
+        System.out.println(sb.append("],\"peak_rss_kb\":-1}"));
+    }
+
+    private static long micros() {
+        Instant now = Instant.now();
+        return now.getEpochSecond() * 1_000_000 + now.getNano() / 1000;
+    }
+}
