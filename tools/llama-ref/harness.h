@@ -142,4 +142,17 @@ static void print_json_string(const char *s) {
     putchar('"');
 }
 
+// --paced (the benchmark's lockstep, see bench/.../Lockstep.java): say() prints one protocol line
+// ("ready", "ok") and flushes it; await_go() reads the controller's go-ahead, one line from stdin,
+// whose end means the controller is gone.
+static void say(const char *what) {
+    printf("%s\n", what);
+    fflush(stdout);
+}
+
+static void await_go(void) {
+    char line[64];
+    if (!fgets(line, sizeof line, stdin)) die("--paced: stdin closed before the runs were done");
+}
+
 #endif

@@ -96,17 +96,6 @@ static struct run_timing run_once(struct llama_context *ctx, const llama_token *
     return t;
 }
 
-// --paced: one line from stdin (the controller's go-ahead); its end means the controller is gone
-static void await_go(void) {
-    char line[64];
-    if (!fgets(line, sizeof line, stdin)) die("--paced: stdin closed before the runs were done");
-}
-
-static void say(const char *what) {
-    printf("%s\n", what);
-    fflush(stdout);
-}
-
 static void print_timing(struct run_timing t, int n_prompt) {
     printf("\"prompt_ms\":%.3f,\"prompt_tok_s\":%.3f", t.prompt_ms, t.prompt_ms > 0 ? n_prompt * 1e3 / t.prompt_ms : 0.0);
     printf(",\"gen_steps\":%d,\"gen_ms\":%.3f,\"gen_tok_s\":%.3f", t.steps, t.gen_ms,

@@ -6,14 +6,15 @@
 //
 // usage: llama_serve --model PATH --prompts-file PATH --parallel N --gen N [--threads N]
 //                    [--load-mode none|mmap|...] [--kv f32|f16] [--flash-attn] [--kv-unified]
-//                    [--batch N] [--warmup N] [--repeat N] [--verbose]
+//                    [--batch N] [--warmup N] [--repeat N] [--paced] [--verbose]
 //
 // --prompts-file holds one prompt per line (token ids separated by commas or spaces); sequence i
 // takes line i, so it needs at least N lines. Prints one JSON object: per run, the wall time from
 // the start until the last token (wall_ms), the tokens generated (generated), their rate
 // (gen_tok_s = generated / wall) and each sequence's time to its first token (ttft_ms); and the
 // process's peak resident memory (peak_rss_kb). Runs start from an empty cache; --warmup runs are
-// not reported.
+// not reported. --paced: llama_ref's lockstep protocol ("ready" once loaded, then a line on stdin before
+// the warm-ups and before each run, "ok" after each).
 #include "harness.h"
 
 #include <math.h>
@@ -120,7 +121,7 @@ static struct run_result run_once(struct llama_context *ctx, struct seq *seqs, i
 int main(int argc, char **argv) {
     harness_name = "llama_serve";
     const char *model_path = NULL, *prompts_path = NULL;
-    int threads = 1, n_par = 0, n_gen = 0, n_batch = 2048, flash = 0, unified = 0, repeat = 1, warmup = 0;
+    int threads = 1, n_par = 0, n_gen = 0, n_batch = 2048, flash = 0, unified = 0, repeat = 1, warmup = 0, paced = 0;
     enum ggml_type kv_type = GGML_TYPE_F16;
     enum llama_load_mode load_mode = LLAMA_LOAD_MODE_NONE;
     const char *load_mode_name = "none";
@@ -141,6 +142,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--flash-attn")) flash = 1;
         else if (!strcmp(a, "--kv-unified")) unified = 1;
         else if (!strcmp(a, "--verbose")) verbose = 1;
+        else if (!strcmp(a, "--paced")) paced = 1;
         else die("unknown or incomplete argument '%s' (see the usage line at the top of llama_serve.c)", a);
     }
     if (!model_path) die("--model is required");
@@ -194,10 +196,21 @@ int main(int argc, char **argv) {
     struct llama_context *ctx = llama_init_from_model(model, cp);
     if (!ctx) die("llama_init_from_model failed (rerun with --verbose for its log)");
 
-    for (int r = 0; r < warmup; r++) free(run_once(ctx, seqs, n_par, n_gen, n_batch, n_vocab).ttft_ms);
     struct run_result *runs = malloc(sizeof(struct run_result) * (size_t) repeat);
     if (!runs) die("out of memory");
-    for (int r = 0; r < repeat; r++) runs[r] = run_once(ctx, seqs, n_par, n_gen, n_batch, n_vocab);
+    if (paced) {
+        say("ready");
+        await_go();
+    }
+    for (int r = 0; r < warmup; r++) free(run_once(ctx, seqs, n_par, n_gen, n_batch, n_vocab).ttft_ms);
+    for (int r = 0; r < repeat; r++) {
+        if (paced) {
+            say("ok");
+            await_go();
+        }
+        runs[r] = run_once(ctx, seqs, n_par, n_gen, n_batch, n_vocab);
+    }
+    if (paced) say("ok");
 
     printf("{\"model\":");
     print_json_string(model_path);

@@ -101,25 +101,7 @@ public final class Bench {
         List<BenchResult.ServingResult> serving = new ArrayList<>();
         for (ModelCase c : config.servedModels()) {
             Path file = files.get(config.models().indexOf(c));
-            int vocab = ModelFacts.of(file).vocab();
-            List<ServingPoint> h = serveHalyard(c, file, vocab, work);
-            List<ServingPoint> e = new ArrayList<>();
-            for (int clients : config.clients()) {
-                progress("%s: halyard engine in-process, %d parallel sequences", c.label(), clients);
-                e.add(serveEngine(file, clients));
-            }
-            List<ServingPoint> l = new ArrayList<>();
-            if (llama != null) {
-                for (int clients : config.clients()) {
-                    progress("%s: llama.cpp serving, %d parallel sequences", c.label(), clients);
-                    Path prompts = work.resolve("serve-" + clients + ".txt");
-                    StringBuilder sb = new StringBuilder();
-                    for (int s = 0; s < clients; s++) sb.append(Prompts.format(servePrompt(vocab, 0, s))).append('\n');
-                    Files.writeString(prompts, sb);
-                    l.add(llama.serving(file, prompts, clients, config.serveGenTokens(), config.threads(), config.warmup(), config.repetitions()));
-                }
-            }
-            serving.add(new BenchResult.ServingResult(c, h, e, l));
+            serving.add(serve(c, file, ModelFacts.of(file).vocab(), work, llama));
         }
         return new BenchResult(machine, models, serving);
     }
@@ -141,22 +123,22 @@ public final class Bench {
         }
     }
 
-    /**
-     * Halyard's engine serving {@code clients} sequences in a child JVM without HTTP ({@link EngineServeProbe}), as
-     * llama_serve measures llama.cpp: the same prompts, warm-up and repetitions as the rounds against halyard serve.
-     */
-    private ServingPoint serveEngine(Path model, int clients) throws InterruptedException {
-        List<String> cmd = ChildJvm.command(EngineServeProbe.class.getName(), config.jvmOptions(), List.of("--model", model.toString(),
+    /** The in-process engine's command for {@code clients} sequences ({@link EngineServeProbe}), in lockstep. */
+    private List<String> engineCommand(Path model, int clients) {
+        return ChildJvm.command(EngineServeProbe.class.getName(), config.jvmOptions(), List.of("--model", model.toString(),
                 "--parallel", Integer.toString(clients), "--prompt-tokens", Integer.toString(config.servePromptTokens()),
                 "--gen", Integer.toString(config.serveGenTokens()), "--seed", Long.toString(SERVE_SEED),
                 "--ctx-size", Integer.toString(serveContext(config.servePromptTokens(), config.serveGenTokens())),
                 "--threads", Integer.toString(config.threads()), "--warmup", Integer.toString(config.warmup()),
-                "--repeat", Integer.toString(config.repetitions())));
+                "--repeat", Integer.toString(config.repetitions()), "--paced"));
+    }
+
+    /** The measurements of an {@link #engineCommand} process that has ended. */
+    private static ServingPoint engine(int clients, ChildProcess.Result r) {
+        if (r.exitCode() != 0) return ServingPoint.failed(Report.HALYARD_ENGINE, clients, "exit " + r.exitCode() + ": " + r.stderrTail());
         try {
-            ChildProcess.Result r = ChildProcess.run(cmd, null, config.timeout());
-            if (r.exitCode() != 0) return ServingPoint.failed(Report.HALYARD_ENGINE, clients, "exit " + r.exitCode() + ": " + r.stderrTail());
             return ServingPoint.parse(Report.HALYARD_ENGINE, r.stdout(), clients, r.peakRssKb());
-        } catch (IOException | IllegalArgumentException e) {
+        } catch (IllegalArgumentException e) {
             return ServingPoint.failed(Report.HALYARD_ENGINE, clients, e.getMessage());
         }
     }
@@ -166,50 +148,108 @@ public final class Bench {
         return (promptTokens + genTokens + 1 + 255) / 256 * 256;
     }
 
-    /** halyard serve on one model: a server child, then rounds of 1, 4, 16… concurrent streams. */
-    private List<ServingPoint> serveHalyard(ModelCase c, Path file, int vocab, Path work) throws InterruptedException {
-        List<ServingPoint> points = new ArrayList<>();
+    /**
+     * One model served three ways, for 1, 4, 16… streams: {@code halyard serve} (a server child, the
+     * bench's streaming clients), Halyard's engine in-process ({@link EngineServeProbe}) and llama_serve.
+     * For each client count the three take turns round by round ({@link Lockstep}: the clients' round
+     * against the server, then the engine's run, then llama.cpp's), warm-ups first, so that a slow
+     * phase of the host does not fall on one engine's rounds only. The server lives through every
+     * client count; the two children are started per count.
+     */
+    private BenchResult.ServingResult serve(ModelCase c, Path file, int vocab, Path work, LlamaHarness llama) throws InterruptedException {
+        List<ServingPoint> h = new ArrayList<>(), e = new ArrayList<>(), l = new ArrayList<>();
+        int ctx = serveContext(config.servePromptTokens(), config.serveGenTokens());
+        ServeProcess server = null;
+        StreamingClients clients = null;
+        String serverError = null;
         int round = 0;
         try {
             int port = ServeProcess.freePort();
             progress("%s: starting halyard serve on port %d", c.label(), port);
             Path noModels = Files.createDirectories(work.resolve("serve-models")); // serve only --model, never ~/.halyard/models
             int maxClients = config.clients().stream().mapToInt(Integer::intValue).max().orElse(1);
-            int ctx = serveContext(config.servePromptTokens(), config.serveGenTokens());
             List<String> cmd = ChildJvm.command(config.serveMainClass(), config.jvmOptions(), List.of("serve", "--model", file.toString(),
                     "--models", noModels.toString(), "--host", "127.0.0.1", "--port", Integer.toString(port),
                     "--threads", Integer.toString(config.threads()), "--parallel", Integer.toString(maxClients),
                     "--ctx-size", Integer.toString(ctx), "--keep-alive=-1"));
             String id = file.getFileName().toString().replaceFirst("\\.gguf$", "");
-            try (ServeProcess server = ServeProcess.start(cmd, port, id, Duration.ofMinutes(5))) {
-                StreamingClients clients = new StreamingClients(server.base(), server.modelId(), config.timeout());
-                round = load(clients, vocab, round);
-                for (int n : config.clients()) {
-                    progress("%s: halyard serve, %d concurrent streams", c.label(), n);
-                    List<Double> agg = new ArrayList<>(), ttft = new ArrayList<>();
-                    try {
-                        // warm-up rounds (JIT, buffers) at this concurrency, unreported, as long as the measured ones (as
-                        // llama_serve's): with 16-token warm-ups the server's C2 was still compiling in the measured rounds
-                        for (int w = 0; w < config.warmup(); w++) clients.round(prompts(vocab, round++, n), config.serveGenTokens());
-                        for (int r = 0; r < config.repetitions(); r++) {
-                            StreamingClients.Round res = clients.round(prompts(vocab, round++, n), config.serveGenTokens());
-                            agg.add(res.tokensPerSecond());
-                            for (StreamingClients.Stream s : res.streams()) ttft.add(s.ttftMs());
-                        }
-                        points.add(new ServingPoint(Report.HALYARD_SERVE, n, agg, ttft, server.peakRssKb(), null));
-                    } catch (IOException e) {
-                        points.add(ServingPoint.failed(Report.HALYARD_SERVE, n, e.getMessage() + "; server log: " + server.logTail()));
-                    }
-                }
-                // the server's peak over its whole life, the same for every point
-                long peak = server.peakRssKb();
-                points.replaceAll(p -> p.ok() ? new ServingPoint(p.engine(), p.clients(), p.aggregateTokS(), p.ttftMs(), peak, null) : p);
-            }
-        } catch (IOException e) {
-            for (int n : config.clients())
-                if (points.stream().noneMatch(p -> p.clients() == n)) points.add(ServingPoint.failed(Report.HALYARD_SERVE, n, e.getMessage()));
+            server = ServeProcess.start(cmd, port, id, Duration.ofMinutes(5));
+            clients = new StreamingClients(server.base(), server.modelId(), config.timeout());
+            round = load(clients, vocab, round);
+        } catch (IOException ex) {
+            serverError = ex.getMessage() + (server != null ? "; server log: " + server.logTail() : "");
         }
-        return points;
+        try {
+            for (int n : config.clients()) {
+                progress("%s: %d streams: halyard serve, halyard engine%s, round by round in turn", c.label(), n, llama != null ? " and llama.cpp" : "");
+                List<List<String>> commands = new ArrayList<>();
+                commands.add(engineCommand(file, n));
+                if (llama != null) {
+                    Path prompts = work.resolve("serve-" + n + ".txt");
+                    StringBuilder sb = new StringBuilder();
+                    for (int s = 0; s < n; s++) sb.append(Prompts.format(servePrompt(vocab, 0, s))).append('\n');
+                    Files.writeString(prompts, sb);
+                    commands.add(llama.servingCommand(file, prompts, n, config.serveGenTokens(), config.threads(), config.warmup(), config.repetitions()));
+                }
+                List<Double> agg = new ArrayList<>(), ttft = new ArrayList<>();
+                String failed = serverError;
+                List<ChildProcess.Result> results;
+                try (Lockstep.Session children = new Lockstep.Session(commands, config.timeout().multipliedBy(commands.size() + 1))) {
+                    // warm-up rounds (JIT, buffers) at this concurrency, unreported, as long as the measured ones (as
+                    // llama_serve's): with 16-token warm-ups the server's C2 was still compiling in the measured rounds
+                    for (int w = 0; w < config.warmup() && failed == null; w++) {
+                        try {
+                            clients.round(prompts(vocab, round++, n), config.serveGenTokens());
+                        } catch (IOException ex) {
+                            failed = ex.getMessage() + "; server log: " + server.logTail();
+                        }
+                    }
+                    children.warmUp();
+                    for (int r = 0; r < config.repetitions(); r++) {
+                        if (failed == null) {
+                            try {
+                                StreamingClients.Round res = clients.round(prompts(vocab, round++, n), config.serveGenTokens());
+                                agg.add(res.tokensPerSecond());
+                                for (StreamingClients.Stream s : res.streams()) ttft.add(s.ttftMs());
+                            } catch (IOException ex) {
+                                failed = ex.getMessage() + "; server log: " + server.logTail();
+                            }
+                        }
+                        children.round();
+                    }
+                    results = children.finish();
+                } catch (IOException ex) {
+                    results = null;
+                    e.add(ServingPoint.failed(Report.HALYARD_ENGINE, n, ex.getMessage()));
+                    if (llama != null) l.add(ServingPoint.failed("llama.cpp", n, ex.getMessage()));
+                }
+                h.add(failed == null ? new ServingPoint(Report.HALYARD_SERVE, n, agg, ttft, server.peakRssKb(), null)
+                        : ServingPoint.failed(Report.HALYARD_SERVE, n, failed));
+                if (results != null) {
+                    e.add(engine(n, results.get(0)));
+                    if (llama != null) l.add(LlamaHarness.serving(n, results.get(1)));
+                }
+            }
+            if (server != null) { // the server's peak over its whole life, the same for every point
+                long peak = server.peakRssKb();
+                h.replaceAll(p -> p.ok() ? new ServingPoint(p.engine(), p.clients(), p.aggregateTokS(), p.ttftMs(), peak, null) : p);
+            }
+        } catch (IOException ex) {
+            for (int n : config.clients()) {
+                if (h.stream().noneMatch(p -> p.clients() == n)) h.add(ServingPoint.failed(Report.HALYARD_SERVE, n, ex.getMessage()));
+                if (e.stream().noneMatch(p -> p.clients() == n)) e.add(ServingPoint.failed(Report.HALYARD_ENGINE, n, ex.getMessage()));
+                if (llama != null && l.stream().noneMatch(p -> p.clients() == n)) l.add(ServingPoint.failed("llama.cpp", n, ex.getMessage()));
+            }
+        } finally {
+            if (server != null) {
+                try {
+                    server.close();
+                } catch (IOException ex) {
+                    progress("%s: halyard serve did not stop cleanly: %s", c.label(), ex.getMessage());
+                }
+            }
+        }
+        return new BenchResult.ServingResult(c, h, e, l);
     }
 
     /**

@@ -28,10 +28,11 @@ import java.util.concurrent.TimeUnit;
  * prompts of its own ({@link Prompts#serving}), so no cached prefix helps; warm-up runs are as long as
  * the measured ones, as the bench's rounds against the server and llama_serve's runs. Prints
  * llama_serve's JSON line: per run the wall time from the submissions to the last token, the tokens
- * generated, their rate, each sequence's time to its first token, and the peak RSS.
+ * generated, their rate, each sequence's time to its first token, and the peak RSS. {@code --paced}:
+ * {@link Lockstep}'s protocol, so that the bench runs it round by round in turn with the others.
  *
  * <pre>
- * EngineServeProbe --model PATH --parallel N --prompt-tokens N --gen N --seed N [--threads N] [--ctx-size N] [--warmup N] [--repeat N]
+ * EngineServeProbe --model PATH --parallel N --prompt-tokens N --gen N --seed N [--threads N] [--ctx-size N] [--warmup N] [--repeat N] [--paced]
  * </pre>
  */
 public final class EngineServeProbe {
@@ -44,6 +45,7 @@ public final class EngineServeProbe {
         Path model = null;
         int parallel = 0, promptTokens = 0, gen = 0, threads = Runtime.getRuntime().availableProcessors(), ctx = 0, warmup = 1, repeat = 1;
         long seed = -1;
+        boolean paced = false;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -56,6 +58,7 @@ public final class EngineServeProbe {
                 case "--ctx-size" -> ctx = HalyardProbe.intValue(args, ++i, a, 2, 1 << 20);
                 case "--warmup" -> warmup = HalyardProbe.intValue(args, ++i, a, 0, 1000);
                 case "--repeat" -> repeat = HalyardProbe.intValue(args, ++i, a, 1, 1000);
+                case "--paced" -> paced = true;
                 default -> throw new IllegalArgumentException("unknown argument '" + a + "'");
             }
         }
@@ -73,8 +76,14 @@ public final class EngineServeProbe {
             List<Run> runs = new ArrayList<>();
             try (Engine engine = new Engine(m, Tokenizer.fromGguf(gguf), config)) {
                 int round = 0;
+                java.io.BufferedReader go = paced ? new java.io.BufferedReader(new java.io.InputStreamReader(System.in)) : null;
+                if (paced) Lockstep.step(go, "ready");
                 for (int w = 0; w < warmup; w++) run(engine, prompts(promptTokens, vocab, seed, round++, parallel), gen);
-                for (int r = 0; r < repeat; r++) runs.add(run(engine, prompts(promptTokens, vocab, seed, round++, parallel), gen));
+                for (int r = 0; r < repeat; r++) {
+                    if (paced) Lockstep.step(go, "ok");
+                    runs.add(run(engine, prompts(promptTokens, vocab, seed, round++, parallel), gen));
+                }
+                if (paced) Lockstep.say("ok");
             }
             System.out.println(json(runs));
         }

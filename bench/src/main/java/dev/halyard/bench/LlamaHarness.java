@@ -108,16 +108,26 @@ public record LlamaHarness(Path dir, String kv, boolean flashAttn, Duration time
         }
     }
 
-    /** {@code clients} sequences decoded together, llama-server style; prompts one per line in {@code promptsFile}. */
-    public ServingPoint serving(Path model, Path promptsFile, int clients, int gen, int threads, int warmup, int repeat)
-            throws IOException, InterruptedException {
+    /**
+     * The llama_serve command of {@code clients} sequences decoded together, llama-server style, in lockstep
+     * with the other serving engines ({@link Lockstep}); prompts one per line in {@code promptsFile}.
+     */
+    public List<String> servingCommand(Path model, Path promptsFile, int clients, int gen, int threads, int warmup, int repeat) {
         List<String> cmd = new ArrayList<>(List.of(llamaServe().toString(), "--model", model.toString(), "--prompts-file", promptsFile.toString(),
                 "--parallel", Integer.toString(clients), "--gen", Integer.toString(gen), "--threads", Integer.toString(threads),
-                "--load-mode", LoadMode.NONE.flag, "--warmup", Integer.toString(warmup), "--repeat", Integer.toString(repeat)));
+                "--load-mode", LoadMode.NONE.flag, "--warmup", Integer.toString(warmup), "--repeat", Integer.toString(repeat), "--paced"));
         addCommon(cmd);
-        ChildProcess.Result r = ChildProcess.run(cmd, null, timeout);
+        return cmd;
+    }
+
+    /** The measurements of a {@link #servingCommand} process that has ended. */
+    public static ServingPoint serving(int clients, ChildProcess.Result r) {
         if (r.exitCode() != 0) return ServingPoint.failed("llama.cpp", clients, "llama_serve exit " + r.exitCode() + ": " + r.stderrTail());
-        return ServingPoint.parseLlama(r.stdout(), clients, r.peakRssKb());
+        try {
+            return ServingPoint.parseLlama(r.stdout(), clients, r.peakRssKb());
+        } catch (IllegalArgumentException e) {
+            return ServingPoint.failed("llama.cpp", clients, e.getMessage());
+        }
     }
 
     private void addCommon(List<String> cmd) {

@@ -168,28 +168,59 @@ public final class Lockstep {
      */
     public static List<ChildProcess.Result> run(List<List<String>> commands, int repeat, Duration timeout) throws IOException, InterruptedException {
         if (repeat < 1) throw new IllegalArgumentException("repeat must be >= 1, got " + repeat);
-        long deadline = System.nanoTime() + timeout.toNanos();
-        List<Child> children = new ArrayList<>();
-        try {
-            for (List<String> command : commands) { // loads one at a time: no engine loads while another runs
-                if (command.isEmpty()) throw new IllegalArgumentException("command must not be empty");
-                Child c = new Child(command);
-                children.add(c);
-                c.await("ready", deadline);
+        try (Session s = new Session(commands, timeout)) {
+            s.warmUp();
+            for (int r = 0; r < repeat; r++) s.round();
+            return s.finish();
+        }
+    }
+
+    /**
+     * Children in lockstep, driven step by step, so that the caller can take turns too (the bench's own
+     * rounds of streaming clients against {@code halyard serve} go before each round of the children).
+     */
+    public static final class Session implements AutoCloseable {
+        private final List<Child> children = new ArrayList<>();
+        private final long deadline;
+
+        /** Starts the children one by one, each once the previous one is loaded ("ready"). */
+        public Session(List<List<String>> commands, Duration timeout) throws IOException, InterruptedException {
+            deadline = System.nanoTime() + timeout.toNanos();
+            try {
+                for (List<String> command : commands) {
+                    if (command.isEmpty()) throw new IllegalArgumentException("command must not be empty");
+                    Child c = new Child(command);
+                    children.add(c);
+                    c.await("ready", deadline);
+                }
+            } catch (IOException | RuntimeException e) {
+                close();
+                throw e;
             }
-            for (Child c : children) { // warm-ups
+        }
+
+        /** Each child's warm-up runs, one child after the other. */
+        public void warmUp() throws InterruptedException {
+            round();
+        }
+
+        /** One measured run of each child, one after the other. */
+        public void round() throws InterruptedException {
+            for (Child c : children) {
                 c.go();
                 c.await("ok", deadline);
             }
-            for (int r = 0; r < repeat; r++)
-                for (Child c : children) {
-                    c.go();
-                    c.await("ok", deadline);
-                }
+        }
+
+        /** Ends the lockstep: each child prints its JSON and exits; their results in the order of the commands. */
+        public List<ChildProcess.Result> finish() throws InterruptedException {
             List<ChildProcess.Result> results = new ArrayList<>();
             for (Child c : children) results.add(c.finish(deadline));
             return results;
-        } finally {
+        }
+
+        @Override
+        public void close() {
             for (Child c : children)
                 if (c.process.isAlive()) {
                     c.process.descendants().forEach(ProcessHandle::destroyForcibly);
