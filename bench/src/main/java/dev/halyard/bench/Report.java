@@ -12,7 +12,7 @@ import java.util.Locale;
  * Renders a {@link BenchResult} as Markdown tables (for the terminal and the README) and as JSON. Every
  * ratio is Halyard / the other engine, per model, from the same run: single-sequence ratios are the
  * median of the run-by-run pair ratios (the engines run in turn, see {@link Lockstep}), or with {@link
- * Stats.Statistic#BEST} the ratio of the best runs; serving ratios are those of the medians (or bests).
+ * Stats.Statistic#BEST} the ratio of the best runs; serving ratios likewise, round by round.
  */
 public final class Report {
     private Report() {}
@@ -63,6 +63,11 @@ public final class Report {
         return p != null && p.ok() ? st.of(p.aggregateTokS()) : Double.NaN;
     }
 
+    /** Halyard's aggregate over llama.cpp's at one stream count, round by round (the rounds take turns, see {@link Lockstep}). */
+    static double servingRatio(ServingPoint h, ServingPoint l, Stats.Statistic st) {
+        return h != null && h.ok() && l != null && l.ok() ? Stats.ratio(h.aggregateTokS(), l.aggregateTokS(), st) : Double.NaN;
+    }
+
     // ---------------------------------------------------------------- text
 
     public static String text(BenchResult r, BenchConfig c) {
@@ -111,10 +116,11 @@ public final class Report {
 
         if (!r.serving().isEmpty()) {
             sb.append(String.format(Locale.ROOT, "%nServing: N concurrent streams, %d prompt tokens and %d generated tokens each (greedy, ignore_eos); "
-                    + "aggregate = all tokens / wall time of the round, %s of %d rounds; TTFT over every stream of every round; "
-                    + "ratio = halyard / llama.cpp; scaling = aggregate / the same engine's 1-stream aggregate; "
+                    + "aggregate = generated tokens / wall time of the round, %s of %d rounds, the engines taking turns round by round; "
+                    + "TTFT over every stream of every round; ratio = halyard / llama.cpp, %s; scaling = aggregate / the same engine's 1-stream aggregate; "
                     + "halyard engine = the same engine in-process, without HTTP and clients, as llama.cpp is measured%n%n",
-                    c.servePromptTokens(), c.serveGenTokens(), st.label(), c.repetitions()));
+                    c.servePromptTokens(), c.serveGenTokens(), st.label(), c.repetitions(),
+                    st == Stats.Statistic.MEDIAN ? "the median of the round-by-round ratios" : "of the best rounds"));
             Table s = new Table("model", "quant", "streams", "engine", "aggregate tok/s", "TTFT p50 ms", "TTFT p99 ms", "ratio", "scaling", "peak RSS MiB");
             for (BenchResult.ServingResult sr : r.serving()) {
                 boolean first = true;
@@ -133,7 +139,7 @@ public final class Report {
                             List<ServingPoint> own = p == h ? sr.halyard() : p == e ? sr.engine() : sr.llama();
                             ServingPoint single = find(own, 1);
                             row.addAll(List.of(num(aggregate(p, st), 1), num(p.ttftP50(), 0), num(p.ttftP99(), 0),
-                                    p != l && l != null && l.ok() ? num(Stats.ratio(aggregate(p, st), aggregate(l, st)), 2) : "",
+                                    p != l && l != null && l.ok() ? num(servingRatio(p, l, st), 2) : "",
                                     single != null ? num(Stats.ratio(aggregate(p, st), aggregate(single, st)), 2) : "",
                                     p.peakRssKb() > 0 ? num(p.peakRssKb() / 1024.0, 0) : "?"));
                         }
@@ -308,7 +314,7 @@ public final class Report {
                     if (single != null) po.put("scaling_vs_1_stream", Stats.ratio(aggregate(p, st), aggregate(single, st)));
                     if (list != sr.llama()) {
                         ServingPoint l = find(sr.llama(), p.clients());
-                        if (l != null) po.put("ratio_vs_llama_cpp", Stats.ratio(aggregate(p, st), aggregate(l, st)));
+                        if (l != null) po.put("ratio_vs_llama_cpp", servingRatio(p, l, st));
                     }
                 }
             }

@@ -104,6 +104,19 @@ class ReportTest {
     }
 
     @Test
+    void serving_ratios_are_medians_of_the_round_by_round_ratios() throws Exception {
+        BenchResult base = result();
+        // rounds in turn: 100/50 = 2, 90/100 = 0.9, 60/50 = 1.2 -> 1.2 (the medians, 90 / 50, would give 1.8)
+        var rounds = new BenchResult.ServingResult(SMOL,
+                List.of(new ServingPoint(Report.HALYARD_SERVE, 1, List.of(100.0, 90.0, 60.0), List.of(15.0, 16.0, 17.0), 450 * 1024, null)),
+                List.of(new ServingPoint("llama.cpp", 1, List.of(50.0, 100.0, 50.0), List.of(10.0, 11.0, 12.0), 300 * 1024, null)));
+        BenchResult r = new BenchResult(base.machine(), base.models(), List.of(rounds));
+        JsonNode points = new ObjectMapper().readTree(Report.json(r, CONFIG)).get("serving").get(0).get("points");
+        assertEquals(1.2, points.get(0).get("ratio_vs_llama_cpp").asDouble(), 1e-12);
+        assertTrue(Report.text(r, CONFIG).contains("the median of the round-by-round ratios"));
+    }
+
+    @Test
     void the_table_shows_ratios_on_the_other_engines_rows_and_failures_inline() {
         String t = Report.text(result(), CONFIG);
         assertTrue(t.contains("| llama.cpp      | 400.0    | 250.0    | 0.50     | 0.60     | 63%"), t);
