@@ -49,21 +49,10 @@ public final class ChildProcess {
         Thread outReader = Thread.ofVirtual().start(() -> copy(p.getInputStream(), out));
         Thread errReader = Thread.ofVirtual().start(() -> copy(p.getErrorStream(), err));
         AtomicLong peak = new AtomicLong(-1);
-        Thread poller = Thread.ofVirtual().start(() -> {
-            while (p.isAlive()) {
-                long kb = ProcStatus.peakRssKb(p.pid());
-                if (kb > peak.get()) peak.set(kb);
-                try {
-                    Thread.sleep(RSS_POLL);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        });
+        Thread poller = watchPeakRss(p, peak);
         try {
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                p.descendants().forEach(ProcessHandle::destroyForcibly);
-                p.destroyForcibly();
+                kill(p);
                 p.waitFor();
                 throw new IOException("'" + command.getFirst() + "' did not finish within " + timeout.toSeconds() + " s; stderr: " + err);
             }
@@ -74,6 +63,27 @@ public final class ChildProcess {
             if (p.isAlive()) p.destroyForcibly();
         }
         return new Result(p.exitValue(), out.toString(StandardCharsets.UTF_8), err.toString(), peak.get(), (System.nanoTime() - t0) / 1e6);
+    }
+
+    /** Samples {@code p}'s VmHWM into {@code peak} every {@link #RSS_POLL} while it lives (a virtual thread; interrupt to stop). */
+    static Thread watchPeakRss(Process p, AtomicLong peak) {
+        return Thread.ofVirtual().start(() -> {
+            while (p.isAlive()) {
+                long kb = ProcStatus.peakRssKb(p.pid());
+                if (kb > peak.get()) peak.set(kb);
+                try {
+                    Thread.sleep(RSS_POLL);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+    }
+
+    /** Ends {@code p} and its descendants at once. */
+    static void kill(Process p) {
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly();
     }
 
     private static void copy(InputStream in, java.io.OutputStream sink) {

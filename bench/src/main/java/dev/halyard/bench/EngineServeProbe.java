@@ -76,14 +76,14 @@ public final class EngineServeProbe {
             List<Run> runs = new ArrayList<>();
             try (Engine engine = new Engine(m, Tokenizer.fromGguf(gguf), config)) {
                 int round = 0;
-                java.io.BufferedReader go = paced ? new java.io.BufferedReader(new java.io.InputStreamReader(System.in)) : null;
-                if (paced) Lockstep.step(go, "ready");
+                Lockstep.Pacer pacer = new Lockstep.Pacer(paced);
+                pacer.loaded();
                 for (int w = 0; w < warmup; w++) run(engine, prompts(promptTokens, vocab, seed, round++, parallel), gen);
                 for (int r = 0; r < repeat; r++) {
-                    if (paced) Lockstep.step(go, "ok");
+                    pacer.nextRun();
                     runs.add(run(engine, prompts(promptTokens, vocab, seed, round++, parallel), gen));
                 }
-                if (paced) Lockstep.say("ok");
+                pacer.done();
             }
             System.out.println(json(runs));
         }

@@ -60,15 +60,15 @@ public final class HalyardProbe {
             int vocab = m.config().vocabSize();
             for (int id : prompt)
                 if (id < 0 || id >= vocab) throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, " + vocab + ")");
-            java.io.BufferedReader go = paced ? new java.io.BufferedReader(new java.io.InputStreamReader(System.in)) : null;
-            if (paced) Lockstep.step(go, "ready");
+            Lockstep.Pacer pacer = new Lockstep.Pacer(paced);
+            pacer.loaded();
             for (int r = 0; r < warmup; r++) run(m, prompt, gen);
             Timing[] runs = new Timing[repeat];
             for (int r = 0; r < repeat; r++) {
-                if (paced) Lockstep.step(go, "ok");
+                pacer.nextRun();
                 runs[r] = run(m, prompt, gen);
             }
-            if (paced) Lockstep.say("ok");
+            pacer.done();
             System.out.println(json(model, threads, options.kernels().name(), prompt.length, loadMs, runs));
         }
     }

@@ -22,7 +22,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * host (here the same binary varies up to 2x within minutes) falls on both sides of a pair rather than
  * on one engine's whole series, and the ratio of a pair compares like with like.
  *
- * <p>The protocol, spoken by {@code llama_ref --paced} and {@code HalyardProbe --paced}: the child
+ * <p>The protocol, spoken with {@code --paced} by llama_ref, llama_serve, {@link HalyardProbe} and
+ * {@link EngineServeProbe} (their Java side: {@link Pacer}): the child
  * prints the line "ready" once its model is loaded; then before its warm-up runs and before each
  * measured run it reads one line from stdin (the go-ahead) and after each it prints "ok"; after the
  * last run it prints its JSON line and exits. Only the controller's lines on stdin pace a child: an
@@ -33,16 +34,39 @@ public final class Lockstep {
 
     // ---- the child's side
 
-    /** Prints one protocol line and flushes it. */
-    static void say(String line) {
-        System.out.println(line);
-        System.out.flush();
-    }
+    /** A probe's steps, paced by the controller when the probe runs {@code --paced}; otherwise it does nothing. */
+    static final class Pacer {
+        private final BufferedReader in; // null when not paced
 
-    /** Prints {@code line}, then waits for the controller's go-ahead. */
-    static void step(BufferedReader in, String line) throws IOException {
-        say(line);
-        if (in.readLine() == null) throw new IOException("--paced: stdin closed before the runs were done");
+        Pacer(boolean paced) {
+            in = paced ? new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)) : null;
+        }
+
+        /** Once the model is loaded, before the warm-up runs: "ready", then the go-ahead. */
+        void loaded() throws IOException {
+            step("ready");
+        }
+
+        /** Before each measured run: "ok" for the step before, then the go-ahead. */
+        void nextRun() throws IOException {
+            step("ok");
+        }
+
+        /** After the last run, before the JSON line. */
+        void done() {
+            if (in != null) say("ok");
+        }
+
+        private void step(String line) throws IOException {
+            if (in == null) return;
+            say(line);
+            if (in.readLine() == null) throw new IOException("--paced: stdin closed before the runs were done");
+        }
+
+        private static void say(String line) {
+            System.out.println(line);
+            System.out.flush();
+        }
     }
 
     // ---- the controller's side
@@ -87,17 +111,7 @@ public final class Lockstep {
                     throw new UncheckedIOException(e);
                 }
             }));
-            helpers.add(Thread.ofVirtual().start(() -> {
-                while (process.isAlive()) {
-                    long kb = ProcStatus.peakRssKb(process.pid());
-                    if (kb > peak.get()) peak.set(kb);
-                    try {
-                        Thread.sleep(ChildProcess.RSS_POLL);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-            }));
+            helpers.add(ChildProcess.watchPeakRss(process, peak));
         }
 
         /** Waits for the protocol line {@code expected}; on anything else the child leaves the lockstep. */
@@ -139,8 +153,7 @@ public final class Lockstep {
             }
             long left = Math.max(0, deadlineNanos - System.nanoTime());
             if (!process.waitFor(left, TimeUnit.NANOSECONDS)) {
-                process.descendants().forEach(ProcessHandle::destroyForcibly);
-                process.destroyForcibly();
+                ChildProcess.kill(process);
                 process.waitFor();
                 if (failure == null) failure = "did not finish in time";
             }
@@ -222,10 +235,7 @@ public final class Lockstep {
         @Override
         public void close() {
             for (Child c : children)
-                if (c.process.isAlive()) {
-                    c.process.descendants().forEach(ProcessHandle::destroyForcibly);
-                    c.process.destroyForcibly();
-                }
+                if (c.process.isAlive()) ChildProcess.kill(c.process);
         }
     }
 }

@@ -1,8 +1,6 @@
 package dev.halyard.bench;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.time.Instant;
 import java.util.Locale;
 
@@ -31,17 +29,17 @@ public final class TestPacedMain {
             }
         }
         if (die) System.exit(3);
-        BufferedReader go = new BufferedReader(new InputStreamReader(System.in));
-        Lockstep.step(go, "ready");
+        Lockstep.Pacer pacer = new Lockstep.Pacer(true);
+        pacer.loaded();
         Thread.sleep(runMs); // the warm-ups
         long[] start = new long[repeat], end = new long[repeat];
         for (int r = 0; r < repeat; r++) {
-            Lockstep.step(go, "ok");
+            pacer.nextRun();
             start[r] = micros();
             Thread.sleep(runMs);
             end[r] = micros();
         }
-        Lockstep.say("ok");
+        pacer.done();
         StringBuilder sb = new StringBuilder("{\"runs\":[");
         for (int r = 0; r < repeat; r++)
             sb.append(r == 0 ? "" : ",").append(String.format(Locale.ROOT, "{\"start_us\":%d,\"end_us\":%d,\"prompt_tok_s\":1,\"gen_tok_s\":1}", start[r], end[r]));
