@@ -38,11 +38,11 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", description = "threads for every engine (default: all cores)")
     Integer threads;
 
-    @Option(names = "--repetitions", paramLabel = "N", defaultValue = "3", description = "measured runs per engine; medians are reported (default: ${DEFAULT-VALUE})")
+    @Option(names = "--repetitions", paramLabel = "N", defaultValue = "3", description = "measured runs per engine, the engines taking turns run by run (default: ${DEFAULT-VALUE})")
     int repetitions;
 
     @Option(names = "--statistic", paramLabel = "S", defaultValue = "MEDIAN",
-            description = "how runs are summarised: MEDIAN, or BEST (the fastest run: on a shared machine noise only slows runs down) (default: ${DEFAULT-VALUE})")
+            description = "how runs are summarised: MEDIAN (ratios: the median of the run-by-run ratios), or BEST (the fastest run of each engine) (default: ${DEFAULT-VALUE})")
     dev.halyard.bench.Stats.Statistic statistic;
 
     @Option(names = "--warmup", paramLabel = "N", defaultValue = "3",
