@@ -20,11 +20,12 @@ import java.lang.foreign.MemorySegment;
  *   <li><b>panel</b> (prompt chunks; for formats without fused kernels, from 4 tokens): 16 rows at a
  *       time are dequantised into a per-thread float panel (~L2-sized), then F32 register tiles of 4
  *       rows x 4 tokens run over the batch in L2-sized token blocks, so each weight is decoded once per
- *       batch and the FMA units set the pace, not the decoding;
+ *       batch and the FMA units set the pace, not the decoding. Tiled matrices of whole rows
+ *       dequantise each 4-row tile interleaved chunk by chunk and read the tokens' quads interleaved
+ *       alike ({@link #packedPanelTimesBatch}): two streams per tile instead of eight;
  *   <li><b>fused</b>: blocks are decoded in registers. Tiled Q8_0 / Q4_0 (weights read into memory
  *       and repacked; also Q5_0): four rows for one token ({@code dotTile4}) or for four tokens at a time
- *       ({@code dotTile4x4}, see {@link #fused}: decode steps of many sequences, short prompts, and
- *       Q4_0 prompts on rows of 1024-4096 columns); tiled Q4_K / Q6_K four rows for one token
+ *       ({@code dotTile4x4}, see {@link #fused}: decode steps of many sequences, short prompts); tiled Q4_K / Q6_K four rows for one token
  *       ({@code dotTile4}, 1-3 tokens); Q8_0, Q4_0, Q4_K, Q5_K, Q6_K on the file's row layout
  *       (memory-mapped weights) for 1-3 tokens ({@code dotRows4}).
  *       Wide tiled Q8_0 / Q4_0 / Q4_K / Q6_K matrices are slice-major ({@link WeightMatrix#slices}): their kernels run
@@ -54,54 +55,46 @@ public final class Matmul {
      */
     static final int BATCH_CHUNKS_PER_THREAD = 16;
     /**
-     * Tiled Q8_0 and Q4_0 below this many tokens decode blocks in registers for four tokens at a time
-     * instead of dequantising a panel: they read int8 / 4-bit weights, not floats. Q8_0 was 1.3-3x
-     * faster up to 16 tokens, level or better up to 512 on 2048 columns, but slower on 576 columns at
-     * 256 tokens; Q4_0 (one thread) 2.2-3x at 4 tokens, 1.1-1.5x at 16, 1.1-1.25x at 32-64 on 2048
-     * columns but 0.8-0.9x at 32-60 on 576 columns (its decode costs FMA-port time the panel's F32
-     * tiles do not pay). Hence the limit is 64 tokens from 1024 columns on, 32 below.
-     */
-    static int fusedTokens(int cols) {
-        return cols >= 1024 ? 64 : 32;
-    }
-
-    /**
-     * Q8_0 below 1024 columns takes the panel from 16 tokens on: once its panel dequantised at 0.05-0.07
-     * ns per weight instead of 0.16-0.22 (see {@code Q8_0Kernel.dequantizeTile4}), the panel beat the
-     * four-token kernel there. Two threads, alternated in one JVM, GFLOP/s fused -> panel: 12 tokens
-     * 160-215 -> 181-208 (level), 16 tokens 163-202 -> 190-224 (SmolLM2's 576 x 576, 1536 x 576, 576 x
-     * 1536 and 49152 x 576), 24 tokens 152-214 -> 211-254 (with Qwen2.5's 896 x 896 and 4864 x 896);
-     * 8 tokens still 146-181 -> 146-190 the other way. From 1024 columns on the limit stays at
-     * {@link #fusedTokens}: 2048 columns, 16 tokens 214-236 fused vs 164-223 panel, 32 level.
-     */
-    static final int Q8_0_NARROW_FUSED_TOKENS = 16;
-
-    /**
-     * Whether a batch of this many tokens takes the tiled matrix's four-token kernels rather than the
-     * panel. Q4_0 with rows of 1024 to {@link #ALIGNED_COPY_COLS} columns does at every batch size: its 4-bit weights
-     * stay in L1 while the F32 panel's 4-row tile (32 KiB at 2048 columns) streams from L2 with the
-     * activations, and the nibble lookups fill ALU slots the FMAs leave free. 512-token prompt, two
-     * threads, alternated: 2048 x 2048 243-251 -> 284-286 GFLOP/s, 8192 x 2048 249-252 -> 292-296.
-     * Not on slice-major rows (2048 x 8192: 247-249 -> 236-276, see {@link #slicedFused}), nor on rows
-     * whose activations are not copied to a cache line (Qwen2.5-0.5B's 896 x 4864: whole-model prompt
-     * level, +5% alone), nor below 1024 columns (1536 x 576 level, 4864 x 896 0.85x); Q8_0 stays on the
-     * panel (level at 2048 columns, 0.8-0.95x at 8192), its decode costs FMA-port time.
+     * Whether a batch of this many tokens takes the tiled matrix's four-token kernels (tiled Q8_0, Q4_0,
+     * Q5_0: blocks decoded in registers for four tokens at a time, reading int8 / 4- / 5-bit weights)
+     * rather than the panel (weights dequantised once for the batch, then F32 tiles). Below the limits
+     * the decoding is cheap next to the panel's dequantisation; above them the panel's F32 tiles, whose
+     * FMAs do not share ports with any decoding, win. The limits are where the interleaved panel
+     * ({@link #packedPanelTimesBatch}) overtakes the four-token kernels, two threads, alternated in one
+     * JVM, pair ratios panel / fused:
+     * <ul>
+     *   <li>Q8_0 from 1024 columns: {@link #Q8_0_FUSED_TOKENS}; 2048 x 2048: 8 tokens 0.79, 16 0.97,
+     *       24 1.12, 32 1.21, 48 1.36;
+     *   <li>Q8_0 below: {@link #Q8_0_NARROW_FUSED_TOKENS}; 896 columns: 8 tokens 0.78-0.84, 16 level,
+     *       24 1.07;
+     *   <li>Q4_0 from 1024 columns: {@link #Q4_0_FUSED_TOKENS}; 2048 x 2048: 16 tokens 0.73, 24 0.87,
+     *       32 0.97, 40 1.0, 48 1.12, 512 1.12 (8192 x 2048: 1.08), where the fused kernel used to take
+     *       every batch size against the row-major panel;
+     *   <li>Q4_0 below: {@link #Q4_0_NARROW_FUSED_TOKENS}; 896 columns: 16 tokens 0.93, 24 0.99-1.15;
+     *   <li>Q5_0: {@link #Q5_0_FUSED_TOKENS}; 896 columns: 4 tokens 0.66-0.71, 8 0.95, 12 1.33, 16 1.12-1.25.
+     * </ul>
+     * Slice-major matrices (wider than {@link WeightMatrix#SLICED_ABOVE} columns) keep the row-major panel
+     * (the interleaved one measured 0.92-1.02x there) and the old limit, {@link #SLICED_FUSED_TOKENS}.
      */
     static boolean fused(WeightMatrix w, int batch) {
+        boolean wide = w.cols() >= 1024;
         return switch (w.type()) {
-            case Q8_0 -> batch < (w.cols() >= 1024 ? fusedTokens(w.cols()) : Q8_0_NARROW_FUSED_TOKENS);
-            case Q4_0 -> batch < fusedTokens(w.cols()) || w.cols() >= 1024 && w.cols() <= ALIGNED_COPY_COLS && w.slices() == 1;
+            case Q8_0 -> batch < (w.slices() > 1 ? SLICED_FUSED_TOKENS : wide ? Q8_0_FUSED_TOKENS : Q8_0_NARROW_FUSED_TOKENS);
+            case Q4_0 -> batch < (w.slices() > 1 ? SLICED_FUSED_TOKENS : wide ? Q4_0_FUSED_TOKENS : Q4_0_NARROW_FUSED_TOKENS);
             case Q5_0 -> batch < Q5_0_FUSED_TOKENS;
             default -> false;
         };
     }
 
+    static final int Q8_0_FUSED_TOKENS = 24, Q8_0_NARROW_FUSED_TOKENS = 16;
+    static final int Q4_0_FUSED_TOKENS = 48, Q4_0_NARROW_FUSED_TOKENS = 32;
+    static final int Q5_0_FUSED_TOKENS = 12;
     /**
-     * The same limit for tiled Q5_0, whose four-token kernel decodes more per weight: against the
-     * panel (4864 x 896 and 1536 x 576, two threads) 2.4x at 4 tokens, 1.2-1.35x at 8, 1.15x at 16,
-     * level at 20 and 0.75-0.9x at 24-28.
+     * Slice-major Q8_0 / Q4_0: the four-token kernels below 64 tokens. Against the row-major panel,
+     * Q8_0 was 1.3-3x faster up to 16 tokens and level or better up to 512 on 2048 columns; Q4_0 (one
+     * thread) 2.2-3x at 4 tokens, 1.1-1.5x at 16, 1.1-1.25x at 32-64.
      */
-    static final int Q5_0_FUSED_TOKENS = 20;
+    static final int SLICED_FUSED_TOKENS = 64;
 
     public static void matmul(Kernels k, Parallel par, WeightMatrix w, float[] x, float[] out, int batch) {
         matmul(k, par, x, batch, new WeightMatrix[] {w}, new float[][] {out});
@@ -122,21 +115,41 @@ public final class Matmul {
         int[] start = new int[ws.length + 1]; // first global tile of matrix j
         for (int j = 0; j < ws.length; j++) start[j + 1] = start[j] + (ws[j].rows() + TILE - 1) / TILE;
         int minChunk = batch >= MIN_BATCHED ? PANEL / TILE : 8;
-        // batches read the activations once per 4-row tile: from a cache-line-aligned copy (see Aligned),
-        // up to ALIGNED_COPY_COLS columns (wider rows gain least, +6% at 8192, and their copy costs the most memory)
-        boolean copy = batch >= MIN_BATCHED && ws[0].cols() <= ALIGNED_COPY_COLS && Aligned.shift(x) != 0;
+        // batches read the activations once per 4-row tile: matrices on the interleaved panel read the
+        // tokens' quads interleaved alike (see packedPanelTimesBatch), the others a cache-line-aligned
+        // copy (see Aligned), up to ALIGNED_COPY_COLS columns (wider rows gain least, +6% at 8192, and
+        // their copy costs the most memory). Each copy is one pass by this thread, made only if used.
+        boolean packed = false, plain = false;
+        for (WeightMatrix w : ws) {
+            packed |= interleaved(w, batch);
+            plain |= !interleaved(w, batch);
+        }
+        boolean copy = plain && batch >= MIN_BATCHED && ws[0].cols() <= ALIGNED_COPY_COLS && Aligned.shift(x) != 0;
         final int xo = copy ? alignedCopy(x, batch * ws[0].cols()) : 0;
         final float[] xa = copy ? X_COPY.get()[0] : x;
+        final int xqo = packed ? packedQuads(x, batch, ws[0].cols()) : 0;
+        final float[] xq = packed ? X_QUADS.get()[0] : null;
         par.forRange(start[ws.length], minChunk, batch >= MIN_BATCHED ? BATCH_CHUNKS_PER_THREAD : Parallel.CHUNKS_PER_THREAD, (from, to) -> {
             for (int j = 0; j < ws.length; j++) {
                 int a = Math.max(from, start[j]), b = Math.min(to, start[j + 1]);
-                if (a < b) tiles(k, ws[j], xa, xo, outs[j], batch, a - start[j], b - start[j]);
+                if (a < b) tiles(k, ws[j], xa, xo, xq, xqo, outs[j], batch, a - start[j], b - start[j]);
             }
         });
     }
 
-    /** Row tiles [t0, t1) of one matrix, all tokens (token b's activations at {@code x[xo + b * cols]}). */
-    private static void tiles(Kernels k, WeightMatrix w, float[] x, int xo, float[] out, int batch, int t0, int t1) {
+    /**
+     * Whether the batch multiplies this matrix's interleaved panel ({@link #packedPanelTimesBatch}): a
+     * tiled matrix of whole rows on the panel path.
+     */
+    static boolean interleaved(WeightMatrix w, int batch) {
+        return batch >= MIN_BATCHED && w.tiled4() && w.slices() == 1 && !fused(w, batch);
+    }
+
+    /**
+     * Row tiles [t0, t1) of one matrix, all tokens (token b's activations at {@code x[xo + b * cols]};
+     * with {@link #interleaved} matrices, the first batch / 4 quads also interleaved at {@code xq[xqo ..]}).
+     */
+    private static void tiles(Kernels k, WeightMatrix w, float[] x, int xo, float[] xq, int xqo, float[] out, int batch, int t0, int t1) {
         final int rows = w.rows(), cols = w.cols();
         int r0 = t0 * TILE;
         final int r1 = Math.min(rows, t1 * TILE);
@@ -185,22 +198,25 @@ public final class Matmul {
             }
             float[] panel = scratch(PANEL * cols + Aligned.LINE_FLOATS);
             int pi = Aligned.shift(panel); // the panel starts a cache line (see Aligned)
+            boolean packed = interleaved(w, batch);
+            int stride = packed ? Simd.L : cols, es = packed ? 4 : 1; // interleaved tiles, or rows
             for (int p = t0; p < t1; p += PANEL / TILE) {
                 int pt = Math.min(PANEL / TILE, t1 - p); // tiles in this panel
                 for (int i = 0; i < pt; i++)
                     for (int s = 0; s < w.slices(); s++) { // one slice: the whole rows
                         long o = w.tileOffset(p + i, s);
-                        int n = w.sliceCols(s), di = pi + i * TILE * cols + s * WeightMatrix.SLICE;
+                        int n = w.sliceCols(s), di = pi + i * TILE * cols + es * s * WeightMatrix.SLICE;
                         switch (type) {
-                            case Q8_0 -> Q8_0Kernel.dequantizeTile4(d, o, n, panel, di, cols);
-                            case Q4_0 -> Q4_0Kernel.dequantizeTile4(d, o, n, panel, di, cols);
-                            case Q5_0 -> Q5_0Kernel.dequantizeTile4(d, o, n, panel, di, cols);
-                            case Q4_K -> Q4_KKernel.dequantizeTile4(d, o, n, panel, di, cols);
-                            case Q6_K -> Q6_KKernel.dequantizeTile4(d, o, n, panel, di, cols);
+                            case Q8_0 -> Q8_0Kernel.dequantizeTile4(d, o, n, panel, di, stride, es);
+                            case Q4_0 -> Q4_0Kernel.dequantizeTile4(d, o, n, panel, di, stride, es);
+                            case Q5_0 -> Q5_0Kernel.dequantizeTile4(d, o, n, panel, di, stride, es);
+                            case Q4_K -> Q4_KKernel.dequantizeTile4(d, o, n, panel, di, stride, es);
+                            case Q6_K -> Q6_KKernel.dequantizeTile4(d, o, n, panel, di, stride, es);
                             default -> throw new IllegalStateException(type.toString());
                         }
                     }
-                panelTimesBatch(panel, pi, pt * TILE, pt * TILE, x, xo, batch, cols, out, rows, p * TILE);
+                if (packed) packedPanelTimesBatch(panel, pi, pt * TILE, xq, xqo, x, xo, batch, cols, out, rows, p * TILE);
+                else panelTimesBatch(panel, pi, pt * TILE, pt * TILE, x, xo, batch, cols, out, rows, p * TILE);
             }
             return;
         }
@@ -345,6 +361,48 @@ public final class Matmul {
         }
         for (int i = full; i < pn; i++)
             for (int b = 0; b < batch; b++) out[b * rows + r0 + i] = Tiles.dot(panel, pi + i * cols, x, xo + b * cols, cols);
+    }
+
+    /**
+     * {@link #panelTimesBatch} over an interleaved panel (each 4-row tile as {@link Tiles#pack4} lays
+     * it out, written so by the dequantisation) and the tokens' quads interleaved alike (quad q at
+     * {@code xq[xqo + 4q * cols]}, see {@link #packedQuads}); the last batch % 4 tokens from the plain
+     * activations (token b at {@code x[xo + b * cols]}). Each 4x4 tile then reads two ascending streams
+     * instead of four weight rows and four token rows. Same bits. 512 tokens, two threads, alternated
+     * in one JVM, pair ratios against the row-major panel: Q8_0 576 x 576 1.05, 1536 x 576 1.07, 896 x
+     * 896 1.06, 4864 x 896 1.07, 896 x 4864 1.04, 2048 x 2048 1.11-1.22, 8192 x 2048 1.12-1.26; Q4_K
+     * 2048 x 2048 1.14, Q6_K 1.08; 4-16 tokens level to 1.15; slice-major 2048 x 8192 0.92-1.03 (so
+     * it keeps the row-major panel). Whole 512-token prompts, alternated: Qwen2.5-0.5B Q8_0 / Q4_0 /
+     * Q4_K_M 1.06 / 1.06 / 1.07, Llama-3.2-1B Q4_K_M 1.11, Q8_0 1.00-1.06, SmolLM2-135M Q8_0 level.
+     */
+    private static void packedPanelTimesBatch(float[] panel, int pi, int pn, float[] xq, int xqo, float[] x, int xo, int batch, int cols, float[] out, int rows, int r0) {
+        int block = tokenBlock(cols), whole = batch / 4 * 4;
+        for (int b0 = 0; b0 < batch; b0 += block) {
+            int b1 = Math.min(batch, b0 + block);
+            for (int i = 0; i < pn; i += TILE) {
+                int b = b0;
+                for (; b + 4 <= Math.min(b1, whole); b += 4)
+                    Tiles.tile4x4Packed(panel, pi + i * cols, xq, xqo + b * cols, cols, out, b * rows + r0 + i, rows);
+                for (; b < b1; b++)
+                    Tiles.tile4x1Packed(panel, pi + i * cols, x, xo + b * cols, cols, out, b * rows + r0 + i);
+            }
+        }
+    }
+
+    private static final ThreadLocal<float[][]> X_QUADS = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
+
+    /**
+     * The first batch / 4 * 4 tokens' activations (token b at {@code x[b * cols]}) interleaved by quads
+     * into this (calling) thread's buffer {@code X_QUADS.get()[0]} from a cache line on: quad q's chunk c of
+     * token t at {@code [at + 4q*cols + 4cL + tL]}; returns at.
+     */
+    private static int packedQuads(float[] x, int batch, int cols) {
+        float[][] holder = X_QUADS.get();
+        int n = batch / 4 * 4 * cols;
+        if (holder[0].length < n + Aligned.LINE_FLOATS) holder[0] = new float[n + Aligned.LINE_FLOATS];
+        int at = Aligned.shift(holder[0]);
+        for (int q = 0; q < batch / 4; q++) Tiles.pack4(x, 4 * q * cols, cols, cols, holder[0], at + 4 * q * cols);
+        return at;
     }
 
     /** Tokens per activation block: a multiple of 4 with about 256 KiB of floats, 4 to 64. */

@@ -31,7 +31,9 @@ import jdk.incubator.vector.FloatVector;
  * decodes blocks in registers (e.g. {@code Q8_0Kernel.dotRows4}) follows the same order, so a token's
  * results are bit-identical whichever kernel a batch size picks, and whatever else is in the batch.
  * The tiles differ only in how many (row, token) accumulators share each load: 4x4 reads each weight
- * and activation vector once for four FMAs. {@link #dotScalar} is the plain twin of the order.
+ * and activation vector once for four FMAs; and in where they find their operands: row by row, or
+ * four rows (tokens) interleaved chunk by chunk ({@link #tile4x4Packed}). {@link #dotScalar} is the
+ * plain twin of the order.
  *
  * <p>{@code n} must be a multiple of {@link dev.halyard.kernels.quant.Simd#L}.
  */
@@ -170,6 +172,138 @@ public final class Tiles {
         out[o2 + 2] = a22.add(a22.rearrange(FOLD1)).lane(0); out[o2 + 3] = a32.add(a32.rearrange(FOLD1)).lane(0);
         out[o3] = a03.add(a03.rearrange(FOLD1)).lane(0); out[o3 + 1] = a13.add(a13.rearrange(FOLD1)).lane(0);
         out[o3 + 2] = a23.add(a23.rearrange(FOLD1)).lane(0); out[o3 + 3] = a33.add(a33.rearrange(FOLD1)).lane(0);
+    }
+
+    /**
+     * {@link #tile4x4} on interleaved operands: the 4 rows' chunk c at {@code w[wi + 4cL + rL]} and the
+     * 4 tokens' chunk c at {@code x[xi + 4cL + tL]} (as {@link #pack4} lays them out), so the tile
+     * reads two ascending streams instead of eight; the same FMAs in the same order, so the same bits
+     * (the fold is tile4x4's, written out again: a helper taking the accumulators would box them, see
+     * {@code Simd}). What it gains: {@code Matmul.packedPanelTimesBatch}.
+     */
+    public static void tile4x4Packed(float[] w, int wi, float[] x, int xi, int n, float[] out, int oi, int os) {
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a00 = z, a01 = z, a02 = z, a03 = z; // a<row><token>
+        FloatVector a10 = z, a11 = z, a12 = z, a13 = z;
+        FloatVector a20 = z, a21 = z, a22 = z, a23 = z;
+        FloatVector a30 = z, a31 = z, a32 = z, a33 = z;
+        for (int i = 0; i < 4 * n; i += 4 * L) {
+            FloatVector r0 = FloatVector.fromArray(F, w, wi + i);
+            FloatVector r1 = FloatVector.fromArray(F, w, wi + i + L);
+            FloatVector r2 = FloatVector.fromArray(F, w, wi + i + 2 * L);
+            FloatVector r3 = FloatVector.fromArray(F, w, wi + i + 3 * L);
+            FloatVector t = FloatVector.fromArray(F, x, xi + i);
+            a00 = r0.fma(t, a00);
+            a10 = r1.fma(t, a10);
+            a20 = r2.fma(t, a20);
+            a30 = r3.fma(t, a30);
+            t = FloatVector.fromArray(F, x, xi + i + L);
+            a01 = r0.fma(t, a01);
+            a11 = r1.fma(t, a11);
+            a21 = r2.fma(t, a21);
+            a31 = r3.fma(t, a31);
+            t = FloatVector.fromArray(F, x, xi + i + 2 * L);
+            a02 = r0.fma(t, a02);
+            a12 = r1.fma(t, a12);
+            a22 = r2.fma(t, a22);
+            a32 = r3.fma(t, a32);
+            t = FloatVector.fromArray(F, x, xi + i + 3 * L);
+            a03 = r0.fma(t, a03);
+            a13 = r1.fma(t, a13);
+            a23 = r2.fma(t, a23);
+            a33 = r3.fma(t, a33);
+        }
+        if (L == 16) {
+            // all 16 folds at once (see Simd.HI8): accumulator i = 4*token + row ends in lane i, with the
+            // very sums of dot()'s fold (a butterfly leaves the same bits in every lane)
+            FloatVector c0 = a00.blend(a02, HI8).add(a02.blend(a00, HI8).rearrange(FOLD8));
+            FloatVector c1 = a10.blend(a12, HI8).add(a12.blend(a10, HI8).rearrange(FOLD8));
+            FloatVector c2 = a20.blend(a22, HI8).add(a22.blend(a20, HI8).rearrange(FOLD8));
+            FloatVector c3 = a30.blend(a32, HI8).add(a32.blend(a30, HI8).rearrange(FOLD8));
+            FloatVector c4 = a01.blend(a03, HI8).add(a03.blend(a01, HI8).rearrange(FOLD8));
+            FloatVector c5 = a11.blend(a13, HI8).add(a13.blend(a11, HI8).rearrange(FOLD8));
+            FloatVector c6 = a21.blend(a23, HI8).add(a23.blend(a21, HI8).rearrange(FOLD8));
+            FloatVector c7 = a31.blend(a33, HI8).add(a33.blend(a31, HI8).rearrange(FOLD8));
+            c0 = c0.blend(c4, HI4).add(c4.blend(c0, HI4).rearrange(FOLD4));
+            c1 = c1.blend(c5, HI4).add(c5.blend(c1, HI4).rearrange(FOLD4));
+            c2 = c2.blend(c6, HI4).add(c6.blend(c2, HI4).rearrange(FOLD4));
+            c3 = c3.blend(c7, HI4).add(c7.blend(c3, HI4).rearrange(FOLD4));
+            c0 = c0.blend(c2, HI2).add(c2.blend(c0, HI2).rearrange(FOLD2));
+            c1 = c1.blend(c3, HI2).add(c3.blend(c1, HI2).rearrange(FOLD2));
+            c0 = c0.blend(c1, HI1).add(c1.blend(c0, HI1).rearrange(FOLD1));
+            // lanes 4t..4t+3 are token t's four rows
+            c0.intoArray(out, oi, QUAD0);
+            c0.intoArray(out, oi + os - 4, QUAD1);
+            c0.intoArray(out, oi + 2 * os - 8, QUAD2);
+            c0.intoArray(out, oi + 3 * os - 12, QUAD3);
+            return;
+        }
+        // fewer lanes: the same pairwise lane sums as dot(), written out per accumulator
+        if (L >= 8) {
+            a00 = a00.add(a00.rearrange(FOLD4)); a10 = a10.add(a10.rearrange(FOLD4)); a20 = a20.add(a20.rearrange(FOLD4)); a30 = a30.add(a30.rearrange(FOLD4));
+            a01 = a01.add(a01.rearrange(FOLD4)); a11 = a11.add(a11.rearrange(FOLD4)); a21 = a21.add(a21.rearrange(FOLD4)); a31 = a31.add(a31.rearrange(FOLD4));
+            a02 = a02.add(a02.rearrange(FOLD4)); a12 = a12.add(a12.rearrange(FOLD4)); a22 = a22.add(a22.rearrange(FOLD4)); a32 = a32.add(a32.rearrange(FOLD4));
+            a03 = a03.add(a03.rearrange(FOLD4)); a13 = a13.add(a13.rearrange(FOLD4)); a23 = a23.add(a23.rearrange(FOLD4)); a33 = a33.add(a33.rearrange(FOLD4));
+        }
+        a00 = a00.add(a00.rearrange(FOLD2)); a10 = a10.add(a10.rearrange(FOLD2)); a20 = a20.add(a20.rearrange(FOLD2)); a30 = a30.add(a30.rearrange(FOLD2));
+        a01 = a01.add(a01.rearrange(FOLD2)); a11 = a11.add(a11.rearrange(FOLD2)); a21 = a21.add(a21.rearrange(FOLD2)); a31 = a31.add(a31.rearrange(FOLD2));
+        a02 = a02.add(a02.rearrange(FOLD2)); a12 = a12.add(a12.rearrange(FOLD2)); a22 = a22.add(a22.rearrange(FOLD2)); a32 = a32.add(a32.rearrange(FOLD2));
+        a03 = a03.add(a03.rearrange(FOLD2)); a13 = a13.add(a13.rearrange(FOLD2)); a23 = a23.add(a23.rearrange(FOLD2)); a33 = a33.add(a33.rearrange(FOLD2));
+        int o0 = oi, o1 = oi + os, o2 = oi + 2 * os, o3 = oi + 3 * os;
+        out[o0] = a00.add(a00.rearrange(FOLD1)).lane(0); out[o0 + 1] = a10.add(a10.rearrange(FOLD1)).lane(0);
+        out[o0 + 2] = a20.add(a20.rearrange(FOLD1)).lane(0); out[o0 + 3] = a30.add(a30.rearrange(FOLD1)).lane(0);
+        out[o1] = a01.add(a01.rearrange(FOLD1)).lane(0); out[o1 + 1] = a11.add(a11.rearrange(FOLD1)).lane(0);
+        out[o1 + 2] = a21.add(a21.rearrange(FOLD1)).lane(0); out[o1 + 3] = a31.add(a31.rearrange(FOLD1)).lane(0);
+        out[o2] = a02.add(a02.rearrange(FOLD1)).lane(0); out[o2 + 1] = a12.add(a12.rearrange(FOLD1)).lane(0);
+        out[o2 + 2] = a22.add(a22.rearrange(FOLD1)).lane(0); out[o2 + 3] = a32.add(a32.rearrange(FOLD1)).lane(0);
+        out[o3] = a03.add(a03.rearrange(FOLD1)).lane(0); out[o3 + 1] = a13.add(a13.rearrange(FOLD1)).lane(0);
+        out[o3 + 2] = a23.add(a23.rearrange(FOLD1)).lane(0); out[o3 + 3] = a33.add(a33.rearrange(FOLD1)).lane(0);
+    }
+
+    /** {@link #tile4x1} with the rows interleaved as in {@link #tile4x4Packed} and one token's plain activations. */
+    public static void tile4x1Packed(float[] w, int wi, float[] x, int xi, int n, float[] out, int oi) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int i = 0, k = wi; i < n; i += L, k += 4 * L) {
+            FloatVector xv = FloatVector.fromArray(F, x, xi + i);
+            a0 = FloatVector.fromArray(F, w, k).fma(xv, a0);
+            a1 = FloatVector.fromArray(F, w, k + L).fma(xv, a1);
+            a2 = FloatVector.fromArray(F, w, k + 2 * L).fma(xv, a2);
+            a3 = FloatVector.fromArray(F, w, k + 3 * L).fma(xv, a3);
+        }
+        if (L == 16) {
+            a0 = a0.add(a0.rearrange(FOLD8));
+            a1 = a1.add(a1.rearrange(FOLD8));
+            a2 = a2.add(a2.rearrange(FOLD8));
+            a3 = a3.add(a3.rearrange(FOLD8));
+        }
+        if (L >= 8) {
+            a0 = a0.add(a0.rearrange(FOLD4));
+            a1 = a1.add(a1.rearrange(FOLD4));
+            a2 = a2.add(a2.rearrange(FOLD4));
+            a3 = a3.add(a3.rearrange(FOLD4));
+        }
+        a0 = a0.add(a0.rearrange(FOLD2));
+        a1 = a1.add(a1.rearrange(FOLD2));
+        a2 = a2.add(a2.rearrange(FOLD2));
+        a3 = a3.add(a3.rearrange(FOLD2));
+        out[oi] = a0.add(a0.rearrange(FOLD1)).lane(0);
+        out[oi + 1] = a1.add(a1.rearrange(FOLD1)).lane(0);
+        out[oi + 2] = a2.add(a2.rearrange(FOLD1)).lane(0);
+        out[oi + 3] = a3.add(a3.rearrange(FOLD1)).lane(0);
+    }
+
+    /**
+     * Interleaves four rows of n floats (row r at {@code src[si + r*ss]}) chunk by chunk into
+     * {@code dst[di .. di + 4n)}: chunk c of row r to {@code dst[di + 4cL + rL]}, the layout of
+     * {@link #tile4x4Packed}'s operands (a panel's 4-row tile, or a quad of tokens).
+     */
+    public static void pack4(float[] src, int si, int ss, int n, float[] dst, int di) {
+        for (int i = 0, k = di; i < n; i += L, k += 4 * L) {
+            FloatVector.fromArray(F, src, si + i).intoArray(dst, k);
+            FloatVector.fromArray(F, src, si + ss + i).intoArray(dst, k + L);
+            FloatVector.fromArray(F, src, si + 2 * ss + i).intoArray(dst, k + 2 * L);
+            FloatVector.fromArray(F, src, si + 3 * ss + i).intoArray(dst, k + 3 * L);
+        }
     }
 
     /**

@@ -34,7 +34,21 @@ final class CanonicalOrder {
                 for (int r = 0; r < 4; r++) same(want[t * 4 + r], out[r], "tile4x1 n=" + n + " row " + r);
                 for (int r = 0; r < 4; r++) same(want[t * 4 + r], Tiles.dot(w, wi + r * n, x, xi + t * n, n), "dot n=" + n);
             }
-            checks += 3;
+            // the same rows and tokens interleaved chunk by chunk (the panel path's layout), at odd offsets
+            float[] wp = new float[4 * n + 1], xp = new float[4 * n + 2];
+            Tiles.pack4(w, wi, n, n, wp, 1);
+            Tiles.pack4(x, xi, n, n, xp, 2);
+            for (int r = 0; r < 4; r++)
+                for (int i = 0; i < n; i++) same(w[wi + r * n + i], wp[1 + 4 * (i - i % Simd.L) + r * Simd.L + i % Simd.L], "pack4 n=" + n);
+            float[] o = new float[3 + 3 * 7 + 4];
+            Tiles.tile4x4Packed(wp, 1, xp, 2, n, o, 3, 7); // outputs strided, as a batch's
+            for (int t = 0; t < 4; t++)
+                for (int r = 0; r < 4; r++) same(want[t * 4 + r], o[3 + t * 7 + r], "tile4x4Packed n=" + n + " token " + t + " row " + r);
+            for (int t = 0; t < 4; t++) {
+                Tiles.tile4x1Packed(wp, 1, x, xi + t * n, n, out, 0);
+                for (int r = 0; r < 4; r++) same(want[t * 4 + r], out[r], "tile4x1Packed n=" + n + " row " + r);
+            }
+            checks += 6;
         }
         Kernels k = new VectorKernels();
         for (GgmlType type : new GgmlType[] {GgmlType.Q8_0, GgmlType.Q4_0}) {
@@ -58,10 +72,10 @@ final class CanonicalOrder {
                     long to = tiled.tileOffset(0);
                     if (type == GgmlType.Q8_0) Q8_0Kernel.dotTile4(ts, to, x, 1, n, out, 1);
                     else Q4_0Kernel.dotTile4(ts, to, x, 1, n, out, 1);
-                    float[] panel = new float[4 * n + 2];
-                    if (type == GgmlType.Q8_0) Q8_0Kernel.dequantizeTile4(ts, to, n, panel, 2, n);
-                    else Q4_0Kernel.dequantizeTile4(ts, to, n, panel, 2, n);
-                    sameAsRows(type, rowsF, x, out, panel, tiled, k);
+                    sameAsRows(type, rowsF, x, out, (dst, di, stride, es) -> {
+                        if (type == GgmlType.Q8_0) Q8_0Kernel.dequantizeTile4(ts, to, n, dst, di, stride, es);
+                        else Q4_0Kernel.dequantizeTile4(ts, to, n, dst, di, stride, es);
+                    }, tiled, k);
                     { // four tokens at once, strided input and output
                         float[] x4 = RandomBlocks.gaussian(3 + 4 * n, rnd);
                         float[] o = new float[2 + 3 * 6 + 4];
@@ -88,10 +102,9 @@ final class CanonicalOrder {
                 WeightMatrix tiled = new WeightMatrix(type, seg, pad, 4, n).tile4();
                 MemorySegment ts = tiled.data();
                 long to = tiled.tileOffset(0);
-                float[] out = new float[5], panel = new float[4 * n + 2];
+                float[] out = new float[5];
                 Q5_0Kernel.dotTile4(ts, to, x, 1, n, out, 1);
-                Q5_0Kernel.dequantizeTile4(ts, to, n, panel, 2, n);
-                sameAsRows(type, rowsF, x, out, panel, tiled, k);
+                sameAsRows(type, rowsF, x, out, (dst, di, stride, es) -> Q5_0Kernel.dequantizeTile4(ts, to, n, dst, di, stride, es), tiled, k);
                 float[] x4 = RandomBlocks.gaussian(3 + 4 * n, rnd), o = new float[2 + 3 * 6 + 4];
                 Q5_0Kernel.dotTile4x4(ts, to, x4, 3, n, n, o, 2, 6); // four tokens, strided input and output
                 for (int t = 0; t < 4; t++)
@@ -157,19 +170,28 @@ final class CanonicalOrder {
         return checks;
     }
 
+    /** A kernel's {@code dequantizeTile4} of one tile: element e of row r to {@code dst[di + r*stride + es*e ..]}. */
+    interface TileDequantizer {
+        void run(float[] dst, int di, int stride, int es);
+    }
+
     /**
      * A tiled tile's results against its four rows dequantised from the row layout ({@code rowsF}):
-     * {@code dotTile4} of x[1 ..] written to out[1 .. 5), the panel written to panel[2 ..] with stride
-     * n, and {@link WeightMatrix#dequantizeRow} of the tiled view, all bit for bit.
+     * {@code dotTile4} of x[1 ..] written to out[1 .. 5), the panel dequantised to panel[2 ..] row by
+     * row (stride n) and interleaved chunk by chunk (stride L, es 4: {@code Tiles.pack4}'s layout),
+     * and {@link WeightMatrix#dequantizeRow} of the tiled view, all bit for bit.
      */
-    static void sameAsRows(GgmlType type, float[][] rowsF, float[] x, float[] out, float[] panel, WeightMatrix tiled, Kernels k) {
-        int n = rowsF[0].length;
-        float[] one = new float[n];
+    static void sameAsRows(GgmlType type, float[][] rowsF, float[] x, float[] out, TileDequantizer panel, WeightMatrix tiled, Kernels k) {
+        int n = rowsF[0].length, lanes = Simd.L;
+        float[] rows = new float[4 * n + 2], packed = new float[4 * n + 2], one = new float[n];
+        panel.run(rows, 2, n, 1);
+        panel.run(packed, 2, lanes, 4);
         for (int r = 0; r < 4; r++) {
             same(Tiles.dotScalar(rowsF[r], 0, x, 1, n, Simd.L), out[1 + r], type + " dotTile4 n=" + n + " row " + r);
             tiled.dequantizeRow(k, r, one, 0);
             for (int i = 0; i < n; i++) {
-                same(rowsF[r][i], panel[2 + r * n + i], type + " dequantizeTile4 row " + r + " element " + i);
+                same(rowsF[r][i], rows[2 + r * n + i], type + " dequantizeTile4 row " + r + " element " + i);
+                same(rowsF[r][i], packed[2 + 4 * (i - i % lanes) + r * lanes + i % lanes], type + " interleaved dequantizeTile4 row " + r + " element " + i);
                 same(rowsF[r][i], one[i], type + " tiled dequantizeRow " + r + " element " + i);
             }
         }

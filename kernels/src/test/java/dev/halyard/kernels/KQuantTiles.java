@@ -50,10 +50,10 @@ final class KQuantTiles {
                     float[] x = RandomBlocks.gaussian(n + 1, rnd), out = new float[5], s = new float[128];
                     if (type == GgmlType.Q4_K) Q4_KKernel.dotTile4(seg, pad, x, 1, n, out, 1, s);
                     else Q6_KKernel.dotTile4(seg, pad, x, 1, n, out, 1, s);
-                    float[] panel = new float[4 * n + 2];
-                    if (type == GgmlType.Q4_K) Q4_KKernel.dequantizeTile4(seg, pad, n, panel, 2, n);
-                    else Q6_KKernel.dequantizeTile4(seg, pad, n, panel, 2, n);
-                    CanonicalOrder.sameAsRows(type, rowsF, x, out, panel, tiled, k);
+                    CanonicalOrder.sameAsRows(type, rowsF, x, out, (dst, di, stride, es) -> {
+                        if (type == GgmlType.Q4_K) Q4_KKernel.dequantizeTile4(seg, pad, n, dst, di, stride, es);
+                        else Q6_KKernel.dequantizeTile4(seg, pad, n, dst, di, stride, es);
+                    }, tiled, k);
                     checks++;
                 }
             }

@@ -57,7 +57,7 @@ public final class VectorSelfCheck {
                 long before = threads.getCurrentThreadAllocatedBytes();
                 for (int i = 0; i < 2000; i++) {
                     dev.halyard.kernels.quant.Q5_0Kernel.dotTile4(w.data(), w.tileOffset(0), x, 0, n, out, 0);
-                    dev.halyard.kernels.quant.Q5_0Kernel.dequantizeTile4(w.data(), w.tileOffset(0), n, panel, 0, n);
+                    dev.halyard.kernels.quant.Q5_0Kernel.dequantizeTile4(w.data(), w.tileOffset(0), n, panel, 0, n, 1);
                 }
                 perCall = (threads.getCurrentThreadAllocatedBytes() - before) / 2000;
             }

@@ -439,17 +439,22 @@ public final class Q4_0Kernel {
         out[o3 + 0] = a03.add(a03.rearrange(Simd.FOLD1)).lane(0); out[o3 + 1] = a13.add(a13.rearrange(Simd.FOLD1)).lane(0); out[o3 + 2] = a23.add(a23.rearrange(Simd.FOLD1)).lane(0); out[o3 + 3] = a33.add(a33.rearrange(Simd.FOLD1)).lane(0);
     }
 
-    /** The four rows of a tiled tile, dequantised into dst[di + r*stride ..] (the batched path's panel). */
-    public static void dequantizeTile4(MemorySegment w, long off, int n, float[] dst, int di, int stride) {
+    /**
+     * The four rows of a tiled tile, dequantised into the batched path's panel.
+     * Element e (a multiple of L) of row r goes to {@code dst[di + r*stride + es*e ..]}: es = 1
+     * and stride = the row length lay the rows out one after another; es = 4 and stride = L interleave
+     * them chunk by chunk, the layout of {@code Tiles.tile4x4Packed}.
+     */
+    public static void dequantizeTile4(MemorySegment w, long off, int n, float[] dst, int di, int stride, int es) {
         for (int b = 0; b < n / QK; b++) {
             long col = off + (long) b * TILE_COLUMN;
-            int y = di + b * QK;
+            int y = di + es * b * QK;
             for (int p = 0; p < PARTS; p++) {
                 IntVector q = IntVector.fromMemorySegment(I, w, col + QUANTS + 4L * L * p, ORDER);
                 for (int k = 0; k < 8; k++) { // nibble k: row k/2, elements 2Lp + (k%2)L ..
                     float d = w.get(Bytes.F32, col + 4L * (k >> 1));
                     FloatVector v = (FloatVector) q.lanewise(LSHL, 28 - 4 * k).lanewise(ASHR, 28).convert(I2F, 0);
-                    v.mul(d).intoArray(dst, y + (k >> 1) * stride + 2 * L * p + (k & 1) * L);
+                    v.mul(d).intoArray(dst, y + (k >> 1) * stride + es * (2 * L * p + (k & 1) * L));
                 }
             }
         }

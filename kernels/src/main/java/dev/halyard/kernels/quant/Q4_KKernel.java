@@ -524,10 +524,13 @@ public final class Q4_KKernel {
     }
 
     /**
-     * The four rows of a tiled tile, dequantised into dst[di + r*stride ..] (the batched path's panel):
-     * the floats of {@link #dequantizeVector}, decoded as in {@link #dotTile4}.
+     * The four rows of a tiled tile, dequantised into the batched path's panel: the floats of {@link
+     * #dequantizeVector}, decoded as in {@link #dotTile4}.
+     * Element e (a multiple of L) of row r goes to {@code dst[di + r*stride + es*e ..]}: es = 1
+     * and stride = the row length lay the rows out one after another; es = 4 and stride = L interleave
+     * them chunk by chunk, the layout of {@code Tiles.tile4x4Packed}.
      */
-    public static void dequantizeTile4(MemorySegment w, long off, int n, float[] dst, int di, int stride) {
+    public static void dequantizeTile4(MemorySegment w, long off, int n, float[] dst, int di, int stride, int es) {
         for (int b = 0; b < n / QK; b++) {
             long col = off + (long) b * 4 * BYTES;
             long dm01 = w.get(I64, col), dm23 = w.get(I64, col + 8);
@@ -537,7 +540,7 @@ public final class Q4_KKernel {
                 float d = Float.float16ToFloat((short) dm), min = Float.float16ToFloat((short) (dm >>> 16));
                 long sLo = w.get(I64, col + 16 + 16 * (r & 1)) >>> (4 * (r >> 1)), mLo = w.get(I64, col + 24 + 16 * (r & 1)) >>> (4 * (r >> 1));
                 long sHi = hi >>> (2 * r), mHi = w.get(I64, col + 56) >>> (2 * r);
-                int y = di + r * stride + b * QK;
+                int y = di + r * stride + es * b * QK;
                 for (int j = 0; j < 8; j++) { // sub-block j: byte j of each word
                     float d1 = d * (int) (((sLo >>> (8 * j)) & 0x0F) | ((sHi >>> (8 * j)) & 3) << 4);
                     float m1 = min * (int) (((mLo >>> (8 * j)) & 0x0F) | ((mHi >>> (8 * j)) & 3) << 4);
@@ -546,7 +549,7 @@ public final class Q4_KKernel {
                         for (int p = 0; p < PARTS; p++) {
                             IntVector q = IntVector.fromMemorySegment(I, w, col + 64 + 128 * r + 64 * (j >> 2) + 4L * L * p, ORDER);
                             ((FloatVector) q.lanewise(LSHR, 4 * (2 * (j & 3) + h)).and(0x0F).convert(I2F, 0)).fma(ds, ms)
-                                    .intoArray(dst, y + 32 * j + 16 * h + p * L);
+                                    .intoArray(dst, y + es * (32 * j + 16 * h + p * L));
                         }
                 }
             }

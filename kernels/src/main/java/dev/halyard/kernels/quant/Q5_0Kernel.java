@@ -438,23 +438,29 @@ public final class Q5_0Kernel {
         out[o3 + 0] = a03.add(a03.rearrange(Simd.FOLD1)).lane(0); out[o3 + 1] = a13.add(a13.rearrange(Simd.FOLD1)).lane(0); out[o3 + 2] = a23.add(a23.rearrange(Simd.FOLD1)).lane(0); out[o3 + 3] = a33.add(a33.rearrange(Simd.FOLD1)).lane(0);
     }
 
-    /** The four rows of a tiled tile, dequantised into dst[di + r*stride ..] (the batched path's panel), decoded as in {@link #dotTile4Convert}. */
-    public static void dequantizeTile4(MemorySegment w, long off, int n, float[] dst, int di, int stride) {
+    /**
+     * The four rows of a tiled tile, dequantised into the batched path's panel, decoded as in {@link
+     * #dotTile4Convert}.
+     * Element e (a multiple of L) of row r goes to {@code dst[di + r*stride + es*e ..]}: es = 1
+     * and stride = the row length lay the rows out one after another; es = 4 and stride = L interleave
+     * them chunk by chunk, the layout of {@code Tiles.tile4x4Packed}.
+     */
+    public static void dequantizeTile4(MemorySegment w, long off, int n, float[] dst, int di, int stride, int es) {
         IntVector low3 = IntVector.broadcast(I, 7);
         for (int b = 0; b < n / QK; b++) {
             long col = off + (long) b * TILE_COLUMN;
-            int y = di + b * QK;
+            int y = di + es * b * QK;
             ByteVector hb = ByteVector.fromMemorySegment(B16, w, col + HIGHS, ORDER);
             for (int p = 0; p < PARTS; p++) {
                 IntVector q = IntVector.fromMemorySegment(I, w, col + QUANTS + 4L * L * p, ORDER);
                 IntVector h = (IntVector) hb.convertShape(B2I, I, p);
                 for (int k = 0; k < 6; k++) { // field k: row k/2, elements 2Lp + (k%2)L ..
                     IntVector v = q.lanewise(LSHL, 27 - 5 * k).lanewise(ASHR, 27);
-                    ((FloatVector) v.convert(I2F, 0)).mul(w.get(Bytes.F32, col + 4L * (k >> 1))).intoArray(dst, y + (k >> 1) * stride + 2 * L * p + (k & 1) * L);
+                    ((FloatVector) v.convert(I2F, 0)).mul(w.get(Bytes.F32, col + 4L * (k >> 1))).intoArray(dst, y + (k >> 1) * stride + es * (2 * L * p + (k & 1) * L));
                 }
                 float d3 = w.get(Bytes.F32, col + 12);
-                ((FloatVector) q.lanewise(ASHR, 27).lanewise(BITWISE_BLEND, h, low3).convert(I2F, 0)).mul(d3).intoArray(dst, y + 3 * stride + 2 * L * p);
-                ((FloatVector) h.lanewise(ASHR, 3).convert(I2F, 0)).mul(d3).intoArray(dst, y + 3 * stride + 2 * L * p + L);
+                ((FloatVector) q.lanewise(ASHR, 27).lanewise(BITWISE_BLEND, h, low3).convert(I2F, 0)).mul(d3).intoArray(dst, y + 3 * stride + es * 2 * L * p);
+                ((FloatVector) h.lanewise(ASHR, 3).convert(I2F, 0)).mul(d3).intoArray(dst, y + 3 * stride + es * (2 * L * p + L));
             }
         }
     }

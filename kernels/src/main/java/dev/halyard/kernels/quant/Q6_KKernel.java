@@ -491,16 +491,19 @@ public final class Q6_KKernel {
     }
 
     /**
-     * The four rows of a tiled tile, dequantised into dst[di + r*stride ..] (the batched path's panel):
-     * the floats of {@link #dequantizeVector}, (u - 32) * (d * scale), u decoded as in {@link #dotTile4}.
+     * The four rows of a tiled tile, dequantised into the batched path's panel: the floats of {@link
+     * #dequantizeVector}, (u - 32) * (d * scale), u decoded as in {@link #dotTile4}.
+     * Element e (a multiple of L) of row r goes to {@code dst[di + r*stride + es*e ..]}: es = 1
+     * and stride = the row length lay the rows out one after another; es = 4 and stride = L interleave
+     * them chunk by chunk, the layout of {@code Tiles.tile4x4Packed}.
      */
-    public static void dequantizeTile4(MemorySegment w, long off, int n, float[] dst, int di, int stride) {
+    public static void dequantizeTile4(MemorySegment w, long off, int n, float[] dst, int di, int stride, int es) {
         for (int b = 0; b < n / QK; b++) {
             long col = off + (long) b * 4 * BYTES;
             for (int r = 0; r < 4; r++) {
                 float d = Float.float16ToFloat(w.get(I16, col + 2 * r));
                 long q = col + 72 + 192 * r;
-                int y = di + r * stride + b * QK;
+                int y = di + r * stride + es * b * QK;
                 for (int p = 0; p < PARTS; p++) { // each int vector loaded once for its 5 groups
                     IntVector g0 = IntVector.fromMemorySegment(I, w, q + 4L * L * p, ORDER);
                     IntVector g1 = IntVector.fromMemorySegment(I, w, q + 64 + 4L * L * p, ORDER);
@@ -510,7 +513,7 @@ public final class Q6_KKernel {
                         IntVector g = k < 5 ? g0 : k < 10 ? g1 : g2;
                         IntVector u = k < 15 ? g.lanewise(LSHR, 6 * (k % 5)).and(63)
                                 : g0.lanewise(LSHR, 30).or(g1.lanewise(LSHR, 28).and(0x0C)).or(g2.lanewise(LSHR, 26).and(0x30));
-                        ((FloatVector) u.sub(32).convert(I2F, 0)).mul(sc).intoArray(dst, y + 16 * k + p * L);
+                        ((FloatVector) u.sub(32).convert(I2F, 0)).mul(sc).intoArray(dst, y + es * (16 * k + p * L));
                     }
                 }
             }

@@ -250,23 +250,26 @@ public final class Q8_0Kernel {
     }
 
     /**
-     * The four rows of a tiled tile, dequantised into dst[di + r*stride ..] (the batched path's panel).
+     * The four rows of a tiled tile, dequantised into the batched path's panel.
+     * Element e (a multiple of L) of row r goes to {@code dst[di + r*stride + es*e ..]}: es = 1
+     * and stride = the row length lay the rows out one after another; es = 4 and stride = L interleave
+     * them chunk by chunk, the layout of {@code Tiles.tile4x4Packed}.
      * Row by row, with a long induction variable over the block columns (as in {@link #dotTile4}): the
      * loop over an int block counter, four rows per block column, ran at 0.16-0.22 ns per weight on one
      * core, this one at 0.045-0.07 (same floats). A 16-token decode batch on 576 columns spent more time
      * dequantising its panel than multiplying it.
      */
-    public static void dequantizeTile4(MemorySegment w, long off, int n, float[] dst, int di, int stride) {
+    public static void dequantizeTile4(MemorySegment w, long off, int n, float[] dst, int di, int stride, int es) {
         long end = off + (long) (n / QK) * 4 * BYTES;
         for (int r = 0; r < 4; r++) {
-            int y = di + r * stride;
-            for (long col = off; col < end; col += 4 * BYTES, y += QK) {
+            int y = di + r * stride, step = es * QK, half = es * 16;
+            for (long col = off; col < end; col += 4 * BYTES, y += step) {
                 float d = Float.float16ToFloat(w.get(I16, col + 2 * r));
                 ByteVector q0 = ByteVector.fromMemorySegment(B16, w, col + 8 + 32 * r, ORDER);
                 ByteVector q1 = ByteVector.fromMemorySegment(B16, w, col + 24 + 32 * r, ORDER);
                 for (int p = 0; p < PARTS; p++) {
-                    ((FloatVector) q0.convertShape(B2F, F, p)).mul(d).intoArray(dst, y + p * L);
-                    ((FloatVector) q1.convertShape(B2F, F, p)).mul(d).intoArray(dst, y + 16 + p * L);
+                    ((FloatVector) q0.convertShape(B2F, F, p)).mul(d).intoArray(dst, y + es * p * L);
+                    ((FloatVector) q1.convertShape(B2F, F, p)).mul(d).intoArray(dst, y + half + es * p * L);
                 }
             }
         }
