@@ -25,7 +25,8 @@ import java.lang.foreign.MemorySegment;
  *       alike ({@link #packedPanelTimesBatch}): two streams per tile instead of eight;
  *   <li><b>fused</b>: blocks are decoded in registers. Tiled Q8_0 / Q4_0 (weights read into memory
  *       and repacked; also Q5_0): four rows for one token ({@code dotTile4}) or for four tokens at a time
- *       ({@code dotTile4x4}, see {@link #fused}: decode steps of many sequences, short prompts); tiled Q4_K / Q6_K four rows for one token
+ *       ({@code dotTile4x4}, see {@link #fused}: decode steps of many sequences, short prompts, and
+ *       Q4_0 prompts on rows of 1024-4096 columns); tiled Q4_K / Q6_K four rows for one token
  *       ({@code dotTile4}, 1-3 tokens); Q8_0, Q4_0, Q4_K, Q5_K, Q6_K on the file's row layout
  *       (memory-mapped weights) for 1-3 tokens ({@code dotRows4}).
  *       Wide tiled Q8_0 / Q4_0 / Q4_K / Q6_K matrices are slice-major ({@link WeightMatrix#slices}): their kernels run
@@ -55,46 +56,54 @@ public final class Matmul {
      */
     static final int BATCH_CHUNKS_PER_THREAD = 16;
     /**
-     * Whether a batch of this many tokens takes the tiled matrix's four-token kernels (tiled Q8_0, Q4_0,
-     * Q5_0: blocks decoded in registers for four tokens at a time, reading int8 / 4- / 5-bit weights)
-     * rather than the panel (weights dequantised once for the batch, then F32 tiles). Below the limits
-     * the decoding is cheap next to the panel's dequantisation; above them the panel's F32 tiles, whose
-     * FMAs do not share ports with any decoding, win. The limits are where the interleaved panel
-     * ({@link #packedPanelTimesBatch}) overtakes the four-token kernels, two threads, alternated in one
-     * JVM, pair ratios panel / fused:
-     * <ul>
-     *   <li>Q8_0 from 1024 columns: {@link #Q8_0_FUSED_TOKENS}; 2048 x 2048: 8 tokens 0.79, 16 0.97,
-     *       24 1.12, 32 1.21, 48 1.36;
-     *   <li>Q8_0 below: {@link #Q8_0_NARROW_FUSED_TOKENS}; 896 columns: 8 tokens 0.78-0.84, 16 level,
-     *       24 1.07;
-     *   <li>Q4_0 from 1024 columns: {@link #Q4_0_FUSED_TOKENS}; 2048 x 2048: 16 tokens 0.73, 24 0.87,
-     *       32 0.97, 40 1.0, 48 1.12, 512 1.12 (8192 x 2048: 1.08), where the fused kernel used to take
-     *       every batch size against the row-major panel;
-     *   <li>Q4_0 below: {@link #Q4_0_NARROW_FUSED_TOKENS}; 896 columns: 16 tokens 0.93, 24 0.99-1.15;
-     *   <li>Q5_0: {@link #Q5_0_FUSED_TOKENS}; 896 columns: 4 tokens 0.66-0.71, 8 0.95, 12 1.33, 16 1.12-1.25.
-     * </ul>
-     * Slice-major matrices (wider than {@link WeightMatrix#SLICED_ABOVE} columns) keep the row-major panel
-     * (the interleaved one measured 0.92-1.02x there) and the old limit, {@link #SLICED_FUSED_TOKENS}.
+     * Tiled Q8_0 and Q4_0 below this many tokens decode blocks in registers for four tokens at a time
+     * instead of dequantising a panel: they read int8 / 4-bit weights, not floats. Q8_0 was 1.3-3x
+     * faster up to 16 tokens, level or better up to 512 on 2048 columns, but slower on 576 columns at
+     * 256 tokens; Q4_0 (one thread) 2.2-3x at 4 tokens, 1.1-1.5x at 16, 1.1-1.25x at 32-64 on 2048
+     * columns but 0.8-0.9x at 32-60 on 576 columns (its decode costs FMA-port time the panel's F32
+     * tiles do not pay). Hence the limit is 64 tokens from 1024 columns on, 32 below.
+     */
+    static int fusedTokens(int cols) {
+        return cols >= 1024 ? 64 : 32;
+    }
+
+    /**
+     * Q8_0 below 1024 columns takes the panel from 16 tokens on: once its panel dequantised at 0.05-0.07
+     * ns per weight instead of 0.16-0.22 (see {@code Q8_0Kernel.dequantizeTile4}), the panel beat the
+     * four-token kernel there. Two threads, alternated in one JVM, GFLOP/s fused -> panel: 12 tokens
+     * 160-215 -> 181-208 (level), 16 tokens 163-202 -> 190-224 (SmolLM2's 576 x 576, 1536 x 576, 576 x
+     * 1536 and 49152 x 576), 24 tokens 152-214 -> 211-254 (with Qwen2.5's 896 x 896 and 4864 x 896);
+     * 8 tokens still 146-181 -> 146-190 the other way. From 1024 columns on the limit stays at
+     * {@link #fusedTokens}: 2048 columns, 16 tokens 214-236 fused vs 164-223 panel, 32 level.
+     */
+    static final int Q8_0_NARROW_FUSED_TOKENS = 16;
+
+    /**
+     * Whether a batch of this many tokens takes the tiled matrix's four-token kernels rather than the
+     * panel. Q4_0 with rows of 1024 to {@link #ALIGNED_COPY_COLS} columns does at every batch size: its 4-bit weights
+     * stay in L1 while the F32 panel's 4-row tile (32 KiB at 2048 columns) streams from L2 with the
+     * activations, and the nibble lookups fill ALU slots the FMAs leave free. 512-token prompt, two
+     * threads, alternated: 2048 x 2048 243-251 -> 284-286 GFLOP/s, 8192 x 2048 249-252 -> 292-296.
+     * Not on slice-major rows (2048 x 8192: 247-249 -> 236-276, see {@link #slicedFused}), nor on rows
+     * whose activations are not copied to a cache line (Qwen2.5-0.5B's 896 x 4864: whole-model prompt
+     * level, +5% alone), nor below 1024 columns (1536 x 576 level, 4864 x 896 0.85x); Q8_0 stays on the
+     * panel (level at 2048 columns, 0.8-0.95x at 8192), its decode costs FMA-port time.
      */
     static boolean fused(WeightMatrix w, int batch) {
-        boolean wide = w.cols() >= 1024;
         return switch (w.type()) {
-            case Q8_0 -> batch < (w.slices() > 1 ? SLICED_FUSED_TOKENS : wide ? Q8_0_FUSED_TOKENS : Q8_0_NARROW_FUSED_TOKENS);
-            case Q4_0 -> batch < (w.slices() > 1 ? SLICED_FUSED_TOKENS : wide ? Q4_0_FUSED_TOKENS : Q4_0_NARROW_FUSED_TOKENS);
+            case Q8_0 -> batch < (w.cols() >= 1024 ? fusedTokens(w.cols()) : Q8_0_NARROW_FUSED_TOKENS);
+            case Q4_0 -> batch < fusedTokens(w.cols()) || w.cols() >= 1024 && w.cols() <= ALIGNED_COPY_COLS && w.slices() == 1;
             case Q5_0 -> batch < Q5_0_FUSED_TOKENS;
             default -> false;
         };
     }
 
-    static final int Q8_0_FUSED_TOKENS = 24, Q8_0_NARROW_FUSED_TOKENS = 16;
-    static final int Q4_0_FUSED_TOKENS = 48, Q4_0_NARROW_FUSED_TOKENS = 32;
-    static final int Q5_0_FUSED_TOKENS = 12;
     /**
-     * Slice-major Q8_0 / Q4_0: the four-token kernels below 64 tokens. Against the row-major panel,
-     * Q8_0 was 1.3-3x faster up to 16 tokens and level or better up to 512 on 2048 columns; Q4_0 (one
-     * thread) 2.2-3x at 4 tokens, 1.1-1.5x at 16, 1.1-1.25x at 32-64.
+     * The same limit for tiled Q5_0, whose four-token kernel decodes more per weight: against the
+     * panel (4864 x 896 and 1536 x 576, two threads) 2.4x at 4 tokens, 1.2-1.35x at 8, 1.15x at 16,
+     * level at 20 and 0.75-0.9x at 24-28.
      */
-    static final int SLICED_FUSED_TOKENS = 64;
+    static final int Q5_0_FUSED_TOKENS = 20;
 
     public static void matmul(Kernels k, Parallel par, WeightMatrix w, float[] x, float[] out, int batch) {
         matmul(k, par, x, batch, new WeightMatrix[] {w}, new float[][] {out});
@@ -139,11 +148,17 @@ public final class Matmul {
 
     /**
      * Whether the batch multiplies this matrix's interleaved panel ({@link #packedPanelTimesBatch}): a
-     * tiled matrix of whole rows on the panel path.
+     * tiled matrix of whole rows, from {@link #INTERLEAVED_COLS} columns on, on the panel path.
      */
     static boolean interleaved(WeightMatrix w, int batch) {
-        return batch >= MIN_BATCHED && w.tiled4() && w.slices() == 1 && !fused(w, batch);
+        return batch >= MIN_BATCHED && w.tiled4() && w.slices() == 1 && w.cols() >= INTERLEAVED_COLS && !fused(w, batch);
     }
+
+    /**
+     * Narrower rows keep the row-major panel: their 4-row tile and token quad fit L1 together, and
+     * SmolLM2-135M's prompt (576 columns but for the down projection) measured 0.98x interleaved.
+     */
+    static final int INTERLEAVED_COLS = 768;
 
     /**
      * Row tiles [t0, t1) of one matrix, all tokens (token b's activations at {@code x[xo + b * cols]};
@@ -368,12 +383,17 @@ public final class Matmul {
      * it out, written so by the dequantisation) and the tokens' quads interleaved alike (quad q at
      * {@code xq[xqo + 4q * cols]}, see {@link #packedQuads}); the last batch % 4 tokens from the plain
      * activations (token b at {@code x[xo + b * cols]}). Each 4x4 tile then reads two ascending streams
-     * instead of four weight rows and four token rows. Same bits. 512 tokens, two threads, alternated
-     * in one JVM, pair ratios against the row-major panel: Q8_0 576 x 576 1.05, 1536 x 576 1.07, 896 x
-     * 896 1.06, 4864 x 896 1.07, 896 x 4864 1.04, 2048 x 2048 1.11-1.22, 8192 x 2048 1.12-1.26; Q4_K
-     * 2048 x 2048 1.14, Q6_K 1.08; 4-16 tokens level to 1.15; slice-major 2048 x 8192 0.92-1.03 (so
-     * it keeps the row-major panel). Whole 512-token prompts, alternated: Qwen2.5-0.5B Q8_0 / Q4_0 /
-     * Q4_K_M 1.06 / 1.06 / 1.07, Llama-3.2-1B Q4_K_M 1.11, Q8_0 1.00-1.06, SmolLM2-135M Q8_0 level.
+     * instead of four weight rows and four token rows. Same bits. Whole 512-token prompts, this build
+     * against the row-major one, two processes in lockstep (bench's {@code Lockstep}), 6 rounds,
+     * median pair ratio: Llama-3.2-1B Q8_0 1.10, Q4_K_M 1.06, Q4_0 1.00 (its matrices are fused or
+     * slice-major), Qwen2.5-0.5B Q8_0 1.04, Q4_0 1.05; SmolLM2-135M Q8_0 0.98 with its 576-column
+     * matrices interleaved, hence {@link #INTERLEAVED_COLS}. Per matrix, two threads, alternated in
+     * one JVM: Q8_0 896 x 896 and 4864 x 896 1.06, 896 x 4864 1.04, 2048 x 2048 1.11-1.22, 8192 x 2048
+     * 1.12-1.26; Q4_K 2048 x 2048 1.14, Q6_K 1.08; slice-major 2048 x 8192 0.92-1.03 (so it keeps the
+     * row-major panel). The same-JVM alternation flattered it where the other side was a different
+     * kernel: it put the interleaved panel at 1.12x Q4_0's fused four-token kernel on 2048 columns and
+     * 1.18x on Llama-3.2-1B Q4_0's prompt, which in lockstep against separate processes was 0.97-0.98x,
+     * so Q4_0 keeps the fused kernel there.
      */
     private static void packedPanelTimesBatch(float[] panel, int pi, int pn, float[] xq, int xqo, float[] x, int xo, int batch, int cols, float[] out, int rows, int r0) {
         int block = tokenBlock(cols), whole = batch / 4 * 4;

@@ -45,11 +45,11 @@ class BatchInvarianceTest {
             WeightMatrix rowsLayout = new WeightMatrix(type, seg, 0, rows, cols);
             WeightMatrix[] layouts = WeightMatrix.canTile(type, rows)
                     ? new WeightMatrix[] {rowsLayout, copyOf(arena, rowsLayout).tile4()} : new WeightMatrix[] {rowsLayout};
-            // tiled Q8_0: fused four-token kernel below Matmul.Q8_0_FUSED_TOKENS = 24, the interleaved panel
-            // above; tiled Q4_0: fused below Matmul.Q4_0_FUSED_TOKENS = 48; tiled Q5_0: fused below
-            // Matmul.Q5_0_FUSED_TOKENS = 12 (11 tokens: two quads and three singles; 13: the panel's
-            // three quads and a single); the row layout: the row-major panel
-            for (int batch : new int[] {11, 13, 45, 70}) {
+            // tiled Q8_0: fused four-token kernel below Matmul.fusedTokens(2048) = 64 tokens, the interleaved
+            // panel above (70: 17 quads and two single tokens); tiled Q4_K: the interleaved panel at every size;
+            // tiled Q4_0 on whole rows of 2048: fused at every size (the panel: see the next test);
+            // tiled Q5_0: fused below Matmul.Q5_0_FUSED_TOKENS = 20 (13 tokens: three quads and a single)
+            for (int batch : new int[] {13, 45, 70}) {
                 for (WeightMatrix w : layouts)
                     assertEachTokenAloneEqualsBatch(par, w, RandomBlocks.gaussian(batch * cols, rnd), batch,
                             type + (w.tiled4() ? " tiled" : "") + " batch " + batch);
@@ -58,21 +58,21 @@ class BatchInvarianceTest {
     }
 
     /**
-     * Tiled Q4_0 takes the interleaved panel from Matmul.Q4_0_NARROW_FUSED_TOKENS = 32 tokens on below
-     * 1024 columns, from Matmul.Q4_0_FUSED_TOKENS = 48 above: same bits, with a tail of single tokens.
+     * Tiled Q4_0 below 1024 columns takes the panel from Matmul.fusedTokens = 32 tokens on (on 2048
+     * columns it stays fused): row-major on 576 columns, interleaved on 896 ({@code
+     * Matmul.INTERLEAVED_COLS}); same bits either way.
      */
     @Test
-    void q4_0_interleaved_panel_equals_tokens_alone() {
+    void narrow_q4_0_panel_equals_tokens_alone() {
         Random rnd = new Random(7);
         int rows = 20;
         try (Arena arena = Arena.ofShared(); Parallel par = new Parallel(2)) {
-            for (int cols : new int[] {576, 2048}) {
+            assertTrue(Matmul.fused(new WeightMatrix(GgmlType.Q4_0, RandomBlocks.allocate(arena, GgmlType.Q4_0, rows * 2048, 0, rnd), 0, rows, 2048).tile4(), 512));
+            for (int cols : new int[] {576, 896}) {
                 WeightMatrix w = new WeightMatrix(GgmlType.Q4_0, RandomBlocks.allocate(arena, GgmlType.Q4_0, rows * cols, 0, rnd), 0, rows, cols).tile4();
-                int limit = cols < 1024 ? Matmul.Q4_0_NARROW_FUSED_TOKENS : Matmul.Q4_0_FUSED_TOKENS;
-                assertTrue(Matmul.fused(w, limit - 1));
-                assertFalse(Matmul.fused(w, limit));
-                assertTrue(Matmul.interleaved(w, limit + 3));
-                assertEachTokenAloneEqualsBatch(par, w, RandomBlocks.gaussian((limit + 3) * cols, rnd), limit + 3, "Q4_0 tiled " + cols + " columns batch " + (limit + 3));
+                assertFalse(Matmul.fused(w, 70));
+                assertEquals(cols >= Matmul.INTERLEAVED_COLS, Matmul.interleaved(w, 70));
+                assertEachTokenAloneEqualsBatch(par, w, RandomBlocks.gaussian(70 * cols, rnd), 70, "Q4_0 tiled " + cols + " columns batch 70");
             }
         }
     }
