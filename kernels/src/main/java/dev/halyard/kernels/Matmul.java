@@ -130,8 +130,9 @@ public final class Matmul {
         // their copy costs the most memory). Each copy is one pass by this thread, made only if used.
         boolean packed = false, plain = false;
         for (WeightMatrix w : ws) {
-            packed |= interleaved(w, batch);
-            plain |= !interleaved(w, batch);
+            boolean i = interleaved(w, batch);
+            packed |= i;
+            plain |= !i;
         }
         boolean copy = plain && batch >= MIN_BATCHED && ws[0].cols() <= ALIGNED_COPY_COLS && Aligned.shift(x) != 0;
         final int xo = copy ? alignedCopy(x, batch * ws[0].cols()) : 0;
