@@ -22,12 +22,17 @@ public final class ChildJvm {
             "-XX:+UseSerialGC", "-Xmn32m");
 
     public static List<String> command(String mainClass, List<String> jvmOptions, List<String> args) {
+        return command(System.getProperty("java.class.path"), mainClass, jvmOptions, args);
+    }
+
+    /** As {@link #command(String, List, List)}, on another class path (another build of Halyard). */
+    public static List<String> command(String classPath, String mainClass, List<String> jvmOptions, List<String> args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(FLAGS);
         cmd.addAll(jvmOptions);
         cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(classPath);
         cmd.add(mainClass);
         cmd.addAll(args);
         return cmd;

@@ -219,7 +219,16 @@ public final class Lockstep {
 
         /** One measured run of each child, one after the other. */
         public void round() throws InterruptedException {
-            for (Child c : children) {
+            round(false);
+        }
+
+        /**
+         * One measured run of each child, in the order of the commands or, when {@code reversed}, the
+         * other way round (alternating the two cancels a drift of the host within a round: A B, B A…).
+         */
+        public void round(boolean reversed) throws InterruptedException {
+            for (int i = 0; i < children.size(); i++) {
+                Child c = children.get(reversed ? children.size() - 1 - i : i);
                 c.go();
                 c.await("ok", deadline);
             }

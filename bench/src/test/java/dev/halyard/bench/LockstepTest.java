@@ -59,4 +59,23 @@ class LockstepTest {
         assertNotEquals(0, results.get(0).exitCode());
         assertTrue(results.get(0).stderrTail().contains("lockstep"), results.get(0).stderrTail());
     }
+
+    @Test
+    void a_reversed_round_runs_the_children_the_other_way_round() throws Exception {
+        List<ChildProcess.Result> results;
+        try (Lockstep.Session s = new Lockstep.Session(List.of(child("--repeat", "2"), child("--repeat", "2")), Duration.ofMinutes(2))) {
+            s.warmUp();
+            s.round(false);
+            s.round(true);
+            results = s.finish();
+        }
+        long[][] start = new long[2][2];
+        for (int c = 0; c < 2; c++) {
+            assertEquals(0, results.get(c).exitCode(), results.get(c).stderrTail());
+            JsonNode runs = SingleStream.lastJsonLine(results.get(c).stdout()).get("runs");
+            for (int i = 0; i < 2; i++) start[c][i] = runs.get(i).get("start_us").asLong();
+        }
+        assertTrue(start[0][0] < start[1][0], "round 0: the first child first");
+        assertTrue(start[1][1] < start[0][1], "round 1, reversed: the second child first");
+    }
 }

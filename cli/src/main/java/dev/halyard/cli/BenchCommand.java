@@ -1,5 +1,6 @@
 package dev.halyard.cli;
 
+import dev.halyard.bench.AbBench;
 import dev.halyard.bench.Bench;
 import dev.halyard.bench.BenchConfig;
 import dev.halyard.bench.BenchResult;
@@ -19,7 +20,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code halyard bench}: Halyard against llama.cpp on the same machine, models and threads. */
-@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = BenchCommand.Kernels.class,
+@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = {BenchCommand.Kernels.class, BenchCommand.Ab.class},
         description = "Measure Halyard and llama.cpp on random-weight models of real shapes, with the same threads: prompt "
                 + "processing, generation, peak memory, memory bandwidth, serving. Prints a table; --out writes JSON. "
                 + "Use a quiet machine.")
@@ -137,6 +138,85 @@ public final class BenchCommand implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             return KernelBenchmarks.run(jmhArgs.toArray(String[]::new), spec.commandLine().getOut());
+        }
+    }
+
+    /**
+     * {@code halyard bench ab}: two variants of Halyard (two builds, or two sets of JVM options) in
+     * separate processes, run by run in turn, the order flipping each round; the median B / A ratios.
+     */
+    @Command(name = "ab", mixinStandardHelpOptions = true,
+            description = "Compare two variants of Halyard on the same models: two builds (--b-checkout DIR: another checkout, "
+                    + "built) or one build with two sets of JVM options (--a-jvm-opt / --b-jvm-opt, e.g. -Dhalyard.x=y). Each "
+                    + "runs in its own process, run by run in turn with the order flipped each round; prints the median of "
+                    + "the round-by-round ratios B / A of prompt and generation speed.")
+    static final class Ab implements Callable<Integer> {
+        @Option(names = "--models", split = ",", paramLabel = "PRESET", defaultValue = "smollm2-135m",
+                description = "smollm2-135m, qwen2.5-0.5b, llama-3.2-1b (default: ${DEFAULT-VALUE})")
+        List<String> presets;
+
+        @Option(names = "--quants", split = ",", paramLabel = "MIX", defaultValue = "Q8_0",
+                description = "quant mixes, e.g. Q8_0,Q4_0,Q4_K_M (default: ${DEFAULT-VALUE})")
+        List<String> quants;
+
+        @Option(names = "--a-checkout", paramLabel = "DIR", description = "A's build: another Halyard checkout, built (default: this build)")
+        Path aCheckout;
+
+        @Option(names = "--b-checkout", paramLabel = "DIR", description = "B's build: another Halyard checkout, built (default: this build)")
+        Path bCheckout;
+
+        @Option(names = "--a-jvm-opt", paramLabel = "OPT", description = "extra option for A's JVM (repeatable)")
+        List<String> aOptions = new ArrayList<>();
+
+        @Option(names = "--b-jvm-opt", paramLabel = "OPT", description = "extra option for B's JVM (repeatable)")
+        List<String> bOptions = new ArrayList<>();
+
+        @Option(names = "--threads", paramLabel = "N", description = "threads (default: all cores)")
+        Integer threads;
+
+        @Option(names = "--rounds", paramLabel = "N", defaultValue = "6", description = "measured runs of each variant, one pair per round (default: ${DEFAULT-VALUE})")
+        int rounds;
+
+        @Option(names = "--warmup", paramLabel = "N", defaultValue = "3", description = "unreported runs of each variant first (default: ${DEFAULT-VALUE})")
+        int warmup;
+
+        @Option(names = "--prompt-tokens", paramLabel = "N", defaultValue = "512", description = "prompt length (default: ${DEFAULT-VALUE})")
+        int promptTokens;
+
+        @Option(names = "--gen-tokens", paramLabel = "N", defaultValue = "128", description = "generated tokens (default: ${DEFAULT-VALUE})")
+        int genTokens;
+
+        @Option(names = "--dir", paramLabel = "DIR", description = "model cache (default: ~/.halyard/bench)")
+        Path dir;
+
+        @Option(names = "--out", paramLabel = "FILE", description = "write the results as JSON")
+        Path out;
+
+        @Option(names = "--timeout-minutes", paramLabel = "N", defaultValue = "30", description = "longest run of one child process (default: ${DEFAULT-VALUE})")
+        long timeoutMinutes;
+
+        @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            List<ModelCase> models = new ArrayList<>();
+            for (String p : presets)
+                for (String q : quants) models.add(new ModelCase(p.strip(), q.strip()));
+            AbBench.Variant a = aCheckout != null ? AbBench.Variant.checkout("A", aCheckout, aOptions) : AbBench.Variant.current("A", aOptions);
+            AbBench.Variant b = bCheckout != null ? AbBench.Variant.checkout("B", bCheckout, bOptions) : AbBench.Variant.current("B", bOptions);
+            AbBench.Config config = new AbBench.Config(models, dir != null ? dir : dev.halyard.bench.ModelCache.defaultDir(), a, b,
+                    threads != null ? threads : Runtime.getRuntime().availableProcessors(), rounds, warmup, promptTokens, genTokens,
+                    Duration.ofMinutes(timeoutMinutes));
+            List<AbBench.ModelAb> results = AbBench.run(config, err);
+            out.println(AbBench.text(config, results));
+            if (this.out != null) {
+                Files.writeString(this.out, AbBench.json(config, results));
+                err.println("wrote " + this.out);
+            }
+            out.flush();
+            return results.stream().allMatch(AbBench.ModelAb::ok) ? 0 : 1;
         }
     }
 }

@@ -47,6 +47,15 @@ class CliTest {
     }
 
     @Test
+    void bench_ab_refuses_to_compare_a_build_with_itself() {
+        Run r = run("bench", "ab", "--models", "tiny-llama", "--rounds", "1");
+        assertTrue(r.code() != 0, r.out());
+        assertTrue(r.err().contains("same build with the same JVM options"), r.err());
+        Run missing = run("bench", "ab", "--models", "tiny-llama", "--b-checkout", "/nonexistent-halyard-checkout");
+        assertTrue(missing.code() != 0 && missing.err().contains("no build in /nonexistent-halyard-checkout"), missing.err());
+    }
+
+    @Test
     void generate_streams_plain_text_by_default() {
         Run r = run("generate", "--model", MODEL, "--prompt", "Once upon a time", "--max-tokens", "8", "--temperature", "0", "--seed", "1");
         assertEquals(0, r.code(), r.err());

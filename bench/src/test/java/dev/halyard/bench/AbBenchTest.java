@@ -1,0 +1,90 @@
+package dev.halyard.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code halyard bench ab}: its statistics, its variants, and one real comparison on a tiny model. */
+class AbBenchTest {
+    @TempDir Path dir;
+
+    @Test
+    void ratios_are_taken_round_by_round() {
+        // B is faster in rounds 0 and 2, slower in 1; the medians of the series would give 10 / 10 = 1
+        AbBench.Ratio r = AbBench.Ratio.of(List.of(10.0, 20.0, 10.0), List.of(12.0, 10.0, 11.0));
+        assertEquals(1.1, r.median(), 1e-12);
+        assertEquals(0.5, r.min(), 1e-12);
+        assertEquals(1.2, r.max(), 1e-12);
+        assertEquals(2, r.bFaster());
+        assertEquals(3, r.rounds());
+        assertTrue(Double.isNaN(AbBench.Ratio.of(List.of(1.0), List.of(1.0, 2.0)).median()), "series of unequal length have no pairs");
+        assertTrue(Double.isNaN(AbBench.Ratio.of(List.of(0.0), List.of(1.0)).median()), "a zero rate gives no ratio");
+    }
+
+    @Test
+    void the_same_build_with_the_same_options_is_refused() {
+        AbBench.Variant a = AbBench.Variant.current("A", List.of()), b = AbBench.Variant.current("B", List.of());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new AbBench.Config(List.of(new ModelCase("tiny-llama", "Q8_0")),
+                dir, a, b, 1, 1, 0, 8, 2, Duration.ofMinutes(1)));
+        assertTrue(e.getMessage().contains("same build"), e.getMessage());
+    }
+
+    @Test
+    void a_checkout_without_a_build_is_reported_and_a_built_one_gives_its_class_path() throws IOException {
+        IOException e = assertThrows(IOException.class, () -> AbBench.Variant.checkout("B", dir, List.of()));
+        assertTrue(e.getMessage().contains("mvnw"), e.getMessage());
+        Path target = Files.createDirectories(dir.resolve("cli/target/lib"));
+        Files.writeString(dir.resolve("cli/target/halyard-cli-0.1.0-SNAPSHOT-sources.jar"), "");
+        Files.writeString(dir.resolve("cli/target/halyard-cli-0.1.0-SNAPSHOT.jar"), "");
+        AbBench.Variant v = AbBench.Variant.checkout("B", dir, List.of("-Dx=1"));
+        assertEquals(dir.resolve("cli/target/halyard-cli-0.1.0-SNAPSHOT.jar") + java.io.File.pathSeparator + target + java.io.File.separator + "*", v.classPath());
+        assertEquals(List.of("-Dx=1"), v.jvmOptions());
+    }
+
+    @Test
+    void two_variants_run_in_turn_on_a_tiny_model() throws Exception {
+        AbBench.Config config = new AbBench.Config(List.of(new ModelCase("tiny-llama", "Q8_0")), dir, AbBench.Variant.current("A", List.of()),
+                AbBench.Variant.current("B", List.of("-Dhalyard.ab.test=b")), 1, 3, 1, 16, 4, Duration.ofMinutes(2));
+        StringWriter log = new StringWriter();
+        List<AbBench.ModelAb> results = AbBench.run(config, new PrintWriter(log));
+        assertEquals(1, results.size());
+        AbBench.ModelAb m = results.getFirst();
+        assertTrue(m.ok(), "A: " + m.a().error() + " B: " + m.b().error() + "\nlog: " + log);
+        assertEquals(3, m.a().promptTokS().size());
+        assertEquals(3, m.b().genTokS().size());
+        assertEquals(3, m.prompt().rounds());
+        assertTrue(m.prompt().median() > 0 && m.generation().median() > 0);
+        assertTrue(m.prompt().min() <= m.prompt().median() && m.prompt().median() <= m.prompt().max());
+
+        String text = AbBench.text(config, results);
+        assertTrue(text.contains("tiny-llama Q8_0") && text.contains("-Dhalyard.ab.test=b"), text);
+        JsonNode j = new ObjectMapper().readTree(AbBench.json(config, results));
+        assertEquals("-Dhalyard.ab.test=b", j.get("b").get("jvm_options").get(0).asText());
+        JsonNode model = j.get("models").get(0);
+        assertEquals(3, model.get("a").get("prompt_tok_s").size());
+        assertEquals(3, model.get("gen_ratio").get("rounds").asInt());
+        assertEquals(m.generation().median(), model.get("gen_ratio").get("median").asDouble(), 1e-12);
+    }
+
+    @Test
+    void a_variant_that_cannot_start_fails_alone_with_its_reason() throws Exception {
+        AbBench.Config config = new AbBench.Config(List.of(new ModelCase("tiny-llama", "Q8_0")), dir, AbBench.Variant.current("A", List.of()),
+                AbBench.Variant.current("B", List.of("-XX:+NoSuchJvmFlagAtAll")), 1, 1, 0, 8, 2, Duration.ofMinutes(2));
+        AbBench.ModelAb m = AbBench.run(config, new PrintWriter(new StringWriter())).getFirst();
+        assertTrue(m.a().ok(), m.a().error());
+        assertTrue(!m.b().ok() && m.b().error().contains("NoSuchJvmFlagAtAll"), m.b().error());
+        assertTrue(AbBench.text(config, List.of(m)).contains("failed: B:"));
+    }
+}
