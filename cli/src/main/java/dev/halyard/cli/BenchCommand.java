@@ -20,7 +20,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code halyard bench}: Halyard against llama.cpp on the same machine, models and threads. */
-@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = {BenchCommand.Kernels.class, BenchCommand.Ab.class},
+@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = {BenchCommand.Kernels.class, BenchCommand.Ab.class, BenchCommand.Decode.class},
         description = "Measure Halyard and llama.cpp on random-weight models of real shapes, with the same threads: prompt "
                 + "processing, generation, peak memory, memory bandwidth, serving. Prints a table; --out writes JSON. "
                 + "Use a quiet machine.")
@@ -217,6 +217,60 @@ public final class BenchCommand implements Callable<Integer> {
             }
             out.flush();
             return results.stream().allMatch(AbBench.ModelAb::ok) ? 0 : 1;
+        }
+    }
+
+    /** {@code halyard bench decode}: the generation path's matrix-vector products, per format and shape, 1 and N threads. */
+    @Command(name = "decode", mixinStandardHelpOptions = true,
+            description = "Time the generation path's matrix-vector products (one token, tiled weights, the product's own "
+                    + "Matmul) per format and shape: from DRAM (copies cycled) and from cache, on one thread and on N; "
+                    + "GB/s of weights and the N-thread speed-up. No model, no llama.cpp; about four minutes with the defaults.")
+    static final class Decode implements Callable<Integer> {
+        @Option(names = "--types", split = ",", paramLabel = "TYPE", defaultValue = "Q8_0,Q4_0,Q5_0,Q4_K,Q6_K",
+                description = "weight formats; a format skips shapes whose rows are not whole blocks of it (default: ${DEFAULT-VALUE})")
+        List<String> types;
+
+        @Option(names = "--shapes", split = ",", paramLabel = "ROWSxCOLS", defaultValue = "576x576,1536x576,2048x2048,8192x2048,2048x8192",
+                description = "matrix shapes, rows x columns (default: ${DEFAULT-VALUE})")
+        List<String> shapes;
+
+        @Option(names = "--threads", paramLabel = "N", description = "threads of the parallel figures (default: all cores)")
+        Integer threads;
+
+        @Option(names = "--dram-mib", paramLabel = "MIB", defaultValue = "256", description = "copies of each matrix cycled for the DRAM figures, at least this many MiB (default: ${DEFAULT-VALUE})")
+        long dramMib;
+
+        @Option(names = "--passes", paramLabel = "N", defaultValue = "3", description = "timed passes per figure, after as many warm-up passes; the fastest counts (default: ${DEFAULT-VALUE})")
+        int passes;
+
+        @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            List<dev.halyard.kernels.GgmlType> ts = new ArrayList<>();
+            for (String t : types) {
+                try {
+                    ts.add(dev.halyard.kernels.GgmlType.valueOf(t.strip().toUpperCase(java.util.Locale.ROOT)));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("unknown type '" + t + "'");
+                }
+            }
+            List<int[]> ss = new ArrayList<>();
+            for (String s : shapes) {
+                String[] p = s.strip().toLowerCase(java.util.Locale.ROOT).split("x");
+                try {
+                    if (p.length != 2) throw new NumberFormatException();
+                    ss.add(new int[] {Integer.parseInt(p[0]), Integer.parseInt(p[1])});
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("a shape is ROWSxCOLS, e.g. 2048x2048; got '" + s + "'");
+                }
+            }
+            if (dramMib < 1) throw new IllegalArgumentException("--dram-mib must be >= 1, got " + dramMib);
+            int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+            var result = dev.halyard.bench.DecodeRates.measure(ts, ss, n, dramMib << 20, passes);
+            spec.commandLine().getOut().println(dev.halyard.bench.DecodeRates.text(result));
+            spec.commandLine().getOut().flush();
+            return 0;
         }
     }
 }

@@ -1,0 +1,157 @@
+package dev.halyard.bench;
+
+import dev.halyard.kernels.GgmlType;
+import dev.halyard.kernels.Kernels;
+import dev.halyard.kernels.Matmul;
+import dev.halyard.kernels.Parallel;
+import dev.halyard.kernels.Quantizer;
+import dev.halyard.kernels.VectorKernels;
+import dev.halyard.kernels.WeightMatrix;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+
+/**
+ * {@code halyard bench decode}: how fast the generation path's matrix-vector products stream their
+ * weights, per format and shape, through the product's own code ({@link Matmul#matmul} on tiled
+ * matrices, one token) — on one thread and on N, from DRAM (enough copies of the matrix, cycled, that
+ * none is still cached when its turn comes) and from cache (one copy, over and over). It also times a
+ * parallel region with no work. Reported per matrix: microseconds, GB/s of weights, and the N-thread
+ * speed-up.
+ *
+ * <p>What it is for: a model's generation speed is the sum of such products, and where a format or a
+ * shape loses (a kernel bound by instructions rather than memory: its DRAM rate equals its cache
+ * rate; short products whose threads each stream too little to reach their rate: N-thread speed-up
+ * near 1) shows here in seconds, without a model. The rates are best passes, as STREAM reports.
+ */
+public final class DecodeRates {
+    private DecodeRates() {}
+
+    /**
+     * One format and shape measured.
+     *
+     * @param copies matrices cycled for the DRAM figures
+     * @param dram1Us microseconds per product from DRAM, one thread; {@code dramNUs} on N threads
+     * @param cache1Us microseconds per product from cache, one thread; {@code cacheNUs} on N threads
+     */
+    public record Rate(GgmlType type, int rows, int cols, long matrixBytes, int copies, double dram1Us, double dramNUs, double cache1Us,
+            double cacheNUs) {
+        public double gbs(double us) {
+            return matrixBytes / us / 1e3;
+        }
+    }
+
+    /** The measurements, and the cost of a parallel region without work on N threads. */
+    public record Result(int threads, double emptyRegionUs, List<Rate> rates) {}
+
+    /**
+     * Measures every type on every shape.
+     *
+     * @param shapes {rows, cols} pairs, rows a multiple of 4; a type whose blocks do not divide cols skips that shape
+     * @param dramBytes at least this many bytes of copies for the DRAM figures (make it several times the last-level cache)
+     * @param passes timed passes per figure (after as many warm-up passes); the fastest counts
+     */
+    public static Result measure(List<GgmlType> types, List<int[]> shapes, int threads, long dramBytes, int passes) {
+        if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        if (passes < 1) throw new IllegalArgumentException("passes must be >= 1, got " + passes);
+        Kernels k = new VectorKernels();
+        List<Rate> rates = new ArrayList<>();
+        try (Parallel one = new Parallel(1); Parallel many = new Parallel(threads)) {
+            double empty = emptyRegionUs(many, passes);
+            for (GgmlType t : types) {
+                if (!Quantizer.supports(t) || !WeightMatrix.canTile(t, 4)) throw new IllegalArgumentException(t + " has no tiled decode path to measure");
+                for (int[] shape : shapes) {
+                    int rows = shape[0], cols = shape[1];
+                    if (rows <= 0 || rows % 4 != 0 || cols <= 0)
+                        throw new IllegalArgumentException("shapes need a positive multiple of 4 rows and positive columns, got " + rows + "x" + cols);
+                    // a row length that is not whole blocks of the format: no model has it (llama.cpp falls back to
+                    // another type, e.g. Q4_K -> Q5_0 on 576 columns), so the pair is skipped
+                    if (cols % t.blockSize == 0) rates.add(measure(k, one, many, t, rows, cols, dramBytes, passes));
+                }
+            }
+            if (rates.isEmpty()) throw new IllegalArgumentException("no shape has whole blocks of any of " + types + " in its rows");
+            return new Result(threads, empty, rates);
+        }
+    }
+
+    private static Rate measure(Kernels k, Parallel one, Parallel many, GgmlType t, int rows, int cols, long dramBytes, int passes) {
+        long bytes = t.byteSize((long) rows * cols);
+        int copies = (int) Math.max(1, Math.min(1 << 16, (dramBytes + bytes - 1) / bytes));
+        SplittableRandom rnd = new SplittableRandom(rows * 31L + cols);
+        try (Arena arena = Arena.ofShared()) { // shared: the pool's workers read the matrices
+            WeightMatrix[] ws = new WeightMatrix[copies];
+            float[] row = new float[cols];
+            byte[] q = new byte[Math.toIntExact(t.byteSize(cols))];
+            long room = WeightMatrix.tiledGrowth(t, rows, cols);
+            for (int c = 0; c < copies; c++) {
+                MemorySegment seg = arena.allocate(bytes + room, 64);
+                for (int r = 0; r < rows; r++) {
+                    for (int i = 0; i < cols; i++) row[i] = (float) (rnd.nextDouble() * 2 - 1);
+                    Quantizer.quantize(t, row, 0, cols, q, 0);
+                    MemorySegment.copy(MemorySegment.ofArray(q), 0, seg, (long) r * q.length, q.length);
+                }
+                ws[c] = new WeightMatrix(t, seg, 0, rows, cols).tile4(seg, 0);
+            }
+            float[] x = new float[cols], out = new float[rows];
+            for (int i = 0; i < cols; i++) x[i] = (float) (rnd.nextDouble() * 2 - 1);
+            WeightMatrix[] first = {ws[0]};
+            double d1 = perProductUs(k, one, ws, x, out, passes), dN = perProductUs(k, many, ws, x, out, passes);
+            double c1 = perProductUs(k, one, first, x, out, passes), cN = perProductUs(k, many, first, x, out, passes);
+            return new Rate(t, rows, cols, bytes, copies, d1, dN, c1, cN);
+        }
+    }
+
+    /** Microseconds per product: the fastest pass over all matrices (a cache-sized pass repeats the one matrix). */
+    private static double perProductUs(Kernels k, Parallel par, WeightMatrix[] ws, float[] x, float[] out, int passes) {
+        int reps = ws.length == 1 ? 64 : 1;
+        long best = Long.MAX_VALUE;
+        for (int p = 0; p < 2 * passes; p++) {
+            long t0 = System.nanoTime();
+            for (int r = 0; r < reps; r++)
+                for (WeightMatrix w : ws) Matmul.matmul(k, par, w, x, out, 1);
+            long ns = System.nanoTime() - t0;
+            if (p >= passes) best = Math.min(best, ns); // the first passes warm up the JIT
+        }
+        return best / 1e3 / ((long) reps * ws.length);
+    }
+
+    @SuppressWarnings("unused")
+    private static volatile int sink;
+
+    private static double emptyRegionUs(Parallel par, int passes) {
+        int n = 20_000;
+        int[] hits = new int[1];
+        long best = Long.MAX_VALUE;
+        for (int p = 0; p < 2 * passes; p++) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < n; i++) par.forRange(1024, 8, (from, to) -> hits[0] += 0);
+            long ns = System.nanoTime() - t0;
+            if (p >= passes) best = Math.min(best, ns);
+        }
+        sink = hits[0];
+        return best / 1e3 / n;
+    }
+
+    /** The table: per format and shape, DRAM and cache rates on 1 and N threads. */
+    public static String text(Result r) {
+        int n = r.threads();
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "Decode matrix-vector products (one token, tiled, Matmul.matmul): best of the timed passes; "
+                + "DRAM = copies cycled, cache = one copy repeated. A parallel region with no work on %d threads: %.2f us.%n%n", n, r.emptyRegionUs()));
+        sb.append(String.format(Locale.ROOT, "| %-5s | %-11s | %9s | %-22s | %-22s | %-7s | %-22s | %-22s |%n", "type", "shape", "KiB",
+                "DRAM 1 thread us GB/s", "DRAM " + n + " threads us GB/s", "scaling", "cache 1 thread us GB/s", "cache " + n + " threads us GB/s"));
+        sb.append("| ----- | ----------- | --------- | ---------------------- | ---------------------- | ------- | ---------------------- | ---------------------- |\n");
+        for (Rate x : r.rates())
+            sb.append(String.format(Locale.ROOT, "| %-5s | %-11s | %9.0f | %-22s | %-22s | %-7s | %-22s | %-22s |%n", x.type(), x.rows() + "x" + x.cols(),
+                    x.matrixBytes() / 1024.0, cell(x, x.dram1Us()), cell(x, x.dramNUs()), String.format(Locale.ROOT, "%.2f", x.dram1Us() / x.dramNUs()),
+                    cell(x, x.cache1Us()), cell(x, x.cacheNUs())));
+        return sb.toString();
+    }
+
+    private static String cell(Rate x, double us) {
+        return String.format(Locale.ROOT, "%.1f  %.1f", us, x.gbs(us));
+    }
+}

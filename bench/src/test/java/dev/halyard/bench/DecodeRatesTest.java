@@ -1,0 +1,39 @@
+package dev.halyard.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.halyard.kernels.GgmlType;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** {@code halyard bench decode}'s machinery on small matrices: every figure measured, the table printed. It checks no speed. */
+class DecodeRatesTest {
+    @Test
+    void every_format_and_shape_gets_its_figures() {
+        DecodeRates.Result r = DecodeRates.measure(List.of(GgmlType.Q8_0, GgmlType.Q4_K), List.of(new int[] {64, 256}, new int[] {32, 512}), 2, 1 << 20, 1);
+        assertEquals(2, r.threads());
+        assertTrue(r.emptyRegionUs() > 0);
+        assertEquals(4, r.rates().size());
+        for (DecodeRates.Rate x : r.rates()) {
+            assertEquals(x.type().byteSize((long) x.rows() * x.cols()), x.matrixBytes());
+            assertTrue(x.copies() > 1 && (long) x.copies() * x.matrixBytes() >= 1 << 20, "enough copies for 1 MiB: " + x.copies());
+            for (double us : new double[] {x.dram1Us(), x.dramNUs(), x.cache1Us(), x.cacheNUs()}) assertTrue(us > 0 && Double.isFinite(us), x.toString());
+        }
+        String text = DecodeRates.text(r);
+        assertTrue(text.contains("| Q4_K  | 32x512"), text);
+        assertTrue(text.contains("DRAM 2 threads"), text);
+    }
+
+    @Test
+    void a_row_length_that_is_not_whole_blocks_is_skipped_and_no_pair_left_is_refused() {
+        DecodeRates.Result r = DecodeRates.measure(List.of(GgmlType.Q8_0, GgmlType.Q4_K), List.of(new int[] {16, 96}), 1, 1 << 16, 1);
+        assertEquals(1, r.rates().size(), "Q4_K has no 96-column rows");
+        assertEquals(GgmlType.Q8_0, r.rates().getFirst().type());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> DecodeRates.measure(List.of(GgmlType.Q4_K), List.of(new int[] {64, 100}), 1, 1 << 20, 1));
+        assertTrue(e.getMessage().contains("whole blocks"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> DecodeRates.measure(List.of(GgmlType.Q8_0), List.of(new int[] {6, 256}), 1, 1 << 20, 1));
+    }
+}
