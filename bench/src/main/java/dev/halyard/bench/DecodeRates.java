@@ -15,7 +15,7 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 
 /**
- * {@code halyard bench decode}: how fast the generation path's matrix-vector products stream their
+ * {@code halyard bench decode} (and {@code bench prompt}, {@link #measurePrompt}): how fast the generation path's matrix-vector products stream their
  * weights, per format and shape, through the product's own code ({@link Matmul#matmul} on tiled
  * matrices, one token) — on one thread and on N, from DRAM (enough copies of the matrix, cycled, that
  * none is still cached when its turn comes) and from cache (one copy, over and over). It also times a
@@ -80,42 +80,118 @@ public final class DecodeRates {
     private static Rate measure(Kernels k, Parallel one, Parallel many, GgmlType t, int rows, int cols, long dramBytes, int passes) {
         long bytes = t.byteSize((long) rows * cols);
         int copies = (int) Math.max(1, Math.min(1 << 16, (dramBytes + bytes - 1) / bytes));
-        SplittableRandom rnd = new SplittableRandom(rows * 31L + cols);
         try (Arena arena = Arena.ofShared()) { // shared: the pool's workers read the matrices
-            WeightMatrix[] ws = new WeightMatrix[copies];
-            float[] row = new float[cols];
-            byte[] q = new byte[Math.toIntExact(t.byteSize(cols))];
-            long room = WeightMatrix.tiledGrowth(t, rows, cols);
-            for (int c = 0; c < copies; c++) {
-                MemorySegment seg = arena.allocate(bytes + room, 64);
-                for (int r = 0; r < rows; r++) {
-                    for (int i = 0; i < cols; i++) row[i] = (float) (rnd.nextDouble() * 2 - 1);
-                    Quantizer.quantize(t, row, 0, cols, q, 0);
-                    MemorySegment.copy(MemorySegment.ofArray(q), 0, seg, (long) r * q.length, q.length);
-                }
-                ws[c] = new WeightMatrix(t, seg, 0, rows, cols).tile4(seg, 0);
-            }
-            float[] x = new float[cols], out = new float[rows];
-            for (int i = 0; i < cols; i++) x[i] = (float) (rnd.nextDouble() * 2 - 1);
+            WeightMatrix[] ws = matrices(arena, t, rows, cols, copies);
+            float[] x = activations(1, cols, rows), out = new float[rows];
             WeightMatrix[] first = {ws[0]};
-            double d1 = perProductUs(k, one, ws, x, out, passes), dN = perProductUs(k, many, ws, x, out, passes);
-            double c1 = perProductUs(k, one, first, x, out, passes), cN = perProductUs(k, many, first, x, out, passes);
+            double d1 = perProductUs(k, one, ws, x, out, 1, passes, passes), dN = perProductUs(k, many, ws, x, out, 1, passes, passes);
+            double c1 = perProductUs(k, one, first, x, out, 1, passes, passes), cN = perProductUs(k, many, first, x, out, 1, passes, passes);
             return new Rate(t, rows, cols, bytes, copies, d1, dN, c1, cN);
         }
     }
 
-    /** Microseconds per product: the fastest pass over all matrices (a cache-sized pass repeats the one matrix). */
-    private static double perProductUs(Kernels k, Parallel par, WeightMatrix[] ws, float[] x, float[] out, int passes) {
-        int reps = ws.length == 1 ? 64 : 1;
+    /** {@code copies} tiled (rows, cols) matrices of type t: uniform values in [-1, 1), quantised by the project's {@link Quantizer}. */
+    private static WeightMatrix[] matrices(Arena arena, GgmlType t, int rows, int cols, int copies) {
+        long bytes = t.byteSize((long) rows * cols);
+        SplittableRandom rnd = new SplittableRandom(rows * 31L + cols);
+        WeightMatrix[] ws = new WeightMatrix[copies];
+        float[] row = new float[cols];
+        byte[] q = new byte[Math.toIntExact(t.byteSize(cols))];
+        long room = WeightMatrix.tiledGrowth(t, rows, cols);
+        for (int c = 0; c < copies; c++) {
+            MemorySegment seg = arena.allocate(bytes + room, 64);
+            for (int r = 0; r < rows; r++) {
+                for (int i = 0; i < cols; i++) row[i] = (float) (rnd.nextDouble() * 2 - 1);
+                Quantizer.quantize(t, row, 0, cols, q, 0);
+                MemorySegment.copy(MemorySegment.ofArray(q), 0, seg, (long) r * q.length, q.length);
+            }
+            ws[c] = new WeightMatrix(t, seg, 0, rows, cols).tile4(seg, 0);
+        }
+        return ws;
+    }
+
+    private static float[] activations(int tokens, int cols, long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        float[] x = new float[tokens * cols];
+        for (int i = 0; i < x.length; i++) x[i] = (float) (rnd.nextDouble() * 2 - 1);
+        return x;
+    }
+
+    /** Microseconds per product of {@code batch} tokens: the fastest pass over all matrices (a one-matrix pass repeats it). */
+    private static double perProductUs(Kernels k, Parallel par, WeightMatrix[] ws, float[] x, float[] out, int batch, int warmup, int passes) {
+        int reps = ws.length == 1 ? (batch == 1 ? 64 : 1) : 1;
         long best = Long.MAX_VALUE;
-        for (int p = 0; p < 2 * passes; p++) {
+        for (int p = 0; p < warmup + passes; p++) {
             long t0 = System.nanoTime();
             for (int r = 0; r < reps; r++)
-                for (WeightMatrix w : ws) Matmul.matmul(k, par, w, x, out, 1);
+                for (WeightMatrix w : ws) Matmul.matmul(k, par, w, x, out, batch);
             long ns = System.nanoTime() - t0;
-            if (p >= passes) best = Math.min(best, ns); // the first passes warm up the JIT
+            if (p >= warmup) best = Math.min(best, ns); // the first passes warm up the JIT
         }
         return best / 1e3 / ((long) reps * ws.length);
+    }
+
+    /**
+     * One format and shape on the prompt path: {@code tokens} tokens through {@link Matmul#matmul} at once
+     * (the panel or the four-token kernels, as a prompt chunk takes them), one matrix; GFLOP/s (2 per
+     * weight and token) on one thread and on N.
+     */
+    public record PromptRate(GgmlType type, int rows, int cols, int tokens, double us1, double usN) {
+        public double gflops(double us) {
+            return 2.0 * rows * cols * tokens / us / 1e3;
+        }
+    }
+
+    /** The prompt-path measurements, and the FP32 FMA peak of 1 and N threads (GFLOP/s) to read them against. */
+    public record PromptResult(int threads, int tokens, double fmaPeak1, double fmaPeakN, List<PromptRate> rates) {}
+
+    /**
+     * Unreported products before the timed ones, per format, shape and thread count: with 3 the four-token
+     * kernels were still being compiled (Q4_0 2048 x 2048, two threads: 177 GFLOP/s, 267 after 10).
+     */
+    static final int PROMPT_WARMUP = 10;
+
+    /** Measures every type on every shape with a batch of {@code tokens} (a prompt chunk: 512 in the main bench). */
+    public static PromptResult measurePrompt(List<GgmlType> types, List<int[]> shapes, int threads, int tokens, int passes) throws InterruptedException {
+        if (threads < 1 || tokens < 1 || passes < 1) throw new IllegalArgumentException("threads, tokens and passes must be >= 1");
+        Kernels k = new VectorKernels();
+        List<PromptRate> rates = new ArrayList<>();
+        try (Parallel one = new Parallel(1); Parallel many = new Parallel(threads)) {
+            for (GgmlType t : types) {
+                if (!Quantizer.supports(t) || !WeightMatrix.canTile(t, 4)) throw new IllegalArgumentException(t + " has no tiled path to measure");
+                for (int[] shape : shapes) {
+                    int rows = shape[0], cols = shape[1];
+                    if (rows <= 0 || rows % 4 != 0 || cols <= 0)
+                        throw new IllegalArgumentException("shapes need a positive multiple of 4 rows and positive columns, got " + rows + "x" + cols);
+                    if (cols % t.blockSize != 0) continue; // as in measure
+                    try (Arena arena = Arena.ofShared()) {
+                        WeightMatrix[] w = matrices(arena, t, rows, cols, 1);
+                        float[] x = activations(tokens, cols, rows), out = new float[tokens * rows];
+                        rates.add(new PromptRate(t, rows, cols, tokens, perProductUs(k, one, w, x, out, tokens, PROMPT_WARMUP, passes),
+                                perProductUs(k, many, w, x, out, tokens, PROMPT_WARMUP, passes)));
+                    }
+                }
+            }
+        }
+        if (rates.isEmpty()) throw new IllegalArgumentException("no shape has whole blocks of any of " + types + " in its rows");
+        double f1 = FmaPeak.measure(1, passes), fN = threads == 1 ? f1 : FmaPeak.measure(threads, passes);
+        return new PromptResult(threads, tokens, f1, fN, rates);
+    }
+
+    /** The prompt table: per format and shape, GFLOP/s and % of the FMA peak on 1 and N threads. */
+    public static String text(PromptResult r) {
+        int n = r.threads();
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "Prompt-path matrix products (%d tokens at once, tiled, Matmul.matmul), best of the timed passes; "
+                + "FP32 FMA peak %.0f GFLOP/s on 1 thread, %.0f on %d.%n%n", r.tokens(), r.fmaPeak1(), r.fmaPeakN(), n));
+        sb.append(String.format(Locale.ROOT, "| %-5s | %-11s | %-24s | %-24s | %-7s |%n", "type", "shape", "1 thread ms GFLOP/s %", n + " threads ms GFLOP/s %", "scaling"));
+        sb.append("| ----- | ----------- | ------------------------ | ------------------------ | ------- |\n");
+        for (PromptRate x : r.rates())
+            sb.append(String.format(Locale.ROOT, "| %-5s | %-11s | %-24s | %-24s | %-7s |%n", x.type(), x.rows() + "x" + x.cols(),
+                    String.format(Locale.ROOT, "%.2f  %.0f  %.0f%%", x.us1() / 1e3, x.gflops(x.us1()), 100 * x.gflops(x.us1()) / r.fmaPeak1()),
+                    String.format(Locale.ROOT, "%.2f  %.0f  %.0f%%", x.usN() / 1e3, x.gflops(x.usN()), 100 * x.gflops(x.usN()) / r.fmaPeakN()),
+                    String.format(Locale.ROOT, "%.2f", x.us1() / x.usN())));
+        return sb.toString();
     }
 
     @SuppressWarnings("unused")

@@ -36,4 +36,18 @@ class DecodeRatesTest {
         assertTrue(e.getMessage().contains("whole blocks"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> DecodeRates.measure(List.of(GgmlType.Q8_0), List.of(new int[] {6, 256}), 1, 1 << 20, 1));
     }
+
+    @Test
+    void the_prompt_path_is_timed_per_format_and_shape_against_the_fma_peak() throws Exception {
+        DecodeRates.PromptResult r = DecodeRates.measurePrompt(List.of(GgmlType.Q8_0, GgmlType.Q4_0), List.of(new int[] {32, 256}), 2, 8, 1);
+        assertEquals(2, r.rates().size());
+        assertTrue(r.fmaPeak1() > 0 && r.fmaPeakN() > 0);
+        for (DecodeRates.PromptRate x : r.rates()) {
+            assertEquals(8, x.tokens());
+            assertTrue(x.us1() > 0 && x.usN() > 0, x.toString());
+            assertEquals(2.0 * 32 * 256 * 8 / x.us1() / 1e3, x.gflops(x.us1()), 1e-9);
+        }
+        String text = DecodeRates.text(r);
+        assertTrue(text.contains("| Q4_0  | 32x256") && text.contains("8 tokens at once"), text);
+    }
 }

@@ -20,7 +20,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code halyard bench}: Halyard against llama.cpp on the same machine, models and threads. */
-@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = {BenchCommand.Kernels.class, BenchCommand.Ab.class, BenchCommand.Decode.class},
+@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = {BenchCommand.Kernels.class, BenchCommand.Ab.class, BenchCommand.Decode.class, BenchCommand.Prompt.class},
         description = "Measure Halyard and llama.cpp on random-weight models of real shapes, with the same threads: prompt "
                 + "processing, generation, peak memory, memory bandwidth, serving. Prints a table; --out writes JSON. "
                 + "Use a quiet machine.")
@@ -247,30 +247,75 @@ public final class BenchCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            List<dev.halyard.kernels.GgmlType> ts = new ArrayList<>();
-            for (String t : types) {
-                try {
-                    ts.add(dev.halyard.kernels.GgmlType.valueOf(t.strip().toUpperCase(java.util.Locale.ROOT)));
-                } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException("unknown type '" + t + "'");
-                }
-            }
-            List<int[]> ss = new ArrayList<>();
-            for (String s : shapes) {
-                String[] p = s.strip().toLowerCase(java.util.Locale.ROOT).split("x");
-                try {
-                    if (p.length != 2) throw new NumberFormatException();
-                    ss.add(new int[] {Integer.parseInt(p[0]), Integer.parseInt(p[1])});
-                } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException("a shape is ROWSxCOLS, e.g. 2048x2048; got '" + s + "'");
-                }
-            }
             if (dramMib < 1) throw new IllegalArgumentException("--dram-mib must be >= 1, got " + dramMib);
             int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-            var result = dev.halyard.bench.DecodeRates.measure(ts, ss, n, dramMib << 20, passes);
+            var result = dev.halyard.bench.DecodeRates.measure(types(types), shapes(shapes), n, dramMib << 20, passes);
             spec.commandLine().getOut().println(dev.halyard.bench.DecodeRates.text(result));
             spec.commandLine().getOut().flush();
             return 0;
         }
+    }
+
+    /** {@code halyard bench prompt}: the prompt path's matrix products, per format and shape, 1 and N threads. */
+    @Command(name = "prompt", mixinStandardHelpOptions = true,
+            description = "Time the prompt path's matrix products (a batch of tokens at once, tiled weights, the product's own "
+                    + "Matmul: panel or four-token kernels) per format and shape, on one thread and on N: GFLOP/s and %% of "
+                    + "the FP32 FMA peak (measured too). No model, no llama.cpp; about two minutes with the defaults.")
+    static final class Prompt implements Callable<Integer> {
+        @Option(names = "--types", split = ",", paramLabel = "TYPE", defaultValue = "Q8_0,Q4_0,Q4_K,Q6_K",
+                description = "weight formats; a format skips shapes whose rows are not whole blocks of it (default: ${DEFAULT-VALUE})")
+        List<String> types;
+
+        @Option(names = "--shapes", split = ",", paramLabel = "ROWSxCOLS", defaultValue = "2048x2048,8192x2048,2048x8192",
+                description = "matrix shapes, rows x columns (default: ${DEFAULT-VALUE})")
+        List<String> shapes;
+
+        @Option(names = "--tokens", paramLabel = "N", defaultValue = "512", description = "tokens per product, as a prompt chunk (default: ${DEFAULT-VALUE})")
+        int tokens;
+
+        @Option(names = "--threads", paramLabel = "N", description = "threads of the parallel figures (default: all cores)")
+        Integer threads;
+
+        @Option(names = "--passes", paramLabel = "N", defaultValue = "3", description = "timed products per figure, after 10 warm-up ones; the fastest counts (default: ${DEFAULT-VALUE})")
+        int passes;
+
+        @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws InterruptedException {
+            int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+            var result = dev.halyard.bench.DecodeRates.measurePrompt(types(types), shapes(shapes), n, tokens, passes);
+            spec.commandLine().getOut().println(dev.halyard.bench.DecodeRates.text(result));
+            spec.commandLine().getOut().flush();
+            return 0;
+        }
+    }
+
+    /** Weight formats by name ("q8_0" or "Q8_0"). */
+    static List<dev.halyard.kernels.GgmlType> types(List<String> names) {
+        List<dev.halyard.kernels.GgmlType> ts = new ArrayList<>();
+        for (String t : names) {
+            try {
+                ts.add(dev.halyard.kernels.GgmlType.valueOf(t.strip().toUpperCase(java.util.Locale.ROOT)));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("unknown type '" + t + "'");
+            }
+        }
+        return ts;
+    }
+
+    /** Shapes written ROWSxCOLS, as {rows, cols}. */
+    static List<int[]> shapes(List<String> specs) {
+        List<int[]> ss = new ArrayList<>();
+        for (String s : specs) {
+            String[] p = s.strip().toLowerCase(java.util.Locale.ROOT).split("x");
+            try {
+                if (p.length != 2) throw new NumberFormatException();
+                ss.add(new int[] {Integer.parseInt(p[0]), Integer.parseInt(p[1])});
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("a shape is ROWSxCOLS, e.g. 2048x2048; got '" + s + "'");
+            }
+        }
+        return ss;
     }
 }

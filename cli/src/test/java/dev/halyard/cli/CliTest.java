@@ -56,6 +56,14 @@ class CliTest {
     }
 
     @Test
+    void bench_decode_and_prompt_reject_bad_types_and_shapes() {
+        Run shape = run("bench", "decode", "--shapes", "2048by2048");
+        assertTrue(shape.code() != 0 && shape.err().contains("a shape is ROWSxCOLS"), shape.err());
+        Run type = run("bench", "prompt", "--types", "Q9_9");
+        assertTrue(type.code() != 0 && type.err().contains("unknown type 'Q9_9'"), type.err());
+    }
+
+    @Test
     void generate_streams_plain_text_by_default() {
         Run r = run("generate", "--model", MODEL, "--prompt", "Once upon a time", "--max-tokens", "8", "--temperature", "0", "--seed", "1");
         assertEquals(0, r.code(), r.err());

@@ -84,15 +84,18 @@ public final class Matmul {
      * stay in L1 while the F32 panel's 4-row tile (32 KiB at 2048 columns) streams from L2 with the
      * activations, and the nibble lookups fill ALU slots the FMAs leave free. 512-token prompt, two
      * threads, alternated: 2048 x 2048 243-251 -> 284-286 GFLOP/s, 8192 x 2048 249-252 -> 292-296.
-     * Not on slice-major rows (2048 x 8192: 247-249 -> 236-276, see {@link #slicedFused}), nor on rows
-     * whose activations are not copied to a cache line (Qwen2.5-0.5B's 896 x 4864: whole-model prompt
-     * level, +5% alone), nor below 1024 columns (1536 x 576 level, 4864 x 896 0.85x); Q8_0 stays on the
-     * panel (level at 2048 columns, 0.8-0.95x at 8192), its decode costs FMA-port time.
+     * Slice-major rows too ({@link #slicedFused}; 2048 x 8192 alternated in one JVM had read 247-249 ->
+     * 236-276, inconclusive): Llama-3.2-1B Q4_0's 512-token prompt with them fused, against the panel,
+     * in two processes in lockstep ({@code bench ab}), 1.056 (6 rounds, 5 faster), 1.020 (8 rounds,
+     * 7 faster) and, build against build, 1.047 (8 rounds, 6 faster). Not on rows whose activations are not copied to a cache line (Qwen2.5-0.5B's 896 x
+     * 4864: whole-model prompt level, +5% alone), nor below 1024 columns (1536 x 576 level, 4864 x 896
+     * 0.85x); Q8_0 stays on the panel (level at 2048 columns, 0.8-0.95x at 8192), its decode costs
+     * FMA-port time.
      */
     static boolean fused(WeightMatrix w, int batch) {
         return switch (w.type()) {
             case Q8_0 -> batch < (w.cols() >= 1024 ? fusedTokens(w.cols()) : Q8_0_NARROW_FUSED_TOKENS);
-            case Q4_0 -> batch < fusedTokens(w.cols()) || w.cols() >= 1024 && w.cols() <= ALIGNED_COPY_COLS && w.slices() == 1;
+            case Q4_0 -> batch < fusedTokens(w.cols()) || w.cols() >= 1024 && (w.cols() <= ALIGNED_COPY_COLS || w.slices() > 1);
             case Q5_0 -> batch < Q5_0_FUSED_TOKENS;
             default -> false;
         };
@@ -285,7 +288,8 @@ public final class Matmul {
      * <p>For one token this is what the layout is for (see {@link WeightMatrix}). The four-token path
      * is slower than on whole rows: Llama-3.2-1B's down projection (2048 x 8192 Q4_0), 4 tokens, 2
      * threads, 0.47-0.52 -> 0.54-0.71 ms; in L2 (128 rows, 1 thread) 0.061 -> 0.070-0.076 ms, although
-     * the kernels alone run level (walking each tile's slices in turn was worse still).
+     * the kernels alone run level (walking each tile's slices in turn was worse still). Q4_0 prompts take
+     * it nonetheless: against the panel on the same slices it is the faster of the two (see {@link #fused}).
      */
     private static void slicedFused(WeightMatrix w, float[] x, int xo, float[] out, int batch, int t0, int t1) {
         final int rows = w.rows(), cols = w.cols(), slices = w.slices(), vec = Simd.L;

@@ -78,6 +78,23 @@ class BatchInvarianceTest {
     }
 
     /**
+     * Slice-major tiled Q4_0 (more than WeightMatrix.SLICED_ABOVE columns, a down projection) takes the
+     * four-token kernels at prompt sizes too: 70 tokens are blocks of quads (Matmul.tokenBlock) and two
+     * single tokens, each row's accumulators carried from slice to slice; the same bits as each token alone.
+     */
+    @Test
+    void slice_major_q4_0_prompt_batch_is_fused_and_equals_tokens_alone() {
+        Random rnd = new Random(9);
+        int rows = 8, cols = 8192;
+        try (Arena arena = Arena.ofShared(); Parallel par = new Parallel(2)) {
+            WeightMatrix w = new WeightMatrix(GgmlType.Q4_0, RandomBlocks.allocate(arena, GgmlType.Q4_0, rows * cols, 0, rnd), 0, rows, cols).tile4();
+            assertTrue(w.slices() > 1);
+            assertTrue(Matmul.fused(w, 512));
+            assertEachTokenAloneEqualsBatch(par, w, RandomBlocks.gaussian(70 * cols, rnd), 70, "Q4_0 slice-major batch 70");
+        }
+    }
+
+    /**
      * Tiled Q8_0 below 1024 columns: the four-token kernel below Matmul.Q8_0_NARROW_FUSED_TOKENS, the
      * panel from there on (a decode batch of a small model): same bits either side, and as each token alone.
      */
