@@ -76,9 +76,9 @@ public final class Report {
         BenchResult.Machine m = r.machine();
         sb.append(String.format(Locale.ROOT, "halyard bench: %s, %d cores, %d threads for every engine; Java %s; llama.cpp %s%n",
                 m.cpu(), m.cores(), m.threads(), m.java(), m.llama() == null ? "not measured" : m.llama()));
-        sb.append(String.format(Locale.ROOT, "memory read bandwidth (Vector API, best pass over %d MiB): 1 thread %s GB/s, %d threads %s GB/s%n",
+        sb.append(String.format(Locale.ROOT, "memory read bandwidth (Vector API, best pass over %d MiB, at the start and the end of the run): 1 thread %s GB/s, %d threads %s GB/s%n",
                 c.bandwidthBytes() >> 20, num(m.bandwidth1(), 1), m.threads(), num(m.bandwidthN(), 1)));
-        sb.append(String.format(Locale.ROOT, "FP32 FMA peak (Vector API, %d-bit): 1 thread %s GFLOP/s, %d threads %s GFLOP/s%n%n",
+        sb.append(String.format(Locale.ROOT, "FP32 FMA peak (Vector API, %d-bit, the better of start and end): 1 thread %s GFLOP/s, %d threads %s GFLOP/s%n%n",
                 jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize(), num(m.fmaPeak1(), 0), m.threads(), num(m.fmaPeakN(), 0)));
 
         sb.append(String.format(Locale.ROOT, "Single sequence: prompt processing (pp) of %d tokens, generation (tg) of %d tokens; %s of %d runs after %d warm-up, "
