@@ -10,8 +10,9 @@ import java.util.List;
 
 /**
  * One {@code halyard bench} run, in one process on one machine: writes (or reuses) the models, measures
- * the memory bandwidth and FMA peak (again at the end, the better of the two counting), then for each model Halyard (a child JVM) and llama.cpp (the C harnesses, read
- * into memory and memory-mapped) on the same prompt with the same threads, then serving, and reports.
+ * the memory bandwidth and FMA peak (again at the end, the better of the two counting), then for each
+ * model Halyard (a child JVM) and llama.cpp (the C harnesses, read into memory and memory-mapped) on
+ * the same prompt with the same threads, then serving, and reports.
  * Engines that fail are reported as failed; the run goes on.
  */
 public final class Bench {

@@ -57,24 +57,36 @@ public final class DecodeRates {
     public static Result measure(List<GgmlType> types, List<int[]> shapes, int threads, long dramBytes, int passes) {
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         if (passes < 1) throw new IllegalArgumentException("passes must be >= 1, got " + passes);
+        List<Pair> pairs = pairs(types, shapes);
         Kernels k = new VectorKernels();
         List<Rate> rates = new ArrayList<>();
         try (Parallel one = new Parallel(1); Parallel many = new Parallel(threads)) {
             double empty = emptyRegionUs(many, passes);
-            for (GgmlType t : types) {
-                if (!Quantizer.supports(t) || !WeightMatrix.canTile(t, 4)) throw new IllegalArgumentException(t + " has no tiled decode path to measure");
-                for (int[] shape : shapes) {
-                    int rows = shape[0], cols = shape[1];
-                    if (rows <= 0 || rows % 4 != 0 || cols <= 0)
-                        throw new IllegalArgumentException("shapes need a positive multiple of 4 rows and positive columns, got " + rows + "x" + cols);
-                    // a row length that is not whole blocks of the format: no model has it (llama.cpp falls back to
-                    // another type, e.g. Q4_K -> Q5_0 on 576 columns), so the pair is skipped
-                    if (cols % t.blockSize == 0) rates.add(measure(k, one, many, t, rows, cols, dramBytes, passes));
-                }
-            }
-            if (rates.isEmpty()) throw new IllegalArgumentException("no shape has whole blocks of any of " + types + " in its rows");
+            for (Pair p : pairs) rates.add(measure(k, one, many, p.type(), p.rows(), p.cols(), dramBytes, passes));
             return new Result(threads, empty, rates);
         }
+    }
+
+    /** One format on one shape. */
+    private record Pair(GgmlType type, int rows, int cols) {}
+
+    /**
+     * Every type on every shape, checked; a row length that is not whole blocks of a format is skipped for
+     * it (no model has one: llama.cpp falls back to another type, e.g. Q4_K -> Q5_0 on 576 columns).
+     */
+    private static List<Pair> pairs(List<GgmlType> types, List<int[]> shapes) {
+        List<Pair> pairs = new ArrayList<>();
+        for (GgmlType t : types) {
+            if (!Quantizer.supports(t) || !WeightMatrix.canTile(t, 4)) throw new IllegalArgumentException(t + " has no tiled path to measure");
+            for (int[] shape : shapes) {
+                int rows = shape[0], cols = shape[1];
+                if (rows <= 0 || rows % 4 != 0 || cols <= 0)
+                    throw new IllegalArgumentException("shapes need a positive multiple of 4 rows and positive columns, got " + rows + "x" + cols);
+                if (cols % t.blockSize == 0) pairs.add(new Pair(t, rows, cols));
+            }
+        }
+        if (pairs.isEmpty()) throw new IllegalArgumentException("no shape has whole blocks of any of " + types + " in its rows");
+        return pairs;
     }
 
     private static Rate measure(Kernels k, Parallel one, Parallel many, GgmlType t, int rows, int cols, long dramBytes, int passes) {
@@ -154,26 +166,19 @@ public final class DecodeRates {
     /** Measures every type on every shape with a batch of {@code tokens} (a prompt chunk: 512 in the main bench). */
     public static PromptResult measurePrompt(List<GgmlType> types, List<int[]> shapes, int threads, int tokens, int passes) throws InterruptedException {
         if (threads < 1 || tokens < 1 || passes < 1) throw new IllegalArgumentException("threads, tokens and passes must be >= 1");
+        List<Pair> pairs = pairs(types, shapes);
         Kernels k = new VectorKernels();
         List<PromptRate> rates = new ArrayList<>();
         try (Parallel one = new Parallel(1); Parallel many = new Parallel(threads)) {
-            for (GgmlType t : types) {
-                if (!Quantizer.supports(t) || !WeightMatrix.canTile(t, 4)) throw new IllegalArgumentException(t + " has no tiled path to measure");
-                for (int[] shape : shapes) {
-                    int rows = shape[0], cols = shape[1];
-                    if (rows <= 0 || rows % 4 != 0 || cols <= 0)
-                        throw new IllegalArgumentException("shapes need a positive multiple of 4 rows and positive columns, got " + rows + "x" + cols);
-                    if (cols % t.blockSize != 0) continue; // as in measure
-                    try (Arena arena = Arena.ofShared()) {
-                        WeightMatrix[] w = matrices(arena, t, rows, cols, 1);
-                        float[] x = activations(tokens, cols, rows), out = new float[tokens * rows];
-                        rates.add(new PromptRate(t, rows, cols, tokens, perProductUs(k, one, w, x, out, tokens, PROMPT_WARMUP, passes),
-                                perProductUs(k, many, w, x, out, tokens, PROMPT_WARMUP, passes)));
-                    }
+            for (Pair p : pairs) {
+                try (Arena arena = Arena.ofShared()) {
+                    WeightMatrix[] w = matrices(arena, p.type(), p.rows(), p.cols(), 1);
+                    float[] x = activations(tokens, p.cols(), p.rows()), out = new float[tokens * p.rows()];
+                    rates.add(new PromptRate(p.type(), p.rows(), p.cols(), tokens, perProductUs(k, one, w, x, out, tokens, PROMPT_WARMUP, passes),
+                            perProductUs(k, many, w, x, out, tokens, PROMPT_WARMUP, passes)));
                 }
             }
         }
-        if (rates.isEmpty()) throw new IllegalArgumentException("no shape has whole blocks of any of " + types + " in its rows");
         double f1 = FmaPeak.measure(1, passes), fN = threads == 1 ? f1 : FmaPeak.measure(threads, passes);
         return new PromptResult(threads, tokens, f1, fN, rates);
     }

@@ -86,11 +86,12 @@ public final class Matmul {
      * threads, alternated: 2048 x 2048 243-251 -> 284-286 GFLOP/s, 8192 x 2048 249-252 -> 292-296.
      * Slice-major rows too ({@link #slicedFused}; 2048 x 8192 alternated in one JVM had read 247-249 ->
      * 236-276, inconclusive): Llama-3.2-1B Q4_0's 512-token prompt with them fused, against the panel,
-     * in two processes in lockstep ({@code bench ab}), 1.056 (6 rounds, 5 faster), 1.020 (8 rounds,
-     * 7 faster) and, build against build, 1.047 (8 rounds, 6 faster). Not on rows whose activations are not copied to a cache line (Qwen2.5-0.5B's 896 x
-     * 4864: whole-model prompt level, +5% alone), nor below 1024 columns (1536 x 576 level, 4864 x 896
-     * 0.85x); Q8_0 stays on the panel (level at 2048 columns, 0.8-0.95x at 8192), its decode costs
-     * FMA-port time.
+     * in two processes in lockstep ({@code bench ab}), 1.056 (6 rounds, 5 faster), 1.020 (8 rounds, 7
+     * faster) and, build against build, 1.047 (8 rounds, 6 faster). Not on rows whose activations are
+     * not copied to a cache line (Qwen2.5-0.5B's 896 x 4864: whole-model prompt level, +5% alone), nor
+     * below 1024 columns (1536 x 576 level, 4864 x 896 0.85x); Q8_0 stays on the panel (level at 2048
+     * columns, 0.8-0.95x at 8192; its slice-major rows fused: Llama-3.2-1B Q8_0 prompt 0.949 in {@code
+     * bench ab}, 8 rounds), its decode costs FMA-port time.
      */
     static boolean fused(WeightMatrix w, int batch) {
         return switch (w.type()) {
