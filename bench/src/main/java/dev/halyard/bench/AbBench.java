@@ -153,22 +153,11 @@ public final class AbBench {
         } catch (IOException e) {
             return new ModelAb(c, SingleStream.failed(config.a().name(), e.getMessage()), SingleStream.failed(config.b().name(), e.getMessage()));
         }
-        return new ModelAb(c, parse(config.a().name(), results.get(0)), parse(config.b().name(), results.get(1)));
+        return new ModelAb(c, HalyardProbe.result(config.a().name(), results.get(0)), HalyardProbe.result(config.b().name(), results.get(1)));
     }
 
     private static List<String> command(Config config, Variant v, Path model, Path tokens, int gen) {
-        return ChildJvm.command(v.classPath(), HalyardProbe.class.getName(), v.jvmOptions(), List.of("--model", model.toString(),
-                "--tokens-file", tokens.toString(), "--gen", Integer.toString(gen), "--threads", Integer.toString(config.threads()),
-                "--warmup", Integer.toString(config.warmup()), "--repeat", Integer.toString(config.rounds()), "--paced"));
-    }
-
-    private static SingleStream parse(String name, ChildProcess.Result r) {
-        if (r.exitCode() != 0) return SingleStream.failed(name, "exit " + r.exitCode() + ": " + r.stderrTail());
-        try {
-            return SingleStream.parse(name, r.stdout(), r.peakRssKb());
-        } catch (IllegalArgumentException e) {
-            return SingleStream.failed(name, e.getMessage());
-        }
+        return HalyardProbe.command(v.classPath(), v.jvmOptions(), model, tokens, gen, config.threads(), config.warmup(), config.rounds());
     }
 
     /** The table: per model each variant's median speeds and peak RSS, and the B / A ratios. */

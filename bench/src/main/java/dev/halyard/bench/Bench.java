@@ -87,7 +87,7 @@ public final class Bench {
             List<SingleStream> engines = new ArrayList<>();
             try {
                 List<ChildProcess.Result> results = Lockstep.run(commands, config.repetitions(), config.timeout().multipliedBy(commands.size()));
-                engines.add(halyard(results.get(0)));
+                engines.add(HalyardProbe.result(Report.HALYARD, results.get(0)));
                 for (int m = 0; m < modes.size(); m++) engines.add(LlamaHarness.singleStream(modes.get(m), results.get(m + 1)));
             } catch (IOException e) {
                 engines.add(SingleStream.failed(Report.HALYARD, e.getMessage()));
@@ -117,19 +117,8 @@ public final class Bench {
 
     /** Halyard's child JVM on one model, in lockstep with llama.cpp's ({@link Lockstep}). */
     private List<String> halyardCommand(Path model, Path tokens, int gen) {
-        return ChildJvm.command(HalyardProbe.class.getName(), config.jvmOptions(), List.of("--model", model.toString(),
-                "--tokens-file", tokens.toString(), "--gen", Integer.toString(gen), "--threads", Integer.toString(config.threads()),
-                "--warmup", Integer.toString(config.warmup()), "--repeat", Integer.toString(config.repetitions()), "--paced"));
-    }
-
-    /** The measurements of a {@link #halyardCommand} process that has ended. */
-    private static SingleStream halyard(ChildProcess.Result r) {
-        if (r.exitCode() != 0) return SingleStream.failed(Report.HALYARD, "exit " + r.exitCode() + ": " + r.stderrTail());
-        try {
-            return SingleStream.parse(Report.HALYARD, r.stdout(), r.peakRssKb());
-        } catch (IllegalArgumentException e) {
-            return SingleStream.failed(Report.HALYARD, e.getMessage());
-        }
+        return HalyardProbe.command(System.getProperty("java.class.path"), config.jvmOptions(), model, tokens, gen, config.threads(),
+                config.warmup(), config.repetitions());
     }
 
     /** The in-process engine's command for {@code clients} sequences ({@link EngineServeProbe}), in lockstep. */

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -70,6 +71,27 @@ public final class HalyardProbe {
             }
             pacer.done();
             System.out.println(json(model, threads, options.kernels().name(), prompt.length, loadMs, runs));
+        }
+    }
+
+    /**
+     * The command line of a paced probe (a child JVM on {@code classPath} with {@code jvmOptions}): {@code
+     * warmup} unreported runs, then {@code repeat} measured ones, each of the prompt in {@code tokens}
+     * and {@code gen} greedy tokens.
+     */
+    static List<String> command(String classPath, List<String> jvmOptions, Path model, Path tokens, int gen, int threads, int warmup, int repeat) {
+        return ChildJvm.command(classPath, HalyardProbe.class.getName(), jvmOptions, List.of("--model", model.toString(),
+                "--tokens-file", tokens.toString(), "--gen", Integer.toString(gen), "--threads", Integer.toString(threads),
+                "--warmup", Integer.toString(warmup), "--repeat", Integer.toString(repeat), "--paced"));
+    }
+
+    /** The measurements of a {@link #command} process that has ended, reported as {@code engine}. */
+    static SingleStream result(String engine, ChildProcess.Result r) {
+        if (r.exitCode() != 0) return SingleStream.failed(engine, "exit " + r.exitCode() + ": " + r.stderrTail());
+        try {
+            return SingleStream.parse(engine, r.stdout(), r.peakRssKb());
+        } catch (IllegalArgumentException e) {
+            return SingleStream.failed(engine, e.getMessage());
         }
     }
 

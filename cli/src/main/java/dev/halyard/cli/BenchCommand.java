@@ -249,8 +249,8 @@ public final class BenchCommand implements Callable<Integer> {
         public Integer call() {
             if (dramMib < 1) throw new IllegalArgumentException("--dram-mib must be >= 1, got " + dramMib);
             int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-            var result = dev.halyard.bench.DecodeRates.measure(types(types), shapes(shapes), n, dramMib << 20, passes);
-            spec.commandLine().getOut().println(dev.halyard.bench.DecodeRates.text(result));
+            var result = dev.halyard.bench.MatmulRates.measure(types(types), shapes(shapes), n, dramMib << 20, passes);
+            spec.commandLine().getOut().println(dev.halyard.bench.MatmulRates.text(result));
             spec.commandLine().getOut().flush();
             return 0;
         }
@@ -284,8 +284,8 @@ public final class BenchCommand implements Callable<Integer> {
         @Override
         public Integer call() throws InterruptedException {
             int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-            var result = dev.halyard.bench.DecodeRates.measurePrompt(types(types), shapes(shapes), n, tokens, passes);
-            spec.commandLine().getOut().println(dev.halyard.bench.DecodeRates.text(result));
+            var result = dev.halyard.bench.MatmulRates.measurePrompt(types(types), shapes(shapes), n, tokens, passes);
+            spec.commandLine().getOut().println(dev.halyard.bench.MatmulRates.text(result));
             spec.commandLine().getOut().flush();
             return 0;
         }

@@ -9,45 +9,45 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** {@code halyard bench decode}'s machinery on small matrices: every figure measured, the table printed. It checks no speed. */
-class DecodeRatesTest {
+class MatmulRatesTest {
     @Test
     void every_format_and_shape_gets_its_figures() {
-        DecodeRates.Result r = DecodeRates.measure(List.of(GgmlType.Q8_0, GgmlType.Q4_K), List.of(new int[] {64, 256}, new int[] {32, 512}), 2, 1 << 20, 1);
+        MatmulRates.Result r = MatmulRates.measure(List.of(GgmlType.Q8_0, GgmlType.Q4_K), List.of(new int[] {64, 256}, new int[] {32, 512}), 2, 1 << 20, 1);
         assertEquals(2, r.threads());
         assertTrue(r.emptyRegionUs() > 0);
         assertEquals(4, r.rates().size());
-        for (DecodeRates.Rate x : r.rates()) {
+        for (MatmulRates.Rate x : r.rates()) {
             assertEquals(x.type().byteSize((long) x.rows() * x.cols()), x.matrixBytes());
             assertTrue(x.copies() > 1 && (long) x.copies() * x.matrixBytes() >= 1 << 20, "enough copies for 1 MiB: " + x.copies());
             for (double us : new double[] {x.dram1Us(), x.dramNUs(), x.cache1Us(), x.cacheNUs()}) assertTrue(us > 0 && Double.isFinite(us), x.toString());
         }
-        String text = DecodeRates.text(r);
+        String text = MatmulRates.text(r);
         assertTrue(text.contains("| Q4_K  | 32x512"), text);
         assertTrue(text.contains("DRAM 2 threads"), text);
     }
 
     @Test
     void a_row_length_that_is_not_whole_blocks_is_skipped_and_no_pair_left_is_refused() {
-        DecodeRates.Result r = DecodeRates.measure(List.of(GgmlType.Q8_0, GgmlType.Q4_K), List.of(new int[] {16, 96}), 1, 1 << 16, 1);
+        MatmulRates.Result r = MatmulRates.measure(List.of(GgmlType.Q8_0, GgmlType.Q4_K), List.of(new int[] {16, 96}), 1, 1 << 16, 1);
         assertEquals(1, r.rates().size(), "Q4_K has no 96-column rows");
         assertEquals(GgmlType.Q8_0, r.rates().getFirst().type());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> DecodeRates.measure(List.of(GgmlType.Q4_K), List.of(new int[] {64, 100}), 1, 1 << 20, 1));
+                () -> MatmulRates.measure(List.of(GgmlType.Q4_K), List.of(new int[] {64, 100}), 1, 1 << 20, 1));
         assertTrue(e.getMessage().contains("whole blocks"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> DecodeRates.measure(List.of(GgmlType.Q8_0), List.of(new int[] {6, 256}), 1, 1 << 20, 1));
+        assertThrows(IllegalArgumentException.class, () -> MatmulRates.measure(List.of(GgmlType.Q8_0), List.of(new int[] {6, 256}), 1, 1 << 20, 1));
     }
 
     @Test
     void the_prompt_path_is_timed_per_format_and_shape_against_the_fma_peak() throws Exception {
-        DecodeRates.PromptResult r = DecodeRates.measurePrompt(List.of(GgmlType.Q8_0, GgmlType.Q4_0), List.of(new int[] {32, 256}), 2, 8, 1);
+        MatmulRates.PromptResult r = MatmulRates.measurePrompt(List.of(GgmlType.Q8_0, GgmlType.Q4_0), List.of(new int[] {32, 256}), 2, 8, 1);
         assertEquals(2, r.rates().size());
         assertTrue(r.fmaPeak1() > 0 && r.fmaPeakN() > 0);
-        for (DecodeRates.PromptRate x : r.rates()) {
+        for (MatmulRates.PromptRate x : r.rates()) {
             assertEquals(8, x.tokens());
             assertTrue(x.us1() > 0 && x.usN() > 0, x.toString());
             assertEquals(2.0 * 32 * 256 * 8 / x.us1() / 1e3, x.gflops(x.us1()), 1e-9);
         }
-        String text = DecodeRates.text(r);
+        String text = MatmulRates.text(r);
         assertTrue(text.contains("| Q4_0  | 32x256") && text.contains("8 tokens at once"), text);
     }
 }

@@ -15,7 +15,7 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 
 /**
- * {@code halyard bench decode} (and {@code bench prompt}, {@link #measurePrompt}): how fast the generation path's matrix-vector products stream their
+ * {@code halyard bench decode}: how fast the generation path's matrix-vector products stream their
  * weights, per format and shape, through the product's own code ({@link Matmul#matmul} on tiled
  * matrices, one token) — on one thread and on N, from DRAM (enough copies of the matrix, cycled, that
  * none is still cached when its turn comes) and from cache (one copy, over and over). It also times a
@@ -26,9 +26,12 @@ import java.util.SplittableRandom;
  * shape loses (a kernel bound by instructions rather than memory: its DRAM rate equals its cache
  * rate; short products whose threads each stream too little to reach their rate: N-thread speed-up
  * near 1) shows here in seconds, without a model. The rates are best passes, as STREAM reports.
+ *
+ * <p>{@code halyard bench prompt} ({@link #measurePrompt}) times the prompt path the same way: a batch
+ * of tokens at once, GFLOP/s against the FP32 FMA peak.
  */
-public final class DecodeRates {
-    private DecodeRates() {}
+public final class MatmulRates {
+    private MatmulRates() {}
 
     /**
      * One format and shape measured.
@@ -131,7 +134,7 @@ public final class DecodeRates {
 
     /** Microseconds per product of {@code batch} tokens: the fastest pass over all matrices (a one-matrix pass repeats it). */
     private static double perProductUs(Kernels k, Parallel par, WeightMatrix[] ws, float[] x, float[] out, int batch, int warmup, int passes) {
-        int reps = ws.length == 1 ? (batch == 1 ? 64 : 1) : 1;
+        int reps = ws.length == 1 && batch == 1 ? 64 : 1;
         long best = Long.MAX_VALUE;
         for (int p = 0; p < warmup + passes; p++) {
             long t0 = System.nanoTime();
@@ -199,20 +202,15 @@ public final class DecodeRates {
         return sb.toString();
     }
 
-    @SuppressWarnings("unused")
-    private static volatile int sink;
-
     private static double emptyRegionUs(Parallel par, int passes) {
         int n = 20_000;
-        int[] hits = new int[1];
         long best = Long.MAX_VALUE;
         for (int p = 0; p < 2 * passes; p++) {
             long t0 = System.nanoTime();
-            for (int i = 0; i < n; i++) par.forRange(1024, 8, (from, to) -> hits[0] += 0);
+            for (int i = 0; i < n; i++) par.forRange(1024, 8, (from, to) -> {});
             long ns = System.nanoTime() - t0;
             if (p >= passes) best = Math.min(best, ns);
         }
-        sink = hits[0];
         return best / 1e3 / n;
     }
 
