@@ -14,12 +14,13 @@ public final class ChildJvm {
     /**
      * Flags every Halyard JVM gets, as in ./halyard: the Vector API module, native access, and a small
      * heap footprint. Weights and KV cache live off-heap; the heap holds per-step activations that die
-     * young, so the serial collector with a 32 MiB young generation pauses for about a millisecond a
+     * young, so the serial collector with a 16 MiB young generation pauses for about a millisecond a
      * few times a second, while the throughput collectors grow the young generation to hundreds of MiB
-     * (parallel GC: probe peak RSS 837 vs 285 MiB on SmolLM2-135M, serve 1221 vs 524 MiB).
+     * (parallel GC: probe peak RSS 837 vs 285 MiB on SmolLM2-135M, serve 1221 vs 524 MiB). The size
+     * is the launcher's (see ./halyard for how it was chosen).
      */
     static final List<String> FLAGS = List.of("--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-            "-XX:+UseSerialGC", "-Xmn32m");
+            "-XX:+UseSerialGC", "-Xmn16m");
 
     public static List<String> command(String mainClass, List<String> jvmOptions, List<String> args) {
         return command(System.getProperty("java.class.path"), mainClass, jvmOptions, args);

@@ -77,19 +77,17 @@ public final class Transformer {
     private static final class Workspace {
         final int capacity;
         final float[] x;         // (B, D) residual stream
-        final float[] xb;        // (B, D) normalised input of a sub-block
+        final float[] xb;        // (B, D) normalised input of a sub-block; also its output projection (see run)
         final float[] q;         // (B, Q) queries
         final float[] kk;        // (B, K) keys of the new tokens
         final float[] vv;        // (B, KV) values of the new tokens
         final float[] att;       // (B, heads*hdv) attention output
-        final float[] o;         // (B, D) projection back to the residual
         final float[] h1;        // (B, F) gate, then act(gate) * up
         final float[] h3;        // (B, F) up
         final float[] qkv;       // (B, Q+K+KV) fused q/k/v projection (Phi-3), else empty
         final float[] gu;        // (B, 2F) fused gate/up projection (Phi-3), else empty
         final float[] cos, sin;  // (B, ropeDims/2) rotary angles of each token's position
         final float[] cs, sn;    // (ropeDims/2,) one token's angles, as Rope takes them
-        final float[] xo;        // (B, D) final hidden states of the tokens that want outputs
         final float[][] qkvOut, gateUpOut; // the output lists of the multi-matrix Matmul
 
         Workspace(ModelConfig c, Weights.Layer first, int half, int capacity) {
@@ -101,7 +99,6 @@ public final class Transformer {
             kk = new float[B * c.kvDim()];
             vv = new float[B * c.kvDimV()];
             att = new float[B * c.heads() * c.headDimV()];
-            o = new float[B * c.dim()];
             h1 = new float[B * c.ffnDim()];
             h3 = new float[B * c.ffnDim()];
             qkv = new float[first.wqkv != null ? B * (c.qDim() + c.kvDim() + c.kvDimV()) : 0];
@@ -110,7 +107,6 @@ public final class Transformer {
             sin = new float[B * half];
             cs = new float[half];
             sn = new float[half];
-            xo = new float[B * c.dim()];
             qkvOut = new float[][] {q, kk, vv};
             gateUpOut = new float[][] {h1, h3};
         }
@@ -151,7 +147,11 @@ public final class Transformer {
     private float[] run(Batch batch, KvCache kv, float[] hidden, boolean wantLogits, Workspace ws) {
         final int B = batch.size(), D = c.dim(), Q = c.qDim(), K = c.kvDim(), KV = c.kvDimV(), F = c.ffnDim();
         final int hd = c.headDim();
-        final float[] x = ws.x, xb = ws.xb, q = ws.q, kk = ws.kk, vv = ws.vv, att = ws.att, o = ws.o, h1 = ws.h1;
+        final float[] x = ws.x, xb = ws.xb, q = ws.q, kk = ws.kk, vv = ws.vv, att = ws.att, h1 = ws.h1;
+        // A sub-block's output projection o goes into xb: its input (xb) is consumed by the q/k/v or
+        // gate/up products before o is written, and residual() reads row r of o before it writes row r
+        // of xb. One (B, D) buffer less: 4 MiB of heap for Llama-3.2-1B's 512-token chunks.
+        final float[] o = xb;
 
         // token embeddings (Gemma scales them by sqrt(D))
         float embScale = c.arch() == Architecture.GEMMA2 ? (float) Math.sqrt(D) : 1f;
@@ -228,7 +228,7 @@ public final class Transformer {
 
         // final norm and output projection, only for the tokens that want logits
         int n = batch.outputs();
-        float[] xo = ws.xo;                                // (n, D)
+        float[] xo = xb;                                   // (n, D): xb is free after the last block
         for (int i = 0, r = 0; i < B; i++) if (batch.logits()[i]) System.arraycopy(x, i * D, xo, D * r++, D);
         rmsnormRows(xo, xo, w.outputNorm, n, D);
         if (hidden != null) System.arraycopy(xo, 0, hidden, 0, n * D);
