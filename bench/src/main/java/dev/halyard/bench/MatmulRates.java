@@ -120,7 +120,7 @@ public final class MatmulRates {
                 Quantizer.quantize(t, row, 0, cols, q, 0);
                 MemorySegment.copy(MemorySegment.ofArray(q), 0, seg, (long) r * q.length, q.length);
             }
-            ws[c] = new WeightMatrix(t, seg, 0, rows, cols).tile4(seg, 0);
+            ws[c] = new WeightMatrix(t, seg, 0, rows, cols).tile4(seg, WeightMatrix.placeAt(t, cols, seg, 0));
         }
         return ws;
     }

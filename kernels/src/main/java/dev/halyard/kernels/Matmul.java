@@ -183,18 +183,21 @@ public final class Matmul {
                     return;
                 }
                 int whole = batch / 4 * 4, block = tokenBlock(cols);
+                final long first = w.tileOffset(t0), stride = w.tileStride(); // tile t at first + (t - t0) * stride
                 for (int b0 = 0; b0 < whole; b0 += block) // activations in L2-sized blocks, as in panelTimesBatch
                     for (int t = t0; t < t1; t++)
                         for (int b = b0; b < Math.min(whole, b0 + block); b += 4) {
-                            if (q8) Q8_0Kernel.dotTile4x4(d, w.tileOffset(t), x, xo + b * cols, cols, cols, out, b * rows + t * TILE, rows);
-                            else if (q5) Q5_0Kernel.dotTile4x4(d, w.tileOffset(t), x, xo + b * cols, cols, cols, out, b * rows + t * TILE, rows);
-                            else Q4_0Kernel.dotTile4x4(d, w.tileOffset(t), x, xo + b * cols, cols, cols, out, b * rows + t * TILE, rows);
+                            long o = first + (t - t0) * stride;
+                            if (q8) Q8_0Kernel.dotTile4x4(d, o, x, xo + b * cols, cols, cols, out, b * rows + t * TILE, rows);
+                            else if (q5) Q5_0Kernel.dotTile4x4(d, o, x, xo + b * cols, cols, cols, out, b * rows + t * TILE, rows);
+                            else Q4_0Kernel.dotTile4x4(d, o, x, xo + b * cols, cols, cols, out, b * rows + t * TILE, rows);
                         }
                 for (int t = t0; t < t1; t++)
                     for (int b = whole; b < batch; b++) {
-                        if (q8) Q8_0Kernel.dotTile4(d, w.tileOffset(t), x, xo + b * cols, cols, out, b * rows + t * TILE);
-                        else if (q5) Q5_0Kernel.dotTile4(d, w.tileOffset(t), x, xo + b * cols, cols, out, b * rows + t * TILE);
-                        else Q4_0Kernel.dotTile4(d, w.tileOffset(t), x, xo + b * cols, cols, out, b * rows + t * TILE);
+                        long o = first + (t - t0) * stride;
+                        if (q8) Q8_0Kernel.dotTile4(d, o, x, xo + b * cols, cols, out, b * rows + t * TILE);
+                        else if (q5) Q5_0Kernel.dotTile4(d, o, x, xo + b * cols, cols, out, b * rows + t * TILE);
+                        else Q4_0Kernel.dotTile4(d, o, x, xo + b * cols, cols, out, b * rows + t * TILE);
                     }
                 return;
             }
@@ -204,9 +207,10 @@ public final class Matmul {
                     return;
                 }
                 float[] s = scratch(128); // their decoded scales
+                final long first = w.tileOffset(t0), stride = w.tileStride();
                 for (int t = t0; t < t1; t++)
                     for (int b = 0; b < batch; b++) {
-                        long o = w.tileOffset(t);
+                        long o = first + (t - t0) * stride;
                         int xi = xo + b * cols, oi = b * rows + t * TILE;
                         switch (type) {
                             case Q4_K -> Q4_KKernel.dotTile4(d, o, x, xi, cols, out, oi, s);

@@ -77,6 +77,59 @@ class TiledLayoutTest {
         }
     }
 
+    /**
+     * Q4_0, Q5_0 and Q8_0 tiles are placed so that none starts or ends in the first 64 bytes of a
+     * 256-byte run (the prefetchers stream such tiles up to twice as fast, see WeightMatrix.PLACE),
+     * padded where that takes padding below 128 bytes and 1/32 of the tile. Otherwise (Q4_0 with 1152
+     * columns, 2880 bytes a tile: no such padding; 576 columns: 96 bytes, 6.7%) the stride is the tile's
+     * own. Either way the layout fits in tiledGrowth and gives the file's values.
+     */
+    @ParameterizedTest(name = "{0} {1} columns")
+    @org.junit.jupiter.params.provider.CsvSource({"Q4_0, 896, 64", "Q4_0, 1024, 0", "Q4_0, 2048, 0", "Q4_0, 4864, 0", "Q4_0, 576, 0", "Q4_0, 320, 0",
+            "Q4_0, 1152, 0", "Q5_0, 896, 0", "Q5_0, 2048, 0", "Q8_0, 896, 32", "Q8_0, 2048, 0", "Q8_0, 4864, 64", "Q8_0, 544, 0", "Q8_0, 576, 0",
+            "Q4_0, 8192, 0", "Q8_0, 8192, 0"})
+    void placed_tiles_neither_start_nor_end_in_the_first_64_bytes_of_a_256_byte_run(GgmlType type, int cols, int padding) {
+        Random rnd = new Random(cols);
+        int rows = 24;
+        long column = switch (type) {
+            case Q4_0 -> dev.halyard.kernels.quant.Q4_0Kernel.TILE_COLUMN;
+            case Q5_0 -> dev.halyard.kernels.quant.Q5_0Kernel.TILE_COLUMN;
+            default -> 4L * type.typeSize;
+        };
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment a = RandomBlocks.allocate(arena, type, rows * cols, 0, rnd);
+            WeightMatrix plain = new WeightMatrix(type, a, 0, rows, cols);
+            for (long at : new long[] {0, 16, 200}) { // a model loader's offsets: wherever the matrices below end
+                long growth = WeightMatrix.tiledGrowth(type, rows, cols);
+                MemorySegment b = arena.allocate(at + a.byteSize() + growth, 64);
+                MemorySegment.copy(a, 0, b, at, a.byteSize());
+                long to = WeightMatrix.placeAt(type, cols, b, at);
+                assertTrue(to >= at && to < at + 256, "placed within 255 bytes: " + (to - at));
+                WeightMatrix tiled = new WeightMatrix(type, b, at, rows, cols).tile4(b, to);
+                if (tiled.slices() > 1) { // slice-major: every run of 2048 columns starts where the matrix does in a 256-byte run
+                    for (int t = 0; t < rows / 4; t++)
+                        for (int s = 0; s < tiled.slices(); s++)
+                            assertTrue((b.address() + tiled.tileOffset(t, s)) % 256 >= 64, "tile " + t + " slice " + s);
+                } else {
+                    long data = cols / type.blockSize * column, stride = tiled.tileOffset(1) - tiled.tileOffset(0);
+                    assertEquals(data + padding, stride, "padding");
+                    assertTrue(tiled.tileOffset(rows / 4 - 1) + data <= b.byteSize(), "within tiledGrowth");
+                    if (stride % 128 == 0) // the placed layouts: tiles start at one or two offsets in a run
+                        for (int t = 0; t < rows / 4; t++) {
+                            long start = b.address() + tiled.tileOffset(t);
+                            assertTrue(start % 256 >= 64 && (start + data) % 256 >= 64, "tile " + t + " at " + start % 256 + ", " + data + " bytes");
+                        }
+                }
+                float[] r1 = new float[cols], r2 = new float[cols];
+                for (int r = 0; r < rows; r++) {
+                    plain.dequantizeRow(new VectorKernels(), r, r1, 0);
+                    tiled.dequantizeRow(new VectorKernels(), r, r2, 0);
+                    assertTrue(Arrays.equals(r1, r2), "at " + at + " row " + r);
+                }
+            }
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q5_0", "Q4_K", "Q6_K", "Q5_K", "Q5_1", "F32"})
     void only_q8_0_q4_0_q5_0_q4_k_and_q6_k_with_whole_tiles_can_be_tiled(GgmlType type) {

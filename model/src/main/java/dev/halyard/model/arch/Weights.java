@@ -58,7 +58,8 @@ public final class Weights {
 
     /**
      * Spare bytes {@link GgufFile#load} should leave after the data for {@link #tileAll}: what the
-     * tiled layouts of all the file's tileable matrices add (Q4_0's and Q5_0's f32 scales), if they will be tiled.
+     * tiled layouts of all the file's tileable matrices add (Q4_0's and Q5_0's f32 scales, the padding
+     * and placement of Q4_0, Q5_0 and Q8_0 tiles: see {@code WeightMatrix.PLACE}), if they will be tiled.
      */
     public static long tilingRoom(GgufFile gguf, Kernels kernels) {
         if (!(kernels instanceof VectorKernels)) return 0;
@@ -73,9 +74,10 @@ public final class Weights {
      * Repacks every Q8_0 / Q4_0 / Q5_0 / Q4_K / Q6_K matrix into the four-row tiled layout its decode
      * kernels stream fastest (see {@link WeightMatrix}), in place: the weights were read into memory
      * we own (a read-only memory map keeps the file's layout). The tied embedding/output table is
-     * repacked once. Q4_0's and Q5_0's layouts are larger than the file's: with the room {@link #tilingRoom} left
+     * repacked once. Q4_0's, Q5_0's and Q8_0's layouts are larger than the file's: with the room {@link #tilingRoom} left
      * after the data, the matrices move up, highest first, each by what the growing matrices below it
-     * grow (the vectors were already copied out); without that room they go to new segments.
+     * grow, then up to 255 bytes more to start where {@link WeightMatrix#placeAt} says (the vectors
+     * were already copied out); without that room they go to new segments.
      */
     private void tileAll() {
         java.util.Map<WeightMatrix, WeightMatrix> done = new java.util.IdentityHashMap<>();
@@ -101,8 +103,8 @@ public final class Weights {
                 WeightMatrix m = all.get(i);
                 long to = m.offset() + shift[i];
                 WeightMatrix moved;
-                if (WeightMatrix.tiledGrowth(m.type(), m.rows(), m.cols()) > 0) {
-                    moved = m.tile4(data, to);
+                if (WeightMatrix.tiledGrowth(m.type(), m.rows(), m.cols()) > 0) { // up to 255 bytes higher, in its room
+                    moved = m.tile4(data, WeightMatrix.placeAt(m.type(), m.cols(), data, to));
                 } else {
                     MemorySegment.copy(data, m.offset(), data, to, m.rowBytes() * m.rows()); // as memmove
                     moved = new WeightMatrix(m.type(), data, to, m.rows(), m.cols());
