@@ -93,8 +93,9 @@ public record WeightMatrix(GgmlType type, MemorySegment data, long offset, int r
 
     /**
      * Tiles are padded by at most 1/PAD_AT_MOST of their size (64 bytes on Qwen2.5-0.5B's 2,240-byte Q4_0
-     * tiles): SmolLM2-135M's 576-column tiles, which would take 96 (Q4_0, +6.7%) and 112 bytes (Q8_0,
-     * +4.6%), generated 3.7-4.4% faster without (bench ab, 8 rounds, 6-7 faster).
+     * tiles). SmolLM2-135M's 576-column tiles would take 96 (Q4_0, +6.7%) and 112 bytes (Q8_0, +4.6%);
+     * padded, its Q4_0 generation read 0.93x the unplaced build, unpadded 1.00-1.02x ({@code bench ab},
+     * 6-10 rounds; near this host's noise), so the padding does not pay for its memory there.
      */
     static final int PAD_AT_MOST = 32;
 
@@ -113,8 +114,8 @@ public record WeightMatrix(GgmlType type, MemorySegment data, long offset, int r
      * padding, +2.9% of memory: 14.6 -> 20.3 GB/s on one thread, and the model generates 1.19-1.24x as fast
      * ({@code bench ab}, 6 and 8 rounds, all faster). Where no padding below 128 bytes works (e.g. Q4_0
      * with 1,152 columns: 192 bytes of padding measured slow at both offsets), or it would cost more than
-     * {@link #PAD_AT_MOST} allows, the stride stays unpadded. The K-quants are limited by their decoding rather than the stream and measured
-     * alike either way; they keep their layout.
+     * {@link #PAD_AT_MOST} allows, the stride stays unpadded. The K-quants are limited by their
+     * decoding rather than the stream and measured alike at every offset; they keep their layout.
      */
     static final int PLACE = 256;
     /** By a tile's bytes % PLACE: the padding after it, and where in a run the matrix starts. */
