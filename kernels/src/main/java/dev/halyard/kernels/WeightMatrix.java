@@ -153,8 +153,8 @@ public record WeightMatrix(GgmlType type, MemorySegment data, long offset, int r
      */
     public static long placeAt(GgmlType type, int cols, MemorySegment seg, long at) {
         if (!placed(type)) return at;
-        int run = sliceMajor(type, cols) ? SLICE : cols; // a slice-major matrix's runs are its slices
-        long bytes = (run / type.blockSize) * tiledColumnBytes(type), stride = sliceMajor(type, cols) ? bytes : tiledStride(type, cols);
+        boolean sliced = sliceMajor(type, cols); // its runs are its 2048-column slices, unpadded
+        long bytes = ((sliced ? SLICE : cols) / type.blockSize) * tiledColumnBytes(type), stride = sliced ? bytes : tiledStride(type, cols);
         if (stride % (PLACE / 2) != 0) return at; // its tiles start at every offset in turn wherever it starts
         return at + Math.floorMod(START[(int) (bytes % PLACE)] - (seg.address() + at), PLACE);
     }
