@@ -166,7 +166,8 @@ public record WeightMatrix(GgmlType type, MemorySegment data, long offset, int r
 
     /**
      * Bytes of one block column of four rows: four blocks, but for tiled Q4_0 and Q5_0, whose layouts
-     * widen their scales to f32 ({@link Q4_0Kernel#TILE_COLUMN}, {@link Q5_0Kernel#TILE_COLUMN}).
+     * widen their scales to f32 ({@link Q4_0Kernel#TILE_COLUMN}, {@link Q5_0Kernel#TILE_COLUMN}), and
+     * Q4_K, whose layout widens d and dmin to f32 and unpacks its 6-bit scales ({@link Q4_KKernel#TILE_COLUMN}).
      */
     private long columnBytes() {
         return tiled4 ? tiledColumnBytes(type) : 4L * type.typeSize;
@@ -176,6 +177,7 @@ public record WeightMatrix(GgmlType type, MemorySegment data, long offset, int r
         return switch (type) {
             case Q4_0 -> Q4_0Kernel.TILE_COLUMN;
             case Q5_0 -> Q5_0Kernel.TILE_COLUMN;
+            case Q4_K -> Q4_KKernel.TILE_COLUMN;
             default -> 4L * type.typeSize;
         };
     }
@@ -227,7 +229,7 @@ public record WeightMatrix(GgmlType type, MemorySegment data, long offset, int r
         }
         int blocks = cols / type.blockSize, ts = (int) type.typeSize, payload = ts - 2, j = i & 3;
         if (kQuant(type)) { // per block column: copy it out, rebuild row j's ggml block, dequantise
-            byte[] column = new byte[4 * ts], block = new byte[ts];
+            byte[] column = new byte[(int) columnBytes()], block = new byte[ts];
             MemorySegment tmp = MemorySegment.ofArray(block);
             for (int b = 0; b < blocks; b++) {
                 MemorySegment.copy(data, java.lang.foreign.ValueLayout.JAVA_BYTE, columnOffset(i >> 2, b), column, 0, column.length);
@@ -319,7 +321,7 @@ public record WeightMatrix(GgmlType type, MemorySegment data, long offset, int r
 
     /**
      * How many bytes more than the file's the tiled layout of such a matrix takes: Q4_0's and Q5_0's f32
-     * scales, the padding of placed tiles and room to place the matrix ({@link #PLACE}); none for the K-quants.
+     * scales, Q4_K's f32 d / dmin and unpacked scales, the padding of placed tiles and room to place the matrix ({@link #PLACE}); none for Q6_K.
      */
     public static long tiledGrowth(GgmlType type, int rows, int cols) {
         if (!canTile(type, rows)) return 0;

@@ -25,7 +25,7 @@ final class KQuantTiles {
         for (GgmlType type : new GgmlType[] {GgmlType.Q4_K, GgmlType.Q6_K}) {
             int ts = (int) type.typeSize;
             // any 4 blocks survive tile -> untile, byte for byte (the layout is a rearrangement)
-            byte[] blocks = new byte[4 * ts], column = new byte[4 * ts], back = new byte[ts];
+            byte[] blocks = new byte[4 * ts], column = new byte[type == GgmlType.Q4_K ? Q4_KKernel.TILE_COLUMN : 4 * ts], back = new byte[ts];
             for (int round = 0; round < 20; round++) {
                 rnd.nextBytes(blocks);
                 if (type == GgmlType.Q4_K) Q4_KKernel.tile(blocks, 0, ts, column, 0);
@@ -45,14 +45,16 @@ final class KQuantTiles {
                     float[][] rowsF = new float[4][n];
                     for (int r = 0; r < 4; r++) k.dequantize(type, seg, pad + r * rowBytes, rowsF[r], 0, n);
                     byte[] before = seg.toArray(ValueLayout.JAVA_BYTE);
-                    WeightMatrix tiled = new WeightMatrix(type, seg, pad, 4, n).tile4();
-                    if (Arrays.equals(before, seg.toArray(ValueLayout.JAVA_BYTE))) throw new AssertionError(type + ": tiling changed no byte");
+                    WeightMatrix tiled = new WeightMatrix(type, seg, pad, 4, n).tile4(); // Q4_K's grows: a new segment
+                    MemorySegment t = tiled.data();
+                    long at = tiled.tileOffset(0);
+                    if (t == seg && Arrays.equals(before, seg.toArray(ValueLayout.JAVA_BYTE))) throw new AssertionError(type + ": tiling changed no byte");
                     float[] x = RandomBlocks.gaussian(n + 1, rnd), out = new float[5], s = new float[128];
-                    if (type == GgmlType.Q4_K) Q4_KKernel.dotTile4(seg, pad, x, 1, n, out, 1, s);
-                    else Q6_KKernel.dotTile4(seg, pad, x, 1, n, out, 1, s);
+                    if (type == GgmlType.Q4_K) Q4_KKernel.dotTile4(t, at, x, 1, n, out, 1, s);
+                    else Q6_KKernel.dotTile4(t, at, x, 1, n, out, 1, s);
                     CanonicalOrder.sameAsRows(type, rowsF, x, out, (dst, di, stride, es) -> {
-                        if (type == GgmlType.Q4_K) Q4_KKernel.dequantizeTile4(seg, pad, n, dst, di, stride, es);
-                        else Q6_KKernel.dequantizeTile4(seg, pad, n, dst, di, stride, es);
+                        if (type == GgmlType.Q4_K) Q4_KKernel.dequantizeTile4(t, at, n, dst, di, stride, es);
+                        else Q6_KKernel.dequantizeTile4(t, at, n, dst, di, stride, es);
                     }, tiled, k);
                     checks++;
                 }

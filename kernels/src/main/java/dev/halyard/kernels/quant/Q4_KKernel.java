@@ -20,6 +20,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 
 /**
  * Q4_K (ggml block_q4_K): 256 elements in 144 bytes {@code {f16 d; f16 dmin; u8 scales[12]; u8
@@ -261,42 +262,44 @@ public final class Q4_KKernel {
         return a.lane(0);
     }
 
-    // ---- The tiled layout (WeightMatrix.tile4): rows in fours, per block column 4 x 144 = 576 bytes ----
+    // ---- The tiled layout (WeightMatrix.tile4): rows in fours, per block column TILE_COLUMN = 608 bytes ----
     //
-    //  [0, 16)    f16 d and dmin of row r at 4r and 4r + 2
-    //  [16, 64)   the 64 six-bit values v[16r + j] (j < 8: scale j of row r; j >= 8: min j - 8), split
-    //             so that one row's 16 decode with uniform byte shifts: byte 16 + i (i < 16) holds the
-    //             low 4 bits of v[i] | v[32 + i] << 4 (rows 0, 2); byte 32 + i: v[16 + i] | v[48 + i] << 4
-    //             (rows 1, 3); byte 48 + i: the top 2 bits of v[i], v[16 + i], v[32 + i], v[48 + i] at
-    //             bits 0, 2, 4, 6
-    //  [64 + 128r, 192 + 128r)  row r's 256 nibbles, two groups of 16 little-endian ints: in group G,
+    //  [0, 16)    f32 d of row r at 4r
+    //  [16, 32)   f32 -dmin of row r at 16 + 4r (the f16 values widened, exactly)
+    //  [32, 96)   row r's 16 six-bit values at 32 + 16r, one per byte: j < 8 scale j, j >= 8 min j - 8
+    //  [96 + 128r, 224 + 128r)  row r's 256 nibbles, two groups of 16 little-endian ints: in group G,
     //             nibble k (bits 4k .. 4k+3) of int i is element 128G + 16k + i
     //
-    // So the kernel reads one sequential stream; it decodes the 4 rows' 64 scales and mins with a few
-    // 16-byte vector ops, and one 64-byte load gives a row 16 lanes x 8 chunks of nibbles, each chunk
-    // out with a shift and a mask (fewer loads, so fewer bounds checks, than 16-byte loads of bytes).
+    // So the kernel reads one sequential stream, and decoding a block column's 64 scales and mins is
+    // a convert and a multiply per row (ggml's packed 12 bytes took shifts, masks and 8 half
+    // conversions per column: a quarter of the kernel's time). The price: 608 bytes where the file
+    // has 576 (+5.6%). One 64-byte load gives a row 16 lanes x 8 chunks of nibbles, each chunk out with
+    // a shift and a mask (fewer loads, so fewer bounds checks, than 16-byte loads of bytes).
+
+    /** Bytes of one tiled block column of four rows (see the layout above). */
+    public static final int TILE_COLUMN = 608;
+
+    private static final int SCALES = 32, QUANTS = 96;
 
     /** Lanes below 8: where a row's 16 decoded values hold scales (the rest hold mins). */
     private static final VectorMask<Float> LOW8 = VectorMask.fromLong(F, 0xffL);
 
-    /** Rewrites one block column: the 4 rows' ggml blocks at src[s + r*stride] into dst[d .. d + 576). */
+    /** Rewrites one block column: the 4 rows' ggml blocks at src[s + r*stride] into dst[d .. d + TILE_COLUMN). */
     public static void tile(byte[] src, int s, int stride, byte[] dst, int d) {
-        java.util.Arrays.fill(dst, d + 16, d + 64, (byte) 0);
+        java.util.Arrays.fill(dst, d + QUANTS, d + TILE_COLUMN, (byte) 0);
         for (int r = 0; r < 4; r++) {
             int blk = s + r * stride;
-            System.arraycopy(src, blk, dst, d + 4 * r, 4);
+            putInt(dst, d + 4 * r, halfToFloatBits((short) (src[blk] & 0xff | src[blk + 1] << 8)));
+            putInt(dst, d + 16 + 4 * r, halfToFloatBits((short) (src[blk + 2] & 0xff | src[blk + 3] << 8)) ^ 0x80000000);
             long lo = 0;
             for (int i = 7; i >= 0; i--) lo = lo << 8 | (src[blk + 4 + i] & 0xff);
             int hi = 0;
             for (int i = 3; i >= 0; i--) hi = hi << 8 | (src[blk + 12 + i] & 0xff);
-            for (int j = 0; j < 16; j++) {
-                int v = j < 8 ? KScales.scale(j, lo, hi) : KScales.min(j - 8, lo, hi);
-                dst[d + 16 + 16 * (r & 1) + j] |= (byte) ((v & 0x0F) << (4 * (r >> 1)));
-                dst[d + 48 + j] |= (byte) ((v >> 4) << (2 * r));
-            }
+            for (int j = 0; j < 16; j++)
+                dst[d + SCALES + 16 * r + j] = (byte) (j < 8 ? KScales.scale(j, lo, hi) : KScales.min(j - 8, lo, hi));
             for (int e = 0; e < QK; e++) {
                 int q = (src[blk + 16 + 32 * (e / 64) + e % 32] >> (4 * (e % 64 / 32))) & 0x0F;
-                int at = d + 64 + 128 * r + 64 * (e / 128) + 4 * (e % 16) + (e % 128 / 16) / 2;
+                int at = d + QUANTS + 128 * r + 64 * (e / 128) + 4 * (e % 16) + (e % 128 / 16) / 2;
                 dst[at] = (byte) ((dst[at] & (0xF0 >> (4 * (e % 32 / 16)))) | q << (4 * (e % 32 / 16)));
             }
         }
@@ -304,20 +307,47 @@ public final class Q4_KKernel {
 
     /** The inverse of {@link #tile} for row r: its ggml block from the column at src[s], into dst[d .. d + 144). */
     public static void untile(byte[] src, int s, int r, byte[] dst, int d) {
-        System.arraycopy(src, s + 4 * r, dst, d, 4);
+        short dh = floatBitsToHalf(getInt(src, s + 4 * r)), mh = floatBitsToHalf(getInt(src, s + 16 + 4 * r) ^ 0x80000000);
+        dst[d] = (byte) dh;
+        dst[d + 1] = (byte) (dh >> 8);
+        dst[d + 2] = (byte) mh;
+        dst[d + 3] = (byte) (mh >> 8);
         int[] v = new int[16];
-        for (int j = 0; j < 16; j++)
-            v[j] = ((src[s + 16 + 16 * (r & 1) + j] >> (4 * (r >> 1))) & 0x0F) | ((src[s + 48 + j] >> (2 * r)) & 3) << 4;
+        for (int j = 0; j < 16; j++) v[j] = src[s + SCALES + 16 * r + j] & 0x3f;
         for (int j = 0; j < 4; j++) {
             dst[d + 4 + j] = (byte) (v[j] | (v[j + 4] >> 4) << 6); // scale j, top bits of scale j + 4
             dst[d + 8 + j] = (byte) (v[8 + j] | (v[12 + j] >> 4) << 6); // min j, top bits of min j + 4
             dst[d + 12 + j] = (byte) ((v[j + 4] & 0x0F) | (v[12 + j] & 0x0F) << 4);
         }
         for (int e = 0; e < QK; e++) {
-            int q = (src[s + 64 + 128 * r + 64 * (e / 128) + 4 * (e % 16) + (e % 128 / 16) / 2] >> (4 * (e % 32 / 16))) & 0x0F;
+            int q = (src[s + QUANTS + 128 * r + 64 * (e / 128) + 4 * (e % 16) + (e % 128 / 16) / 2] >> (4 * (e % 32 / 16))) & 0x0F;
             int at = d + 16 + 32 * (e / 64) + e % 32, sh = 4 * (e % 64 / 32);
             dst[at] = (byte) ((dst[at] & (0xF0 >> sh)) | q << sh);
         }
+    }
+
+    /**
+     * The f32 bits of a half: {@link Float#float16ToFloat} for finite values (exact), and for infinities
+     * and NaNs the same sign and payload by integer arithmetic, so that {@link #floatBitsToHalf} gives
+     * any half's bits back whatever the JVM does with NaN floats.
+     */
+    static int halfToFloatBits(short h) {
+        if ((h & 0x7c00) != 0x7c00) return Float.floatToRawIntBits(Float.float16ToFloat(h));
+        return (h & 0x8000) << 16 | 0x7f800000 | (h & 0x3ff) << 13;
+    }
+
+    /** The inverse of {@link #halfToFloatBits}. */
+    static short floatBitsToHalf(int bits) {
+        if ((bits & 0x7f800000) != 0x7f800000) return Float.floatToFloat16(Float.intBitsToFloat(bits));
+        return (short) (bits >>> 16 & 0x8000 | 0x7c00 | (bits >>> 13) & 0x3ff);
+    }
+
+    private static void putInt(byte[] a, int at, int v) {
+        for (int i = 0; i < 4; i++) a[at + i] = (byte) (v >>> (8 * i));
+    }
+
+    private static int getInt(byte[] a, int at) {
+        return a[at] & 0xff | (a[at + 1] & 0xff) << 8 | (a[at + 2] & 0xff) << 16 | a[at + 3] << 24;
     }
 
     /**
@@ -343,6 +373,12 @@ public final class Q4_KKernel {
         else dotTile4Convert(w, off, x, xi, n, null, 0, s, acc, ai);
     }
 
+    /** Row r's multipliers from the 8 lanes of d and -dmin: d_r in lanes 0..7, -dmin_r in lanes 8..15. */
+    private static final VectorShuffle<Float> ROW0 = L == 16 ? VectorShuffle.fromOp(F, i -> i < 8 ? 0 : 4) : null,
+            ROW1 = L == 16 ? VectorShuffle.fromOp(F, i -> i < 8 ? 1 : 5) : null,
+            ROW2 = L == 16 ? VectorShuffle.fromOp(F, i -> i < 8 ? 2 : 6) : null,
+            ROW3 = L == 16 ? VectorShuffle.fromOp(F, i -> i < 8 ? 3 : 7) : null;
+
     /** Lane q holds q: a row's 16 weights of a sub-block are NIBBLE * (d * scale) + (-dmin * min). */
     private static final FloatVector NIBBLE = L == 16
             ? FloatVector.fromArray(F, new float[] {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, 0)
@@ -364,25 +400,14 @@ public final class Q4_KKernel {
             a3 = FloatVector.fromArray(F, acc, ai + 3 * L);
         }
         for (int b = 0; b < n / QK; b++) {
-            long col = off + (long) b * 4 * BYTES, quants = off + (long) b * 4 * BYTES + 64;
-            long dm01 = w.get(I64, col), dm23 = w.get(I64, col + 8);
-            ByteVector lo02 = ByteVector.fromMemorySegment(B16, w, col + 16, ORDER);
-            ByteVector lo13 = ByteVector.fromMemorySegment(B16, w, col + 32, ORDER);
-            ByteVector hi = ByteVector.fromMemorySegment(B16, w, col + 48, ORDER);
-            ByteVector v0 = lo02.and((byte) 0x0F).or(hi.reinterpretAsShorts().lanewise(LSHL, 4).reinterpretAsBytes().and((byte) 0x30));
-            ByteVector v1 = lo13.and((byte) 0x0F).or(hi.reinterpretAsShorts().lanewise(LSHL, 2).reinterpretAsBytes().and((byte) 0x30));
-            ByteVector v2 = lo02.reinterpretAsShorts().lanewise(LSHR, 4).reinterpretAsBytes().and((byte) 0x0F).or(hi.and((byte) 0x30));
-            ByteVector v3 = lo13.reinterpretAsShorts().lanewise(LSHR, 4).reinterpretAsBytes().and((byte) 0x0F)
-                    .or(hi.reinterpretAsShorts().lanewise(LSHR, 2).reinterpretAsBytes().and((byte) 0x30));
-            float d0 = Float.float16ToFloat((short) dm01), m0 = -Float.float16ToFloat((short) (dm01 >>> 16));
-            float d1 = Float.float16ToFloat((short) (dm01 >>> 32)), m1 = -Float.float16ToFloat((short) (dm01 >>> 48));
-            float d2 = Float.float16ToFloat((short) dm23), m2 = -Float.float16ToFloat((short) (dm23 >>> 16));
-            float d3 = Float.float16ToFloat((short) (dm23 >>> 32)), m3 = -Float.float16ToFloat((short) (dm23 >>> 48));
+            long col = off + (long) b * TILE_COLUMN, quants = off + (long) b * TILE_COLUMN + QUANTS;
+            // lanes 0..7: the 4 rows' d, then their -dmin (the lanes after: the scale bytes, unused)
+            FloatVector dm = FloatVector.fromMemorySegment(F, w, col, ORDER);
             // row r's 8 scales times d, then 8 mins times -dmin, at 16r
-            ((FloatVector) v0.convertShape(B2F, F, 0)).mul(FloatVector.broadcast(F, m0).blend(d0, LOW8)).intoArray(s, 0);
-            ((FloatVector) v1.convertShape(B2F, F, 0)).mul(FloatVector.broadcast(F, m1).blend(d1, LOW8)).intoArray(s, 16);
-            ((FloatVector) v2.convertShape(B2F, F, 0)).mul(FloatVector.broadcast(F, m2).blend(d2, LOW8)).intoArray(s, 32);
-            ((FloatVector) v3.convertShape(B2F, F, 0)).mul(FloatVector.broadcast(F, m3).blend(d3, LOW8)).intoArray(s, 48);
+            ((FloatVector) ByteVector.fromMemorySegment(B16, w, col + SCALES, ORDER).convertShape(B2F, F, 0)).mul(dm.rearrange(ROW0)).intoArray(s, 0);
+            ((FloatVector) ByteVector.fromMemorySegment(B16, w, col + SCALES + 16, ORDER).convertShape(B2F, F, 0)).mul(dm.rearrange(ROW1)).intoArray(s, 16);
+            ((FloatVector) ByteVector.fromMemorySegment(B16, w, col + SCALES + 32, ORDER).convertShape(B2F, F, 0)).mul(dm.rearrange(ROW2)).intoArray(s, 32);
+            ((FloatVector) ByteVector.fromMemorySegment(B16, w, col + SCALES + 48, ORDER).convertShape(B2F, F, 0)).mul(dm.rearrange(ROW3)).intoArray(s, 48);
             int e = xi + b * QK;
             for (int g = 0; g < 2; g++) { // 128 elements: 4 sub-blocks of 32
                 long q = quants + 64 * g;
@@ -446,20 +471,11 @@ public final class Q4_KKernel {
             a3 = FloatVector.fromArray(F, acc, ai + 3 * L);
         }
         for (int b = 0; b < n / QK; b++) {
-            long col = off + (long) b * 4 * BYTES;
-            long dm01 = w.get(I64, col), dm23 = w.get(I64, col + 8);
-            ByteVector lo02 = ByteVector.fromMemorySegment(B16, w, col + 16, ORDER);
-            ByteVector lo13 = ByteVector.fromMemorySegment(B16, w, col + 32, ORDER);
-            ByteVector hi = ByteVector.fromMemorySegment(B16, w, col + 48, ORDER);
-            ByteVector v0 = lo02.and((byte) 0x0F).or(hi.reinterpretAsShorts().lanewise(LSHL, 4).reinterpretAsBytes().and((byte) 0x30));
-            ByteVector v1 = lo13.and((byte) 0x0F).or(hi.reinterpretAsShorts().lanewise(LSHL, 2).reinterpretAsBytes().and((byte) 0x30));
-            ByteVector v2 = lo02.reinterpretAsShorts().lanewise(LSHR, 4).reinterpretAsBytes().and((byte) 0x0F).or(hi.and((byte) 0x30));
-            ByteVector v3 = lo13.reinterpretAsShorts().lanewise(LSHR, 4).reinterpretAsBytes().and((byte) 0x0F)
-                    .or(hi.reinterpretAsShorts().lanewise(LSHR, 2).reinterpretAsBytes().and((byte) 0x30));
-            float d0 = Float.float16ToFloat((short) dm01), m0 = -Float.float16ToFloat((short) (dm01 >>> 16));
-            float d1 = Float.float16ToFloat((short) (dm01 >>> 32)), m1 = -Float.float16ToFloat((short) (dm01 >>> 48));
-            float d2 = Float.float16ToFloat((short) dm23), m2 = -Float.float16ToFloat((short) (dm23 >>> 16));
-            float d3 = Float.float16ToFloat((short) (dm23 >>> 32)), m3 = -Float.float16ToFloat((short) (dm23 >>> 48));
+            long col = off + (long) b * TILE_COLUMN;
+            float d0 = w.get(Bytes.F32, col), d1 = w.get(Bytes.F32, col + 4), d2 = w.get(Bytes.F32, col + 8), d3 = w.get(Bytes.F32, col + 12);
+            float m0 = w.get(Bytes.F32, col + 16), m1 = w.get(Bytes.F32, col + 20), m2 = w.get(Bytes.F32, col + 24), m3 = w.get(Bytes.F32, col + 28);
+            ByteVector v0 = ByteVector.fromMemorySegment(B16, w, col + SCALES, ORDER), v1 = ByteVector.fromMemorySegment(B16, w, col + SCALES + 16, ORDER);
+            ByteVector v2 = ByteVector.fromMemorySegment(B16, w, col + SCALES + 32, ORDER), v3 = ByteVector.fromMemorySegment(B16, w, col + SCALES + 48, ORDER);
             for (int p = 0; p < PARTS; p++) { // lanes p*L ..: scales times d, then mins times -dmin
                 boolean mins = p * L >= 8, mixed = L == 16;
                 FloatVector k0 = mixed ? FloatVector.broadcast(F, m0).blend(d0, LOW8) : FloatVector.broadcast(F, mins ? m0 : d0);
@@ -472,7 +488,7 @@ public final class Q4_KKernel {
                 ((FloatVector) v3.convertShape(B2F, F, p)).mul(k3).intoArray(s, 48 + p * L);
             }
             for (int g = 0; g < 2; g++) { // 128 elements: 4 sub-blocks of 32, 8 chunks of 16
-                long q = col + 64 + 64L * g;
+                long q = col + QUANTS + 64L * g;
                 for (int j = 4 * g; j < 4 * g + 4; j++) {
                     FloatVector s0 = FloatVector.broadcast(F, s[j]), n0 = FloatVector.broadcast(F, s[8 + j]);
                     FloatVector s1 = FloatVector.broadcast(F, s[16 + j]), n1 = FloatVector.broadcast(F, s[24 + j]);
@@ -532,22 +548,17 @@ public final class Q4_KKernel {
      */
     public static void dequantizeTile4(MemorySegment w, long off, int n, float[] dst, int di, int stride, int es) {
         for (int b = 0; b < n / QK; b++) {
-            long col = off + (long) b * 4 * BYTES;
-            long dm01 = w.get(I64, col), dm23 = w.get(I64, col + 8);
-            long hi = w.get(I64, col + 48); // all rows' top bits of their scales
+            long col = off + (long) b * TILE_COLUMN;
             for (int r = 0; r < 4; r++) {
-                long dm = r < 2 ? dm01 >>> (32 * r) : dm23 >>> (32 * (r - 2));
-                float d = Float.float16ToFloat((short) dm), min = Float.float16ToFloat((short) (dm >>> 16));
-                long sLo = w.get(I64, col + 16 + 16 * (r & 1)) >>> (4 * (r >> 1)), mLo = w.get(I64, col + 24 + 16 * (r & 1)) >>> (4 * (r >> 1));
-                long sHi = hi >>> (2 * r), mHi = w.get(I64, col + 56) >>> (2 * r);
+                float d = w.get(Bytes.F32, col + 4 * r), negMin = w.get(Bytes.F32, col + 16 + 4 * r);
                 int y = di + r * stride + es * b * QK;
-                for (int j = 0; j < 8; j++) { // sub-block j: byte j of each word
-                    float d1 = d * (int) (((sLo >>> (8 * j)) & 0x0F) | ((sHi >>> (8 * j)) & 3) << 4);
-                    float m1 = min * (int) (((mLo >>> (8 * j)) & 0x0F) | ((mHi >>> (8 * j)) & 3) << 4);
-                    FloatVector ds = FloatVector.broadcast(F, d1), ms = FloatVector.broadcast(F, -m1);
+                for (int j = 0; j < 8; j++) { // sub-block j
+                    float d1 = d * w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, col + SCALES + 16 * r + j);
+                    float ms1 = negMin * w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, col + SCALES + 16 * r + 8 + j); // -(dmin * m)
+                    FloatVector ds = FloatVector.broadcast(F, d1), ms = FloatVector.broadcast(F, ms1);
                     for (int h = 0; h < 2; h++)
                         for (int p = 0; p < PARTS; p++) {
-                            IntVector q = IntVector.fromMemorySegment(I, w, col + 64 + 128 * r + 64 * (j >> 2) + 4L * L * p, ORDER);
+                            IntVector q = IntVector.fromMemorySegment(I, w, col + QUANTS + 128 * r + 64 * (j >> 2) + 4L * L * p, ORDER);
                             ((FloatVector) q.lanewise(LSHR, 4 * (2 * (j & 3) + h)).and(0x0F).convert(I2F, 0)).fma(ds, ms)
                                     .intoArray(dst, y + es * (32 * j + 16 * h + p * L));
                         }
