@@ -36,12 +36,16 @@ public final class MatmulRates {
     /**
      * One format and shape measured.
      *
+     * @param at where the first tile of every copy starts in a 256-byte run of memory, bytes (the
+     *     loader's placement, or the offset asked for)
+     * @param offsetAsked whether {@code at} was asked for ({@code --offsets}) rather than the loader's
+     * @param tileStride bytes from one tile (four rows) to the next
      * @param copies matrices cycled for the DRAM figures
      * @param dram1Us microseconds per product from DRAM, one thread; {@code dramNUs} on N threads
      * @param cache1Us microseconds per product from cache, one thread; {@code cacheNUs} on N threads
      */
-    public record Rate(GgmlType type, int rows, int cols, long matrixBytes, int copies, double dram1Us, double dramNUs, double cache1Us,
-            double cacheNUs) {
+    public record Rate(GgmlType type, int rows, int cols, int at, boolean offsetAsked, long tileStride, long matrixBytes, int copies,
+            double dram1Us, double dramNUs, double cache1Us, double cacheNUs) {
         public double gbs(double us) {
             return matrixBytes / us / 1e3;
         }
@@ -58,6 +62,23 @@ public final class MatmulRates {
      * @param passes timed passes per figure (after as many warm-up passes); the fastest counts
      */
     public static Result measure(List<GgmlType> types, List<int[]> shapes, int threads, long dramBytes, int passes) {
+        return measure(types, shapes, threads, dramBytes, passes, List.of());
+    }
+
+    /** Bytes in the runs of memory that {@code offsets} are taken within (see {@code WeightMatrix.placeAt}). */
+    public static final int RUN = 256;
+
+    /**
+     * {@link #measure(List, List, int, long, int)} with each matrix's first tile placed at each of {@code offsets}
+     * (bytes into a {@value #RUN}-byte run of memory, 0 to {@value #RUN} - 1), one figure per offset, instead of
+     * where the model loader would put it (none given): where a tile starts and ends in such a run changes
+     * how fast the decode kernels stream it from DRAM on some CPUs ({@code WeightMatrix.PLACE}), and a sweep
+     * of offsets shows another machine's rule in a minute.
+     */
+    public static Result measure(List<GgmlType> types, List<int[]> shapes, int threads, long dramBytes, int passes, List<Integer> offsets) {
+        for (int o : offsets)
+            if (o < 0 || o >= RUN) throw new IllegalArgumentException("offsets are bytes into a " + RUN + "-byte run: 0 to " + (RUN - 1) + ", got " + o);
+        List<Integer> at = offsets.isEmpty() ? List.of(-1) : offsets;
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         if (passes < 1) throw new IllegalArgumentException("passes must be >= 1, got " + passes);
         List<Pair> pairs = pairs(types, shapes);
@@ -69,8 +90,9 @@ public final class MatmulRates {
             // still compiles the parallel path (896 x 896 Q4_0 from cache on two threads: 22.9 us when it
             // was the first shape, 15.6-16.2 after another)
             Pair first = pairs.get(0);
-            measure(k, one, many, first.type(), first.rows(), first.cols(), dramBytes, passes);
-            for (Pair p : pairs) rates.add(measure(k, one, many, p.type(), p.rows(), p.cols(), dramBytes, passes));
+            measure(k, one, many, first.type(), first.rows(), first.cols(), at.getFirst(), dramBytes, passes);
+            for (Pair p : pairs)
+                for (int o : at) rates.add(measure(k, one, many, p.type(), p.rows(), p.cols(), o, dramBytes, passes));
             return new Result(threads, empty, rates);
         }
     }
@@ -97,21 +119,27 @@ public final class MatmulRates {
         return pairs;
     }
 
-    private static Rate measure(Kernels k, Parallel one, Parallel many, GgmlType t, int rows, int cols, long dramBytes, int passes) {
+    /** One format, shape and placement (offset -1: the loader's). */
+    private static Rate measure(Kernels k, Parallel one, Parallel many, GgmlType t, int rows, int cols, int offset, long dramBytes, int passes) {
         long bytes = t.byteSize((long) rows * cols);
         int copies = (int) Math.max(1, Math.min(1 << 16, (dramBytes + bytes - 1) / bytes));
         try (Arena arena = Arena.ofShared()) { // shared: the pool's workers read the matrices
-            WeightMatrix[] ws = matrices(arena, t, rows, cols, copies);
+            WeightMatrix[] ws = matrices(arena, t, rows, cols, copies, offset);
             float[] x = activations(1, cols, rows), out = new float[rows];
             WeightMatrix[] first = {ws[0]};
             double d1 = perProductUs(k, one, ws, x, out, 1, passes, passes), dN = perProductUs(k, many, ws, x, out, 1, passes, passes);
             double c1 = perProductUs(k, one, first, x, out, 1, passes, passes), cN = perProductUs(k, many, first, x, out, 1, passes, passes);
-            return new Rate(t, rows, cols, bytes, copies, d1, dN, c1, cN);
+            int at = (int) Math.floorMod(ws[0].data().address() + ws[0].tileOffset(0), (long) RUN);
+            return new Rate(t, rows, cols, at, offset >= 0, ws[0].tileStride(), bytes, copies, d1, dN, c1, cN);
         }
     }
 
-    /** {@code copies} tiled (rows, cols) matrices of type t: uniform values in [-1, 1), quantised by the project's {@link Quantizer}. */
-    private static WeightMatrix[] matrices(Arena arena, GgmlType t, int rows, int cols, int copies) {
+    /**
+     * {@code copies} tiled (rows, cols) matrices of type t: uniform values in [-1, 1), quantised by the
+     * project's {@link Quantizer}; each placed as the model loader does ({@code offset} -1) or with its first
+     * tile {@code offset} bytes into a {@value #RUN}-byte run.
+     */
+    private static WeightMatrix[] matrices(Arena arena, GgmlType t, int rows, int cols, int copies, int offset) {
         long bytes = t.byteSize((long) rows * cols);
         SplittableRandom rnd = new SplittableRandom(rows * 31L + cols);
         WeightMatrix[] ws = new WeightMatrix[copies];
@@ -119,13 +147,14 @@ public final class MatmulRates {
         byte[] q = new byte[Math.toIntExact(t.byteSize(cols))];
         long room = WeightMatrix.tiledGrowth(t, rows, cols);
         for (int c = 0; c < copies; c++) {
-            MemorySegment seg = arena.allocate(bytes + room, 64);
+            MemorySegment seg = arena.allocate(bytes + room + RUN, 64);
             for (int r = 0; r < rows; r++) {
                 for (int i = 0; i < cols; i++) row[i] = (float) (rnd.nextDouble() * 2 - 1);
                 Quantizer.quantize(t, row, 0, cols, q, 0);
                 MemorySegment.copy(MemorySegment.ofArray(q), 0, seg, (long) r * q.length, q.length);
             }
-            ws[c] = new WeightMatrix(t, seg, 0, rows, cols).tile4(seg, WeightMatrix.placeAt(t, cols, seg, 0));
+            long at = offset < 0 ? WeightMatrix.placeAt(t, cols, seg, 0) : Math.floorMod(offset - seg.address(), (long) RUN);
+            ws[c] = new WeightMatrix(t, seg, 0, rows, cols).tile4(seg, at);
         }
         return ws;
     }
@@ -180,7 +209,7 @@ public final class MatmulRates {
         try (Parallel one = new Parallel(1); Parallel many = new Parallel(threads)) {
             for (Pair p : pairs) {
                 try (Arena arena = Arena.ofShared()) {
-                    WeightMatrix[] w = matrices(arena, p.type(), p.rows(), p.cols(), 1);
+                    WeightMatrix[] w = matrices(arena, p.type(), p.rows(), p.cols(), 1, -1);
                     float[] x = activations(tokens, p.cols(), p.rows()), out = new float[tokens * p.rows()];
                     rates.add(new PromptRate(p.type(), p.rows(), p.cols(), tokens, perProductUs(k, one, w, x, out, tokens, PROMPT_WARMUP, passes),
                             perProductUs(k, many, w, x, out, tokens, PROMPT_WARMUP, passes)));
@@ -224,13 +253,15 @@ public final class MatmulRates {
         int n = r.threads();
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "Decode matrix-vector products (one token, tiled, Matmul.matmul): best of the timed passes; "
-                + "DRAM = copies cycled, cache = one copy repeated. A parallel region with no work on %d threads: %.2f us.%n%n", n, r.emptyRegionUs()));
-        sb.append(String.format(Locale.ROOT, "| %-5s | %-11s | %9s | %-22s | %-22s | %-7s | %-22s | %-22s |%n", "type", "shape", "KiB",
-                "DRAM 1 thread us GB/s", "DRAM " + n + " threads us GB/s", "scaling", "cache 1 thread us GB/s", "cache " + n + " threads us GB/s"));
-        sb.append("| ----- | ----------- | --------- | ---------------------- | ---------------------- | ------- | ---------------------- | ---------------------- |\n");
+                + "DRAM = copies cycled, cache = one copy repeated; tiles at / every = bytes into a %d-byte run where each copy's first tile starts "
+                + "(@: as asked by --offsets, else where the model loader puts it) / bytes from one tile to the next. "
+                + "A parallel region with no work on %d threads: %.2f us.%n%n", RUN, n, r.emptyRegionUs()));
+        sb.append(String.format(Locale.ROOT, "| %-5s | %-11s | %9s | %-15s | %-22s | %-22s | %-7s | %-22s | %-22s |%n", "type", "shape", "KiB",
+                "tiles at / every", "DRAM 1 thread us GB/s", "DRAM " + n + " threads us GB/s", "scaling", "cache 1 thread us GB/s", "cache " + n + " threads us GB/s"));
+        sb.append("| ----- | ----------- | --------- | --------------- | ---------------------- | ---------------------- | ------- | ---------------------- | ---------------------- |\n");
         for (Rate x : r.rates())
-            sb.append(String.format(Locale.ROOT, "| %-5s | %-11s | %9.0f | %-22s | %-22s | %-7s | %-22s | %-22s |%n", x.type(), x.rows() + "x" + x.cols(),
-                    x.matrixBytes() / 1024.0, cell(x, x.dram1Us()), cell(x, x.dramNUs()), String.format(Locale.ROOT, "%.2f", x.dram1Us() / x.dramNUs()),
+            sb.append(String.format(Locale.ROOT, "| %-5s | %-11s | %9.0f | %-15s | %-22s | %-22s | %-7s | %-22s | %-22s |%n", x.type(), x.rows() + "x" + x.cols(),
+                    x.matrixBytes() / 1024.0, (x.offsetAsked() ? "@" : "") + x.at() + " / " + x.tileStride(), cell(x, x.dram1Us()), cell(x, x.dramNUs()), String.format(Locale.ROOT, "%.2f", x.dram1Us() / x.dramNUs()),
                     cell(x, x.cache1Us()), cell(x, x.cacheNUs())));
         return sb.toString();
     }

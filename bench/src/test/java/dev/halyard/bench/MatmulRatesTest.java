@@ -1,6 +1,7 @@
 package dev.halyard.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -24,6 +25,28 @@ class MatmulRatesTest {
         String text = MatmulRates.text(r);
         assertTrue(text.contains("| Q4_K  | 32x512"), text);
         assertTrue(text.contains("DRAM 2 threads"), text);
+    }
+
+    @Test
+    void offsets_place_every_copy_s_first_tile_where_asked_one_row_each() {
+        List<Integer> offsets = List.of(0, 64, 200);
+        MatmulRates.Result r = MatmulRates.measure(List.of(GgmlType.Q4_0, GgmlType.Q4_K), List.of(new int[] {64, 256}), 1, 1 << 18, 1, offsets);
+        assertEquals(6, r.rates().size());
+        for (int i = 0; i < r.rates().size(); i++) {
+            MatmulRates.Rate x = r.rates().get(i);
+            assertTrue(x.offsetAsked(), x.toString());
+            assertEquals(offsets.get(i % 3), x.at(), x.toString());
+            assertTrue(x.tileStride() > 0 && x.dram1Us() > 0, x.toString());
+        }
+        String text = MatmulRates.text(r);
+        assertTrue(text.contains("@200 / "), text);
+        // without offsets: the loader's placement, reported as such (Q4_0's 144-byte tiles, unpadded: not moved)
+        MatmulRates.Rate placed = MatmulRates.measure(List.of(GgmlType.Q4_0), List.of(new int[] {64, 256}), 1, 1 << 18, 1).rates().getFirst();
+        assertFalse(placed.offsetAsked());
+        assertTrue(placed.at() >= 0 && placed.at() < MatmulRates.RUN);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> MatmulRates.measure(List.of(GgmlType.Q4_0), List.of(new int[] {64, 256}), 1, 1 << 18, 1, List.of(256)));
+        assertTrue(e.getMessage().contains("0 to 255"), e.getMessage());
     }
 
     @Test

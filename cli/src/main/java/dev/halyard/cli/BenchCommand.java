@@ -243,13 +243,19 @@ public final class BenchCommand implements Callable<Integer> {
         @Option(names = "--passes", paramLabel = "N", defaultValue = "3", description = "timed passes per figure, after as many warm-up passes; the fastest counts (default: ${DEFAULT-VALUE})")
         int passes;
 
+        @Option(names = "--offsets", split = ",", paramLabel = "BYTES",
+                description = "place each matrix's first tile this many bytes into a 256-byte run of memory (0-255), one row per offset, "
+                        + "instead of where the model loader puts it: how this CPU wants tiles placed (e.g. 0,64,128,192)")
+        List<Integer> offsets;
+
         @Spec picocli.CommandLine.Model.CommandSpec spec;
 
         @Override
         public Integer call() {
             if (dramMib < 1) throw new IllegalArgumentException("--dram-mib must be >= 1, got " + dramMib);
             int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-            var result = dev.halyard.bench.MatmulRates.measure(types(types), shapes(shapes), n, dramMib << 20, passes);
+            var result = dev.halyard.bench.MatmulRates.measure(types(types), shapes(shapes), n, dramMib << 20, passes,
+                    offsets == null ? List.of() : offsets);
             spec.commandLine().getOut().println(dev.halyard.bench.MatmulRates.text(result));
             spec.commandLine().getOut().flush();
             return 0;
