@@ -115,7 +115,8 @@ public record WeightMatrix(GgmlType type, MemorySegment data, long offset, int r
      * ({@code bench ab}, 6 and 8 rounds, all faster). Where no padding below 128 bytes works (e.g. Q4_0
      * with 1,152 columns: 192 bytes of padding measured slow at both offsets), or it would cost more than
      * {@link #PAD_AT_MOST} allows, the stride stays unpadded. The K-quants are limited by their
-     * decoding rather than the stream and measured alike at every offset; they keep their layout.
+     * decoding rather than the stream and measured alike at every offset (Q4_K again with its wider
+     * layout, {@code bench decode --offsets}); they are not placed.
      */
     static final int PLACE = 256;
     /** By a tile's bytes % PLACE: the padding after it, and where in a run the matrix starts. */
