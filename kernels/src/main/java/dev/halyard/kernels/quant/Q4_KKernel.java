@@ -11,7 +11,6 @@ import static dev.halyard.kernels.quant.Simd.ORDER;
 import static dev.halyard.kernels.quant.Simd.PARTS;
 import static jdk.incubator.vector.VectorOperators.B2F;
 import static jdk.incubator.vector.VectorOperators.I2F;
-import static jdk.incubator.vector.VectorOperators.LSHL;
 import static jdk.incubator.vector.VectorOperators.LSHR;
 
 import java.lang.foreign.MemorySegment;
@@ -553,8 +552,8 @@ public final class Q4_KKernel {
                 float d = w.get(Bytes.F32, col + 4 * r), negMin = w.get(Bytes.F32, col + 16 + 4 * r);
                 int y = di + r * stride + es * b * QK;
                 for (int j = 0; j < 8; j++) { // sub-block j
-                    float d1 = d * w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, col + SCALES + 16 * r + j);
-                    float ms1 = negMin * w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, col + SCALES + 16 * r + 8 + j); // -(dmin * m)
+                    float d1 = d * Bytes.u8(w, col + SCALES + 16 * r + j);
+                    float ms1 = negMin * Bytes.u8(w, col + SCALES + 16 * r + 8 + j); // -(dmin * m)
                     FloatVector ds = FloatVector.broadcast(F, d1), ms = FloatVector.broadcast(F, ms1);
                     for (int h = 0; h < 2; h++)
                         for (int p = 0; p < PARTS; p++) {
