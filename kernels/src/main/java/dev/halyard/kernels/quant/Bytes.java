@@ -18,6 +18,24 @@ final class Bytes {
         return Float.float16ToFloat(w.get(I16, at));
     }
 
+    /**
+     * The f32 bits of a half: {@link Float#float16ToFloat} for finite values (exact), and for infinities
+     * and NaNs the same sign and payload by integer arithmetic, so that {@link #floatBitsToHalf} gives
+     * any half's bits back whatever the JVM does with NaN floats (C2 converts with the CPU's half
+     * instructions, which quiet a signalling NaN). For the tiled layouts that widen a block's f16 scale
+     * to f32 bits: their {@code untile} must give back the very bytes of any block.
+     */
+    static int halfToFloatBits(short h) {
+        if ((h & 0x7c00) != 0x7c00) return Float.floatToRawIntBits(Float.float16ToFloat(h));
+        return (h & 0x8000) << 16 | 0x7f800000 | (h & 0x3ff) << 13;
+    }
+
+    /** The inverse of {@link #halfToFloatBits}. */
+    static short floatBitsToHalf(int bits) {
+        if ((bits & 0x7f800000) != 0x7f800000) return Float.floatToFloat16(Float.intBitsToFloat(bits));
+        return (short) (bits >>> 16 & 0x8000 | 0x7c00 | (bits >>> 13) & 0x3ff);
+    }
+
     /** A signed byte (int8_t). */
     static int i8(MemorySegment w, long at) {
         return w.get(ValueLayout.JAVA_BYTE, at);

@@ -288,8 +288,8 @@ public final class Q4_KKernel {
         java.util.Arrays.fill(dst, d + QUANTS, d + TILE_COLUMN, (byte) 0);
         for (int r = 0; r < 4; r++) {
             int blk = s + r * stride;
-            putInt(dst, d + 4 * r, halfToFloatBits((short) (src[blk] & 0xff | src[blk + 1] << 8)));
-            putInt(dst, d + 16 + 4 * r, halfToFloatBits((short) (src[blk + 2] & 0xff | src[blk + 3] << 8)) ^ 0x80000000);
+            putInt(dst, d + 4 * r, Bytes.halfToFloatBits((short) (src[blk] & 0xff | src[blk + 1] << 8)));
+            putInt(dst, d + 16 + 4 * r, Bytes.halfToFloatBits((short) (src[blk + 2] & 0xff | src[blk + 3] << 8)) ^ 0x80000000);
             long lo = 0;
             for (int i = 7; i >= 0; i--) lo = lo << 8 | (src[blk + 4 + i] & 0xff);
             int hi = 0;
@@ -306,7 +306,7 @@ public final class Q4_KKernel {
 
     /** The inverse of {@link #tile} for row r: its ggml block from the column at src[s], into dst[d .. d + 144). */
     public static void untile(byte[] src, int s, int r, byte[] dst, int d) {
-        short dh = floatBitsToHalf(getInt(src, s + 4 * r)), mh = floatBitsToHalf(getInt(src, s + 16 + 4 * r) ^ 0x80000000);
+        short dh = Bytes.floatBitsToHalf(getInt(src, s + 4 * r)), mh = Bytes.floatBitsToHalf(getInt(src, s + 16 + 4 * r) ^ 0x80000000);
         dst[d] = (byte) dh;
         dst[d + 1] = (byte) (dh >> 8);
         dst[d + 2] = (byte) mh;
@@ -323,22 +323,6 @@ public final class Q4_KKernel {
             int at = d + 16 + 32 * (e / 64) + e % 32, sh = 4 * (e % 64 / 32);
             dst[at] = (byte) ((dst[at] & (0xF0 >> sh)) | q << sh);
         }
-    }
-
-    /**
-     * The f32 bits of a half: {@link Float#float16ToFloat} for finite values (exact), and for infinities
-     * and NaNs the same sign and payload by integer arithmetic, so that {@link #floatBitsToHalf} gives
-     * any half's bits back whatever the JVM does with NaN floats.
-     */
-    static int halfToFloatBits(short h) {
-        if ((h & 0x7c00) != 0x7c00) return Float.floatToRawIntBits(Float.float16ToFloat(h));
-        return (h & 0x8000) << 16 | 0x7f800000 | (h & 0x3ff) << 13;
-    }
-
-    /** The inverse of {@link #halfToFloatBits}. */
-    static short floatBitsToHalf(int bits) {
-        if ((bits & 0x7f800000) != 0x7f800000) return Float.floatToFloat16(Float.intBitsToFloat(bits));
-        return (short) (bits >>> 16 & 0x8000 | 0x7c00 | (bits >>> 13) & 0x3ff);
     }
 
     private static void putInt(byte[] a, int at, int v) {

@@ -153,7 +153,7 @@ public final class Q5_0Kernel {
     public static void tileColumn(byte[] src, int[] blk, byte[] dst, int at) {
         java.util.Arrays.fill(dst, at, at + TILE_COLUMN, (byte) 0);
         for (int r = 0; r < 4; r++) {
-            int d = Float.floatToRawIntBits(Float.float16ToFloat((short) ((src[blk[r]] & 0xff) | src[blk[r] + 1] << 8)));
+            int d = Bytes.halfToFloatBits((short) ((src[blk[r]] & 0xff) | src[blk[r] + 1] << 8));
             for (int k = 0; k < 4; k++) dst[at + 4 * r + k] = (byte) (d >>> 8 * k);
             for (int j = 0; j < QK; j++) {
                 int v = quant(src, blk[r], j) ^ 16, s = slot(r, j), m = s >> 3, k = s & 7;
@@ -167,7 +167,7 @@ public final class Q5_0Kernel {
 
     /** The inverse of {@link #tileColumn} for row r: its ggml block into block[0 .. 22). */
     public static void untileBlock(MemorySegment w, long col, int r, byte[] block) {
-        short d = Float.floatToFloat16(w.get(Bytes.F32, col + 4L * r)); // exact: it was an f16
+        short d = Bytes.floatBitsToHalf(w.get(Bytes.I32, col + 4L * r)); // exact: it was an f16, NaN payloads too
         block[0] = (byte) d;
         block[1] = (byte) (d >> 8);
         java.util.Arrays.fill(block, 2, BYTES, (byte) 0);
