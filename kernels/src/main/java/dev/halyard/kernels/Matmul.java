@@ -185,13 +185,14 @@ public final class Matmul {
                 int whole = batch / 4 * 4, block = tokenBlock(cols);
                 final long first = w.tileOffset(t0), stride = w.tileStride(); // tile t at first + (t - t0) * stride
                 for (int b0 = 0; b0 < whole; b0 += block) // activations in L2-sized blocks, as in panelTimesBatch
-                    for (int t = t0; t < t1; t++)
-                        for (int b = b0; b < Math.min(whole, b0 + block); b += 4) {
-                            long o = first + (t - t0) * stride;
-                            if (q8) Q8_0Kernel.dotTile4x4(d, o, x, xo + b * cols, cols, cols, out, b * rows + t * TILE, rows);
-                            else if (q5) Q5_0Kernel.dotTile4x4(d, o, x, xo + b * cols, cols, cols, out, b * rows + t * TILE, rows);
-                            else Q4_0Kernel.dotTile4x4(d, o, x, xo + b * cols, cols, cols, out, b * rows + t * TILE, rows);
-                        }
+                    for (int g = t0; g < t1; g += FUSED_GROUP) // a quad's activations stay in L1 across a group of tiles
+                        for (int b = b0; b < Math.min(whole, b0 + block); b += 4)
+                            for (int t = g; t < Math.min(t1, g + FUSED_GROUP); t++) {
+                                long o = first + (t - t0) * stride;
+                                if (q8) Q8_0Kernel.dotTile4x4(d, o, x, xo + b * cols, cols, cols, out, b * rows + t * TILE, rows);
+                                else if (q5) Q5_0Kernel.dotTile4x4(d, o, x, xo + b * cols, cols, cols, out, b * rows + t * TILE, rows);
+                                else Q4_0Kernel.dotTile4x4(d, o, x, xo + b * cols, cols, cols, out, b * rows + t * TILE, rows);
+                            }
                 for (int t = t0; t < t1; t++)
                     for (int b = whole; b < batch; b++) {
                         long o = first + (t - t0) * stride;
@@ -272,6 +273,24 @@ public final class Matmul {
     }
 
     /**
+     * Tiles per group in the four-token kernels' walk over whole rows ({@link #tiles}): for each quad of
+     * tokens, every tile of the group, so that the quad's activations (32 KiB at 2048 columns) are read
+     * from L1 by all of them and only the 4.5-bit weights (5 KiB a tile) come from L2; tile by tile, each
+     * tile's quads read the activations from L2 (512 bytes per 80 bytes of weights). Same bits. Llama-3.2-1B
+     * Q4_0 512-token prompt, {@code bench ab} (two processes in lockstep, 6 rounds): groups of 4 against
+     * tile by tile 1.042 (6 faster), 16 1.031 (5); against 4: 8 1.021 (5), 2 1.018 (4).
+     */
+    static final int FUSED_GROUP = 8;
+
+    /**
+     * Tiles per group in {@link #slicedFused}'s four-token part: a thread's whole chunk of a 2048-row
+     * matrix in a prompt (512 tiles / 2 threads / {@link #BATCH_CHUNKS_PER_THREAD}), so that each quad's
+     * slice of activations is read from L1 by all its tiles. Llama-3.2-1B Q4_0 512-token prompt, {@code
+     * bench ab}: 16 against 8 1.042 (6 rounds, 6 faster), 4 against 8 0.983 (1 of 6).
+     */
+    static final int SLICED_GROUP4 = 16;
+
+    /**
      * Tiles per group in {@link #slicedFused}'s single-token part, the layout's groups ({@link WeightMatrix#GROUP}):
      * their accumulators (8 KiB at 16 lanes) stay in L1 with the activation slice, and each group is one
      * ascending stream of weights.
@@ -295,14 +314,17 @@ public final class Matmul {
      * threads, 0.47-0.52 -> 0.54-0.71 ms; in L2 (128 rows, 1 thread) 0.061 -> 0.070-0.076 ms, although
      * the kernels alone run level (walking each tile's slices in turn was worse still). Q4_0 prompts take
      * it nonetheless: against the panel on the same slices it is the faster of the two (see {@link #fused}).
+     * Its token blocks are sized for a slice's columns, not the row's: 32 tokens at 2048, where the row's
+     * 8192 columns gave 8, so that the weights were read from memory once per 8 tokens (Llama-3.2-1B Q4_0
+     * prompt, {@code bench ab}, 6 rounds: 1.049, 6 faster).
      */
     private static void slicedFused(WeightMatrix w, float[] x, int xo, float[] out, int batch, int t0, int t1) {
         final int rows = w.rows(), cols = w.cols(), slices = w.slices(), vec = Simd.L;
         boolean q8 = w.type() == GgmlType.Q8_0;
         MemorySegment d = w.data();
-        int whole = batch / 4 * 4, block = tokenBlock(cols), quads = block / 4;
-        int group4 = 8; // tiles per group with the four-token kernels (2-16 measured alike within noise)
-        float[] acc = scratch(Math.max(group4 * quads * 16, SLICE_GROUP * TILE) * vec);
+        int whole = batch / 4 * 4, block = tokenBlock(Math.min(cols, WeightMatrix.SLICE)), quads = block / 4;
+        int group4 = SLICED_GROUP4;
+        float[] acc = scratch(Math.max(whole > 0 ? group4 * quads * 16 : 0, SLICE_GROUP * TILE) * vec);
         for (int b0 = 0; b0 < whole; b0 += block) {
             int nq = (Math.min(whole, b0 + block) - b0) / 4;
             for (int g = t0; g < t1; g += group4) {
