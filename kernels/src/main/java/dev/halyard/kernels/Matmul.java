@@ -26,7 +26,8 @@ import java.lang.foreign.MemorySegment;
  *   <li><b>fused</b>: blocks are decoded in registers. Tiled Q8_0 / Q4_0 (weights read into memory
  *       and repacked; also Q5_0): four rows for one token ({@code dotTile4}) or for four tokens at a time
  *       ({@code dotTile4x4}, see {@link #fused}: decode steps of many sequences, short prompts, and
- *       Q4_0 prompts on rows of 1024-4096 columns); tiled Q4_K / Q6_K four rows for one token
+ *       Q4_0 prompts on rows of 1024-4096 columns); tiled Q4_K on whole rows, four rows for four
+ *       tokens below {@link #Q4_K_FUSED_TOKENS}; tiled Q4_K / Q6_K four rows for one token
  *       ({@code dotTile4}, 1-3 tokens); Q8_0, Q4_0, Q4_K, Q5_K, Q6_K on the file's row layout
  *       (memory-mapped weights) for 1-3 tokens ({@code dotRows4}).
  *       Wide tiled Q8_0 / Q4_0 / Q4_K / Q6_K matrices are slice-major ({@link WeightMatrix#slices}): their kernels run
@@ -98,6 +99,7 @@ public final class Matmul {
             case Q8_0 -> batch < (w.cols() >= 1024 ? fusedTokens(w.cols()) : Q8_0_NARROW_FUSED_TOKENS);
             case Q4_0 -> batch < fusedTokens(w.cols()) || w.cols() >= 1024 && (w.cols() <= ALIGNED_COPY_COLS || w.slices() > 1);
             case Q5_0 -> batch < Q5_0_FUSED_TOKENS;
+            case Q4_K -> Simd.L == 16 && w.slices() == 1 && batch >= MIN_BATCHED && batch < Q4_K_FUSED_TOKENS;
             default -> false;
         };
     }
@@ -108,6 +110,15 @@ public final class Matmul {
      * level at 20 and 0.75-0.9x at 24-28.
      */
     static final int Q5_0_FUSED_TOKENS = 20;
+
+    /**
+     * Tiled Q4_K on whole rows (16 lanes) below this many tokens: its four-token kernel against the
+     * panel, per matrix (2048 x 2048 and 8192 x 2048, one thread, {@code bench prompt}) 78-82 against
+     * 54-57 GFLOP/s at 8 tokens, 94-105 against 77-80 at 16, but 79-84 against 116-125 at 64 and level
+     * at 512. Llama-3.2-1B Q4_K_M 16-token prompts 1.138 in {@code bench ab} (6 rounds, 4 faster). A
+     * decode step of several sequences is such a batch. Slice-major Q4_K and Q6_K keep the panel.
+     */
+    static final int Q4_K_FUSED_TOKENS = 32;
 
     public static void matmul(Kernels k, Parallel par, WeightMatrix w, float[] x, float[] out, int batch) {
         matmul(k, par, x, batch, new WeightMatrix[] {w}, new float[][] {out});
@@ -176,7 +187,7 @@ public final class Matmul {
         if (w.tiled4()) {
             GgmlType type = w.type();
             MemorySegment d = w.data();
-            boolean q8 = type == GgmlType.Q8_0, q5 = type == GgmlType.Q5_0;
+            boolean q8 = type == GgmlType.Q8_0, q5 = type == GgmlType.Q5_0, q4k = type == GgmlType.Q4_K;
             if (fused(w, batch)) { // four-token kernels, then 1-3 single tokens
                 if (w.slices() > 1) {
                     slicedFused(w, x, xo, out, batch, t0, t1);
@@ -184,12 +195,14 @@ public final class Matmul {
                 }
                 int whole = batch / 4 * 4, block = tokenBlock(cols);
                 final long first = w.tileOffset(t0), stride = w.tileStride(); // tile t at first + (t - t0) * stride
+                float[] s = q4k ? scratch(Math.max(128, cols / 4)) : null; // the K-quant kernels' decoded scales
                 for (int b0 = 0; b0 < whole; b0 += block) // activations in L2-sized blocks, as in panelTimesBatch
                     for (int g = t0; g < t1; g += FUSED_GROUP) // a quad's activations stay in L1 across a group of tiles
                         for (int b = b0; b < Math.min(whole, b0 + block); b += 4)
                             for (int t = g; t < Math.min(t1, g + FUSED_GROUP); t++) {
                                 long o = first + (t - t0) * stride;
                                 if (q8) Q8_0Kernel.dotTile4x4(d, o, x, xo + b * cols, cols, cols, out, b * rows + t * TILE, rows);
+                                else if (q4k) Q4_KKernel.dotTile4x4(d, o, x, xo + b * cols, cols, cols, out, b * rows + t * TILE, rows, s);
                                 else if (q5) Q5_0Kernel.dotTile4x4(d, o, x, xo + b * cols, cols, cols, out, b * rows + t * TILE, rows);
                                 else Q4_0Kernel.dotTile4x4(d, o, x, xo + b * cols, cols, cols, out, b * rows + t * TILE, rows);
                             }
@@ -197,6 +210,7 @@ public final class Matmul {
                     for (int b = whole; b < batch; b++) {
                         long o = first + (t - t0) * stride;
                         if (q8) Q8_0Kernel.dotTile4(d, o, x, xo + b * cols, cols, out, b * rows + t * TILE);
+                        else if (q4k) Q4_KKernel.dotTile4(d, o, x, xo + b * cols, cols, out, b * rows + t * TILE, s);
                         else if (q5) Q5_0Kernel.dotTile4(d, o, x, xo + b * cols, cols, out, b * rows + t * TILE);
                         else Q4_0Kernel.dotTile4(d, o, x, xo + b * cols, cols, out, b * rows + t * TILE);
                     }

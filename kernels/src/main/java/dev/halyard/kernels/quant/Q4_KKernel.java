@@ -444,6 +444,75 @@ public final class Q4_KKernel {
         out[oi + 3] = a3.add(a3.rearrange(Simd.FOLD1)).lane(0);
     }
 
+    /**
+     * {@link #dotTile4} for four tokens (x at {@code xi + t*xs}) at 16 lanes: {@code out[oi + t*os + r]}.
+     * Each sub-block's four rows are decoded in registers once for the four tokens (tables and lookups
+     * as in {@link #dotTile4Lookup}). All the tile's scales are decoded first into {@code s[0 .. n/4)};
+     * then one flat loop over sub-blocks, as {@code Q4_0Kernel.dotTile4x4Lookup}'s over blocks. Same
+     * canonical order, so each output is bit-identical to {@link #dotTile4} for that token.
+     */
+    public static void dotTile4x4(MemorySegment w, long off, float[] x, int xi, int xs, int n, float[] out, int oi, int os, float[] s) {
+        if (L != 16) throw new IllegalStateException("Q4_K four-token kernel needs 16 lanes, not " + L);
+        for (int b = 0; b < n / QK; b++) {
+            long col = off + (long) b * TILE_COLUMN;
+            FloatVector dm = FloatVector.fromMemorySegment(F, w, col, ORDER);
+            ((FloatVector) ByteVector.fromMemorySegment(B16, w, col + SCALES, ORDER).convertShape(B2F, F, 0)).mul(dm.rearrange(ROW0)).intoArray(s, 64 * b);
+            ((FloatVector) ByteVector.fromMemorySegment(B16, w, col + SCALES + 16, ORDER).convertShape(B2F, F, 0)).mul(dm.rearrange(ROW1)).intoArray(s, 64 * b + 16);
+            ((FloatVector) ByteVector.fromMemorySegment(B16, w, col + SCALES + 32, ORDER).convertShape(B2F, F, 0)).mul(dm.rearrange(ROW2)).intoArray(s, 64 * b + 32);
+            ((FloatVector) ByteVector.fromMemorySegment(B16, w, col + SCALES + 48, ORDER).convertShape(B2F, F, 0)).mul(dm.rearrange(ROW3)).intoArray(s, 64 * b + 48);
+        }
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a00 = z, a01 = z, a02 = z, a03 = z; // a<row><token>
+        FloatVector a10 = z, a11 = z, a12 = z, a13 = z;
+        FloatVector a20 = z, a21 = z, a22 = z, a23 = z;
+        FloatVector a30 = z, a31 = z, a32 = z, a33 = z;
+        int x1 = xi + xs, x2 = xi + 2 * xs, x3 = xi + 3 * xs;
+        for (int sb = 0; sb < n / 32; sb++) { // sub-block j = sb % 8 of block sb / 8
+            int b = sb >>> 3, j = sb & 7, si = 64 * b + j, sh = 8 * (j & 3), e = 32 * sb;
+            long q = off + (long) b * TILE_COLUMN + QUANTS + 64 * (j >>> 2);
+            IntVector q0 = IntVector.fromMemorySegment(I, w, q, ORDER).lanewise(LSHR, sh);
+            IntVector t0 = NIBBLE.fma(FloatVector.broadcast(F, s[si]), FloatVector.broadcast(F, s[si + 8])).reinterpretAsInts();
+            FloatVector v0 = q0.selectFrom(t0).reinterpretAsFloats(), u0 = q0.lanewise(LSHR, 4).selectFrom(t0).reinterpretAsFloats();
+            IntVector q1 = IntVector.fromMemorySegment(I, w, q + 128, ORDER).lanewise(LSHR, sh);
+            IntVector t1 = NIBBLE.fma(FloatVector.broadcast(F, s[si + 16]), FloatVector.broadcast(F, s[si + 24])).reinterpretAsInts();
+            FloatVector v1 = q1.selectFrom(t1).reinterpretAsFloats(), u1 = q1.lanewise(LSHR, 4).selectFrom(t1).reinterpretAsFloats();
+            IntVector q2 = IntVector.fromMemorySegment(I, w, q + 256, ORDER).lanewise(LSHR, sh);
+            IntVector t2 = NIBBLE.fma(FloatVector.broadcast(F, s[si + 32]), FloatVector.broadcast(F, s[si + 40])).reinterpretAsInts();
+            FloatVector v2 = q2.selectFrom(t2).reinterpretAsFloats(), u2 = q2.lanewise(LSHR, 4).selectFrom(t2).reinterpretAsFloats();
+            IntVector q3 = IntVector.fromMemorySegment(I, w, q + 384, ORDER).lanewise(LSHR, sh);
+            IntVector t3 = NIBBLE.fma(FloatVector.broadcast(F, s[si + 48]), FloatVector.broadcast(F, s[si + 56])).reinterpretAsInts();
+            FloatVector v3 = q3.selectFrom(t3).reinterpretAsFloats(), u3 = q3.lanewise(LSHR, 4).selectFrom(t3).reinterpretAsFloats();
+            FloatVector xa = FloatVector.fromArray(F, x, xi + e), xb = FloatVector.fromArray(F, x, xi + e + 16);
+            a00 = u0.fma(xb, v0.fma(xa, a00)); a10 = u1.fma(xb, v1.fma(xa, a10)); a20 = u2.fma(xb, v2.fma(xa, a20)); a30 = u3.fma(xb, v3.fma(xa, a30));
+            xa = FloatVector.fromArray(F, x, x1 + e); xb = FloatVector.fromArray(F, x, x1 + e + 16);
+            a01 = u0.fma(xb, v0.fma(xa, a01)); a11 = u1.fma(xb, v1.fma(xa, a11)); a21 = u2.fma(xb, v2.fma(xa, a21)); a31 = u3.fma(xb, v3.fma(xa, a31));
+            xa = FloatVector.fromArray(F, x, x2 + e); xb = FloatVector.fromArray(F, x, x2 + e + 16);
+            a02 = u0.fma(xb, v0.fma(xa, a02)); a12 = u1.fma(xb, v1.fma(xa, a12)); a22 = u2.fma(xb, v2.fma(xa, a22)); a32 = u3.fma(xb, v3.fma(xa, a32));
+            xa = FloatVector.fromArray(F, x, x3 + e); xb = FloatVector.fromArray(F, x, x3 + e + 16);
+            a03 = u0.fma(xb, v0.fma(xa, a03)); a13 = u1.fma(xb, v1.fma(xa, a13)); a23 = u2.fma(xb, v2.fma(xa, a23)); a33 = u3.fma(xb, v3.fma(xa, a33));
+        }
+        // the 16 folds at once, as Q4_0Kernel.dotTile4x4Lookup and Tiles.tile4x4: lanes 4t..4t+3 are token t's rows
+        FloatVector c0 = a00.blend(a02, Simd.HI8).add(a02.blend(a00, Simd.HI8).rearrange(Simd.FOLD8));
+        FloatVector c1 = a10.blend(a12, Simd.HI8).add(a12.blend(a10, Simd.HI8).rearrange(Simd.FOLD8));
+        FloatVector c2 = a20.blend(a22, Simd.HI8).add(a22.blend(a20, Simd.HI8).rearrange(Simd.FOLD8));
+        FloatVector c3 = a30.blend(a32, Simd.HI8).add(a32.blend(a30, Simd.HI8).rearrange(Simd.FOLD8));
+        FloatVector c4 = a01.blend(a03, Simd.HI8).add(a03.blend(a01, Simd.HI8).rearrange(Simd.FOLD8));
+        FloatVector c5 = a11.blend(a13, Simd.HI8).add(a13.blend(a11, Simd.HI8).rearrange(Simd.FOLD8));
+        FloatVector c6 = a21.blend(a23, Simd.HI8).add(a23.blend(a21, Simd.HI8).rearrange(Simd.FOLD8));
+        FloatVector c7 = a31.blend(a33, Simd.HI8).add(a33.blend(a31, Simd.HI8).rearrange(Simd.FOLD8));
+        c0 = c0.blend(c4, Simd.HI4).add(c4.blend(c0, Simd.HI4).rearrange(Simd.FOLD4));
+        c1 = c1.blend(c5, Simd.HI4).add(c5.blend(c1, Simd.HI4).rearrange(Simd.FOLD4));
+        c2 = c2.blend(c6, Simd.HI4).add(c6.blend(c2, Simd.HI4).rearrange(Simd.FOLD4));
+        c3 = c3.blend(c7, Simd.HI4).add(c7.blend(c3, Simd.HI4).rearrange(Simd.FOLD4));
+        c0 = c0.blend(c2, Simd.HI2).add(c2.blend(c0, Simd.HI2).rearrange(Simd.FOLD2));
+        c1 = c1.blend(c3, Simd.HI2).add(c3.blend(c1, Simd.HI2).rearrange(Simd.FOLD2));
+        c0 = c0.blend(c1, Simd.HI1).add(c1.blend(c0, Simd.HI1).rearrange(Simd.FOLD1));
+        c0.intoArray(out, oi, Simd.QUAD0);
+        c0.intoArray(out, oi + os - 4, Simd.QUAD1);
+        c0.intoArray(out, oi + 2 * os - 8, Simd.QUAD2);
+        c0.intoArray(out, oi + 3 * os - 12, Simd.QUAD3);
+    }
+
     /** 4 or 8 lanes: per chunk each row's ints loaded, a nibble shifted and masked out and converted. */
     private static void dotTile4Convert(MemorySegment w, long off, float[] x, int xi, int n, float[] out, int oi, float[] s, float[] acc, int ai) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
