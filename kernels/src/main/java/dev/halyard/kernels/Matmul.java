@@ -26,8 +26,8 @@ import java.lang.foreign.MemorySegment;
  *   <li><b>fused</b>: blocks are decoded in registers. Tiled Q8_0 / Q4_0 (weights read into memory
  *       and repacked; also Q5_0): four rows for one token ({@code dotTile4}) or for four tokens at a time
  *       ({@code dotTile4x4}, see {@link #fused}: decode steps of many sequences, short prompts, and
- *       Q4_0 prompts on rows of 1024-4096 columns); tiled Q4_K on whole rows, four rows for four
- *       tokens below {@link #Q4_K_FUSED_TOKENS}; tiled Q4_K / Q6_K four rows for one token
+ *       Q4_0 prompts on rows of 1024-4096 columns); tiled Q4_K four rows for four tokens below
+ *       {@link #Q4_K_FUSED_TOKENS}; tiled Q4_K / Q6_K four rows for one token
  *       ({@code dotTile4}, 1-3 tokens); Q8_0, Q4_0, Q4_K, Q5_K, Q6_K on the file's row layout
  *       (memory-mapped weights) for 1-3 tokens ({@code dotRows4}).
  *       Wide tiled Q8_0 / Q4_0 / Q4_K / Q6_K matrices are slice-major ({@link WeightMatrix#slices}): their kernels run
@@ -99,7 +99,7 @@ public final class Matmul {
             case Q8_0 -> batch < (w.cols() >= 1024 ? fusedTokens(w.cols()) : Q8_0_NARROW_FUSED_TOKENS);
             case Q4_0 -> batch < fusedTokens(w.cols()) || w.cols() >= 1024 && (w.cols() <= ALIGNED_COPY_COLS || w.slices() > 1);
             case Q5_0 -> batch < Q5_0_FUSED_TOKENS;
-            case Q4_K -> Simd.L == 16 && w.slices() == 1 && batch >= MIN_BATCHED && batch < Q4_K_FUSED_TOKENS;
+            case Q4_K -> Simd.L == 16 && batch >= MIN_BATCHED && batch < Q4_K_FUSED_TOKENS;
             default -> false;
         };
     }
@@ -112,11 +112,14 @@ public final class Matmul {
     static final int Q5_0_FUSED_TOKENS = 20;
 
     /**
-     * Tiled Q4_K on whole rows (16 lanes) below this many tokens: its four-token kernel against the
-     * panel, per matrix (2048 x 2048 and 8192 x 2048, one thread, {@code bench prompt}) 78-82 against
-     * 54-57 GFLOP/s at 8 tokens, 94-105 against 77-80 at 16, but 79-84 against 116-125 at 64 and level
-     * at 512. Llama-3.2-1B Q4_K_M 16-token prompts 1.138 in {@code bench ab} (6 rounds, 4 faster). A
-     * decode step of several sequences is such a batch. Slice-major Q4_K and Q6_K keep the panel.
+     * Tiled Q4_K (16 lanes) below this many tokens: its four-token kernel against the panel, per matrix
+     * (2048 x 2048 and 8192 x 2048, one thread, {@code bench prompt}) 78-82 against 54-57 GFLOP/s at 8
+     * tokens, 94-105 against 77-80 at 16, but 79-84 against 116-125 at 64 and level at 512; with the
+     * accumulators carried through memory (so that whole rows and slices share one kernel) 97-100 at
+     * 8-16 tokens on 2048 x 2048, and slice-major 2048 x 8192 90-102 against 40-79. Llama-3.2-1B
+     * Q4_K_M 16-token prompts in {@code bench ab}: whole rows 1.169 (8 rounds, 8 faster), slice-major
+     * too 1.154 on top (8 of 8). A decode step of several sequences is such a batch. Q6_K keeps the
+     * panel (its four-token kernel ran level at 8 tokens and 0.65-0.7x at 16).
      */
     static final int Q4_K_FUSED_TOKENS = 32;
 
@@ -195,7 +198,7 @@ public final class Matmul {
                 }
                 int whole = batch / 4 * 4, block = tokenBlock(cols);
                 final long first = w.tileOffset(t0), stride = w.tileStride(); // tile t at first + (t - t0) * stride
-                float[] s = q4k ? scratch(Math.max(128, cols / 4)) : null; // the K-quant kernels' decoded scales
+                float[] s = q4k ? scratch(Math.max(128, cols / 4 + 16 * Simd.L)) : null; // Q4_K's decoded scales and accumulators
                 for (int b0 = 0; b0 < whole; b0 += block) // activations in L2-sized blocks, as in panelTimesBatch
                     for (int g = t0; g < t1; g += FUSED_GROUP) // a quad's activations stay in L1 across a group of tiles
                         for (int b = b0; b < Math.min(whole, b0 + block); b += 4)
@@ -317,7 +320,7 @@ public final class Matmul {
     }
 
     /**
-     * The fused Q8_0 / Q4_0 kernels on a slice-major matrix (wide rows, see {@link WeightMatrix}): the
+     * The fused Q8_0 / Q4_0 / Q4_K kernels on a slice-major matrix (wide rows, see {@link WeightMatrix}): the
      * column slices in order, each output's accumulators carried from one slice to the next in a
      * per-thread array and folded after the last, so the bits are those of whole rows. Tiles go in
      * groups: for each slice (and four-token group), every tile of the group while that slice of the
@@ -334,42 +337,46 @@ public final class Matmul {
      */
     private static void slicedFused(WeightMatrix w, float[] x, int xo, float[] out, int batch, int t0, int t1) {
         final int rows = w.rows(), cols = w.cols(), slices = w.slices(), vec = Simd.L;
-        boolean q8 = w.type() == GgmlType.Q8_0;
+        boolean q8 = w.type() == GgmlType.Q8_0, q4k = w.type() == GgmlType.Q4_K;
         MemorySegment d = w.data();
         int whole = batch / 4 * 4, block = tokenBlock(Math.min(cols, WeightMatrix.SLICE)), quads = block / 4;
         int group4 = SLICED_GROUP4;
-        float[] acc = scratch(Math.max(whole > 0 ? group4 * quads * 16 : 0, SLICE_GROUP * TILE) * vec);
+        // Q4_K: the scratch starts with its kernels' decoded scales (a slice's: SLICE / 4 floats), the accumulators after
+        final int base = q4k ? WeightMatrix.SLICE / 4 : 0;
+        float[] acc = scratch(base + Math.max(whole > 0 ? group4 * quads * 16 : 0, SLICE_GROUP * TILE) * vec);
         for (int b0 = 0; b0 < whole; b0 += block) {
             int nq = (Math.min(whole, b0 + block) - b0) / 4;
             for (int g = t0; g < t1; g += group4) {
                 int g1 = Math.min(t1, g + group4);
-                java.util.Arrays.fill(acc, 0, (g1 - g) * nq * 16 * vec, 0f);
+                java.util.Arrays.fill(acc, base, base + (g1 - g) * nq * 16 * vec, 0f);
                 for (int q = 0; q < nq; q++)
                     for (int s = 0; s < slices; s++)
                         for (int t = g; t < g1; t++) {
                             long o = w.tileOffset(t, s);
-                            int xi = xo + (b0 + 4 * q) * cols + s * WeightMatrix.SLICE, n = w.sliceCols(s), ai = ((t - g) * nq + q) * 16 * vec;
+                            int xi = xo + (b0 + 4 * q) * cols + s * WeightMatrix.SLICE, n = w.sliceCols(s), ai = base + ((t - g) * nq + q) * 16 * vec;
                             if (q8) Q8_0SliceKernel.dotTile4x4Acc(d, o, x, xi, cols, n, acc, ai);
+                            else if (q4k) Q4_KKernel.dotTile4x4Acc(d, o, x, xi, cols, n, acc, ai, acc);
                             else Q4_0SliceKernel.dotTile4x4Acc(d, o, x, xi, cols, n, acc, ai);
                         }
                 for (int t = g; t < g1; t++)
                     for (int q = 0; q < nq; q++)
                         for (int j = 0; j < 4; j++)
-                            Simd.fold4(acc, (((t - g) * nq + q) * 16 + 4 * j) * vec, out, (b0 + 4 * q + j) * rows + t * TILE);
+                            Simd.fold4(acc, base + (((t - g) * nq + q) * 16 + 4 * j) * vec, out, (b0 + 4 * q + j) * rows + t * TILE);
             }
         }
         for (int b = whole; b < batch; b++)
             for (int g = t0, g1; g < t1; g = g1) {
                 g1 = groupEnd(g, t1);
-                java.util.Arrays.fill(acc, 0, (g1 - g) * TILE * vec, 0f);
+                java.util.Arrays.fill(acc, base, base + (g1 - g) * TILE * vec, 0f);
                 for (int s = 0; s < slices; s++)
                     for (int t = g; t < g1; t++) {
                         long o = w.tileOffset(t, s);
-                        int xi = xo + b * cols + s * WeightMatrix.SLICE, n = w.sliceCols(s), ai = (t - g) * TILE * vec;
+                        int xi = xo + b * cols + s * WeightMatrix.SLICE, n = w.sliceCols(s), ai = base + (t - g) * TILE * vec;
                         if (q8) Q8_0SliceKernel.dotTile4Acc(d, o, x, xi, n, acc, ai);
+                        else if (q4k) Q4_KKernel.dotTile4Acc(d, o, x, xi, n, acc, ai, acc);
                         else Q4_0SliceKernel.dotTile4Acc(d, o, x, xi, n, acc, ai);
                     }
-                for (int t = g; t < g1; t++) Simd.fold4(acc, (t - g) * TILE * vec, out, b * rows + t * TILE);
+                for (int t = g; t < g1; t++) Simd.fold4(acc, base + (t - g) * TILE * vec, out, b * rows + t * TILE);
             }
     }
 

@@ -117,22 +117,24 @@ class BatchInvarianceTest {
     }
 
     /**
-     * Tiled Q4_K on whole rows takes its four-token kernel below Matmul.Q4_K_FUSED_TOKENS (at 16 lanes)
-     * and the panel from there on: same bits either side (with a tail of single tokens), and as each
-     * token alone.
+     * Tiled Q4_K takes its four-token kernel below Matmul.Q4_K_FUSED_TOKENS (at 16 lanes), on whole
+     * rows and slice-major (accumulators carried from slice to slice), and the panel from there on: same
+     * bits either side (with a tail of single tokens), and as each token alone.
      */
     @Test
     void q4_k_either_side_of_the_four_token_limit_equals_tokens_alone() {
         Random rnd = new Random(13);
-        int rows = 4 * 11, cols = 2048, limit = Matmul.Q4_K_FUSED_TOKENS;
+        int rows = 4 * 11, limit = Matmul.Q4_K_FUSED_TOKENS;
         try (Arena arena = Arena.ofShared(); Parallel par = new Parallel(2)) {
-            WeightMatrix w = new WeightMatrix(GgmlType.Q4_K, RandomBlocks.allocate(arena, GgmlType.Q4_K, rows * cols, 0, rnd), 0, rows, cols).tile4();
-            assertEquals(1, w.slices());
-            assertEquals(dev.halyard.kernels.quant.Simd.L == 16, Matmul.fused(w, limit - 1));
-            assertFalse(Matmul.fused(w, limit));
-            assertFalse(Matmul.fused(w, 3));
-            for (int batch : new int[] {4, 7, limit - 1, limit, limit + 3})
-                assertEachTokenAloneEqualsBatch(par, w, RandomBlocks.gaussian(batch * cols, rnd), batch, "Q4_K tiled batch " + batch);
+            for (int cols : new int[] {2048, 8192}) {
+                WeightMatrix w = new WeightMatrix(GgmlType.Q4_K, RandomBlocks.allocate(arena, GgmlType.Q4_K, rows * cols, 0, rnd), 0, rows, cols).tile4();
+                assertEquals(cols > 2048, w.slices() > 1);
+                assertEquals(dev.halyard.kernels.quant.Simd.L == 16, Matmul.fused(w, limit - 1));
+                assertFalse(Matmul.fused(w, limit));
+                assertFalse(Matmul.fused(w, 3));
+                for (int batch : new int[] {4, 7, limit - 1, limit, limit + 3})
+                    assertEachTokenAloneEqualsBatch(par, w, RandomBlocks.gaussian(batch * cols, rnd), batch, "Q4_K tiled " + cols + " columns batch " + batch);
+            }
         }
     }
 

@@ -447,11 +447,28 @@ public final class Q4_KKernel {
     /**
      * {@link #dotTile4} for four tokens (x at {@code xi + t*xs}) at 16 lanes: {@code out[oi + t*os + r]}.
      * Each sub-block's four rows are decoded in registers once for the four tokens (tables and lookups
-     * as in {@link #dotTile4Lookup}). All the tile's scales are decoded first into {@code s[0 .. n/4)};
+     * as in {@link #dotTile4Lookup}). All the tile's scales are decoded first into {@code s[0 .. n/4)}
+     * (the accumulators follow, to {@code n/4 + 16L});
      * then one flat loop over sub-blocks, as {@code Q4_0Kernel.dotTile4x4Lookup}'s over blocks. Same
      * canonical order, so each output is bit-identical to {@link #dotTile4} for that token.
      */
     public static void dotTile4x4(MemorySegment w, long off, float[] x, int xi, int xs, int n, float[] out, int oi, int os, float[] s) {
+        // the accumulators go through s after the scales (16 vectors, a few hundred FMAs' worth of stores
+        // and loads per tile): one kernel for whole rows and slices (two copies of it, or one with both
+        // endings, C2 compiled far worse)
+        int ai = n / 4;
+        java.util.Arrays.fill(s, ai, ai + 16 * L, 0f);
+        dotTile4x4Acc(w, off, x, xi, xs, n, s, ai, s);
+        for (int t = 0; t < 4; t++) Simd.fold4(s, ai + 4 * t * L, out, oi + t * os);
+    }
+
+    /**
+     * {@link #dotTile4x4} over one column slice of a slice-major tile ({@code WeightMatrix}), or over
+     * whole rows: the 16 accumulators are read from and written back to {@code acc[ai ..]} (token t's
+     * row r at ai + (4t + r)L, zeros before the first slice; {@code Simd.fold4} per token after the
+     * last), so the bits are those of whole rows. {@code s[0 .. n/4)} is the scratch for the scales.
+     */
+    public static void dotTile4x4Acc(MemorySegment w, long off, float[] x, int xi, int xs, int n, float[] acc, int ai, float[] s) {
         if (L != 16) throw new IllegalStateException("Q4_K four-token kernel needs 16 lanes, not " + L);
         for (int b = 0; b < n / QK; b++) {
             long col = off + (long) b * TILE_COLUMN;
@@ -461,11 +478,15 @@ public final class Q4_KKernel {
             ((FloatVector) ByteVector.fromMemorySegment(B16, w, col + SCALES + 32, ORDER).convertShape(B2F, F, 0)).mul(dm.rearrange(ROW2)).intoArray(s, 64 * b + 32);
             ((FloatVector) ByteVector.fromMemorySegment(B16, w, col + SCALES + 48, ORDER).convertShape(B2F, F, 0)).mul(dm.rearrange(ROW3)).intoArray(s, 64 * b + 48);
         }
-        FloatVector z = FloatVector.zero(F);
-        FloatVector a00 = z, a01 = z, a02 = z, a03 = z; // a<row><token>
-        FloatVector a10 = z, a11 = z, a12 = z, a13 = z;
-        FloatVector a20 = z, a21 = z, a22 = z, a23 = z;
-        FloatVector a30 = z, a31 = z, a32 = z, a33 = z;
+        // a<row><token>, carried on from the previous column slice (zeros before the first)
+        FloatVector a00 = FloatVector.fromArray(F, acc, ai), a10 = FloatVector.fromArray(F, acc, ai + L);
+        FloatVector a20 = FloatVector.fromArray(F, acc, ai + 2 * L), a30 = FloatVector.fromArray(F, acc, ai + 3 * L);
+        FloatVector a01 = FloatVector.fromArray(F, acc, ai + 4 * L), a11 = FloatVector.fromArray(F, acc, ai + 5 * L);
+        FloatVector a21 = FloatVector.fromArray(F, acc, ai + 6 * L), a31 = FloatVector.fromArray(F, acc, ai + 7 * L);
+        FloatVector a02 = FloatVector.fromArray(F, acc, ai + 8 * L), a12 = FloatVector.fromArray(F, acc, ai + 9 * L);
+        FloatVector a22 = FloatVector.fromArray(F, acc, ai + 10 * L), a32 = FloatVector.fromArray(F, acc, ai + 11 * L);
+        FloatVector a03 = FloatVector.fromArray(F, acc, ai + 12 * L), a13 = FloatVector.fromArray(F, acc, ai + 13 * L);
+        FloatVector a23 = FloatVector.fromArray(F, acc, ai + 14 * L), a33 = FloatVector.fromArray(F, acc, ai + 15 * L);
         int x1 = xi + xs, x2 = xi + 2 * xs, x3 = xi + 3 * xs;
         for (int sb = 0; sb < n / 32; sb++) { // sub-block j = sb % 8 of block sb / 8
             int b = sb >>> 3, j = sb & 7, si = 64 * b + j, sh = 8 * (j & 3), e = 32 * sb;
@@ -491,26 +512,10 @@ public final class Q4_KKernel {
             xa = FloatVector.fromArray(F, x, x3 + e); xb = FloatVector.fromArray(F, x, x3 + e + 16);
             a03 = u0.fma(xb, v0.fma(xa, a03)); a13 = u1.fma(xb, v1.fma(xa, a13)); a23 = u2.fma(xb, v2.fma(xa, a23)); a33 = u3.fma(xb, v3.fma(xa, a33));
         }
-        // the 16 folds at once, as Q4_0Kernel.dotTile4x4Lookup and Tiles.tile4x4: lanes 4t..4t+3 are token t's rows
-        FloatVector c0 = a00.blend(a02, Simd.HI8).add(a02.blend(a00, Simd.HI8).rearrange(Simd.FOLD8));
-        FloatVector c1 = a10.blend(a12, Simd.HI8).add(a12.blend(a10, Simd.HI8).rearrange(Simd.FOLD8));
-        FloatVector c2 = a20.blend(a22, Simd.HI8).add(a22.blend(a20, Simd.HI8).rearrange(Simd.FOLD8));
-        FloatVector c3 = a30.blend(a32, Simd.HI8).add(a32.blend(a30, Simd.HI8).rearrange(Simd.FOLD8));
-        FloatVector c4 = a01.blend(a03, Simd.HI8).add(a03.blend(a01, Simd.HI8).rearrange(Simd.FOLD8));
-        FloatVector c5 = a11.blend(a13, Simd.HI8).add(a13.blend(a11, Simd.HI8).rearrange(Simd.FOLD8));
-        FloatVector c6 = a21.blend(a23, Simd.HI8).add(a23.blend(a21, Simd.HI8).rearrange(Simd.FOLD8));
-        FloatVector c7 = a31.blend(a33, Simd.HI8).add(a33.blend(a31, Simd.HI8).rearrange(Simd.FOLD8));
-        c0 = c0.blend(c4, Simd.HI4).add(c4.blend(c0, Simd.HI4).rearrange(Simd.FOLD4));
-        c1 = c1.blend(c5, Simd.HI4).add(c5.blend(c1, Simd.HI4).rearrange(Simd.FOLD4));
-        c2 = c2.blend(c6, Simd.HI4).add(c6.blend(c2, Simd.HI4).rearrange(Simd.FOLD4));
-        c3 = c3.blend(c7, Simd.HI4).add(c7.blend(c3, Simd.HI4).rearrange(Simd.FOLD4));
-        c0 = c0.blend(c2, Simd.HI2).add(c2.blend(c0, Simd.HI2).rearrange(Simd.FOLD2));
-        c1 = c1.blend(c3, Simd.HI2).add(c3.blend(c1, Simd.HI2).rearrange(Simd.FOLD2));
-        c0 = c0.blend(c1, Simd.HI1).add(c1.blend(c0, Simd.HI1).rearrange(Simd.FOLD1));
-        c0.intoArray(out, oi, Simd.QUAD0);
-        c0.intoArray(out, oi + os - 4, Simd.QUAD1);
-        c0.intoArray(out, oi + 2 * os - 8, Simd.QUAD2);
-        c0.intoArray(out, oi + 3 * os - 12, Simd.QUAD3);
+        a00.intoArray(acc, ai); a10.intoArray(acc, ai + L); a20.intoArray(acc, ai + 2 * L); a30.intoArray(acc, ai + 3 * L);
+        a01.intoArray(acc, ai + 4 * L); a11.intoArray(acc, ai + 5 * L); a21.intoArray(acc, ai + 6 * L); a31.intoArray(acc, ai + 7 * L);
+        a02.intoArray(acc, ai + 8 * L); a12.intoArray(acc, ai + 9 * L); a22.intoArray(acc, ai + 10 * L); a32.intoArray(acc, ai + 11 * L);
+        a03.intoArray(acc, ai + 12 * L); a13.intoArray(acc, ai + 13 * L); a23.intoArray(acc, ai + 14 * L); a33.intoArray(acc, ai + 15 * L);
     }
 
     /** 4 or 8 lanes: per chunk each row's ints loaded, a nibble shifted and masked out and converted. */
