@@ -3,6 +3,7 @@ package dev.halyard.kernels;
 import dev.halyard.kernels.quant.Q4_0Kernel;
 import dev.halyard.kernels.quant.Q4_0SliceKernel;
 import dev.halyard.kernels.quant.Q4_KKernel;
+import dev.halyard.kernels.quant.Q4_KQuadKernel;
 import dev.halyard.kernels.quant.Q5_0Kernel;
 import dev.halyard.kernels.quant.Q5_KKernel;
 import dev.halyard.kernels.quant.Q6_KKernel;
@@ -205,7 +206,7 @@ public final class Matmul {
                             for (int t = g; t < Math.min(t1, g + FUSED_GROUP); t++) {
                                 long o = first + (t - t0) * stride;
                                 if (q8) Q8_0Kernel.dotTile4x4(d, o, x, xo + b * cols, cols, cols, out, b * rows + t * TILE, rows);
-                                else if (q4k) Q4_KKernel.dotTile4x4(d, o, x, xo + b * cols, cols, cols, out, b * rows + t * TILE, rows, s);
+                                else if (q4k) Q4_KQuadKernel.dotTile4x4(d, o, x, xo + b * cols, cols, cols, out, b * rows + t * TILE, rows, s);
                                 else if (q5) Q5_0Kernel.dotTile4x4(d, o, x, xo + b * cols, cols, cols, out, b * rows + t * TILE, rows);
                                 else Q4_0Kernel.dotTile4x4(d, o, x, xo + b * cols, cols, cols, out, b * rows + t * TILE, rows);
                             }
@@ -355,7 +356,7 @@ public final class Matmul {
                             long o = w.tileOffset(t, s);
                             int xi = xo + (b0 + 4 * q) * cols + s * WeightMatrix.SLICE, n = w.sliceCols(s), ai = base + ((t - g) * nq + q) * 16 * vec;
                             if (q8) Q8_0SliceKernel.dotTile4x4Acc(d, o, x, xi, cols, n, acc, ai);
-                            else if (q4k) Q4_KKernel.dotTile4x4Acc(d, o, x, xi, cols, n, acc, ai, acc);
+                            else if (q4k) Q4_KQuadKernel.dotTile4x4Acc(d, o, x, xi, cols, n, acc, ai, acc);
                             else Q4_0SliceKernel.dotTile4x4Acc(d, o, x, xi, cols, n, acc, ai);
                         }
                 for (int t = g; t < g1; t++)
