@@ -107,14 +107,14 @@ public final class HalyardProbe {
         float[] logits = null; // (vocab,)
         for (int start = 0; start < prompt.length; start += Session.PROMPT_CHUNK) {
             int end = Math.min(prompt.length, start + Session.PROMPT_CHUNK);
-            logits = m.forward(Batch.ofSequence(0, start, Arrays.copyOfRange(prompt, start, end)), kv);
+            logits = m.forwardInto(Batch.ofSequence(0, start, Arrays.copyOfRange(prompt, start, end)), kv, logits);
         }
         long t1 = System.nanoTime();
         int steps = 0;
         for (int i = 0; i < gen; i++) {
             int next = argmax(logits);
             if (i == gen - 1) break;
-            logits = m.forward(Batch.ofSequence(0, prompt.length + i, new int[] {next}), kv);
+            logits = m.forwardInto(Batch.ofSequence(0, prompt.length + i, new int[] {next}), kv, logits); // as Session: one buffer
             steps++;
         }
         long t2 = System.nanoTime();

@@ -59,7 +59,7 @@ public final class Session implements AutoCloseable {
         float[] logits = null;
         for (int start = reuse; start < prompt.length; start += PROMPT_CHUNK) {
             int end = Math.min(prompt.length, start + PROMPT_CHUNK);
-            logits = model.forward(Batch.ofSequence(0, start, Arrays.copyOfRange(prompt, start, end)), kv);
+            logits = model.forwardInto(Batch.ofSequence(0, start, Arrays.copyOfRange(prompt, start, end)), kv, logits);
         }
         cached = prompt.clone();
         long t1 = System.nanoTime();
@@ -87,7 +87,7 @@ public final class Session implements AutoCloseable {
                 break;
             }
             if (generated < req.maxTokens() && n < contextSize) {
-                logits = model.forward(Batch.ofSequence(0, n - 1, new int[] {id}), kv);
+                logits = model.forwardInto(Batch.ofSequence(0, n - 1, new int[] {id}), kv, logits); // sampled before it is overwritten
             }
         }
         if (!stops.stopped()) {

@@ -75,6 +75,11 @@ public final class Model implements AutoCloseable {
         return transformer.forward(batch, kv);
     }
 
+    /** Runs one batch, the logits into {@code into} when it is big enough; see {@link Transformer#forwardInto}. */
+    public float[] forwardInto(Batch batch, KvCache kv, float[] into) {
+        return transformer.forwardInto(batch, kv, into);
+    }
+
     /** Final normalised hidden states of the flagged tokens; see {@link Transformer#hidden}. */
     public float[] hidden(Batch batch, KvCache kv) {
         return transformer.hidden(batch, kv);

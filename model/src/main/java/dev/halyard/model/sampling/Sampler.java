@@ -16,6 +16,7 @@ public final class Sampler {
     private final SplittableRandom random;
     private long[] order = new long[0]; // scratch: (sortable logit bits << 32 | token id)
     private long[] scratch = new long[0]; // the radix sort's second buffer
+    private double[] prob = new double[0], weight = new double[0]; // the candidates' softmax and draw weights
 
     public Sampler(SamplingParams params) {
         this.p = params;
@@ -52,7 +53,7 @@ public final class Sampler {
         float max = logits[(int) order[0]];
         int keep = k;
         boolean filters = p.topP() < 1f || p.minP() > 0f;
-        double[] prob = filters ? new double[k] : null;
+        if (filters && prob.length < k) prob = new double[k];
         double sum = 0;
         for (int i = 0; filters && i < k; i++) {
             prob[i] = Math.exp(logits[(int) order[i]] - max);
@@ -76,7 +77,8 @@ public final class Sampler {
         }
         // temperature, then draw
         double total = 0;
-        double[] w = new double[keep];
+        if (weight.length < keep) weight = new double[keep];
+        double[] w = weight;
         for (int i = 0; i < keep; i++) {
             w[i] = Math.exp((logits[(int) order[i]] - max) / p.temperature());
             total += w[i];

@@ -1,10 +1,14 @@
 package dev.halyard.model.arch;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.halyard.testing.SharedData;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -76,5 +80,33 @@ class TransformerWorkspaceTest {
             two = m.lastLogits(prompt);
         }
         assertArrayEquals(one, two);
+    }
+
+    @Test
+    void logits_written_into_a_reused_buffer_equal_fresh_ones_and_a_short_buffer_is_not_used() throws Exception {
+        try (Model m = Model.load(MODEL, ModelOptions.defaults().withThreads(2))) {
+            int V = m.config().vocabSize();
+            // two sequences' last tokens want logits: (2, V)
+            int[] tokens = {1, 403, 407, 1, 432}, positions = {0, 1, 2, 0, 1}, seqs = {0, 0, 0, 1, 1};
+            boolean[] wants = {false, false, true, false, true};
+            float[] want;
+            try (KvCache kv = m.newKvCache(2, 8)) {
+                want = m.forward(new Batch(tokens, positions, seqs, wants), kv);
+            }
+            assertEquals(2 * V, want.length);
+            float[] buffer = new float[3 * V];                   // bigger than needed, full of stale values
+            Arrays.fill(buffer, 7f);
+            try (KvCache kv = m.newKvCache(2, 8)) {
+                assertSame(buffer, m.forwardInto(new Batch(tokens, positions, seqs, wants), kv, buffer));
+            }
+            assertArrayEquals(want, Arrays.copyOf(buffer, 2 * V));
+            assertEquals(7f, buffer[2 * V]);                     // rows past the outputs are left alone
+            float[] tooShort = new float[2 * V - 1];
+            try (KvCache kv = m.newKvCache(2, 8)) {
+                float[] got = m.forwardInto(new Batch(tokens, positions, seqs, wants), kv, tooShort);
+                assertNotSame(tooShort, got);
+                assertArrayEquals(want, got);
+            }
+        }
     }
 }

@@ -32,6 +32,7 @@ public final class Engine implements AutoCloseable {
     private final PagedKvCache kv;
     private final Scheduler scheduler;
     private final Runner runner;
+    private float[] scoredScratch = new float[0]; // logits before sampling, for logprobs (loop thread only)
     private final LinkedBlockingQueue<Runnable> inbox = new LinkedBlockingQueue<>(); // commands for the loop
     private final AtomicInteger queued = new AtomicInteger(); // submitted, not yet admitted nor ended
     private final Object submitLock = new Object();          // orders submissions before the close command
@@ -170,7 +171,12 @@ public final class Engine implements AutoCloseable {
         EngineRequest q = g.request;
         try {
             if (q.processor() != null) q.processor().apply(logits);
-            float[] scored = q.topLogprobs() >= 0 ? logits.clone() : null; // the sampler edits logits in place
+            float[] scored = null;                        // the sampler edits logits in place
+            if (q.topLogprobs() >= 0) {
+                if (scoredScratch.length != logits.length) scoredScratch = new float[logits.length];
+                scored = scoredScratch;
+                System.arraycopy(logits, 0, scored, 0, logits.length);
+            }
             int token = g.sampler.sample(logits, r.tokens(), r.numTokens());
             if (q.processor() != null) q.processor().accept(token);
             r.append(token);
