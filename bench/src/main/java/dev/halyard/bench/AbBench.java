@@ -73,9 +73,13 @@ public final class AbBench {
      * @param rounds measured runs of each variant (one pair per round)
      * @param warmup unreported runs of each variant first
      * @param timeout the longest one child may take (the lockstep gets twice that)
+     * @param processes processes per variant, one after the other, the rounds shared out among them
+     *     (each warms up on its own): what a JVM's JIT makes of a kernel holds for all that process's
+     *     runs, so one process per side measures one draw of it (the same two builds read 0.965, 0
+     *     of 8 rounds faster, and then 1.130, 8 of 8)
      */
     public record Config(List<ModelCase> models, Path dir, Variant a, Variant b, int threads, int rounds, int warmup, int promptTokens,
-            int genTokens, Duration timeout) {
+            int genTokens, Duration timeout, int processes) {
         public Config {
             models = List.copyOf(models);
             if (models.isEmpty()) throw new IllegalArgumentException("no models to compare");
@@ -84,6 +88,19 @@ public final class AbBench {
                 throw new IllegalArgumentException("A and B are the same build with the same JVM options: give B another checkout or other options");
             if (threads < 1 || rounds < 1 || warmup < 0 || promptTokens < 1 || genTokens < 1)
                 throw new IllegalArgumentException("threads, rounds, prompt and generated tokens must be >= 1 and warm-ups >= 0");
+            if (processes < 1 || processes > rounds)
+                throw new IllegalArgumentException("processes per variant must be between 1 and the rounds (" + rounds + "), not " + processes);
+        }
+
+        /** One process per variant. */
+        public Config(List<ModelCase> models, Path dir, Variant a, Variant b, int threads, int rounds, int warmup, int promptTokens,
+                int genTokens, Duration timeout) {
+            this(models, dir, a, b, threads, rounds, warmup, promptTokens, genTokens, timeout, 1);
+        }
+
+        /** The rounds of process p (of {@link #processes}): an equal share, the first ones one more where they do not divide. */
+        int roundsOf(int p) {
+            return rounds / processes + (p < rounds % processes ? 1 : 0);
         }
     }
 
@@ -142,29 +159,42 @@ public final class AbBench {
         Path tokens = work.resolve("prompt.txt");
         Files.writeString(tokens, Prompts.format(Prompts.random(config.promptTokens(), facts.vocab(), Bench.PROMPT_SEED)));
         int gen = config.genTokens() + 1; // n tokens take n - 1 decode steps, as in the main bench
-        List<List<String>> commands = List.of(command(config, config.a(), file, tokens, gen), command(config, config.b(), file, tokens, gen));
-        log.printf("[ab] %s: %s and %s, %d rounds, the order flipping each round%n", c.label(), config.a().name(), config.b().name(), config.rounds());
+        log.printf("[ab] %s: %s and %s, %d rounds in %d process(es) per variant, the order flipping each round%n", c.label(),
+                config.a().name(), config.b().name(), config.rounds(), config.processes());
         log.flush();
-        List<ChildProcess.Result> results;
-        try (Lockstep.Session s = new Lockstep.Session(commands, config.timeout().multipliedBy(2))) {
-            s.warmUp();
-            for (int r = 0; r < config.rounds(); r++) s.round(r % 2 == 1);
-            results = s.finish();
-        } catch (IOException e) {
-            return new ModelAb(c, SingleStream.failed(config.a().name(), e.getMessage()), SingleStream.failed(config.b().name(), e.getMessage()));
+        List<SingleStream> as = new ArrayList<>(), bs = new ArrayList<>();
+        int round = 0; // the order keeps flipping across processes
+        for (int p = 0; p < config.processes(); p++) {
+            int rounds = config.roundsOf(p);
+            List<List<String>> commands = List.of(command(config, config.a(), file, tokens, gen, rounds), command(config, config.b(), file, tokens, gen, rounds));
+            List<ChildProcess.Result> results;
+            try (Lockstep.Session s = new Lockstep.Session(commands, config.timeout().multipliedBy(2))) {
+                s.warmUp();
+                for (int r = 0; r < rounds; r++, round++) s.round(round % 2 == 1);
+                results = s.finish();
+            } catch (IOException e) {
+                return new ModelAb(c, SingleStream.failed(config.a().name(), e.getMessage()), SingleStream.failed(config.b().name(), e.getMessage()));
+            }
+            as.add(HalyardProbe.result(config.a().name(), results.get(0)));
+            bs.add(HalyardProbe.result(config.b().name(), results.get(1)));
+            if (config.processes() > 1) {
+                log.printf("[ab] %s: process %d of %d: tg A %.1f, B %.1f tok/s%n", c.label(), p + 1, config.processes(),
+                        as.getLast().ok() ? as.getLast().medianGenTokS() : Double.NaN, bs.getLast().ok() ? bs.getLast().medianGenTokS() : Double.NaN);
+                log.flush();
+            }
         }
-        return new ModelAb(c, HalyardProbe.result(config.a().name(), results.get(0)), HalyardProbe.result(config.b().name(), results.get(1)));
+        return new ModelAb(c, SingleStream.concat(as), SingleStream.concat(bs));
     }
 
-    private static List<String> command(Config config, Variant v, Path model, Path tokens, int gen) {
-        return HalyardProbe.command(v.classPath(), v.jvmOptions(), model, tokens, gen, config.threads(), config.warmup(), config.rounds());
+    private static List<String> command(Config config, Variant v, Path model, Path tokens, int gen, int rounds) {
+        return HalyardProbe.command(v.classPath(), v.jvmOptions(), model, tokens, gen, config.threads(), config.warmup(), rounds);
     }
 
     /** The table: per model each variant's median speeds and peak RSS, and the B / A ratios. */
     public static String text(Config config, List<ModelAb> results) {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "A: %s%nB: %s%n%d threads, %d-token prompt, %d generated tokens, %d rounds (order flipped each round)%n%n",
-                describe(config.a()), describe(config.b()), config.threads(), config.promptTokens(), config.genTokens(), config.rounds()));
+        sb.append(String.format(Locale.ROOT, "A: %s%nB: %s%n%d threads, %d-token prompt, %d generated tokens, %d rounds (order flipped each round), %d process(es) per variant%n%n",
+                describe(config.a()), describe(config.b()), config.threads(), config.promptTokens(), config.genTokens(), config.rounds(), config.processes()));
         sb.append(String.format(Locale.ROOT, "%-22s %-21s %-19s %-27s %-27s %s%n", "model", "pp tok/s A / B", "tg tok/s A / B",
                 "pp B/A median (min-max)", "tg B/A median (min-max)", "RSS MiB A / B"));
         for (ModelAb m : results) {
@@ -185,7 +215,7 @@ public final class AbBench {
         ObjectMapper om = new ObjectMapper();
         ObjectNode root = om.createObjectNode();
         root.put("threads", config.threads()).put("prompt_tokens", config.promptTokens()).put("gen_tokens", config.genTokens())
-                .put("rounds", config.rounds()).put("warmup", config.warmup());
+                .put("rounds", config.rounds()).put("warmup", config.warmup()).put("processes", config.processes());
         variant(root.putObject("a"), config.a());
         variant(root.putObject("b"), config.b());
         ArrayNode models = root.putArray("models");

@@ -33,6 +33,26 @@ public record SingleStream(String engine, List<Double> promptTokS, List<Double> 
         return error == null;
     }
 
+    /**
+     * The runs of several processes of one engine as one series, in order: the highest peak RSS, the
+     * mean load time; the first failure if any failed.
+     */
+    public static SingleStream concat(List<SingleStream> parts) {
+        if (parts.isEmpty()) throw new IllegalArgumentException("nothing to concatenate");
+        if (parts.size() == 1) return parts.getFirst();
+        List<Double> pp = new ArrayList<>(), tg = new ArrayList<>();
+        long rss = -1;
+        double load = 0;
+        for (SingleStream s : parts) {
+            if (!s.ok()) return s;
+            pp.addAll(s.promptTokS());
+            tg.addAll(s.genTokS());
+            rss = Math.max(rss, s.peakRssKb());
+            load += s.loadMs() / parts.size();
+        }
+        return new SingleStream(parts.getFirst().engine(), pp, tg, rss, load, null);
+    }
+
     public double medianPromptTokS() {
         return Stats.median(promptTokS);
     }

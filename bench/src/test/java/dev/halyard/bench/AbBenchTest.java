@@ -79,6 +79,26 @@ class AbBenchTest {
     }
 
     @Test
+    void rounds_shared_out_among_several_processes_per_variant_make_one_series() throws Exception {
+        AbBench.Config config = new AbBench.Config(List.of(new ModelCase("tiny-llama", "Q8_0")), dir, AbBench.Variant.current("A", List.of()),
+                AbBench.Variant.current("B", List.of("-Dhalyard.ab.test=b")), 1, 5, 0, 8, 2, Duration.ofMinutes(2), 2);
+        assertEquals(3, config.roundsOf(0));
+        assertEquals(2, config.roundsOf(1));
+        StringWriter log = new StringWriter();
+        AbBench.ModelAb m = AbBench.run(config, new PrintWriter(log)).getFirst();
+        assertTrue(m.ok(), "A: " + m.a().error() + " B: " + m.b().error() + "\nlog: " + log);
+        assertEquals(5, m.a().genTokS().size());
+        assertEquals(5, m.b().promptTokS().size());
+        assertEquals(5, m.generation().rounds());
+        assertTrue(log.toString().contains("process 2 of 2"), log.toString());
+        assertTrue(AbBench.text(config, List.of(m)).contains("2 process(es) per variant"));
+        assertEquals(2, new ObjectMapper().readTree(AbBench.json(config, List.of(m))).get("processes").asInt());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new AbBench.Config(List.of(new ModelCase("tiny-llama", "Q8_0")),
+                dir, config.a(), config.b(), 1, 2, 0, 8, 2, Duration.ofMinutes(1), 3));
+        assertTrue(e.getMessage().contains("processes"), e.getMessage());
+    }
+
+    @Test
     void a_variant_that_cannot_start_fails_alone_with_its_reason() throws Exception {
         AbBench.Config config = new AbBench.Config(List.of(new ModelCase("tiny-llama", "Q8_0")), dir, AbBench.Variant.current("A", List.of()),
                 AbBench.Variant.current("B", List.of("-XX:+NoSuchJvmFlagAtAll")), 1, 1, 0, 8, 2, Duration.ofMinutes(2));

@@ -43,9 +43,11 @@ class MachineryTest {
 
     @Test
     void fma_peak_is_measured_and_its_chains_compute_what_they_say() throws Exception {
+        // a rate, not a speed check: one pass under load, before C2 has compiled the chains, read 0.096
+        // GFLOP/s (the Vector API interpreted), so any positive, finite, physically possible figure passes
         double one = FmaPeak.measure(1, 1, 200_000), two = FmaPeak.measure(2, 1, 200_000);
-        assertTrue(one > 0.1 && one < 100_000, "GFLOP/s " + one);
-        assertTrue(two > 0.1 && two < 100_000, "GFLOP/s " + two);
+        assertTrue(one > 0 && one < 100_000, "GFLOP/s " + one);
+        assertTrue(two > 0 && two < 100_000, "GFLOP/s " + two);
         // one iteration: a = a * 0.999999 + 1e-7 on 12 chains seeded 1..12, summed over every lane
         float lanes = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length(), expected = 0;
         for (int i = 0; i < FmaPeak.CHAINS; i++) expected += Math.fma(1f + i, 0.999999f, 1e-7f);

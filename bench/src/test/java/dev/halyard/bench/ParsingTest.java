@@ -120,4 +120,19 @@ class ParsingTest {
         assertTrue(!java.util.Arrays.equals(Prompts.serving(16, 500, 7, 0, 0), Prompts.serving(16, 500, 7, 0, 1)), "streams differ");
         assertTrue(!java.util.Arrays.equals(Prompts.serving(16, 500, 7, 0, 0), Prompts.serving(16, 500, 7, 1, 0)), "rounds differ");
     }
+
+    @Test
+    void runs_of_several_processes_concatenate_in_order_and_a_failure_wins() {
+        SingleStream p1 = new SingleStream("halyard", List.of(1.0, 2.0), List.of(10.0, 20.0), 500, 100, null);
+        SingleStream p2 = new SingleStream("halyard", List.of(3.0), List.of(30.0), 700, 300, null);
+        SingleStream all = SingleStream.concat(List.of(p1, p2));
+        assertEquals(List.of(1.0, 2.0, 3.0), all.promptTokS());
+        assertEquals(List.of(10.0, 20.0, 30.0), all.genTokS());
+        assertEquals(700, all.peakRssKb());
+        assertEquals(200, all.loadMs(), 1e-9);
+        assertEquals(20.0, all.medianGenTokS(), 1e-9);
+        SingleStream failed = SingleStream.failed("halyard", "exit 1: boom");
+        assertEquals("exit 1: boom", SingleStream.concat(List.of(p1, failed, p2)).error());
+        assertThrows(IllegalArgumentException.class, () -> SingleStream.concat(List.of()));
+    }
 }

@@ -180,6 +180,11 @@ public final class BenchCommand implements Callable<Integer> {
         @Option(names = "--warmup", paramLabel = "N", defaultValue = "3", description = "unreported runs of each variant first (default: ${DEFAULT-VALUE})")
         int warmup;
 
+        @Option(names = "--processes", paramLabel = "N", defaultValue = "1",
+                description = "processes per variant, one after the other, sharing out the rounds (each warms up on its own): "
+                        + "a JVM's JIT outcome holds for all its runs, so several processes sample it (default: ${DEFAULT-VALUE})")
+        int processes;
+
         @Option(names = "--prompt-tokens", paramLabel = "N", defaultValue = "512", description = "prompt length (default: ${DEFAULT-VALUE})")
         int promptTokens;
 
@@ -208,7 +213,7 @@ public final class BenchCommand implements Callable<Integer> {
             AbBench.Variant b = bCheckout != null ? AbBench.Variant.checkout("B", bCheckout, bOptions) : AbBench.Variant.current("B", bOptions);
             AbBench.Config config = new AbBench.Config(models, dir != null ? dir : dev.halyard.bench.ModelCache.defaultDir(), a, b,
                     threads != null ? threads : Runtime.getRuntime().availableProcessors(), rounds, warmup, promptTokens, genTokens,
-                    Duration.ofMinutes(timeoutMinutes));
+                    Duration.ofMinutes(timeoutMinutes), processes);
             List<AbBench.ModelAb> results = AbBench.run(config, err);
             out.println(AbBench.text(config, results));
             if (this.out != null) {

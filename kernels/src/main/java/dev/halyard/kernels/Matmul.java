@@ -120,7 +120,9 @@ public final class Matmul {
      * 8-16 tokens on 2048 x 2048, and slice-major 2048 x 8192 90-102 against 40-79. Llama-3.2-1B
      * Q4_K_M 16-token prompts in {@code bench ab}: whole rows 1.169 (8 rounds, 8 faster), slice-major
      * too 1.154 on top (8 of 8). A decode step of several sequences is such a batch. Q6_K keeps the
-     * panel (its four-token kernel ran level at 8 tokens and 0.65-0.7x at 16).
+     * panel: its four-token kernel ran level at 8 tokens and 0.65-0.7x at 16; written as this one is
+     * (a flat loop over scale groups, group 15 assembled into scratch first) 66-68 against 69-77
+     * GFLOP/s at 16 tokens, and Llama-3.2-1B Q4_K_M's 16-sequence decode step no faster.
      */
     static final int Q4_K_FUSED_TOKENS = 32;
 
