@@ -58,6 +58,31 @@ class BatchInvarianceTest {
     }
 
     /**
+     * From {@code Matmul.QUAD_MAJOR_COLS} columns the interleaved panel holds {@code
+     * Matmul.packedPanelTiles} tiles and is walked quad by quad: more rows than one such panel (and a
+     * part-panel after them), on one thread and on two, give each token's bits alone.
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_K", "Q6_K"})
+    void quad_major_panels_and_their_tail_equal_tokens_alone(GgmlType type) {
+        assertEquals(4, Matmul.packedPanelTiles(896));
+        assertEquals(4, Matmul.packedPanelTiles(1024));
+        assertEquals(16, Matmul.packedPanelTiles(2048));
+        assertEquals(8, Matmul.packedPanelTiles(4096));
+        Random rnd = new Random(300 + type.ordinal());
+        int cols = 2048, rows = 4 * (Matmul.packedPanelTiles(cols) + 3), batch = 70;
+        try (Arena arena = Arena.ofShared()) {
+            WeightMatrix w = new WeightMatrix(type, RandomBlocks.allocate(arena, type, rows * cols, 0, rnd), 0, rows, cols).tile4();
+            assertTrue(Matmul.interleaved(w, batch), "the interleaved panel");
+            for (int threads : new int[] {1, 2})
+                try (Parallel par = new Parallel(threads)) {
+                    assertEachTokenAloneEqualsBatch(par, w, RandomBlocks.gaussian(batch * cols, rnd), batch,
+                            type + " tiled " + rows + " x " + cols + " batch " + batch + ", " + threads + " threads");
+                }
+        }
+    }
+
+    /**
      * Tiled Q4_0 below 1024 columns takes the panel from Matmul.fusedTokens = 32 tokens on (on 2048
      * columns it stays fused): row-major on 576 columns, interleaved on 896 ({@code
      * Matmul.INTERLEAVED_COLS}); same bits either way.
