@@ -23,7 +23,8 @@ import java.lang.foreign.MemorySegment;
  *       rows x 4 tokens run over the batch in L2-sized token blocks, so each weight is decoded once per
  *       batch and the FMA units set the pace, not the decoding. Tiled matrices of whole rows
  *       dequantise each 4-row tile interleaved chunk by chunk and read the tokens' quads interleaved
- *       alike ({@link #packedPanelTimesBatch}): two streams per tile instead of eight;
+ *       alike ({@link #packedPanelTimesBatch}): two streams per tile instead of eight; from 2048
+ *       columns their panels hold ~512 KiB of rows and are walked quad by quad ({@link #packedPanelTiles});
  *   <li><b>fused</b>: blocks are decoded in registers. Tiled Q8_0 / Q4_0 (weights read into memory
  *       and repacked; also Q5_0): four rows for one token ({@code dotTile4}) or for four tokens at a time
  *       ({@code dotTile4x4}, see {@link #fused}: decode steps of many sequences, short prompts, and
