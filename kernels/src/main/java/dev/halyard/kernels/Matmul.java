@@ -170,11 +170,12 @@ public final class Matmul {
     }
 
     /**
-     * Whether the batch multiplies this matrix's interleaved panel ({@link #packedPanelTimesBatch}): a
-     * tiled matrix of whole rows, from {@link #INTERLEAVED_COLS} columns on, on the panel path.
+     * Whether the batch multiplies this matrix's interleaved panel ({@link #packedPanelTimesBatch}, or
+     * slice by slice {@link #slicedPanel}): a tiled matrix from {@link #INTERLEAVED_COLS} columns on,
+     * on the panel path.
      */
     static boolean interleaved(WeightMatrix w, int batch) {
-        return batch >= MIN_BATCHED && w.tiled4() && w.slices() == 1 && w.cols() >= INTERLEAVED_COLS && !fused(w, batch);
+        return batch >= MIN_BATCHED && w.tiled4() && w.cols() >= INTERLEAVED_COLS && !fused(w, batch);
     }
 
     /**
@@ -243,6 +244,10 @@ public final class Matmul {
                 return;
             }
             boolean packed = interleaved(w, batch);
+            if (packed && w.slices() > 1) {
+                slicedPanel(w, x, xo, xq, xqo, out, batch, t0, t1);
+                return;
+            }
             int ptiles = packed ? packedPanelTiles(cols) : PANEL / TILE;
             float[] panel = scratch(ptiles * TILE * cols + Aligned.LINE_FLOATS);
             int pi = Aligned.shift(panel); // the panel starts a cache line (see Aligned)
@@ -384,6 +389,64 @@ public final class Matmul {
                 for (int t = g; t < g1; t++) Simd.fold4(acc, base + (t - g) * TILE * vec, out, b * rows + t * TILE);
             }
     }
+
+    /**
+     * The panel path on a slice-major matrix (wide rows; {@link #interleaved}): per panel of {@link
+     * #packedPanelTiles}({@link WeightMatrix#SLICE}) tiles and block of up to {@link
+     * #SLICED_PANEL_TOKENS} tokens, slice by slice, the panel's part of the slice is dequantised
+     * interleaved (512 KiB, as a quad-major panel of 2048 columns) and each quad of tokens passes over
+     * its tiles with {@link Tiles#tile4x4PackedAcc}, every output's accumulators carried in this
+     * thread's scratch from one slice to the next and folded after the last; the batch % 4 last tokens
+     * alike with {@link Tiles#tile4x1PackedAcc}. Same bits as whole rows. The row-major panel before
+     * (16 rows of 8192 columns) read each 4-row tile (128 KiB) and quad of tokens from L2 for every 16
+     * FMAs, and a long prompt's activations (16 MiB for 512 tokens) from memory once per 16 rows.
+     */
+    private static void slicedPanel(WeightMatrix w, float[] x, int xo, float[] xq, int xqo, float[] out, int batch, int t0, int t1) {
+        final int rows = w.rows(), cols = w.cols(), slices = w.slices(), vec = Simd.L, S = WeightMatrix.SLICE;
+        final int ptiles = packedPanelTiles(S), whole = batch / 4 * 4;
+        final int tb = Math.min(batch, SLICED_PANEL_TOKENS); // tokens per block: a multiple of 4, or the whole batch
+        float[] s = scratch(ptiles * TILE * S + Aligned.LINE_FLOATS + ptiles * tb * TILE * vec);
+        final int pi = Aligned.shift(s), ai0 = pi + ptiles * TILE * S; // the panel, then the accumulators
+        MemorySegment d = w.data();
+        GgmlType type = w.type();
+        for (int p = t0; p < t1; p += ptiles) {
+            int pt = Math.min(ptiles, t1 - p);
+            for (int b0 = 0; b0 < batch; b0 += tb) {
+                int b1 = Math.min(batch, b0 + tb), nb = b1 - b0, q1 = Math.min(b1, whole); // quads from b0 to q1, single tokens after
+                java.util.Arrays.fill(s, ai0, ai0 + pt * nb * TILE * vec, 0f);
+                for (int sl = 0; sl < slices; sl++) {
+                    int n = w.sliceCols(sl);
+                    for (int i = 0; i < pt; i++) {
+                        long o = w.tileOffset(p + i, sl);
+                        int di = pi + i * TILE * S;
+                        switch (type) {
+                            case Q8_0 -> Q8_0Kernel.dequantizeTile4(d, o, n, s, di, vec, 4);
+                            case Q4_0 -> Q4_0Kernel.dequantizeTile4(d, o, n, s, di, vec, 4);
+                            case Q5_0 -> Q5_0Kernel.dequantizeTile4(d, o, n, s, di, vec, 4);
+                            case Q4_K -> Q4_KKernel.dequantizeTile4(d, o, n, s, di, vec, 4);
+                            case Q6_K -> Q6_KKernel.dequantizeTile4(d, o, n, s, di, vec, 4);
+                            default -> throw new IllegalStateException(type.toString());
+                        }
+                    }
+                    // tile i's accumulators for token b at ai0 + (i * nb + b - b0) * TILE * vec
+                    for (int b = b0; b < q1; b += 4)
+                        for (int i = 0; i < pt; i++)
+                            Tiles.tile4x4PackedAcc(s, pi + i * TILE * S, xq, xqo + b * cols + 4 * sl * S, n, s, ai0 + (i * nb + b - b0) * TILE * vec);
+                    for (int b = Math.max(b0, whole); b < b1; b++)
+                        for (int i = 0; i < pt; i++)
+                            Tiles.tile4x1PackedAcc(s, pi + i * TILE * S, x, xo + b * cols + sl * S, n, s, ai0 + (i * nb + b - b0) * TILE * vec);
+                }
+                for (int i = 0; i < pt; i++)
+                    for (int b = b0; b < b1; b++) Simd.fold4(s, ai0 + (i * nb + b - b0) * TILE * vec, out, b * rows + (p + i) * TILE);
+            }
+        }
+    }
+
+    /**
+     * Tokens per block of {@link #slicedPanel}: its accumulators take 256 bytes per token and row tile
+     * at 16 lanes (2 MiB for 16 tiles and 512 tokens), and each block dequantises the panel again.
+     */
+    static final int SLICED_PANEL_TOKENS = 512;
 
     /**
      * The K-quants' single-token kernels on a slice-major matrix, as {@link #slicedFused}'s

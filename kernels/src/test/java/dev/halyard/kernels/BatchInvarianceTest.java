@@ -83,6 +83,32 @@ class BatchInvarianceTest {
     }
 
     /**
+     * Slice-major matrices on the panel path ({@code Matmul.slicedPanel}): every output's accumulators
+     * carried from slice to slice, over more rows than one panel and a part-panel, a batch of quads with
+     * two single tokens, and (Q6_K) more tokens than one block ({@code Matmul.SLICED_PANEL_TOKENS}),
+     * the next block a quad and two single tokens: each token's bits alone.
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_K", "Q6_K"})
+    void slice_major_panels_equal_tokens_alone(GgmlType type) {
+        Random rnd = new Random(400 + type.ordinal());
+        int cols = 8192, rows = 4 * (Matmul.packedPanelTiles(WeightMatrix.SLICE) + 3);
+        try (Arena arena = Arena.ofShared()) {
+            WeightMatrix w = new WeightMatrix(type, RandomBlocks.allocate(arena, type, rows * cols, 0, rnd), 0, rows, cols).tile4();
+            assertTrue(w.slices() > 1, "slice-major");
+            int[] batches = type == GgmlType.Q6_K ? new int[] {70, Matmul.SLICED_PANEL_TOKENS + 6} : new int[] {70};
+            for (int batch : batches) {
+                assertTrue(Matmul.interleaved(w, batch), "the panel path");
+                for (int threads : new int[] {1, 2})
+                    try (Parallel par = new Parallel(threads)) {
+                        assertEachTokenAloneEqualsBatch(par, w, RandomBlocks.gaussian(batch * cols, rnd), batch,
+                                type + " slice-major " + rows + " x " + cols + " batch " + batch + ", " + threads + " threads");
+                    }
+            }
+        }
+    }
+
+    /**
      * Tiled Q4_0 below 1024 columns takes the panel from Matmul.fusedTokens = 32 tokens on (on 2048
      * columns it stays fused): row-major on 576 columns, interleaved on 896 ({@code
      * Matmul.INTERLEAVED_COLS}); same bits either way.
