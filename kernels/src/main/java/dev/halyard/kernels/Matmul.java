@@ -510,8 +510,8 @@ public final class Matmul {
      * slice-major), Qwen2.5-0.5B Q8_0 1.04, Q4_0 1.05; SmolLM2-135M Q8_0 0.98 with its 576-column
      * matrices interleaved, hence {@link #INTERLEAVED_COLS}. Per matrix, two threads, alternated in
      * one JVM: Q8_0 896 x 896 and 4864 x 896 1.06, 896 x 4864 1.04, 2048 x 2048 1.11-1.22, 8192 x 2048
-     * 1.12-1.26; Q4_K 2048 x 2048 1.14, Q6_K 1.08; slice-major 2048 x 8192 0.92-1.03 (so it keeps the
-     * row-major panel). The same-JVM alternation flattered it where the other side was a different
+     * 1.12-1.26; Q4_K 2048 x 2048 1.14, Q6_K 1.08; slice-major 2048 x 8192 0.92-1.03 walked as whole rows
+     * (it takes {@link #slicedPanel} instead). The same-JVM alternation flattered it where the other side was a different
      * kernel: it put the interleaved panel at 1.12x Q4_0's fused four-token kernel on 2048 columns and
      * 1.18x on Llama-3.2-1B Q4_0's prompt, which in lockstep against separate processes was 0.97-0.98x,
      * so Q4_0 keeps the fused kernel there.
