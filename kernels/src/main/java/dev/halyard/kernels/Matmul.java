@@ -23,8 +23,8 @@ import java.lang.foreign.MemorySegment;
  *       rows x 4 tokens run over the batch in L2-sized token blocks, so each weight is decoded once per
  *       batch and the FMA units set the pace, not the decoding. Tiled matrices of whole rows
  *       dequantise each 4-row tile interleaved chunk by chunk and read the tokens' quads interleaved
- *       alike ({@link #packedPanelTimesBatch}): two streams per tile instead of eight; from 2048
- *       columns their panels hold ~512 KiB of rows and are walked quad by quad ({@link #packedPanelTiles});
+ *       alike ({@link Panels#packedPanelTimesBatch}): two streams per tile instead of eight; from 2048
+ *       columns their panels hold ~512 KiB of rows and are walked quad by quad ({@link Panels#packedPanelTiles});
  *   <li><b>fused</b>: blocks are decoded in registers. Tiled Q8_0 / Q4_0 (weights read into memory
  *       and repacked; also Q5_0): four rows for one token ({@code dotTile4}) or for four tokens at a time
  *       ({@code dotTile4x4}, see {@link #fused}: decode steps of many sequences, short prompts, and
@@ -170,8 +170,8 @@ public final class Matmul {
     }
 
     /**
-     * Whether the batch multiplies this matrix's interleaved panel ({@link #packedPanelTimesBatch}, or
-     * slice by slice {@link #slicedPanel}): a tiled matrix from {@link #INTERLEAVED_COLS} columns on,
+     * Whether the batch multiplies this matrix's interleaved panel ({@link Panels#packedPanelTimesBatch}, or
+     * slice by slice {@link Panels#slicedPanel}): a tiled matrix from {@link #INTERLEAVED_COLS} columns on,
      * on the panel path.
      */
     static boolean interleaved(WeightMatrix w, int batch) {
@@ -243,33 +243,7 @@ public final class Matmul {
                     }
                 return;
             }
-            boolean packed = interleaved(w, batch);
-            if (packed && w.slices() > 1) {
-                slicedPanel(w, x, xo, xq, xqo, out, batch, t0, t1);
-                return;
-            }
-            int ptiles = packed ? packedPanelTiles(cols) : PANEL / TILE;
-            float[] panel = scratch(ptiles * TILE * cols + Aligned.LINE_FLOATS);
-            int pi = Aligned.shift(panel); // the panel starts a cache line (see Aligned)
-            int stride = packed ? Simd.L : cols, es = packed ? 4 : 1; // interleaved tiles, or rows
-            for (int p = t0; p < t1; p += ptiles) {
-                int pt = Math.min(ptiles, t1 - p); // tiles in this panel
-                for (int i = 0; i < pt; i++)
-                    for (int s = 0; s < w.slices(); s++) { // one slice: the whole rows
-                        long o = w.tileOffset(p + i, s);
-                        int n = w.sliceCols(s), di = pi + i * TILE * cols + es * s * WeightMatrix.SLICE;
-                        switch (type) {
-                            case Q8_0 -> Q8_0Kernel.dequantizeTile4(d, o, n, panel, di, stride, es);
-                            case Q4_0 -> Q4_0Kernel.dequantizeTile4(d, o, n, panel, di, stride, es);
-                            case Q5_0 -> Q5_0Kernel.dequantizeTile4(d, o, n, panel, di, stride, es);
-                            case Q4_K -> Q4_KKernel.dequantizeTile4(d, o, n, panel, di, stride, es);
-                            case Q6_K -> Q6_KKernel.dequantizeTile4(d, o, n, panel, di, stride, es);
-                            default -> throw new IllegalStateException(type.toString());
-                        }
-                    }
-                if (packed) packedPanelTimesBatch(panel, pi, pt * TILE, xq, xqo, x, xo, batch, cols, out, rows, p * TILE);
-                else panelTimesBatch(panel, pi, pt * TILE, pt * TILE, x, xo, batch, cols, out, rows, p * TILE);
-            }
+            Panels.tiled(w, x, xo, xq, xqo, out, batch, t0, t1);
             return;
         }
         if (batch < MIN_BATCHED && FUSED_ROWS.contains(w.type())) {
@@ -295,7 +269,7 @@ public final class Matmul {
         for (int p0 = r0; p0 < r1; p0 += PANEL) {
             int pn = Math.min(PANEL, r1 - p0);
             for (int i = 0; i < pn; i++) k.dequantize(w.type(), w.data(), w.rowOffset(p0 + i), panel, pi + i * cols, cols);
-            panelTimesBatch(panel, pi, pn, pn / TILE * TILE, x, xo, batch, cols, out, rows, p0);
+            Panels.panelTimesBatch(panel, pi, pn, pn / TILE * TILE, x, xo, batch, cols, out, rows, p0);
         }
     }
 
@@ -391,64 +365,6 @@ public final class Matmul {
     }
 
     /**
-     * The panel path on a slice-major matrix (wide rows; {@link #interleaved}): per panel of {@link
-     * #packedPanelTiles}({@link WeightMatrix#SLICE}) tiles and block of up to {@link
-     * #SLICED_PANEL_TOKENS} tokens, slice by slice, the panel's part of the slice is dequantised
-     * interleaved (512 KiB, as a quad-major panel of 2048 columns) and each quad of tokens passes over
-     * its tiles with {@link Tiles#tile4x4PackedAcc}, every output's accumulators carried in this
-     * thread's scratch from one slice to the next and folded after the last; the batch % 4 last tokens
-     * alike with {@link Tiles#tile4x1PackedAcc}. Same bits as whole rows. The row-major panel before
-     * (16 rows of 8192 columns) read each 4-row tile (128 KiB) and quad of tokens from L2 for every 16
-     * FMAs, and a long prompt's activations (16 MiB for 512 tokens) from memory once per 16 rows.
-     */
-    private static void slicedPanel(WeightMatrix w, float[] x, int xo, float[] xq, int xqo, float[] out, int batch, int t0, int t1) {
-        final int rows = w.rows(), cols = w.cols(), slices = w.slices(), vec = Simd.L, S = WeightMatrix.SLICE;
-        final int ptiles = packedPanelTiles(S), whole = batch / 4 * 4;
-        final int tb = Math.min(batch, SLICED_PANEL_TOKENS); // tokens per block: a multiple of 4, or the whole batch
-        float[] s = scratch(ptiles * TILE * S + Aligned.LINE_FLOATS + ptiles * tb * TILE * vec);
-        final int pi = Aligned.shift(s), ai0 = pi + ptiles * TILE * S; // the panel, then the accumulators
-        MemorySegment d = w.data();
-        GgmlType type = w.type();
-        for (int p = t0; p < t1; p += ptiles) {
-            int pt = Math.min(ptiles, t1 - p);
-            for (int b0 = 0; b0 < batch; b0 += tb) {
-                int b1 = Math.min(batch, b0 + tb), nb = b1 - b0, q1 = Math.min(b1, whole); // quads from b0 to q1, single tokens after
-                java.util.Arrays.fill(s, ai0, ai0 + pt * nb * TILE * vec, 0f);
-                for (int sl = 0; sl < slices; sl++) {
-                    int n = w.sliceCols(sl);
-                    for (int i = 0; i < pt; i++) {
-                        long o = w.tileOffset(p + i, sl);
-                        int di = pi + i * TILE * S;
-                        switch (type) {
-                            case Q8_0 -> Q8_0Kernel.dequantizeTile4(d, o, n, s, di, vec, 4);
-                            case Q4_0 -> Q4_0Kernel.dequantizeTile4(d, o, n, s, di, vec, 4);
-                            case Q5_0 -> Q5_0Kernel.dequantizeTile4(d, o, n, s, di, vec, 4);
-                            case Q4_K -> Q4_KKernel.dequantizeTile4(d, o, n, s, di, vec, 4);
-                            case Q6_K -> Q6_KKernel.dequantizeTile4(d, o, n, s, di, vec, 4);
-                            default -> throw new IllegalStateException(type.toString());
-                        }
-                    }
-                    // tile i's accumulators for token b at ai0 + (i * nb + b - b0) * TILE * vec
-                    for (int b = b0; b < q1; b += 4)
-                        for (int i = 0; i < pt; i++)
-                            Tiles.tile4x4PackedAcc(s, pi + i * TILE * S, xq, xqo + b * cols + 4 * sl * S, n, s, ai0 + (i * nb + b - b0) * TILE * vec);
-                    for (int b = Math.max(b0, whole); b < b1; b++)
-                        for (int i = 0; i < pt; i++)
-                            Tiles.tile4x1PackedAcc(s, pi + i * TILE * S, x, xo + b * cols + sl * S, n, s, ai0 + (i * nb + b - b0) * TILE * vec);
-                }
-                for (int i = 0; i < pt; i++)
-                    for (int b = b0; b < b1; b++) Simd.fold4(s, ai0 + (i * nb + b - b0) * TILE * vec, out, b * rows + (p + i) * TILE);
-            }
-        }
-    }
-
-    /**
-     * Tokens per block of {@link #slicedPanel}: its accumulators take 256 bytes per token and row tile
-     * at 16 lanes (2 MiB for 16 tiles and 512 tokens), and each block dequantises the panel again.
-     */
-    static final int SLICED_PANEL_TOKENS = 512;
-
-    /**
      * The K-quants' single-token kernels on a slice-major matrix, as {@link #slicedFused}'s
      * single-token part: per group of tiles, the slices in order, each tile's four accumulators carried
      * in this thread's scratch (after the kernels' 128 floats of decoded scales) and folded after the last.
@@ -472,99 +388,6 @@ public final class Matmul {
                 for (int t = g; t < g1; t++) Simd.fold4(s, 128 + (t - g) * TILE * vec, out, b * rows + t * TILE);
             }
     }
-
-    /**
-     * out[b*rows + r0 + i] for the pn dequantised rows of the panel (row i at {@code panel[pi + i * cols]})
-     * and every token b (at {@code x[xo + b * cols]}): 4x4 register
-     * tiles over the first {@code full} rows (a multiple of 4), single dots for the rest.
-     *
-     * <p>Tokens go in blocks of about 256 KiB of activations, so that a block stays in L2 while every
-     * row tile of the panel passes over it, and each 4-row tile stays in L1 while the block's token
-     * groups pass over it. Without the blocks, a long prompt's activations (2 MiB for 256 tokens of
-     * 2048) stream from L3 once per panel: 105 vs 120 GFLOP/s per core on this machine.
-     */
-    private static void panelTimesBatch(float[] panel, int pi, int pn, int full, float[] x, int xo, int batch, int cols, float[] out, int rows, int r0) {
-        int block = tokenBlock(cols);
-        for (int b0 = 0; b0 < batch; b0 += block) {
-            int b1 = Math.min(batch, b0 + block);
-            for (int i = 0; i < full; i += TILE) {
-                int b = b0;
-                for (; b + 4 <= b1; b += 4)
-                    Tiles.tile4x4(panel, pi + i * cols, cols, x, xo + b * cols, cols, cols, out, b * rows + r0 + i, rows);
-                for (; b < b1; b++)
-                    Tiles.tile4x1(panel, pi + i * cols, cols, x, xo + b * cols, cols, out, b * rows + r0 + i);
-            }
-        }
-        for (int i = full; i < pn; i++)
-            for (int b = 0; b < batch; b++) out[b * rows + r0 + i] = Tiles.dot(panel, pi + i * cols, x, xo + b * cols, cols);
-    }
-
-    /**
-     * {@link #panelTimesBatch} over an interleaved panel (each 4-row tile as {@link Tiles#pack4} lays
-     * it out, written so by the dequantisation) and the tokens' quads interleaved alike (quad q at
-     * {@code xq[xqo + 4q * cols]}, see {@link #packedQuads}); the last batch % 4 tokens from the plain
-     * activations (token b at {@code x[xo + b * cols]}). Each 4x4 tile then reads two ascending streams
-     * instead of four weight rows and four token rows. Same bits. Whole 512-token prompts, this build
-     * against the row-major one, two processes in lockstep (bench's {@code Lockstep}), 6 rounds,
-     * median pair ratio: Llama-3.2-1B Q8_0 1.10, Q4_K_M 1.06, Q4_0 1.00 (its matrices are fused or
-     * slice-major), Qwen2.5-0.5B Q8_0 1.04, Q4_0 1.05; SmolLM2-135M Q8_0 0.98 with its 576-column
-     * matrices interleaved, hence {@link #INTERLEAVED_COLS}. Per matrix, two threads, alternated in
-     * one JVM: Q8_0 896 x 896 and 4864 x 896 1.06, 896 x 4864 1.04, 2048 x 2048 1.11-1.22, 8192 x 2048
-     * 1.12-1.26; Q4_K 2048 x 2048 1.14, Q6_K 1.08; slice-major 2048 x 8192 0.92-1.03 walked as whole rows
-     * (it takes {@link #slicedPanel} instead). The same-JVM alternation flattered it where the other side was a different
-     * kernel: it put the interleaved panel at 1.12x Q4_0's fused four-token kernel on 2048 columns and
-     * 1.18x on Llama-3.2-1B Q4_0's prompt, which in lockstep against separate processes was 0.97-0.98x,
-     * so Q4_0 keeps the fused kernel there.
-     */
-    private static void packedPanelTimesBatch(float[] panel, int pi, int pn, float[] xq, int xqo, float[] x, int xo, int batch, int cols, float[] out, int rows, int r0) {
-        int block = tokenBlock(cols), whole = batch / 4 * 4;
-        if (cols >= QUAD_MAJOR_COLS) { // each quad of tokens over every tile of the panel: see packedPanelTiles
-            for (int b = 0; b < whole; b += 4)
-                for (int i = 0; i < pn; i += TILE)
-                    Tiles.tile4x4Packed(panel, pi + i * cols, xq, xqo + b * cols, cols, out, b * rows + r0 + i, rows);
-            for (int b = whole; b < batch; b++)
-                for (int i = 0; i < pn; i += TILE)
-                    Tiles.tile4x1Packed(panel, pi + i * cols, x, xo + b * cols, cols, out, b * rows + r0 + i);
-            return;
-        }
-        for (int b0 = 0; b0 < batch; b0 += block) {
-            int b1 = Math.min(batch, b0 + block);
-            for (int i = 0; i < pn; i += TILE) {
-                int b = b0;
-                for (; b + 4 <= Math.min(b1, whole); b += 4)
-                    Tiles.tile4x4Packed(panel, pi + i * cols, xq, xqo + b * cols, cols, out, b * rows + r0 + i, rows);
-                for (; b < b1; b++)
-                    Tiles.tile4x1Packed(panel, pi + i * cols, x, xo + b * cols, cols, out, b * rows + r0 + i);
-            }
-        }
-    }
-
-    /**
-     * 4-row tiles per interleaved panel: {@link #PANEL} rows below {@link #QUAD_MAJOR_COLS} columns,
-     * from there on as many as fill {@link #PANEL_BYTES} (16 at 2048 columns, 8 at 4096), walked quad
-     * by quad ({@link #packedPanelTimesBatch}): each quad of tokens (32 KiB at 2048 columns) stays in
-     * L1 while every tile of the panel passes over it from L2, and the activations, which a 512-token
-     * prompt holds in L3 (4 MiB at 2048 columns), are streamed once per panel instead of once per 16
-     * rows. Before, token blocks of 256 KiB stayed in L2 while each 16-row panel's tiles passed over
-     * them, so every block came from L3 once per 16 rows, and a tile and a quad both from L2 for every
-     * 16 FMAs. Same bits. Two threads, 512 tokens, alternated in one JVM, GFLOP/s: Q8_0 2048 x 2048
-     * 262 -> 303, 8192 x 2048 268 -> 305; Q4_K 2048 x 2048 280 -> 325; Q6_K 8192 x 2048 265 -> 314;
-     * Q8_0 4096 x 4096 256 -> 270 (8 tiles; 16 tiles, 1 MiB, 195); Q6_K 3072 x 3072 246 -> 264;
-     * Q8_0 896 x 4864 234 -> 243; 64 tokens level (268 -> 274), 16 tokens 147 -> 165. Below 2048
-     * columns the quad-major walk gained nothing (1024 x 1024 level) or lost (896 x 896 314 -> 294).
-     */
-    static int packedPanelTiles(int cols) {
-        return cols < QUAD_MAJOR_COLS ? PANEL / TILE : Math.max(PANEL / TILE, PANEL_BYTES / (TILE * Float.BYTES * cols));
-    }
-
-    /** Columns from which an interleaved panel is walked quad by quad ({@link #packedPanelTiles}). */
-    static final int QUAD_MAJOR_COLS = 2048;
-
-    /**
-     * Bytes of a quad-major panel: half of this machine's 1 MiB L2, so that the panel stays there with
-     * room for the quad passing through L1 and the activations streaming in.
-     */
-    static final int PANEL_BYTES = 512 * 1024;
 
     private static final ThreadLocal<float[][]> X_QUADS = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
 
@@ -631,7 +454,7 @@ public final class Matmul {
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
 
     /** This thread's panel, grown on demand (one per worker thread, kept). */
-    private static float[] scratch(int n) {
+    static float[] scratch(int n) {
         float[][] holder = SCRATCH.get();
         if (holder[0].length < n) holder[0] = new float[n];
         return holder[0];

@@ -267,7 +267,7 @@ public final class Tiles {
      * loaded, advanced by the same FMAs in the same order, stored back. After the last columns,
      * {@link Simd#fold4} at {@code ai + 4t * L} gives token t's four outputs with tile4x4Packed's bits
      * (its blended fold sums the same lanes in the same order). For rows whose 4-row tile and quad of
-     * tokens do not fit L1 together: {@code Matmul}'s slice-major panels. The loop advances two
+     * tokens do not fit L1 together: {@code Panels}' slice-major panels. The loop advances two
      * indices: written as tile4x4Packed's (one index, three offsets from it) C2 compiled the same 32
      * instructions, yet it ran 113-121 GFLOP/s against the plain tile's 143-155 on the same operands
      * (one thread, in L2), this way 147-149.

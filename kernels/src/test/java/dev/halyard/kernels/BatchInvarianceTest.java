@@ -58,19 +58,19 @@ class BatchInvarianceTest {
     }
 
     /**
-     * From {@code Matmul.QUAD_MAJOR_COLS} columns the interleaved panel holds {@code
-     * Matmul.packedPanelTiles} tiles and is walked quad by quad: more rows than one such panel (and a
+     * From {@code Panels.QUAD_MAJOR_COLS} columns the interleaved panel holds {@code
+     * Panels.packedPanelTiles} tiles and is walked quad by quad: more rows than one such panel (and a
      * part-panel after them), on one thread and on two, give each token's bits alone.
      */
     @ParameterizedTest(name = "{0}")
     @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_K", "Q6_K"})
     void quad_major_panels_and_their_tail_equal_tokens_alone(GgmlType type) {
-        assertEquals(4, Matmul.packedPanelTiles(896));
-        assertEquals(4, Matmul.packedPanelTiles(1024));
-        assertEquals(16, Matmul.packedPanelTiles(2048));
-        assertEquals(8, Matmul.packedPanelTiles(4096));
+        assertEquals(4, Panels.packedPanelTiles(896));
+        assertEquals(4, Panels.packedPanelTiles(1024));
+        assertEquals(16, Panels.packedPanelTiles(2048));
+        assertEquals(8, Panels.packedPanelTiles(4096));
         Random rnd = new Random(300 + type.ordinal());
-        int cols = 2048, rows = 4 * (Matmul.packedPanelTiles(cols) + 3), batch = 70;
+        int cols = 2048, rows = 4 * (Panels.packedPanelTiles(cols) + 3), batch = 70;
         try (Arena arena = Arena.ofShared()) {
             WeightMatrix w = new WeightMatrix(type, RandomBlocks.allocate(arena, type, rows * cols, 0, rnd), 0, rows, cols).tile4();
             assertTrue(Matmul.interleaved(w, batch), "the interleaved panel");
@@ -83,20 +83,20 @@ class BatchInvarianceTest {
     }
 
     /**
-     * Slice-major matrices on the panel path ({@code Matmul.slicedPanel}): every output's accumulators
+     * Slice-major matrices on the panel path ({@code Panels.slicedPanel}): every output's accumulators
      * carried from slice to slice, over more rows than one panel and a part-panel, a batch of quads with
-     * two single tokens, and (Q6_K) more tokens than one block ({@code Matmul.SLICED_PANEL_TOKENS}),
+     * two single tokens, and (Q6_K) more tokens than one block ({@code Panels.SLICED_PANEL_TOKENS}),
      * the next block a quad and two single tokens: each token's bits alone.
      */
     @ParameterizedTest(name = "{0}")
     @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_K", "Q6_K"})
     void slice_major_panels_equal_tokens_alone(GgmlType type) {
         Random rnd = new Random(400 + type.ordinal());
-        int cols = 8192, rows = 4 * (Matmul.packedPanelTiles(WeightMatrix.SLICE) + 3);
+        int cols = 8192, rows = 4 * (Panels.packedPanelTiles(WeightMatrix.SLICE) + 3);
         try (Arena arena = Arena.ofShared()) {
             WeightMatrix w = new WeightMatrix(type, RandomBlocks.allocate(arena, type, rows * cols, 0, rnd), 0, rows, cols).tile4();
             assertTrue(w.slices() > 1, "slice-major");
-            int[] batches = type == GgmlType.Q6_K ? new int[] {70, Matmul.SLICED_PANEL_TOKENS + 6} : new int[] {70};
+            int[] batches = type == GgmlType.Q6_K ? new int[] {70, Panels.SLICED_PANEL_TOKENS + 6} : new int[] {70};
             for (int batch : batches) {
                 assertTrue(Matmul.interleaved(w, batch), "the panel path");
                 for (int threads : new int[] {1, 2})
