@@ -7,6 +7,7 @@ import dev.halyard.kernels.quant.Q4_KQuadKernel;
 import dev.halyard.kernels.quant.Q5_0Kernel;
 import dev.halyard.kernels.quant.Q5_KKernel;
 import dev.halyard.kernels.quant.Q6_KKernel;
+import dev.halyard.kernels.quant.Q6_KQuadKernel;
 import dev.halyard.kernels.quant.Q8_0Kernel;
 import dev.halyard.kernels.quant.Q8_0SliceKernel;
 import dev.halyard.kernels.quant.Simd;
@@ -29,8 +30,8 @@ import java.lang.foreign.MemorySegment;
  *       and repacked; also Q5_0): four rows for one token ({@code dotTile4}) or for four tokens at a time
  *       ({@code dotTile4x4}, see {@link #fused}: decode steps of many sequences, short prompts, and
  *       Q4_0 prompts on rows of 1024-4096 columns); tiled Q4_K four rows for four tokens below
- *       {@link #Q4_K_FUSED_TOKENS}; tiled Q4_K / Q6_K four rows for one token
- *       ({@code dotTile4}, 1-3 tokens); Q8_0, Q4_0, Q4_K, Q5_K, Q6_K on the file's row layout
+ *       {@link #Q4_K_FUSED_TOKENS}, tiled Q6_K below {@link #Q6_K_FUSED_TOKENS}; tiled Q4_K / Q6_K
+ *       four rows for one token ({@code dotTile4}, 1-3 tokens); Q8_0, Q4_0, Q4_K, Q5_K, Q6_K on the file's row layout
  *       (memory-mapped weights) for 1-3 tokens ({@code dotRows4}).
  *       Wide tiled Q8_0 / Q4_0 / Q4_K / Q6_K matrices are slice-major ({@link WeightMatrix#slices}): their kernels run
  *       column slice by column slice with each output's accumulator carried between slices.
@@ -102,6 +103,7 @@ public final class Matmul {
             case Q4_0 -> batch < fusedTokens(w.cols()) || w.cols() >= 1024 && (w.cols() <= ALIGNED_COPY_COLS || w.slices() > 1);
             case Q5_0 -> batch < Q5_0_FUSED_TOKENS;
             case Q4_K -> Simd.L == 16 && batch >= MIN_BATCHED && batch < Q4_K_FUSED_TOKENS;
+            case Q6_K -> Simd.L == 16 && batch >= MIN_BATCHED && batch < (w.rows() <= Q6_K_FEW_ROWS ? Q6_K_FEW_ROWS_FUSED_TOKENS : Q6_K_FUSED_TOKENS);
             default -> false;
         };
     }
@@ -120,12 +122,23 @@ public final class Matmul {
      * accumulators carried through memory (so that whole rows and slices share one kernel) 97-100 at
      * 8-16 tokens on 2048 x 2048, and slice-major 2048 x 8192 90-102 against 40-79. Llama-3.2-1B
      * Q4_K_M 16-token prompts in {@code bench ab}: whole rows 1.169 (8 rounds, 8 faster), slice-major
-     * too 1.154 on top (8 of 8). A decode step of several sequences is such a batch. Q6_K keeps the
-     * panel: its four-token kernel ran level at 8 tokens and 0.65-0.7x at 16; written as this one is
-     * (a flat loop over scale groups, group 15 assembled into scratch first) 66-68 against 69-77
-     * GFLOP/s at 16 tokens, and Llama-3.2-1B Q4_K_M's 16-sequence decode step no faster.
+     * too 1.154 on top (8 of 8). A decode step of several sequences is such a batch. (Q6_K: see
+     * {@link #Q6_K_FUSED_TOKENS}.)
      */
     static final int Q4_K_FUSED_TOKENS = 32;
+
+    /**
+     * Tiled Q6_K (16 lanes) below this many tokens, on whole rows and slice-major: its four-token kernel
+     * ({@code Q6_KQuadKernel}) against the panel, two threads, alternated in one JVM (15 rounds, medians):
+     * 4 tokens 2048 x 8192 45.9 -> 118.6 GFLOP/s, 8192 x 2048 60.7 -> 132.0; 8 tokens 88.4 -> 148.0 and
+     * 101.1 -> 142.8; 16 tokens level (0.974 and 1.039); 24 tokens 0.77-0.79x, 28 0.90-0.98x. Matrices of
+     * at most {@link #Q6_K_FEW_ROWS} rows (Llama-3.2-1B's 512 x 2048 value projections) take it up to
+     * {@link #Q6_K_FEW_ROWS_FUSED_TOKENS}: there the panel ran 20-95 GFLOP/s and the kernel 76-134 at 4-28 tokens
+     * (1.4-3.7x, 9-13 of 15 rounds faster).
+     */
+    static final int Q6_K_FUSED_TOKENS = 16;
+    static final int Q6_K_FEW_ROWS = 1024;
+    static final int Q6_K_FEW_ROWS_FUSED_TOKENS = 32;
 
     public static void matmul(Kernels k, Parallel par, WeightMatrix w, float[] x, float[] out, int batch) {
         matmul(k, par, x, batch, new WeightMatrix[] {w}, new float[][] {out});
@@ -195,7 +208,7 @@ public final class Matmul {
         if (w.tiled4()) {
             GgmlType type = w.type();
             MemorySegment d = w.data();
-            boolean q8 = type == GgmlType.Q8_0, q5 = type == GgmlType.Q5_0, q4k = type == GgmlType.Q4_K;
+            boolean q8 = type == GgmlType.Q8_0, q5 = type == GgmlType.Q5_0, q4k = type == GgmlType.Q4_K, q6k = type == GgmlType.Q6_K;
             if (fused(w, batch)) { // four-token kernels, then 1-3 single tokens
                 if (w.slices() > 1) {
                     slicedFused(w, x, xo, out, batch, t0, t1);
@@ -203,7 +216,8 @@ public final class Matmul {
                 }
                 int whole = batch / 4 * 4, block = tokenBlock(cols);
                 final long first = w.tileOffset(t0), stride = w.tileStride(); // tile t at first + (t - t0) * stride
-                float[] s = q4k ? scratch(Math.max(128, cols / 4 + 16 * Simd.L)) : null; // Q4_K's decoded scales and accumulators
+                float[] s = q4k ? scratch(Math.max(128, cols / 4 + 16 * Simd.L)) // Q4_K's / Q6_K's decoded scales and accumulators
+                        : q6k ? scratch(Math.max(128, cols / 2 + 16 * Simd.L)) : null;
                 for (int b0 = 0; b0 < whole; b0 += block) // activations in L2-sized blocks, as in panelTimesBatch
                     for (int g = t0; g < t1; g += FUSED_GROUP) // a quad's activations stay in L1 across a group of tiles
                         for (int b = b0; b < Math.min(whole, b0 + block); b += 4)
@@ -211,6 +225,7 @@ public final class Matmul {
                                 long o = first + (t - t0) * stride;
                                 if (q8) Q8_0Kernel.dotTile4x4(d, o, x, xo + b * cols, cols, cols, out, b * rows + t * TILE, rows);
                                 else if (q4k) Q4_KQuadKernel.dotTile4x4(d, o, x, xo + b * cols, cols, cols, out, b * rows + t * TILE, rows, s);
+                                else if (q6k) Q6_KQuadKernel.dotTile4x4(d, o, x, xo + b * cols, cols, cols, out, b * rows + t * TILE, rows, s);
                                 else if (q5) Q5_0Kernel.dotTile4x4(d, o, x, xo + b * cols, cols, cols, out, b * rows + t * TILE, rows);
                                 else Q4_0Kernel.dotTile4x4(d, o, x, xo + b * cols, cols, cols, out, b * rows + t * TILE, rows);
                             }
@@ -219,6 +234,7 @@ public final class Matmul {
                         long o = first + (t - t0) * stride;
                         if (q8) Q8_0Kernel.dotTile4(d, o, x, xo + b * cols, cols, out, b * rows + t * TILE);
                         else if (q4k) Q4_KKernel.dotTile4(d, o, x, xo + b * cols, cols, out, b * rows + t * TILE, s);
+                        else if (q6k) Q6_KKernel.dotTile4(d, o, x, xo + b * cols, cols, out, b * rows + t * TILE, s);
                         else if (q5) Q5_0Kernel.dotTile4(d, o, x, xo + b * cols, cols, out, b * rows + t * TILE);
                         else Q4_0Kernel.dotTile4(d, o, x, xo + b * cols, cols, out, b * rows + t * TILE);
                     }
@@ -321,12 +337,12 @@ public final class Matmul {
      */
     private static void slicedFused(WeightMatrix w, float[] x, int xo, float[] out, int batch, int t0, int t1) {
         final int rows = w.rows(), cols = w.cols(), slices = w.slices(), vec = Simd.L;
-        boolean q8 = w.type() == GgmlType.Q8_0, q4k = w.type() == GgmlType.Q4_K;
+        boolean q8 = w.type() == GgmlType.Q8_0, q4k = w.type() == GgmlType.Q4_K, q6k = w.type() == GgmlType.Q6_K;
         MemorySegment d = w.data();
         int whole = batch / 4 * 4, block = tokenBlock(Math.min(cols, WeightMatrix.SLICE)), quads = block / 4;
         int group4 = SLICED_GROUP4;
         // Q4_K: the scratch starts with its kernels' decoded scales (a slice's: SLICE / 4 floats), the accumulators after
-        final int base = q4k ? WeightMatrix.SLICE / 4 : 0;
+        final int base = q4k ? WeightMatrix.SLICE / 4 : q6k ? WeightMatrix.SLICE / 2 : 0; // Q6_K: SLICE / 2 >= its single-token kernel's 128
         float[] acc = scratch(base + Math.max(whole > 0 ? group4 * quads * 16 : 0, SLICE_GROUP * TILE) * vec);
         for (int b0 = 0; b0 < whole; b0 += block) {
             int nq = (Math.min(whole, b0 + block) - b0) / 4;
@@ -340,6 +356,7 @@ public final class Matmul {
                             int xi = xo + (b0 + 4 * q) * cols + s * WeightMatrix.SLICE, n = w.sliceCols(s), ai = base + ((t - g) * nq + q) * 16 * vec;
                             if (q8) Q8_0SliceKernel.dotTile4x4Acc(d, o, x, xi, cols, n, acc, ai);
                             else if (q4k) Q4_KQuadKernel.dotTile4x4Acc(d, o, x, xi, cols, n, acc, ai, acc);
+                            else if (q6k) Q6_KQuadKernel.dotTile4x4Acc(d, o, x, xi, cols, n, acc, ai, acc);
                             else Q4_0SliceKernel.dotTile4x4Acc(d, o, x, xi, cols, n, acc, ai);
                         }
                 for (int t = g; t < g1; t++)
@@ -358,6 +375,7 @@ public final class Matmul {
                         int xi = xo + b * cols + s * WeightMatrix.SLICE, n = w.sliceCols(s), ai = base + (t - g) * TILE * vec;
                         if (q8) Q8_0SliceKernel.dotTile4Acc(d, o, x, xi, n, acc, ai);
                         else if (q4k) Q4_KKernel.dotTile4Acc(d, o, x, xi, n, acc, ai, acc);
+                        else if (q6k) Q6_KKernel.dotTile4Acc(d, o, x, xi, n, acc, ai, acc);
                         else Q4_0SliceKernel.dotTile4Acc(d, o, x, xi, n, acc, ai);
                     }
                 for (int t = g; t < g1; t++) Simd.fold4(acc, base + (t - g) * TILE * vec, out, b * rows + t * TILE);

@@ -190,6 +190,30 @@ class BatchInvarianceTest {
     }
 
     /**
+     * Tiled Q6_K takes its four-token kernel below Matmul.Q6_K_FUSED_TOKENS (at 16 lanes; below
+     * Matmul.Q6_K_FEW_ROWS_FUSED_TOKENS on matrices of few rows), on whole rows and slice-major, and
+     * the panel from there on: same bits either side (with a tail of single tokens), and as each token alone.
+     */
+    @Test
+    void q6_k_either_side_of_the_four_token_limit_equals_tokens_alone() {
+        Random rnd = new Random(17);
+        try (Arena arena = Arena.ofShared(); Parallel par = new Parallel(2)) {
+            for (int rows : new int[] {4 * 11, Matmul.Q6_K_FEW_ROWS + 12})
+                for (int cols : new int[] {2048, 8192}) {
+                    int limit = rows <= Matmul.Q6_K_FEW_ROWS ? Matmul.Q6_K_FEW_ROWS_FUSED_TOKENS : Matmul.Q6_K_FUSED_TOKENS;
+                    WeightMatrix w = new WeightMatrix(GgmlType.Q6_K, RandomBlocks.allocate(arena, GgmlType.Q6_K, rows * cols, 0, rnd), 0, rows, cols).tile4();
+                    assertEquals(cols > 2048, w.slices() > 1);
+                    assertEquals(dev.halyard.kernels.quant.Simd.L == 16, Matmul.fused(w, limit - 1));
+                    assertEquals(dev.halyard.kernels.quant.Simd.L == 16, Matmul.fused(w, 4));
+                    assertFalse(Matmul.fused(w, limit));
+                    assertFalse(Matmul.fused(w, 3));
+                    for (int batch : new int[] {4, 7, limit - 1, limit, limit + 3})
+                        assertEachTokenAloneEqualsBatch(par, w, RandomBlocks.gaussian(batch * cols, rnd), batch, "Q6_K tiled " + rows + " x " + cols + " batch " + batch);
+                }
+        }
+    }
+
+    /**
      * Tiled Q8_0 below 1024 columns: the four-token kernel below Matmul.Q8_0_NARROW_FUSED_TOKENS, the
      * panel from there on (a decode batch of a small model): same bits either side, and as each token alone.
      */

@@ -39,6 +39,7 @@ public final class VectorSelfCheck {
         checks++;
         checks += CanonicalOrder.check();
         checks += tiledQ5_0AllocatesNothing();
+        checks += quadKernelsAllocateNothing();
         checks += KQuantTiles.check();
         checks += AttentionSelfCheck.run();
         System.out.println("agreement checks passed: " + checks);
@@ -64,6 +65,36 @@ public final class VectorSelfCheck {
             if (perCall != 0) throw new AssertionError("warm tiled Q5_0 kernels allocate " + perCall + " bytes per call");
         }
         return 1;
+    }
+
+    /**
+     * The K-quants' four-token kernels (16 lanes only), warm, allocate nothing: a kernel that C2 never
+     * compiles runs boxed in C1 at ~1 GFLOP/s (Q6_K's did, once, until its scale decoding left the
+     * kernel: C1's register allocator gave up on the whole, and the method never left tier 2).
+     */
+    private static int quadKernelsAllocateNothing() {
+        if (Simd.L != 16) return 0;
+        var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        int n = 2048, checks = 0;
+        for (GgmlType type : new GgmlType[] {GgmlType.Q4_K, GgmlType.Q6_K}) {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment seg = RandomBlocks.allocate(arena, type, 4 * n, 0, new Random(type.id));
+                WeightMatrix w = new WeightMatrix(type, seg, 0, 4, n).tile4();
+                float[] x = new float[4 * n], out = new float[16], s = new float[n / 2 + 16 * Simd.L];
+                long perCall = -1;
+                for (long deadline = threads.getCurrentThreadCpuTime() + 60_000_000_000L; perCall != 0 && threads.getCurrentThreadCpuTime() < deadline; ) {
+                    long before = threads.getCurrentThreadAllocatedBytes();
+                    for (int i = 0; i < 2000; i++) {
+                        if (type == GgmlType.Q4_K) dev.halyard.kernels.quant.Q4_KQuadKernel.dotTile4x4(w.data(), w.tileOffset(0), x, 0, n, n, out, 0, 4, s);
+                        else dev.halyard.kernels.quant.Q6_KQuadKernel.dotTile4x4(w.data(), w.tileOffset(0), x, 0, n, n, out, 0, 4, s);
+                    }
+                    perCall = (threads.getCurrentThreadAllocatedBytes() - before) / 2000;
+                }
+                if (perCall != 0) throw new AssertionError("warm " + type + " four-token kernel allocates " + perCall + " bytes per call");
+                checks++;
+            }
+        }
+        return checks;
     }
 
     /**

@@ -232,7 +232,7 @@ public final class Q6_KKernel {
     // Only group 15 is gathered from three ints' top bits. Same size as the ggml blocks.
 
     /** Per scale group k: 2^-6f, f = k % 5 the 6-bit field holding it (group 15: assembled, 1). */
-    private static final float[] FIELD_WEIGHT = new float[16];
+    static final float[] FIELD_WEIGHT = new float[16];
 
     static {
         for (int k = 0; k < 16; k++) FIELD_WEIGHT[k] = k == 15 ? 1f : (float) Math.scalb(1.0, -6 * (k % 5));
