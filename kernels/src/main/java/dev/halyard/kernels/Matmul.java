@@ -360,9 +360,11 @@ public final class Matmul {
                             else Q4_0SliceKernel.dotTile4x4Acc(d, o, x, xi, cols, n, acc, ai);
                         }
                 for (int t = g; t < g1; t++)
-                    for (int q = 0; q < nq; q++)
-                        for (int j = 0; j < 4; j++)
-                            Simd.fold4(acc, base + (((t - g) * nq + q) * 16 + 4 * j) * vec, out, (b0 + 4 * q + j) * rows + t * TILE);
+                    for (int q = 0; q < nq; q++) {
+                        int at = base + ((t - g) * nq + q) * 16 * vec, o = (b0 + 4 * q) * rows + t * TILE;
+                        if (vec == 16) Simd.fold16(acc, at, out, o, rows);
+                        else for (int j = 0; j < 4; j++) Simd.fold4(acc, at + 4 * j * vec, out, o + j * rows);
+                    }
             }
         }
         for (int b = whole; b < batch; b++)

@@ -36,7 +36,7 @@ public final class Q4_KQuadKernel {
         int ai = n / 4;
         java.util.Arrays.fill(s, ai, ai + 16 * L, 0f);
         dotTile4x4Acc(w, off, x, xi, xs, n, s, ai, s);
-        for (int t = 0; t < 4; t++) Simd.fold4(s, ai + 4 * t * L, out, oi + t * os);
+        Simd.fold16(s, ai, out, oi, os);
     }
 
     /**

@@ -105,6 +105,44 @@ public final class Simd {
         out[oi + 3] = a3.add(a3.rearrange(FOLD1)).lane(0);
     }
 
+    /**
+     * {@link #fold4} for a quad of tokens at 16 lanes: the 16 accumulators at {@code acc[ai + (4t + r)L]}
+     * (token t, row r) folded together with blends ({@link #HI8}: 60 vector operations where four
+     * {@code fold4}s take about 150), row r of token t into {@code out[oi + t*os + r]}. The same bits
+     * as {@code fold4} per token: every lane sum is the one of the plain fold.
+     */
+    public static void fold16(float[] acc, int ai, float[] out, int oi, int os) {
+        if (L != 16) throw new IllegalStateException("fold16 needs 16 lanes, not " + L);
+        FloatVector a00 = FloatVector.fromArray(F, acc, ai), a10 = FloatVector.fromArray(F, acc, ai + L);
+        FloatVector a20 = FloatVector.fromArray(F, acc, ai + 2 * L), a30 = FloatVector.fromArray(F, acc, ai + 3 * L);
+        FloatVector a01 = FloatVector.fromArray(F, acc, ai + 4 * L), a11 = FloatVector.fromArray(F, acc, ai + 5 * L);
+        FloatVector a21 = FloatVector.fromArray(F, acc, ai + 6 * L), a31 = FloatVector.fromArray(F, acc, ai + 7 * L);
+        FloatVector a02 = FloatVector.fromArray(F, acc, ai + 8 * L), a12 = FloatVector.fromArray(F, acc, ai + 9 * L);
+        FloatVector a22 = FloatVector.fromArray(F, acc, ai + 10 * L), a32 = FloatVector.fromArray(F, acc, ai + 11 * L);
+        FloatVector a03 = FloatVector.fromArray(F, acc, ai + 12 * L), a13 = FloatVector.fromArray(F, acc, ai + 13 * L);
+        FloatVector a23 = FloatVector.fromArray(F, acc, ai + 14 * L), a33 = FloatVector.fromArray(F, acc, ai + 15 * L);
+        // as Tiles.tile4x4's ending: accumulator 4*token + row ends in lane 4*token + row
+        FloatVector c0 = a00.blend(a02, HI8).add(a02.blend(a00, HI8).rearrange(FOLD8));
+        FloatVector c1 = a10.blend(a12, HI8).add(a12.blend(a10, HI8).rearrange(FOLD8));
+        FloatVector c2 = a20.blend(a22, HI8).add(a22.blend(a20, HI8).rearrange(FOLD8));
+        FloatVector c3 = a30.blend(a32, HI8).add(a32.blend(a30, HI8).rearrange(FOLD8));
+        FloatVector c4 = a01.blend(a03, HI8).add(a03.blend(a01, HI8).rearrange(FOLD8));
+        FloatVector c5 = a11.blend(a13, HI8).add(a13.blend(a11, HI8).rearrange(FOLD8));
+        FloatVector c6 = a21.blend(a23, HI8).add(a23.blend(a21, HI8).rearrange(FOLD8));
+        FloatVector c7 = a31.blend(a33, HI8).add(a33.blend(a31, HI8).rearrange(FOLD8));
+        c0 = c0.blend(c4, HI4).add(c4.blend(c0, HI4).rearrange(FOLD4));
+        c1 = c1.blend(c5, HI4).add(c5.blend(c1, HI4).rearrange(FOLD4));
+        c2 = c2.blend(c6, HI4).add(c6.blend(c2, HI4).rearrange(FOLD4));
+        c3 = c3.blend(c7, HI4).add(c7.blend(c3, HI4).rearrange(FOLD4));
+        c0 = c0.blend(c2, HI2).add(c2.blend(c0, HI2).rearrange(FOLD2));
+        c1 = c1.blend(c3, HI2).add(c3.blend(c1, HI2).rearrange(FOLD2));
+        c0 = c0.blend(c1, HI1).add(c1.blend(c0, HI1).rearrange(FOLD1));
+        c0.intoArray(out, oi, QUAD0);
+        c0.intoArray(out, oi + os - 4, QUAD1);
+        c0.intoArray(out, oi + 2 * os - 8, QUAD2);
+        c0.intoArray(out, oi + 3 * os - 12, QUAD3);
+    }
+
     private static VectorSpecies<Float> pickFloatSpecies() {
         int bits = FloatVector.SPECIES_PREFERRED.vectorBitSize();
         if (bits >= 512) return FloatVector.SPECIES_512;
