@@ -207,6 +207,11 @@ public record WeightMatrix(GgmlType type, MemorySegment data, long offset, int r
         return offset + g * tile + (long) n * s * slice + (long) (t - g) * (sliceCols(s) / type.blockSize) * columnBytes();
     }
 
+    /** Bytes of tile t's block columns of slice s, from {@link #tileOffset(int, int)} on (whole rows: the tile without padding). */
+    public long tileSliceBytes(int s) {
+        return (long) (sliceCols(s) / type.blockSize) * columnBytes();
+    }
+
     /** Tiles per group of a slice-major matrix (see {@link #tileOffset(int, int)}). */
     public static final int GROUP = 32;
 

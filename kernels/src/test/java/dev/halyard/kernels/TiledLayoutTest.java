@@ -147,4 +147,29 @@ class TiledLayoutTest {
             }
         }
     }
+
+    /**
+     * tileSliceBytes: a tile's bytes of one slice (the range Matmul touches ahead of the Q6_K
+     * four-token kernel) end where the next tile's begin (within a slice-major group), or at most
+     * where the next tile starts (whole rows, padded or not).
+     */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q5_0", "Q4_K", "Q6_K"})
+    void a_tile_slice_ends_where_the_next_one_begins(GgmlType type) {
+        Random rnd = new Random(31);
+        try (Arena arena = Arena.ofConfined()) {
+            for (int cols : new int[] {2048, 8192}) {
+                int rows = 4 * 40;
+                WeightMatrix w = new WeightMatrix(type, RandomBlocks.allocate(arena, type, rows * cols, 0, rnd), 0, rows, cols).tile4();
+                for (int s = 0; s < w.slices(); s++)
+                    for (int t = 0; t + 1 < rows / 4; t++) {
+                        long end = w.tileOffset(t, s) + w.tileSliceBytes(s), next = w.tileOffset(t + 1, s);
+                        if (w.slices() == 1) assertTrue(end <= next && next - end < w.tileSliceBytes(s) / 8, type + " tile " + t);
+                        else if ((t + 1) % WeightMatrix.GROUP != 0) assertEquals(next, end, type + " slice " + s + " tile " + t);
+                        assertTrue(end <= w.data().byteSize());
+                    }
+                if (w.slices() == 1) assertTrue(w.tileStride() >= w.tileSliceBytes(0));
+            }
+        }
+    }
 }
