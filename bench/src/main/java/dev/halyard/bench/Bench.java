@@ -57,7 +57,7 @@ public final class Bench {
             }
         }
 
-        double bw1 = Double.NaN, bwN = Double.NaN;
+        double bw1 = Double.NaN, bwN = Double.NaN, bwNLow = Double.NaN;
         if (config.bandwidthBytes() > 0) {
             progress("memory bandwidth: %d MiB buffer, 1 and %d threads", config.bandwidthBytes() >> 20, config.threads());
             bw1 = MemoryBandwidth.measure(config.bandwidthBytes(), 1, 5);
@@ -106,12 +106,17 @@ public final class Bench {
             // measurement (2 threads once read 27.5 GB/s against 29.8 on 1) would skew every ceiling of the run
             progress("memory bandwidth and FP32 FMA peak again, at the end of the run (the better of the two counts)");
             bw1 = Math.max(bw1, MemoryBandwidth.measure(config.bandwidthBytes(), 1, 5));
-            bwN = config.threads() == 1 ? bw1 : Math.max(bwN, MemoryBandwidth.measure(config.bandwidthBytes(), config.threads(), 5));
+            double start = bwN, end = config.threads() == 1 ? bw1 : MemoryBandwidth.measure(config.bandwidthBytes(), config.threads(), 5);
+            bwN = Math.max(start, end);
+            bwNLow = Math.min(start, end);
+            if (bwNLow / bwN < BenchResult.Machine.STEADY)
+                progress("warning: %d threads read %.1f GB/s at one end of the run and %.1f at the other: the host was slow in one of them, and the ceilings are uncertain",
+                        config.threads(), bwNLow, bwN);
             fma1 = Math.max(fma1, FmaPeak.measure(1, 3));
             fmaN = config.threads() == 1 ? fma1 : Math.max(fmaN, FmaPeak.measure(config.threads(), 3));
         }
         BenchResult.Machine machine = new BenchResult.Machine(MachineInfo.cpuName(), Runtime.getRuntime().availableProcessors(), config.threads(),
-                bw1, bwN, fma1, fmaN, Runtime.version().toString(), llama == null ? null : MachineInfo.llamaVersion(llama.dir()));
+                bw1, bwN, fma1, fmaN, Runtime.version().toString(), llama == null ? null : MachineInfo.llamaVersion(llama.dir()), bwNLow);
         return new BenchResult(machine, models, serving);
     }
 

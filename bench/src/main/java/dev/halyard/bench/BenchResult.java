@@ -25,9 +25,23 @@ public record BenchResult(Machine machine, List<ModelResult> models, List<Servin
      * @param fmaPeakN FP32 FMA peak with {@code threads} threads, GFLOP/s (NaN: not measured)
      * @param java the JVM's version
      * @param llama the llama.cpp build (npm package and release), or null when it was not measured
+     * @param bandwidthNLow the lower of the two {@code threads}-thread bandwidth readings, at the start and
+     *     the end of the run ({@code bandwidthN} is the higher), GB/s (NaN: measured once or not at all)
      */
     public record Machine(String cpu, int cores, int threads, double bandwidth1, double bandwidthN, double fmaPeak1, double fmaPeakN,
-            String java, String llama) {}
+            String java, String llama, double bandwidthNLow) {
+        public Machine(String cpu, int cores, int threads, double bandwidth1, double bandwidthN, double fmaPeak1, double fmaPeakN, String java, String llama) {
+            this(cpu, cores, threads, bandwidth1, bandwidthN, fmaPeak1, fmaPeakN, java, llama, Double.NaN);
+        }
+
+        /** Below this ratio of the low reading to the high one, the run's bandwidth ceilings are flagged as uncertain. */
+        public static final double STEADY = 0.8;
+
+        /** Whether the two readings disagree by more than {@link #STEADY} allows (a shared host's slow phase in one of them). */
+        public boolean bandwidthUnsteady() {
+            return bandwidthNLow / bandwidthN < STEADY;
+        }
+    }
 
     /**
      * @param model which model

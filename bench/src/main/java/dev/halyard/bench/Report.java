@@ -78,6 +78,9 @@ public final class Report {
                 m.cpu(), m.cores(), m.threads(), m.java(), m.llama() == null ? "not measured" : m.llama()));
         sb.append(String.format(Locale.ROOT, "memory read bandwidth (Vector API, best pass over %d MiB, at the start and the end of the run): 1 thread %s GB/s, %d threads %s GB/s%n",
                 c.bandwidthBytes() >> 20, num(m.bandwidth1(), 1), m.threads(), num(m.bandwidthN(), 1)));
+        if (m.bandwidthUnsteady())
+            sb.append(String.format(Locale.ROOT, "warning: with %d threads the start and the end of the run read %s and %s GB/s apart: the host was slow in one of them; ceilings and fractions of them below are uncertain%n",
+                    m.threads(), num(m.bandwidthNLow(), 1), num(m.bandwidthN(), 1)));
         sb.append(String.format(Locale.ROOT, "FP32 FMA peak (Vector API, %d-bit, the better of start and end): 1 thread %s GFLOP/s, %d threads %s GFLOP/s%n%n",
                 jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize(), num(m.fmaPeak1(), 0), m.threads(), num(m.fmaPeakN(), 0)));
 
@@ -234,6 +237,8 @@ public final class Report {
         mach.put("threads", m.threads());
         mach.put("bandwidth_1_thread_gb_s", m.bandwidth1());
         mach.put("bandwidth_n_threads_gb_s", m.bandwidthN());
+        mach.put("bandwidth_n_threads_low_gb_s", m.bandwidthNLow());
+        mach.put("bandwidth_unsteady", m.bandwidthUnsteady());
         mach.put("fma_peak_1_thread_gflop_s", m.fmaPeak1());
         mach.put("fma_peak_n_threads_gflop_s", m.fmaPeakN());
         mach.put("java", m.java());

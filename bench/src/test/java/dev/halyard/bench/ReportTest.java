@@ -1,6 +1,7 @@
 package dev.halyard.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -124,5 +125,26 @@ class ReportTest {
         assertTrue(t.contains("- smollm2-135m Q8_0, llama.cpp mmap: llama_ref exit 1: boom"), t);
         assertTrue(t.contains("| 4       | halyard serve | 160.0"), t);
         assertTrue(t.contains("60 GB/s") || t.contains("60.0 GB/s"), t);
+    }
+
+    /** Start and end bandwidth readings more than 20% apart are flagged in the text and the JSON; closer ones are not. */
+    @Test
+    void a_bandwidth_that_moved_during_the_run_is_flagged() throws Exception {
+        BenchResult steady = result();
+        assertFalse(steady.machine().bandwidthUnsteady());
+        assertFalse(Report.text(steady, CONFIG).contains("warning:"));
+        JsonNode js = new ObjectMapper().readTree(Report.json(steady, CONFIG)).get("machine");
+        assertTrue(js.get("bandwidth_n_threads_low_gb_s").isNull());
+        assertFalse(js.get("bandwidth_unsteady").asBoolean());
+
+        BenchResult.Machine moved = new BenchResult.Machine("Test CPU", 2, 2, 30, 60, 200, 400, "25", "npm 3.21.1", 40);
+        BenchResult r = new BenchResult(moved, steady.models(), steady.serving());
+        assertTrue(moved.bandwidthUnsteady());
+        String text = Report.text(r, CONFIG);
+        assertTrue(text.contains("warning: with 2 threads the start and the end of the run read 40.0 and 60.0 GB/s"), text);
+        JsonNode jm = new ObjectMapper().readTree(Report.json(r, CONFIG)).get("machine");
+        assertEquals(40.0, jm.get("bandwidth_n_threads_low_gb_s").asDouble(), 1e-9);
+        assertTrue(jm.get("bandwidth_unsteady").asBoolean());
+        assertFalse(new BenchResult.Machine("Test CPU", 2, 2, 30, 60, 200, 400, "25", null, 50).bandwidthUnsteady());
     }
 }
