@@ -108,10 +108,7 @@ public final class Bench {
             bw1 = Math.max(bw1, MemoryBandwidth.measure(config.bandwidthBytes(), 1, 5));
             double start = bwN, end = config.threads() == 1 ? bw1 : MemoryBandwidth.measure(config.bandwidthBytes(), config.threads(), 5);
             bwN = Math.max(start, end);
-            bwNLow = Math.min(start, end);
-            if (bwNLow / bwN < BenchResult.Machine.STEADY)
-                progress("warning: %d threads read %.1f GB/s at one end of the run and %.1f at the other: the host was slow in one of them, and the ceilings are uncertain",
-                        config.threads(), bwNLow, bwN);
+            bwNLow = Math.min(start, end); // the report warns when the two disagree (Machine.bandwidthUnsteady)
             fma1 = Math.max(fma1, FmaPeak.measure(1, 3));
             fmaN = config.threads() == 1 ? fma1 : Math.max(fmaN, FmaPeak.measure(config.threads(), 3));
         }

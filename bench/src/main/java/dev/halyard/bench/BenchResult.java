@@ -30,10 +30,6 @@ public record BenchResult(Machine machine, List<ModelResult> models, List<Servin
      */
     public record Machine(String cpu, int cores, int threads, double bandwidth1, double bandwidthN, double fmaPeak1, double fmaPeakN,
             String java, String llama, double bandwidthNLow) {
-        public Machine(String cpu, int cores, int threads, double bandwidth1, double bandwidthN, double fmaPeak1, double fmaPeakN, String java, String llama) {
-            this(cpu, cores, threads, bandwidth1, bandwidthN, fmaPeak1, fmaPeakN, java, llama, Double.NaN);
-        }
-
         /** Below this ratio of the low reading to the high one, the run's bandwidth ceilings are flagged as uncertain. */
         public static final double STEADY = 0.8;
 

@@ -16,7 +16,7 @@ class ReportTest {
             .clients(List.of(1, 4)).build();
 
     static BenchResult result() {
-        BenchResult.Machine m = new BenchResult.Machine("Test CPU", 2, 2, 30, 60, 200, 400, "25", "npm 3.21.1");
+        BenchResult.Machine m = new BenchResult.Machine("Test CPU", 2, 2, 30, 60, 200, 400, "25", "npm 3.21.1", Double.NaN);
         // 150 MB of weights per token at 60 GB/s: ceiling 400 tok/s
         // 200 MFLOP of matmuls per prompt token against a 400 GFLOP/s peak: 2000 tok/s would be 100%
         ModelFacts facts = new ModelFacts(144_000_000, 150_000_000, 49152, 200_000_000);

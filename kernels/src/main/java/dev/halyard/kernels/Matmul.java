@@ -413,7 +413,7 @@ public final class Matmul {
      */
     private static long touch(MemorySegment d, long from, long bytes) {
         long sink = 0, end = Math.min(d.byteSize(), from + bytes);
-        for (long p = from; p < end; p += Aligned.LINE_FLOATS * 4L) sink += d.get(java.lang.foreign.ValueLayout.JAVA_BYTE, p);
+        for (long p = from; p < end; p += Aligned.LINE_FLOATS * Float.BYTES) sink += d.get(java.lang.foreign.ValueLayout.JAVA_BYTE, p);
         return sink;
     }
 
