@@ -9,7 +9,8 @@ import dev.halyard.model.arch.ModelConfig;
  * @param kvBlocks KV blocks in the pool (see {@link #kvBlocksFor}); at least one full context's worth,
  *     so that any admitted request can always finish once it runs alone
  * @param blockSize positions per KV block (16 as in vLLM)
- * @param tokenBudget tokens per forward pass, prompt chunks and decode steps together
+ * @param tokenBudget prompt tokens per forward pass; each running sequence's decode token comes on top
+ *     (a step holds at most tokenBudget + maxRunning tokens)
  * @param maxRunning sequences in the batch at most
  * @param maxWaiting submitted requests that may wait for their first admission (≥ 1); more are
  *     refused with {@link QueueFullException}

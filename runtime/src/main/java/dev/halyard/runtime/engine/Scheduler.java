@@ -8,8 +8,13 @@ import java.util.List;
 /**
  * Policy: which requests run in the next step and how many tokens each, as plain data. Running
  * requests come first (oldest admission first), then waiting ones in arrival order (FCFS, never
- * skipping the head), all under one token budget per step, so prompt chunks and decode steps share a
- * batch. When the KV pool cannot grow a running request, the most recently admitted request is
+ * skipping the head), so prompt chunks and decode steps share a batch. The token budget bounds the
+ * prompt tokens of a step; every running request's decode token rides on top of it (at most
+ * maxRunning more), as a decode token costs a big batch next to nothing while the weights stream
+ * once for all. When decode tokens counted against it, a step of four 128-token prompts with one
+ * sequence decoding left the fourth prompt's last token for the next step: that request's first token
+ * came one whole step (~4 s on Llama-3.2-1B, two cores) later, and 16 concurrent prompts took five
+ * prompt steps instead of four. When the KV pool cannot grow a running request, the most recently admitted request is
  * preempted: its blocks are freed and it goes back to the front of the waiting queue, to be recomputed
  * (cheaply, if its blocks are still in the prefix cache) when there is room.
  *
@@ -55,9 +60,11 @@ final class Scheduler {
         List<RequestState> preempted = new ArrayList<>();
 
         // running requests: continue their prompts or decode, preempting the newest when the pool is full
-        for (int i = 0; i < running.size() && budget > 0; i++) {
+        for (int i = 0; i < running.size(); i++) {
             RequestState r = running.get(i);
-            int n = Math.min(r.pending(), budget);
+            int pending = r.pending();
+            int n = pending == 1 ? 1 : Math.min(pending, budget); // a decode token (or a prompt's last) is free
+            if (n == 0) continue; // a prompt in progress, and the budget is spent: later ones may still decode
             boolean fits;
             while (!(fits = kv.allocate(r.slot(), new int[0], r.numComputed() + n))) {
                 RequestState victim = running.getLast();
@@ -67,7 +74,7 @@ final class Scheduler {
             }
             if (!fits) break; // r itself went back to waiting, and everything admitted after it
             chunks.add(chunk(r, n));
-            budget -= n;
+            if (pending > 1) budget -= n;
         }
 
         // waiting requests, first come first served, unless this step had to preempt

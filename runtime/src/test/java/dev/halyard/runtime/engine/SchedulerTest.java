@@ -53,19 +53,20 @@ class SchedulerTest {
     }
 
     @Test
-    void decode_steps_and_prompt_chunks_share_one_step_without_exceeding_the_budget() {
+    void decode_steps_and_prompt_chunks_share_one_step_the_budget_bounding_prompt_tokens() {
         Scheduler s = new Scheduler(cache(64, 4, 4), 10, 4);
         s.add(request("a", 3, 20));
         assertEquals(List.of("a:3*"), step(s));
         s.add(request("b", 30, 5));
         s.add(request("c", 2, 5));
-        assertEquals(List.of("a:1*", "b:9"), step(s), "c waits: the budget is spent");
-        assertEquals(List.of("a:1*", "b:9"), step(s));
-        assertEquals(List.of("a:1*", "b:9"), step(s));
-        assertEquals(List.of("a:1*", "b:3*", "c:2*"), step(s));
+        assertEquals(List.of("a:1*", "b:10"), step(s), "a's decode token rides on top; c waits: the prompt budget is spent");
+        assertEquals(List.of("a:1*", "b:10"), step(s));
+        assertEquals(List.of("a:1*", "b:10*"), step(s));
+        assertEquals(List.of("a:1*", "b:1*", "c:2*"), step(s));
         for (int i = 0; i < 5; i++) {
             SchedulePlan plan = s.schedule();
-            assertTrue(plan.tokens() <= 10, "step " + i + " has " + plan.tokens() + " tokens");
+            int decoding = (int) plan.chunks().stream().filter(c -> c.tokens().length == 1).count();
+            assertTrue(plan.tokens() - decoding <= 10, "step " + i + " has " + plan.tokens() + " tokens, " + decoding + " decoding");
             s.onComputed(plan);
             for (SchedulePlan.Chunk c : plan.chunks()) {
                 if (!c.logits()) continue;
@@ -73,6 +74,31 @@ class SchedulerTest {
                 if (c.request().numTokens() == c.request().maxTotal) s.remove(c.request());
             }
         }
+    }
+
+    @Test
+    void prompts_that_fill_the_budget_exactly_are_not_split_by_sequences_decoding() {
+        // the serving benchmark's shape in small: budget = 4 prompts, and earlier requests decoding
+        Scheduler s = new Scheduler(cache(256, 4, 16), 32, 16);
+        s.add(request("a", 8, 50));
+        assertEquals(List.of("a:8*"), step(s));
+        for (String id : List.of("b", "c", "d", "e", "f", "g", "h", "i")) s.add(request(id, 8, 50));
+        assertEquals(List.of("a:1*", "b:8*", "c:8*", "d:8*", "e:8*"), step(s), "every admitted prompt completes in this step");
+        assertEquals(List.of("a:1*", "b:1*", "c:1*", "d:1*", "e:1*", "f:8*", "g:8*", "h:8*", "i:8*"), step(s));
+    }
+
+    @Test
+    void a_prompt_in_progress_that_finds_the_budget_spent_does_not_stop_later_sequences_decoding() {
+        Scheduler s = new Scheduler(cache(256, 4, 4), 8, 4);
+        s.add(request("a", 20, 50));
+        s.add(request("b", 20, 50));
+        assertEquals(List.of("a:8"), step(s));
+        assertEquals(List.of("a:8"), step(s));
+        assertEquals(List.of("a:4*", "b:4"), step(s));
+        assertEquals(List.of("a:1*", "b:8"), step(s));
+        s.add(request("c", 2, 50));
+        assertEquals(List.of("a:1*", "b:8*"), step(s), "b takes the whole budget; c waits");
+        assertEquals(List.of("a:1*", "b:1*", "c:2*"), step(s));
     }
 
     @Test

@@ -20,7 +20,7 @@ import dev.halyard.server.errors.ApiException;
 public record MemoryPlan(EngineConfig engine, long weightBytes, long kvBytes, long workBytes) {
     private static final long MIB = 1L << 20;
     private static final int DEFAULT_MAX_CONTEXT = 4096;
-    /** The engine's token budget: the most tokens of one forward pass (llama-server's default --batch is 512 too). */
+    /** The engine's token budget: the most prompt tokens of one forward pass, decode tokens on top (llama-server's default --batch is 512 too). */
     public static final int TOKEN_BUDGET = 512;
 
     public long heapBytes() {
@@ -74,10 +74,10 @@ public record MemoryPlan(EngineConfig engine, long weightBytes, long kvBytes, lo
         return new MemoryPlan(engine, weights, blocks * perBlock, work);
     }
 
-    /** Activations of a full token budget, attention scores, and logits / sampler scratch per running request. */
+    /** Activations of a full step (the token budget and a decode token per sequence), attention scores, and logits / sampler scratch per running request. */
     static long workBytes(ModelConfig c, int context, int maxRunning) {
         long perToken = 6L * c.dim() + c.qDim() + 2L * c.kvDim() + (long) c.heads() * c.headDimV() + 2L * c.ffnDim();
-        long activations = 4L * TOKEN_BUDGET * perToken;
+        long activations = 4L * (TOKEN_BUDGET + maxRunning) * perToken; // prompt tokens, and a decode token per sequence
         long scores = 4L * Runtime.getRuntime().availableProcessors() * c.heads() * (long) context;
         long logits = (long) maxRunning * c.vocabSize() * (4 + 4 + 8); // logits row, logprobs copy, sampler order
         return 32 * MIB + activations + scores + logits;
