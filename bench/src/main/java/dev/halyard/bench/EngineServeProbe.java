@@ -101,10 +101,12 @@ public final class EngineServeProbe {
         CountDownLatch done = new CountDownLatch(n);
         long[] first = new long[n], last = new long[n], tokens = new long[n];
         Throwable[] failure = new Throwable[1];
-        long t0 = System.nanoTime();
+        List<EngineRequest> requests = new java.util.ArrayList<>();
+        List<TokenSink> sinks = new java.util.ArrayList<>();
         for (int s = 0; s < n; s++) {
             int seq = s;
-            engine.submit(EngineRequest.of("probe-" + s, prompts.get(s), gen, SamplingParams.greedy()).withIgnoreEog(true), new TokenSink() {
+            requests.add(EngineRequest.of("probe-" + s, prompts.get(s), gen, SamplingParams.greedy()).withIgnoreEog(true));
+            sinks.add(new TokenSink() {
                 @Override
                 public boolean onToken(int token, TokenLogprob lp) {
                     long now = System.nanoTime();
@@ -127,6 +129,8 @@ public final class EngineServeProbe {
                 }
             });
         }
+        long t0 = System.nanoTime();
+        engine.submitAll(requests, sinks); // together, as llama_serve's one batch: they share the first step when the budget allows
         if (!done.await(30, TimeUnit.MINUTES)) throw new IllegalStateException("the engine did not finish " + n + " requests in 30 minutes");
         synchronized (failure) {
             if (failure[0] != null) throw new IllegalStateException("a request failed: " + failure[0], failure[0]);

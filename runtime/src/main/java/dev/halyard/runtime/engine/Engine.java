@@ -67,6 +67,37 @@ public final class Engine implements AutoCloseable {
      * {@link IllegalStateException} after {@link #close()}.
      */
     public RequestHandle submit(EngineRequest req, TokenSink sink) {
+        return submitAll(java.util.Collections.singletonList(req), java.util.Collections.singletonList(sink)).getFirst();
+    }
+
+    /**
+     * Queues requests together: the loop admits them between the same two steps, so requests that fit
+     * the token budget share their first step (as llama.cpp's batch of N sequences does; one {@link
+     * #submit} after another may let the loop start a step between them). All or none: each request
+     * is checked as {@link #submit} does, and when the waiting queue has no room for all of them,
+     * none is queued ({@link QueueFullException}). Handles in the order of the requests.
+     */
+    public List<RequestHandle> submitAll(List<EngineRequest> reqs, List<? extends TokenSink> sinks) {
+        if (reqs.size() != sinks.size())
+            throw new IllegalArgumentException(reqs.size() + " requests but " + sinks.size() + " sinks");
+        List<Generation> gens = new java.util.ArrayList<>(reqs.size());
+        for (int i = 0; i < reqs.size(); i++) gens.add(prepare(reqs.get(i), sinks.get(i)));
+        synchronized (submitLock) {
+            if (closed) throw new IllegalStateException("the engine is closed");
+            if (queued.addAndGet(gens.size()) > config.maxWaiting()) {
+                queued.addAndGet(-gens.size());
+                throw new QueueFullException(config.maxWaiting(), retryAfter());
+            }
+            inbox.add(() -> {
+                for (Generation g : gens) accept(g);
+            });
+        }
+        return List.<RequestHandle>copyOf(gens);
+    }
+
+    /** A request checked (see {@link #submit}) and wrapped for the loop; nothing is queued yet. */
+    private Generation prepare(EngineRequest req, TokenSink sink) {
+        if (req == null) throw new IllegalArgumentException("request must not be null");
         if (sink == null) throw new IllegalArgumentException("sink must not be null");
         int[] prompt = req.promptIds();
         if (prompt.length >= config.contextLength())
@@ -77,16 +108,7 @@ public final class Engine implements AutoCloseable {
             if (prompt[i] < 0 || prompt[i] >= vocab)
                 throw new IllegalArgumentException("promptIds[" + i + "] = " + prompt[i] + " is outside the vocabulary [0, " + vocab + ")");
         int maxNew = Math.min(req.maxTokens(), config.contextLength() - prompt.length);
-        Generation g = new Generation(req, sink, new RequestState(req.id(), prompt, maxNew));
-        synchronized (submitLock) {
-            if (closed) throw new IllegalStateException("the engine is closed");
-            if (queued.incrementAndGet() > config.maxWaiting()) {
-                queued.decrementAndGet();
-                throw new QueueFullException(config.maxWaiting(), retryAfter());
-            }
-            inbox.add(() -> accept(g));
-        }
-        return g;
+        return new Generation(req, sink, new RequestState(req.id(), prompt, maxNew));
     }
 
     /** The latest snapshot (updated after every step and every finished request). */

@@ -189,4 +189,45 @@ class EngineTest {
             assertEquals(0, st.kvBlocksUsed());
         }
     }
+
+    @Test
+    void requests_submitted_together_share_their_first_step_and_get_their_tokens_alone() throws Exception {
+        List<EngineRequest> requests = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            EngineRequest r = request(i, 256);
+            requests.add(EngineRequest.of(r.id(), r.promptIds(), 10, r.sampling()).withIgnoreEog(true));
+        }
+        List<CollectingSink> sinks = new ArrayList<>();
+        for (int i = 0; i < 4; i++) sinks.add(new CollectingSink());
+        try (Engine engine = new Engine(model, tok, config(128, 64, 16, 256))) {
+            List<RequestHandle> handles = engine.submitAll(requests, sinks);
+            assertEquals(List.of("r0", "r1", "r2", "r3"), handles.stream().map(RequestHandle::id).toList());
+            for (int i = 0; i < 4; i++) {
+                assertEquals(FinishReason.LENGTH, sinks.get(i).await());
+                assertArrayEquals(alone(requests.get(i), 256), sinks.get(i).tokens(), requests.get(i).id());
+            }
+            // every prompt fits the first step, so ten steps give every request its ten tokens
+            assertEquals(10, engine.stats().steps(), "all four were admitted before the first step");
+        }
+    }
+
+    @Test
+    void requests_submitted_together_are_queued_all_or_none() throws Exception {
+        EngineConfig c = new EngineConfig(128, 16, 64, 16, 3, 256);
+        try (Engine engine = new Engine(model, tok, c)) {
+            List<EngineRequest> four = new ArrayList<>();
+            for (int i = 0; i < 4; i++) four.add(request(i, 256));
+            List<CollectingSink> sinks = List.of(new CollectingSink(), new CollectingSink(), new CollectingSink(), new CollectingSink());
+            org.junit.jupiter.api.Assertions.assertThrows(QueueFullException.class, () -> engine.submitAll(four, sinks));
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> engine.submitAll(four, sinks.subList(0, 3)));
+            List<EngineRequest> bad = new ArrayList<>(four.subList(0, 2));
+            bad.add(EngineRequest.of("bad", new int[] {0, Integer.MAX_VALUE}, 4, SamplingParams.greedy()));
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> engine.submitAll(bad, sinks.subList(0, 3)));
+            // nothing of the refused batches was queued: three fit, and run
+            engine.submitAll(four.subList(0, 3), sinks.subList(0, 3));
+            for (int i = 0; i < 3; i++) assertEquals(FinishReason.LENGTH, sinks.get(i).await());
+            assertEquals(3, engine.stats().finished());
+            assertEquals(0, sinks.get(3).tokens().length, "the fourth request never ran");
+        }
+    }
 }

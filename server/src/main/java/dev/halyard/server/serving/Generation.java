@@ -41,17 +41,14 @@ final class Generation {
     }
 
     /**
-     * Submits every choice; if the engine refuses one (queue full, context), the ones already
-     * submitted are cancelled and the error propagates.
+     * Submits every choice together (the engine admits them between the same two steps); if the engine
+     * refuses one (queue full, context), none is queued and the error propagates.
      */
     static Generation start(LoadedModel m, List<Choice> choices, Exchange ex, ServerMetrics metrics) {
         Generation g = new Generation(choices.size());
-        try {
-            for (Choice c : choices) g.handles.add(m.engine().submit(c.request(), g.new Sink(m, c, ex, metrics)));
-        } catch (RuntimeException e) {
-            g.cancel();
-            throw e;
-        }
+        List<Sink> sinks = new ArrayList<>(choices.size());
+        for (Choice c : choices) sinks.add(g.new Sink(m, c, ex, metrics));
+        g.handles.addAll(m.engine().submitAll(choices.stream().map(Choice::request).toList(), sinks));
         return g;
     }
 
