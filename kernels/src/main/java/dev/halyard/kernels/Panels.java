@@ -34,6 +34,11 @@ final class Panels {
             return;
         }
         int ptiles = packed ? packedPanelTiles(cols) : PANEL / TILE;
+        if (packed && BLOCKED && batch >= 4 && cols >= QUAD_MAJOR_COLS && cols % BLOCK_COLS == 0
+                && BLOCK_COLS % w.type().blockSize == 0) {
+            blockedPanel(w, x, xo, xq, xqo, out, batch, t0, t1, ptiles);
+            return;
+        }
         float[] panel = Matmul.scratch(ptiles * TILE * cols + Aligned.LINE_FLOATS);
         int pi = Aligned.shift(panel); // the panel starts a cache line (see Aligned)
         int stride = packed ? Simd.L : cols, es = packed ? 4 : 1; // interleaved tiles, or rows
@@ -44,6 +49,71 @@ final class Panels {
                     dequantizeTile4(w, p + i, s, panel, pi + i * TILE * cols + es * s * WeightMatrix.SLICE, stride, es);
             if (packed) packedPanelTimesBatch(panel, pi, pt * TILE, xq, xqo, x, xo, batch, cols, out, rows, p * TILE);
             else panelTimesBatch(panel, pi, pt * TILE, pt * TILE, x, xo, batch, cols, out, rows, p * TILE);
+        }
+    }
+
+    /** Whether whole-row interleaved panels of 2048+ columns are walked in column blocks ({@link #blockedPanel}); {@code -Dhalyard.blockedPanel=false} turns it off. */
+    static final boolean BLOCKED = Boolean.parseBoolean(System.getProperty("halyard.blockedPanel", "true"));
+    /** Columns per block of {@link #blockedPanel}: a quad's block (16 KiB) and a tile's fit this machine's 48 KiB L1 together. */
+    static final int BLOCK_COLS = 1024;
+
+    /**
+     * The quad-major walk ({@link #packedPanelTimesBatch}) of a whole-row interleaved panel of 2048+
+     * columns, in column blocks of {@link #BLOCK_COLS}: the panel is dequantised block-major (block h of
+     * tile i at {@code h * pt * 4B + i * 4B}), and each quad of tokens passes over every tile's block h
+     * before block h + 1, its (quad, tile) accumulators carried in this thread's scratch from block to
+     * block ({@link Tiles#tile4x4PackedAcc}) and folded after the last; the batch % 4 last tokens alike.
+     * Same FMAs in the same order, so the same bits. At 2048 columns a tile call of the whole-row walk
+     * touched a 32 KiB quad and a 32 KiB tile, more than L1 holds, so each 4x4 step read both from
+     * L2; a block's quad stays in L1 while the tiles' blocks pass. Per matrix (512 tokens, two threads,
+     * `bench prompt`, alternated): Q4_K 2048 x 2048 246 / 259 -> 292 / 287 GFLOP/s, 8192 x 2048 290 /
+     * 277 -> 299 / 324, Q6_K 263 / 276 -> 282 / 322, 270 / 291 -> 302 / 336; Llama-3.2-1B Q4_K_M
+     * 512-token prompts in `bench ab` 1.036 (8 of 8 rounds, 4 processes a side). The 16-sequence decode
+     * step (Q6_K output matrix on this path) measured level.
+     */
+    private static void blockedPanel(WeightMatrix w, float[] x, int xo, float[] xq, int xqo, float[] out, int batch, int t0, int t1, int ptiles) {
+        final int rows = w.rows(), cols = w.cols(), vec = Simd.L, B = BLOCK_COLS, blocks = cols / B, whole = batch / 4 * 4;
+        float[] s = Matmul.scratch(ptiles * TILE * cols + Aligned.LINE_FLOATS + ptiles * TILE * 4 * vec);
+        final int pi = Aligned.shift(s), ai = pi + ptiles * TILE * cols;
+        MemorySegment d = w.data();
+        long step = (long) (B / w.type().blockSize) * w.columnBytes();
+        for (int p = t0; p < t1; p += ptiles) {
+            int pt = Math.min(ptiles, t1 - p), r0 = p * TILE;
+            for (int i = 0; i < pt; i++)
+                for (int h = 0; h < blocks; h++)
+                    dequantizeCols(w, d, w.tileOffset(p + i) + h * step, B, s, pi + h * pt * TILE * B + i * TILE * B);
+            for (int b = 0; b < whole; b += 4) {
+                java.util.Arrays.fill(s, ai, ai + pt * 16 * vec, 0f);
+                for (int h = 0; h < blocks; h++) {
+                    int base = pi + h * pt * TILE * B;
+                    for (int i = 0; i < pt; i++)
+                        Tiles.tile4x4PackedAcc(s, base + i * TILE * B, xq, xqo + b * cols + 4 * h * B, B, s, ai + i * 16 * vec);
+                }
+                for (int i = 0; i < pt; i++)
+                    for (int t = 0; t < 4; t++) Simd.fold4(s, ai + i * 16 * vec + 4 * t * vec, out, (b + t) * rows + r0 + i * TILE);
+            }
+            for (int b = whole; b < batch; b++) {
+                java.util.Arrays.fill(s, ai, ai + pt * 4 * vec, 0f);
+                for (int h = 0; h < blocks; h++) {
+                    int base = pi + h * pt * TILE * B;
+                    for (int i = 0; i < pt; i++)
+                        Tiles.tile4x1PackedAcc(s, base + i * TILE * B, x, xo + b * cols + h * B, B, s, ai + i * 4 * vec);
+                }
+                for (int i = 0; i < pt; i++) Simd.fold4(s, ai + i * 4 * vec, out, b * rows + r0 + i * TILE);
+            }
+        }
+    }
+
+    /** n columns of a tile from byte offset o, dequantised interleaved (as {@link #dequantizeTile4} with stride L, es 4). */
+    private static void dequantizeCols(WeightMatrix w, MemorySegment d, long o, int n, float[] dst, int di) {
+        int stride = Simd.L, es = 4;
+        switch (w.type()) {
+            case Q8_0 -> Q8_0Kernel.dequantizeTile4(d, o, n, dst, di, stride, es);
+            case Q4_0 -> Q4_0Kernel.dequantizeTile4(d, o, n, dst, di, stride, es);
+            case Q5_0 -> Q5_0Kernel.dequantizeTile4(d, o, n, dst, di, stride, es);
+            case Q4_K -> Q4_KKernel.dequantizeTile4(d, o, n, dst, di, stride, es);
+            case Q6_K -> Q6_KKernel.dequantizeTile4(d, o, n, dst, di, stride, es);
+            default -> throw new IllegalStateException(w.type().toString());
         }
     }
 

@@ -170,7 +170,7 @@ public record WeightMatrix(GgmlType type, MemorySegment data, long offset, int r
      * widen their scales to f32 ({@link Q4_0Kernel#TILE_COLUMN}, {@link Q5_0Kernel#TILE_COLUMN}), and
      * Q4_K, whose layout widens d and dmin to f32 and unpacks its 6-bit scales ({@link Q4_KKernel#TILE_COLUMN}).
      */
-    private long columnBytes() {
+    long columnBytes() {
         return tiled4 ? tiledColumnBytes(type) : 4L * type.typeSize;
     }
 

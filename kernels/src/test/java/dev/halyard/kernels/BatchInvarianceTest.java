@@ -70,16 +70,20 @@ class BatchInvarianceTest {
         assertEquals(16, Panels.packedPanelTiles(2048));
         assertEquals(8, Panels.packedPanelTiles(4096));
         Random rnd = new Random(300 + type.ordinal());
-        int cols = 2048, rows = 4 * (Panels.packedPanelTiles(cols) + 3), batch = 70;
-        try (Arena arena = Arena.ofShared()) {
-            WeightMatrix w = new WeightMatrix(type, RandomBlocks.allocate(arena, type, rows * cols, 0, rnd), 0, rows, cols).tile4();
-            assertTrue(Matmul.interleaved(w, batch), "the interleaved panel");
-            for (int threads : new int[] {1, 2})
-                try (Parallel par = new Parallel(threads)) {
-                    assertEachTokenAloneEqualsBatch(par, w, RandomBlocks.gaussian(batch * cols, rnd), batch,
-                            type + " tiled " + rows + " x " + cols + " batch " + batch + ", " + threads + " threads");
-                }
+        for (int cols : new int[] {2048, 3072}) { // column blocks of Panels.BLOCK_COLS: two, three
+            int rows = 4 * (Panels.packedPanelTiles(cols) + 3), batch = 70;
+            try (Arena arena = Arena.ofShared()) {
+                WeightMatrix w = new WeightMatrix(type, RandomBlocks.allocate(arena, type, rows * cols, 0, rnd), 0, rows, cols).tile4();
+                assertTrue(Matmul.interleaved(w, batch), "the interleaved panel");
+                assertEquals(1, w.slices(), "whole rows");
+                for (int threads : new int[] {1, 2})
+                    try (Parallel par = new Parallel(threads)) {
+                        assertEachTokenAloneEqualsBatch(par, w, RandomBlocks.gaussian(batch * cols, rnd), batch,
+                                type + " tiled " + rows + " x " + cols + " batch " + batch + ", " + threads + " threads");
+                    }
+            }
         }
+        assertTrue(Panels.BLOCKED, "the blocked walk is the default, so these tests run it");
     }
 
     /**
