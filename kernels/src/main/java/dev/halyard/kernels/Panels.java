@@ -75,13 +75,12 @@ final class Panels {
         final int rows = w.rows(), cols = w.cols(), vec = Simd.L, B = BLOCK_COLS, blocks = cols / B, whole = batch / 4 * 4;
         float[] s = Matmul.scratch(ptiles * TILE * cols + Aligned.LINE_FLOATS + ptiles * TILE * 4 * vec);
         final int pi = Aligned.shift(s), ai = pi + ptiles * TILE * cols;
-        MemorySegment d = w.data();
-        long step = (long) (B / w.type().blockSize) * w.columnBytes();
+        long step = (long) (B / w.type().blockSize) * w.columnBytes(); // bytes of a tile's block
         for (int p = t0; p < t1; p += ptiles) {
             int pt = Math.min(ptiles, t1 - p), r0 = p * TILE;
             for (int i = 0; i < pt; i++)
                 for (int h = 0; h < blocks; h++)
-                    dequantizeCols(w, d, w.tileOffset(p + i) + h * step, B, s, pi + h * pt * TILE * B + i * TILE * B);
+                    dequantizeTile4(w, w.tileOffset(p + i) + h * step, B, s, pi + h * pt * TILE * B + i * TILE * B, vec, 4);
             for (int b = 0; b < whole; b += 4) {
                 java.util.Arrays.fill(s, ai, ai + pt * 16 * vec, 0f);
                 for (int h = 0; h < blocks; h++) {
@@ -89,8 +88,9 @@ final class Panels {
                     for (int i = 0; i < pt; i++)
                         Tiles.tile4x4PackedAcc(s, base + i * TILE * B, xq, xqo + b * cols + 4 * h * B, B, s, ai + i * 16 * vec);
                 }
-                for (int i = 0; i < pt; i++)
-                    for (int t = 0; t < 4; t++) Simd.fold4(s, ai + i * 16 * vec + 4 * t * vec, out, (b + t) * rows + r0 + i * TILE);
+                for (int i = 0; i < pt; i++) // fold16: fold4's bits per token, in fewer operations
+                    if (vec == 16) Simd.fold16(s, ai + i * 16 * vec, out, b * rows + r0 + i * TILE, rows);
+                    else for (int t = 0; t < 4; t++) Simd.fold4(s, ai + i * 16 * vec + 4 * t * vec, out, (b + t) * rows + r0 + i * TILE);
             }
             for (int b = whole; b < batch; b++) {
                 java.util.Arrays.fill(s, ai, ai + pt * 4 * vec, 0f);
@@ -104,24 +104,14 @@ final class Panels {
         }
     }
 
-    /** n columns of a tile from byte offset o, dequantised interleaved (as {@link #dequantizeTile4} with stride L, es 4). */
-    private static void dequantizeCols(WeightMatrix w, MemorySegment d, long o, int n, float[] dst, int di) {
-        int stride = Simd.L, es = 4;
-        switch (w.type()) {
-            case Q8_0 -> Q8_0Kernel.dequantizeTile4(d, o, n, dst, di, stride, es);
-            case Q4_0 -> Q4_0Kernel.dequantizeTile4(d, o, n, dst, di, stride, es);
-            case Q5_0 -> Q5_0Kernel.dequantizeTile4(d, o, n, dst, di, stride, es);
-            case Q4_K -> Q4_KKernel.dequantizeTile4(d, o, n, dst, di, stride, es);
-            case Q6_K -> Q6_KKernel.dequantizeTile4(d, o, n, dst, di, stride, es);
-            default -> throw new IllegalStateException(w.type().toString());
-        }
-    }
-
     /** Tile t's slice s of a tiled matrix dequantised by its format's {@code dequantizeTile4} (layout: see there). */
     private static void dequantizeTile4(WeightMatrix w, int t, int s, float[] dst, int di, int stride, int es) {
+        dequantizeTile4(w, w.tileOffset(t, s), w.sliceCols(s), dst, di, stride, es);
+    }
+
+    /** The n columns of a tile from byte offset o of a tiled matrix, by its format's {@code dequantizeTile4}. */
+    private static void dequantizeTile4(WeightMatrix w, long o, int n, float[] dst, int di, int stride, int es) {
         MemorySegment d = w.data();
-        long o = w.tileOffset(t, s);
-        int n = w.sliceCols(s);
         switch (w.type()) {
             case Q8_0 -> Q8_0Kernel.dequantizeTile4(d, o, n, dst, di, stride, es);
             case Q4_0 -> Q4_0Kernel.dequantizeTile4(d, o, n, dst, di, stride, es);

@@ -14,8 +14,8 @@ import java.util.List;
  * once for all. When decode tokens counted against it, a step of four 128-token prompts with one
  * sequence decoding left the fourth prompt's last token for the next step: that request's first token
  * came one whole step (~4 s on Llama-3.2-1B, two cores) later, and 16 concurrent prompts took five
- * prompt steps instead of four. When the KV pool cannot grow a running request, the most recently admitted request is
- * preempted: its blocks are freed and it goes back to the front of the waiting queue, to be recomputed
+ * prompt steps instead of four. When the KV pool cannot grow a running request, the most recently
+ * admitted request is preempted: its blocks are freed and it goes back to the front of the waiting queue, to be recomputed
  * (cheaply, if its blocks are still in the prefix cache) when there is room.
  *
  * <p>Not thread-safe: the engine thread owns it.
