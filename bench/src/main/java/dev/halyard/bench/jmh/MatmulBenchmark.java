@@ -11,20 +11,11 @@ import dev.halyard.kernels.WeightMatrix;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The matrix products the engine runs, on one thread: {@code out (batch, rows) = x (batch, cols) @
@@ -37,13 +28,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * instructions, not memory ({@code halyard bench prompt} and {@code bench decode} time the real
  * shapes from memory).
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 5, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
-public class MatmulBenchmark {
+public class MatmulBenchmark extends OneThreadBenchmark {
 
     /** The formats with a tiled layout (the others run Matmul's row-layout paths, which {@link KernelBenchmark} covers). */
     @Param({"Q8_0", "Q4_0", "Q5_0", "Q4_K", "Q6_K"})

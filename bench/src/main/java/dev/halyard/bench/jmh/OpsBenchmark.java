@@ -3,19 +3,10 @@ package dev.halyard.bench.jmh;
 import dev.halyard.kernels.AttentionOps;
 import dev.halyard.kernels.FloatOps;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The float kernels between the matrix products, Vector API against the scalar twin each is tested
@@ -24,13 +15,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * softmax, weighted sum of values. Inputs stay in L1/L2: instructions, not memory. C2 vectorises the
  * scalar twins of {@code add} and {@code axpy} by itself (superword), so those two read about level.
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 5, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
-public class OpsBenchmark {
+public class OpsBenchmark extends OneThreadBenchmark {
 
     @Param({"dot", "axpy", "add", "rmsnorm", "siluMul", "geluMul", "softcap", "softmax", "scores", "weightedSum"})
     public String op;
