@@ -12,6 +12,7 @@ import dev.halyard.runtime.engine.FinishReason;
 import dev.halyard.runtime.engine.TokenLogprob;
 import dev.halyard.runtime.engine.TokenSink;
 import dev.halyard.server.models.MemoryPlan;
+import dev.halyard.server.models.ModelLoader;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -69,12 +70,12 @@ public final class EngineServeProbe {
         ModelOptions options = ModelOptions.defaults().withThreads(threads);
         GgufFile gguf = GgufFile.read(model);
         try (Model m = Model.load(gguf, options)) {
-            m.warmUp(); // as the server does before it takes requests
             int vocab = m.config().vocabSize();
             int blocks = (ctx + EngineConfig.DEFAULT_BLOCK_SIZE - 1) / EngineConfig.DEFAULT_BLOCK_SIZE * parallel;
             EngineConfig config = new EngineConfig(blocks, EngineConfig.DEFAULT_BLOCK_SIZE, MemoryPlan.TOKEN_BUDGET, parallel, parallel, ctx, options.kvType());
             List<Run> runs = new ArrayList<>();
             try (Engine engine = new Engine(m, Tokenizer.fromGguf(gguf), config)) {
+                engine.warmUp(ModelLoader.WARM_UP_PROMPT, ModelLoader.WARM_UP_TOKENS); // as the server does before it takes requests
                 int round = 0;
                 Lockstep.Pacer pacer = new Lockstep.Pacer(paced);
                 pacer.loaded();

@@ -28,6 +28,7 @@ final class KQuantTiles {
             byte[] blocks = new byte[4 * ts], column = new byte[type == GgmlType.Q4_K ? Q4_KKernel.TILE_COLUMN : 4 * ts], back = new byte[ts];
             for (int round = 0; round < 20; round++) {
                 rnd.nextBytes(blocks);
+                rnd.nextBytes(column); // whatever the column held before: tile writes every byte of it
                 if (type == GgmlType.Q4_K) Q4_KKernel.tile(blocks, 0, ts, column, 0);
                 else Q6_KKernel.tile(blocks, 0, ts, column, 0);
                 for (int r = 0; r < 4; r++) {

@@ -14,6 +14,13 @@ final class Bytes {
     static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /** An IEEE half (ggml_half) at {@code at}, widened exactly. */
+    private static final java.lang.invoke.VarHandle INT_LE = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+
+    /** Writes v little-endian into b[at .. at + 4) (the tiled layouts' load-time rewriting). */
+    static void putIntLE(byte[] b, int at, int v) {
+        INT_LE.set(b, at, v);
+    }
+
     static float half(MemorySegment w, long at) {
         return Float.float16ToFloat(w.get(I16, at));
     }

@@ -285,7 +285,6 @@ public final class Q4_KKernel {
 
     /** Rewrites one block column: the 4 rows' ggml blocks at src[s + r*stride] into dst[d .. d + TILE_COLUMN). */
     public static void tile(byte[] src, int s, int stride, byte[] dst, int d) {
-        java.util.Arrays.fill(dst, d + QUANTS, d + TILE_COLUMN, (byte) 0);
         for (int r = 0; r < 4; r++) {
             int blk = s + r * stride;
             putInt(dst, d + 4 * r, Bytes.halfToFloatBits((short) (src[blk] & 0xff | src[blk + 1] << 8)));
@@ -296,11 +295,15 @@ public final class Q4_KKernel {
             for (int i = 3; i >= 0; i--) hi = hi << 8 | (src[blk + 12 + i] & 0xff);
             for (int j = 0; j < 16; j++)
                 dst[d + SCALES + 16 * r + j] = (byte) (j < 8 ? KScales.scale(j, lo, hi) : KScales.min(j - 8, lo, hi));
-            for (int e = 0; e < QK; e++) {
-                int q = (src[blk + 16 + 32 * (e / 64) + e % 32] >> (4 * (e % 64 / 32))) & 0x0F;
-                int at = d + QUANTS + 128 * r + 64 * (e / 128) + 4 * (e % 16) + (e % 128 / 16) / 2;
-                dst[at] = (byte) ((dst[at] & (0xF0 >> (4 * (e % 32 / 16)))) | q << (4 * (e % 32 / 16)));
-            }
+            // qs[32c + l] holds element 64c + l (low nibble) and 64c + 32 + l (high); element 128g + 16k + i
+            // is therefore in byte 32(2g + k/4) + 16(k % 2) + i, high nibble when k % 4 >= 2
+            for (int g = 0; g < 2; g++)
+                for (int i = 0; i < 16; i++) {
+                    int v = 0;
+                    for (int k = 0; k < 8; k++)
+                        v |= (src[blk + 16 + 32 * (2 * g + (k >> 2)) + 16 * (k & 1) + i] >> (2 * (k & 2)) & 0x0F) << (4 * k);
+                    Bytes.putIntLE(dst, d + QUANTS + 128 * r + 64 * g + 4 * i, v);
+                }
         }
     }
 

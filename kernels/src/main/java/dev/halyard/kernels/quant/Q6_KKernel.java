@@ -240,19 +240,25 @@ public final class Q6_KKernel {
 
     /** Rewrites one block column: the 4 rows' ggml blocks at src[s + r*stride] into dst[d .. d + 840). */
     public static void tile(byte[] src, int s, int stride, byte[] dst, int d) {
-        java.util.Arrays.fill(dst, d, d + 4 * BYTES, (byte) 0);
+        int[] u = new int[QK]; // one row's six-bit values, in element order
         for (int r = 0; r < 4; r++) {
             int blk = s + r * stride, row = d + 72 + 192 * r;
             System.arraycopy(src, blk + 208, dst, d + 2 * r, 2);
             System.arraycopy(src, blk + 192, dst, d + 8 + 16 * r, 16);
-            for (int e = 0; e < QK; e++) {
-                int t = e % 128 / 32, l = e % 32;
-                int lo = (src[blk + 64 * (e / 128) + 32 * (t & 1) + l] >> (4 * (t >> 1))) & 0x0F;
-                int hi = (src[blk + 128 + 32 * (e / 128) + l] >> (2 * t)) & 3;
-                int u = lo | hi << 4, k = e / 16, i = e % 16;
-                if (k < 15) orInt(dst, row + 64 * (k / 5) + 4 * i, u << (6 * (k % 5)));
-                else for (int j = 0; j < 3; j++) orInt(dst, row + 64 * j + 4 * i, (u >> (2 * j) & 3) << 30);
-            }
+            for (int h = 0; h < 2; h++) // 128 elements: ql[64h ..] holds 4 nibble planes, qh[32h ..] 4 two-bit planes
+                for (int l = 0; l < 32; l++) {
+                    int q1 = src[blk + 64 * h + l], q2 = src[blk + 64 * h + 32 + l], qh = src[blk + 128 + 32 * h + l];
+                    u[128 * h + l] = (q1 & 0x0F) | (qh & 3) << 4;
+                    u[128 * h + 32 + l] = (q2 & 0x0F) | (qh >> 2 & 3) << 4;
+                    u[128 * h + 64 + l] = (q1 >> 4 & 0x0F) | (qh >> 4 & 3) << 4;
+                    u[128 * h + 96 + l] = (q2 >> 4 & 0x0F) | (qh >> 6 & 3) << 4;
+                }
+            for (int j = 0; j < 3; j++)
+                for (int i = 0; i < 16; i++) {
+                    int v = (u[240 + i] >> (2 * j) & 3) << 30; // group 15's bits 2j, 2j + 1
+                    for (int f = 0; f < 5; f++) v |= u[16 * (5 * j + f) + i] << (6 * f);
+                    Bytes.putIntLE(dst, row + 64 * j + 4 * i, v);
+                }
         }
     }
 
@@ -270,10 +276,6 @@ public final class Q6_KKernel {
             dst[d + 64 * (e / 128) + 32 * (t & 1) + l] |= (byte) ((u & 0x0F) << (4 * (t >> 1)));
             dst[d + 128 + 32 * (e / 128) + l] |= (byte) ((u >> 4) << (2 * t));
         }
-    }
-
-    private static void orInt(byte[] b, int at, int v) {
-        for (int i = 0; i < 4; i++) b[at + i] |= (byte) (v >>> (8 * i));
     }
 
     private static int getInt(byte[] b, int at) {

@@ -105,24 +105,6 @@ public final class Model implements AutoCloseable {
         }
     }
 
-    /**
-     * Runs a few throwaway passes (a 16-token prompt, then single-token steps) so that the JIT has
-     * compiled the kernels before the first real request: cold, the Vector API runs its slow Java
-     * fallback and the first request after a load took 2-3 s instead of 0.1-0.7 s. Touches no state a
-     * later request sees (its own cache; the forward pass's workspace is rewritten by every pass).
-     * Returns the time it took, in milliseconds.
-     */
-    public long warmUp() {
-        long t0 = System.nanoTime();
-        int vocab = config.vocabSize();
-        int[] prompt = new int[16];
-        for (int i = 0; i < prompt.length; i++) prompt[i] = (1 + 37 * i) % vocab;
-        for (int round = 0; round < WARM_UP_ROUNDS; round++) greedy(prompt, 8);
-        return (System.nanoTime() - t0) / 1_000_000;
-    }
-
-    static final int WARM_UP_ROUNDS = 3;
-
     static int argmax(float[] v) {
         int best = 0;
         for (int i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;

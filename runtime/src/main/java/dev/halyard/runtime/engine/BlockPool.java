@@ -148,6 +148,11 @@ public final class BlockPool implements AutoCloseable {
         return true;
     }
 
+    /** Drops every free block's prefix-cache entry (held blocks keep theirs); the blocks stay free. */
+    public void forgetCached() {
+        for (int b = 0; b < blocks; b++) if (refCount[b] == 0) uncache(b);
+    }
+
     private void uncache(int b) {
         if (blockTokens[b] == null) return;
         cache.remove(hash[b]);

@@ -111,6 +111,54 @@ public final class Engine implements AutoCloseable {
         return new Generation(req, sink, new RequestState(req.id(), prompt, maxNew));
     }
 
+    /**
+     * Runs one throwaway request through the loop (a prompt of {@code promptLength} ids, then {@code
+     * maxTokens} greedy tokens), so that the JIT has compiled what requests run — the prompt's panels,
+     * paged attention, the scheduler, sampling — before the first real one; then forgets it: its
+     * prefix-cache entries and the counters are cleared, so stats and metrics count real requests only.
+     * For a new engine, before anyone else submits. Returns the time it took, in milliseconds.
+     */
+    public long warmUp(int promptLength, int maxTokens) throws InterruptedException {
+        long t0 = System.nanoTime();
+        int gen = Math.max(1, Math.min(maxTokens, config.contextLength() / 2));
+        int[] prompt = new int[Math.max(1, Math.min(promptLength, config.contextLength() - gen))];
+        for (int i = 0; i < prompt.length; i++) prompt[i] = (3 + 101 * i) % model.config().vocabSize();
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        Throwable[] failure = new Throwable[1];
+        submit(EngineRequest.of("warm-up", prompt, gen, dev.halyard.model.sampling.SamplingParams.greedy()).withIgnoreEog(true), new TokenSink() {
+            @Override
+            public boolean onToken(int token, TokenLogprob lp) {
+                return true;
+            }
+
+            @Override
+            public void onFinish(FinishReason reason, int prompt, int completion) {
+                done.countDown();
+            }
+
+            @Override
+            public void onError(Throwable e) {
+                failure[0] = e;
+                done.countDown();
+            }
+        });
+        done.await();
+        if (failure[0] != null) throw new IllegalStateException("the warm-up request failed: " + failure[0].getMessage(), failure[0]);
+        java.util.concurrent.CountDownLatch reset = new java.util.concurrent.CountDownLatch(1);
+        synchronized (submitLock) {
+            if (closed) throw new IllegalStateException("the engine is closed");
+            inbox.add(() -> {
+                promptTokens = generatedTokens = computedTokens = finished = steps = 0;
+                secondsPerRequest = 1;
+                kv.pool().forgetCached();
+                publish();
+                reset.countDown();
+            });
+        }
+        reset.await();
+        return (System.nanoTime() - t0) / 1_000_000;
+    }
+
     /** The latest snapshot (updated after every step and every finished request). */
     public EngineStats stats() {
         return stats;

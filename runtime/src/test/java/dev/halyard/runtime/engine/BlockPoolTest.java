@@ -41,6 +41,23 @@ class BlockPoolTest {
     }
 
     @Test
+    void forgetting_the_cache_drops_free_blocks_entries_and_keeps_held_ones() {
+        try (BlockPool pool = new BlockPool(3, 2, 1, 1, 2, 2)) {
+            int[] tokens = {5, 6, 7, 8};
+            int a = pool.allocate(), b = pool.allocate();
+            assertTrue(pool.register(a, 11, 0, tokens, 0));
+            assertTrue(pool.register(b, 12, 11, tokens, 2));
+            pool.release(a); // free, still cached
+            assertEquals(2, pool.cached());
+            pool.forgetCached();
+            assertEquals(-1, pool.lookup(11, 0, tokens, 0), "the free block's entry is gone");
+            assertEquals(b, pool.lookup(12, 11, tokens, 2), "the held block keeps its entry");
+            assertEquals(1, pool.cached());
+            assertEquals(2, pool.free(), "the forgotten block stays free");
+        }
+    }
+
+    @Test
     void each_block_has_its_own_storage_holding_every_layers_keys_then_values_head_by_head() {
         // 2 layers, 2 KV heads with keys of 3 and values of 5, blocks of 4 rows
         try (BlockPool pool = new BlockPool(2, 4, 2, 2, 3, 5)) {

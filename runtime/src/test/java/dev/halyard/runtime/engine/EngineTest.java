@@ -94,6 +94,39 @@ class EngineTest {
     }
 
     @Test
+    void a_warmed_up_engine_counts_nothing_caches_nothing_and_answers_as_a_fresh_one() throws Exception {
+        List<EngineRequest> requests = new ArrayList<>();
+        for (int i = 0; i < 4; i++) requests.add(request(i, 256));
+        int[][] fresh = new int[requests.size()][];
+        try (Engine engine = new Engine(model, tok, config(128, 64, 16, 256))) {
+            for (int i = 0; i < requests.size(); i++) {
+                CollectingSink s = new CollectingSink();
+                engine.submit(requests.get(i), s);
+                assertEquals(FinishReason.LENGTH, s.await());
+                fresh[i] = s.tokens();
+            }
+        }
+        try (Engine engine = new Engine(model, tok, config(128, 64, 16, 256))) {
+            // longer than the budget (two prompt steps) and the context allows for 64 tokens: both clamped
+            assertTrue(engine.warmUp(100, 300) >= 0);
+            EngineStats st = engine.stats();
+            assertEquals(0, st.finished());
+            assertEquals(0, st.promptTokens());
+            assertEquals(0, st.generatedTokens());
+            assertEquals(0, st.steps());
+            assertEquals(0, st.kvBlocksUsed());
+            assertEquals(0, st.kvBlocksCached(), "the warm-up's blocks leave the prefix cache");
+            for (int i = 0; i < requests.size(); i++) {
+                CollectingSink s = new CollectingSink();
+                engine.submit(requests.get(i), s);
+                assertEquals(FinishReason.LENGTH, s.await());
+                assertArrayEquals(fresh[i], s.tokens(), requests.get(i).id());
+            }
+            assertEquals(requests.size(), engine.stats().finished());
+        }
+    }
+
+    @Test
     void six_clients_cancelling_midway_leave_the_others_unaffected() throws Exception {
         List<EngineRequest> requests = new ArrayList<>();
         for (int i = 0; i < 16; i++) requests.add(request(i, 256));
