@@ -296,12 +296,13 @@ public final class Q4_KKernel {
             for (int j = 0; j < 16; j++)
                 dst[d + SCALES + 16 * r + j] = (byte) (j < 8 ? KScales.scale(j, lo, hi) : KScales.min(j - 8, lo, hi));
             // qs[32c + l] holds element 64c + l (low nibble) and 64c + 32 + l (high); element 128g + 16k + i
-            // is therefore in byte 32(2g + k/4) + 16(k % 2) + i, high nibble when k % 4 >= 2
+            // is therefore in byte 32(2g + k/4) + 16(k % 2) + i, the high nibble when k % 4 >= 2
             for (int g = 0; g < 2; g++)
                 for (int i = 0; i < 16; i++) {
-                    int v = 0;
-                    for (int k = 0; k < 8; k++)
-                        v |= (src[blk + 16 + 32 * (2 * g + (k >> 2)) + 16 * (k & 1) + i] >> (2 * (k & 2)) & 0x0F) << (4 * k);
+                    int q = blk + 16 + 64 * g + i;
+                    int b0 = src[q], b1 = src[q + 16], b2 = src[q + 32], b3 = src[q + 48]; // k = 0/2, 1/3, 4/6, 5/7
+                    int v = (b0 & 0x0F) | (b1 & 0x0F) << 4 | (b0 & 0xF0) << 4 | (b1 & 0xF0) << 8
+                            | (b2 & 0x0F) << 16 | (b3 & 0x0F) << 20 | (b2 & 0xF0) << 20 | (b3 & 0xF0) << 24;
                     Bytes.putIntLE(dst, d + QUANTS + 128 * r + 64 * g + 4 * i, v);
                 }
         }
