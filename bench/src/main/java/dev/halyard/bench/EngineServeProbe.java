@@ -75,7 +75,7 @@ public final class EngineServeProbe {
             EngineConfig config = new EngineConfig(blocks, EngineConfig.DEFAULT_BLOCK_SIZE, MemoryPlan.TOKEN_BUDGET, parallel, parallel, ctx, options.kvType());
             List<Run> runs = new ArrayList<>();
             try (Engine engine = new Engine(m, Tokenizer.fromGguf(gguf), config)) {
-                engine.warmUp(ModelLoader.WARM_UP_PROMPT, ModelLoader.WARM_UP_TOKENS); // as the server does before it takes requests
+                for (int length : ModelLoader.WARM_UP_PROMPTS) engine.warmUp(length, ModelLoader.WARM_UP_TOKENS); // as the server does before it takes requests
                 int round = 0;
                 Lockstep.Pacer pacer = new Lockstep.Pacer(paced);
                 pacer.loaded();

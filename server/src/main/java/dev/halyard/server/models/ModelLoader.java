@@ -20,9 +20,9 @@ public interface ModelLoader {
 
     /**
      * Reads the weights, the tokenizer and the chat template, starts an engine sized by the plan and
-     * warms it up with one throwaway request ({@link Engine#warmUp}: {@link #WARM_UP_PROMPT} prompt
-     * tokens, {@link #WARM_UP_TOKENS} generated; the model answers 503 "loading" meanwhile), so that the
-     * first request does not wait for the JIT.
+     * warms it up with throwaway requests ({@link Engine#warmUp}, one per {@link #WARM_UP_PROMPTS}
+     * length, {@link #WARM_UP_TOKENS} generated each; the model answers 503 "loading" meanwhile), so
+     * that the first requests do not wait for the JIT.
      */
     static ModelLoader standard(ModelOptions options) {
         return (info, gguf, plan) -> {
@@ -31,7 +31,8 @@ public interface ModelLoader {
             try {
                 Tokenizer tok = Tokenizer.fromGguf(gguf);
                 engine = new Engine(model, tok, plan.engine());
-                long ms = engine.warmUp(WARM_UP_PROMPT, WARM_UP_TOKENS);
+                long ms = 0;
+                for (int length : WARM_UP_PROMPTS) ms += engine.warmUp(length, WARM_UP_TOKENS);
                 System.getLogger("halyard.server").log(System.Logger.Level.INFO, "model " + info.id() + ": warmed up in " + ms + " ms");
                 return new LoadedModel(info, model, tok, engine, chatTemplate(tok), plan);
             } catch (InterruptedException e) {
@@ -48,13 +49,18 @@ public interface ModelLoader {
     }
 
     /**
-     * The warm-up request's size: a prompt long enough for the batched path (16-row panels, paged
-     * attention over several blocks), then a few single-token steps. Measured on Llama-3.2-1B Q4_K_M
-     * (2 threads, 128-token prompts, first request after the load against the next ones): this request
-     * alone 6.0-6.8 s, first request 0.1-0.2 s slower than the next; the model's own three 16-token
-     * greedy rounds before it (6.4-7.0 s) left the first request 0.4-0.5 s slower; both, 1.6-1.8 s more.
+     * The warm-up requests' prompt lengths: one long enough for the batched path (dequantised panels,
+     * paged attention over several blocks), one short enough for the four-token kernels that prompts of
+     * 4-31 tokens and decode steps of several sequences run; each then takes a few single-token steps.
+     * Measured on Llama-3.2-1B Q4_K_M (2 threads, first request after the load against the next ones):
+     * with the long one alone, 128-token prompts waited 0.1-0.2 s more for their first token the first
+     * time, but 20-token prompts 1.3-1.4 s (1.53-1.65 s against 0.25-0.27); three 16-token greedy passes
+     * through a flat cache, the warm-up before, left 128-token prompts 0.4-0.5 s slower.
      */
-    int WARM_UP_PROMPT = 128, WARM_UP_TOKENS = 4;
+    java.util.List<Integer> WARM_UP_PROMPTS = java.util.List.of(128, 20);
+
+    /** Tokens each warm-up request generates. */
+    int WARM_UP_TOKENS = 4;
 
     /** The model's chat template; a plain transcript when its own does not compile (completions still work). */
     static ModelChatTemplate chatTemplate(Tokenizer tok) {
