@@ -52,12 +52,14 @@ public interface ModelLoader {
      * The warm-up requests' prompt lengths: one long enough for the batched path (dequantised panels,
      * paged attention over several blocks), one short enough for the four-token kernels that prompts of
      * 4-31 tokens and decode steps of several sequences run; each then takes a few single-token steps.
-     * Measured on Llama-3.2-1B Q4_K_M (2 threads, first request after the load against the next ones):
-     * with the long one alone, 128-token prompts waited 0.1-0.2 s more for their first token the first
-     * time, but 20-token prompts 1.3-1.4 s (1.53-1.65 s against 0.25-0.27); three 16-token greedy passes
-     * through a flat cache, the warm-up before, left 128-token prompts 0.4-0.5 s slower.
+     * Measured on Llama-3.2-1B Q4_K_M (2 threads, first request after the load against the next ones,
+     * alternated): 128-token prompts 1.00 / 1.03 s against 0.86-0.98, 20-token prompts 0.22 / 0.23
+     * against 0.22-0.23, warm-up 5.4-5.5 s; with 128 and 20, 0.93 / 1.14 against 0.87-1.10 and 0.23 /
+     * 0.26, warm-up 5.9-8.5 s; with the 128-token request alone, 20-token prompts waited 1.53 / 1.65 s
+     * the first time (0.25-0.27 after); three 16-token greedy passes through a flat cache, the warm-up
+     * before, left 128-token prompts 0.4-0.5 s slower.
      */
-    java.util.List<Integer> WARM_UP_PROMPTS = java.util.List.of(128, 20);
+    java.util.List<Integer> WARM_UP_PROMPTS = java.util.List.of(64, 20);
 
     /** Tokens each warm-up request generates. */
     int WARM_UP_TOKENS = 4;
