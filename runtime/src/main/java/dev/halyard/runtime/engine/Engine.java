@@ -2,12 +2,14 @@ package dev.halyard.runtime.engine;
 
 import dev.halyard.model.arch.Model;
 import dev.halyard.model.sampling.Sampler;
+import dev.halyard.model.sampling.SamplingParams;
 import dev.halyard.model.tokenizer.Tokenizer;
 import dev.halyard.runtime.ContextLengthExceededException;
 import java.time.Duration;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -123,9 +125,9 @@ public final class Engine implements AutoCloseable {
         int gen = Math.max(1, Math.min(maxTokens, config.contextLength() / 2));
         int[] prompt = new int[Math.max(1, Math.min(promptLength, config.contextLength() - gen))];
         for (int i = 0; i < prompt.length; i++) prompt[i] = (3 + 101 * i) % model.config().vocabSize();
-        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        CountDownLatch done = new CountDownLatch(1);
         Throwable[] failure = new Throwable[1];
-        submit(EngineRequest.of("warm-up", prompt, gen, dev.halyard.model.sampling.SamplingParams.greedy()).withIgnoreEog(true), new TokenSink() {
+        submit(EngineRequest.of("warm-up", prompt, gen, SamplingParams.greedy()).withIgnoreEog(true), new TokenSink() {
             @Override
             public boolean onToken(int token, TokenLogprob lp) {
                 return true;
@@ -144,7 +146,7 @@ public final class Engine implements AutoCloseable {
         });
         done.await();
         if (failure[0] != null) throw new IllegalStateException("the warm-up request failed: " + failure[0].getMessage(), failure[0]);
-        java.util.concurrent.CountDownLatch reset = new java.util.concurrent.CountDownLatch(1);
+        CountDownLatch reset = new CountDownLatch(1);
         synchronized (submitLock) {
             if (closed) throw new IllegalStateException("the engine is closed");
             inbox.add(() -> {

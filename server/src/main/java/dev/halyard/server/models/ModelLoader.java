@@ -9,6 +9,7 @@ import dev.halyard.model.gguf.GgufFile;
 import dev.halyard.model.tokenizer.Tokenizer;
 import dev.halyard.runtime.engine.Engine;
 import java.io.IOException;
+import java.util.List;
 
 /**
  * Turns a planned model into a served one. {@link #standard} is the real loader; tests wrap it (for
@@ -59,7 +60,7 @@ public interface ModelLoader {
      * the first time (0.25-0.27 after); three 16-token greedy passes through a flat cache, the warm-up
      * before, left 128-token prompts 0.4-0.5 s slower.
      */
-    java.util.List<Integer> WARM_UP_PROMPTS = java.util.List.of(64, 20);
+    List<Integer> WARM_UP_PROMPTS = List.of(64, 20);
 
     /** Tokens each warm-up request generates. */
     int WARM_UP_TOKENS = 4;
@@ -72,7 +73,7 @@ public interface ModelLoader {
             System.getLogger("halyard.server").log(System.Logger.Level.WARNING,
                     "the model's chat template does not compile (" + e.getMessage() + "); chats use a plain transcript");
             String bos = tok.bosId() >= 0 ? tok.tokenText(tok.bosId()) : "";
-            return new ModelChatTemplate(ChatTemplate.builtin("plain"), "plain", bos, tok.addBos(), java.util.List.of("\nUser:"));
+            return new ModelChatTemplate(ChatTemplate.builtin("plain"), "plain", bos, tok.addBos(), List.of("\nUser:"));
         }
     }
 }
