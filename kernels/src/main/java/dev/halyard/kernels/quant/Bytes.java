@@ -12,8 +12,6 @@ final class Bytes {
     static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-
-    /** An IEEE half (ggml_half) at {@code at}, widened exactly. */
     private static final java.lang.invoke.VarHandle INT_LE = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
 
     /** Writes v little-endian into b[at .. at + 4) (the tiled layouts' load-time rewriting). */
@@ -21,6 +19,7 @@ final class Bytes {
         INT_LE.set(b, at, v);
     }
 
+    /** An IEEE half (ggml_half) at {@code at}, widened exactly. */
     static float half(MemorySegment w, long at) {
         return Float.float16ToFloat(w.get(I16, at));
     }

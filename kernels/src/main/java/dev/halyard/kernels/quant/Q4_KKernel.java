@@ -287,8 +287,8 @@ public final class Q4_KKernel {
     public static void tile(byte[] src, int s, int stride, byte[] dst, int d) {
         for (int r = 0; r < 4; r++) {
             int blk = s + r * stride;
-            putInt(dst, d + 4 * r, Bytes.halfToFloatBits((short) (src[blk] & 0xff | src[blk + 1] << 8)));
-            putInt(dst, d + 16 + 4 * r, Bytes.halfToFloatBits((short) (src[blk + 2] & 0xff | src[blk + 3] << 8)) ^ 0x80000000);
+            Bytes.putIntLE(dst, d + 4 * r, Bytes.halfToFloatBits((short) (src[blk] & 0xff | src[blk + 1] << 8)));
+            Bytes.putIntLE(dst, d + 16 + 4 * r, Bytes.halfToFloatBits((short) (src[blk + 2] & 0xff | src[blk + 3] << 8)) ^ 0x80000000);
             long lo = 0;
             for (int i = 7; i >= 0; i--) lo = lo << 8 | (src[blk + 4 + i] & 0xff);
             int hi = 0;
@@ -327,10 +327,6 @@ public final class Q4_KKernel {
             int at = d + 16 + 32 * (e / 64) + e % 32, sh = 4 * (e % 64 / 32);
             dst[at] = (byte) ((dst[at] & (0xF0 >> sh)) | q << sh);
         }
-    }
-
-    private static void putInt(byte[] a, int at, int v) {
-        for (int i = 0; i < 4; i++) a[at + i] = (byte) (v >>> (8 * i));
     }
 
     private static int getInt(byte[] a, int at) {
