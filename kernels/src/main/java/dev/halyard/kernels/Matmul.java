@@ -29,7 +29,7 @@ import java.lang.foreign.MemorySegment;
  *   <li><b>fused</b>: blocks are decoded in registers. Tiled Q8_0 / Q4_0 (weights read into memory
  *       and repacked; also Q5_0): four rows for one token ({@code dotTile4}) or for four tokens at a time
  *       ({@code dotTile4x4}, see {@link #fused}: decode steps of many sequences, short prompts, and
- *       Q4_0 prompts on rows of 1024-4096 columns); tiled Q4_K four rows for four tokens below
+ *       slice-major Q4_0 at every size); tiled Q4_K four rows for four tokens below
  *       {@link #Q4_K_FUSED_TOKENS}, tiled Q6_K below {@link #Q6_K_FUSED_TOKENS}; tiled Q4_K / Q6_K
  *       four rows for one token ({@code dotTile4}, 1-3 tokens); Q8_0, Q4_0, Q4_K, Q5_K, Q6_K on the file's row layout
  *       (memory-mapped weights) for 1-3 tokens ({@code dotRows4}).
@@ -84,23 +84,25 @@ public final class Matmul {
 
     /**
      * Whether a batch of this many tokens takes the tiled matrix's four-token kernels rather than the
-     * panel. Q4_0 with rows of 1024 to {@link #ALIGNED_COPY_COLS} columns does at every batch size: its 4-bit weights
-     * stay in L1 while the F32 panel's 4-row tile (32 KiB at 2048 columns) streams from L2 with the
-     * activations, and the nibble lookups fill ALU slots the FMAs leave free. 512-token prompt, two
-     * threads, alternated: 2048 x 2048 243-251 -> 284-286 GFLOP/s, 8192 x 2048 249-252 -> 292-296.
-     * Slice-major rows too ({@link #slicedFused}; 2048 x 8192 alternated in one JVM had read 247-249 ->
-     * 236-276, inconclusive): Llama-3.2-1B Q4_0's 512-token prompt with them fused, against the panel,
-     * in two processes in lockstep ({@code bench ab}), 1.056 (6 rounds, 5 faster), 1.020 (8 rounds, 7
-     * faster) and, build against build, 1.047 (8 rounds, 6 faster). Not on rows whose activations are
-     * not copied to a cache line (Qwen2.5-0.5B's 896 x 4864: whole-model prompt level, +5% alone), nor
-     * below 1024 columns (1536 x 576 level, 4864 x 896 0.85x); Q8_0 stays on the panel (level at 2048
-     * columns, 0.8-0.95x at 8192; its slice-major rows fused: Llama-3.2-1B Q8_0 prompt 0.949 in {@code
-     * bench ab}, 8 rounds), its decode costs FMA-port time.
+     * panel. Q4_0 took them at every batch size on rows of 1024-4096 columns too while its panel was
+     * the row-major one (512-token prompt, two threads, 2048 x 2048 243-251 -> 284-286 GFLOP/s fused);
+     * against the quad-major, column-blocked panel ({@link Panels#packedPanelTiles}) it lost: {@code
+     * bench prompt}, a process per setting, fused -> panel 2048 x 2048 249-260 -> 286-290, 8192 x 2048
+     * 258-264 -> 307; Llama-3.2-1B Q4_0 512-token prompt in {@code bench ab} (2 processes a side, 6
+     * rounds) 1.106 with all its matrices on the panel, and this rule (whole rows on the panel) build
+     * against build 1.112 (8 rounds, 8 faster; peak RSS 948 -> 944 MiB); SmolLM2-135M Q4_0 1.029,
+     * Qwen2.5-0.5B Q4_0 0.991 (every matrix on the panel).
+     * Slice-major Q4_0 (the down projection) stays fused: on the panel it gained 3.6% (5 of 6 rounds)
+     * but its interleaved quads (16 MiB for 512 tokens of 8192 columns, see {@link #packedQuads}) put
+     * Llama-3.2-1B Q4_0's peak RSS at 970 MiB, file + KV cache + 297 MB against issue 4's 300 (945
+     * before, as fused: the wide rows skip the aligned copy). Q8_0 takes the panel at prompt sizes
+     * (fused at every size: level at 2048 columns, 0.8-0.95x at 8192; its slice-major rows fused,
+     * Llama-3.2-1B Q8_0 prompt 0.949 in {@code bench ab}, 8 rounds): its decode costs FMA-port time.
      */
     static boolean fused(WeightMatrix w, int batch) {
         return switch (w.type()) {
             case Q8_0 -> batch < (w.cols() >= 1024 ? fusedTokens(w.cols()) : Q8_0_NARROW_FUSED_TOKENS);
-            case Q4_0 -> batch < fusedTokens(w.cols()) || w.cols() >= 1024 && (w.cols() <= ALIGNED_COPY_COLS || w.slices() > 1);
+            case Q4_0 -> batch < fusedTokens(w.cols()) || w.slices() > 1;
             case Q5_0 -> batch < Q5_0_FUSED_TOKENS;
             case Q4_K -> Simd.L == 16 && batch >= MIN_BATCHED && batch < Q4_K_FUSED_TOKENS;
             case Q6_K -> Simd.L == 16 && batch >= MIN_BATCHED && batch < (w.rows() <= Q6_K_FEW_ROWS ? Q6_K_FEW_ROWS_FUSED_TOKENS : Q6_K_FUSED_TOKENS);
@@ -333,7 +335,7 @@ public final class Matmul {
      * is slower than on whole rows: Llama-3.2-1B's down projection (2048 x 8192 Q4_0), 4 tokens, 2
      * threads, 0.47-0.52 -> 0.54-0.71 ms; in L2 (128 rows, 1 thread) 0.061 -> 0.070-0.076 ms, although
      * the kernels alone run level (walking each tile's slices in turn was worse still). Q4_0 prompts take
-     * it nonetheless: against the panel on the same slices it is the faster of the two (see {@link #fused}).
+     * it nonetheless (see {@link #fused}: the panel's interleaved copy of wide activations costs memory).
      * Its token blocks are sized for a slice's columns, not the row's: 32 tokens at 2048, where the row's
      * 8192 columns gave 8, so that the weights were read from memory once per 8 tokens (Llama-3.2-1B Q4_0
      * prompt, {@code bench ab}, 6 rounds: 1.049, 6 faster).

@@ -132,6 +132,10 @@ final class Panels {
      * alike with {@link Tiles#tile4x1PackedAcc}. Same bits as whole rows. The row-major panel before
      * (16 rows of 8192 columns) read each 4-row tile (128 KiB) and quad of tokens from L2 for every 16
      * FMAs, and a long prompt's activations (16 MiB for 512 tokens) from memory once per 16 rows.
+     * Walking each slice in column blocks of {@link #BLOCK_COLS} as {@link #blockedPanel} does (a quad's
+     * block and a tile's in L1 together) measured level: Llama-3.2-1B 512-token prompts in {@code bench
+     * ab} (2 processes a side, 8 rounds) Q4_0 1.019, Q4_K_M 0.997; 2048 x 8192 per matrix within the
+     * host's noise.
      */
     private static void slicedPanel(WeightMatrix w, float[] x, int xo, float[] xq, int xqo, float[] out, int batch, int t0, int t1) {
         final int rows = w.rows(), cols = w.cols(), slices = w.slices(), vec = Simd.L, S = WeightMatrix.SLICE;
@@ -208,7 +212,7 @@ final class Panels {
      * (it takes {@link #slicedPanel} instead). The same-JVM alternation flattered it where the other side was a different
      * kernel: it put the interleaved panel at 1.12x Q4_0's fused four-token kernel on 2048 columns and
      * 1.18x on Llama-3.2-1B Q4_0's prompt, which in lockstep against separate processes was 0.97-0.98x,
-     * so Q4_0 keeps the fused kernel there.
+     * so Q4_0 kept the fused kernel there until the quad-major, column-blocked walks (see {@code Matmul.fused}).
      */
     private static void packedPanelTimesBatch(float[] panel, int pi, int pn, float[] xq, int xqo, float[] x, int xo, int batch, int cols, float[] out, int rows, int r0) {
         int block = Matmul.tokenBlock(cols), whole = batch / 4 * 4;

@@ -45,9 +45,9 @@ class BatchInvarianceTest {
             WeightMatrix rowsLayout = new WeightMatrix(type, seg, 0, rows, cols);
             WeightMatrix[] layouts = WeightMatrix.canTile(type, rows)
                     ? new WeightMatrix[] {rowsLayout, copyOf(arena, rowsLayout).tile4()} : new WeightMatrix[] {rowsLayout};
-            // tiled Q8_0: fused four-token kernel below Matmul.fusedTokens(2048) = 64 tokens, the interleaved
-            // panel above (70: 17 quads and two single tokens); tiled Q4_K: the interleaved panel at every size;
-            // tiled Q4_0 on whole rows of 2048: fused at every size (the panel: see the next test);
+            // tiled Q8_0 and Q4_0 (whole rows): fused four-token kernels below Matmul.fusedTokens(2048) = 64 tokens, the
+            // interleaved panel above (70: 17 quads and two single tokens); tiled Q4_K: the four-token kernel
+            // below Matmul.Q4_K_FUSED_TOKENS = 32, the interleaved panel above;
             // tiled Q5_0: fused below Matmul.Q5_0_FUSED_TOKENS = 20 (13 tokens: three quads and a single)
             for (int batch : new int[] {13, 45, 70}) {
                 for (WeightMatrix w : layouts)
@@ -63,7 +63,7 @@ class BatchInvarianceTest {
      * part-panel after them), on one thread and on two, give each token's bits alone.
      */
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_K", "Q6_K"})
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q4_K", "Q6_K"})
     void quad_major_panels_and_their_tail_equal_tokens_alone(GgmlType type) {
         assertEquals(4, Panels.packedPanelTiles(896));
         assertEquals(4, Panels.packedPanelTiles(1024));
@@ -88,64 +88,60 @@ class BatchInvarianceTest {
 
     /**
      * Slice-major matrices on the panel path ({@code Panels.slicedPanel}): every output's accumulators
-     * carried from slice to slice, over more rows than one panel and a part-panel, a batch of quads with
-     * two single tokens, and (Q6_K) more tokens than one block ({@code Panels.SLICED_PANEL_TOKENS}),
-     * the next block a quad and two single tokens: each token's bits alone.
+     * carried from slice to slice (the last one whole or of 768 columns), over more rows than one panel and
+     * a part-panel, a batch of quads with two single tokens, and (Q6_K) more tokens than one block
+     * ({@code Panels.SLICED_PANEL_TOKENS}), the next block a quad and two single tokens: each token's
+     * bits alone.
      */
     @ParameterizedTest(name = "{0}")
     @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_K", "Q6_K"})
     void slice_major_panels_equal_tokens_alone(GgmlType type) {
         Random rnd = new Random(400 + type.ordinal());
-        int cols = 8192, rows = 4 * (Panels.packedPanelTiles(WeightMatrix.SLICE) + 3);
-        try (Arena arena = Arena.ofShared()) {
-            WeightMatrix w = new WeightMatrix(type, RandomBlocks.allocate(arena, type, rows * cols, 0, rnd), 0, rows, cols).tile4();
-            assertTrue(w.slices() > 1, "slice-major");
-            int[] batches = type == GgmlType.Q6_K ? new int[] {70, Panels.SLICED_PANEL_TOKENS + 6} : new int[] {70};
-            for (int batch : batches) {
-                assertTrue(Matmul.interleaved(w, batch), "the panel path");
-                for (int threads : new int[] {1, 2})
-                    try (Parallel par = new Parallel(threads)) {
-                        assertEachTokenAloneEqualsBatch(par, w, RandomBlocks.gaussian(batch * cols, rnd), batch,
-                                type + " slice-major " + rows + " x " + cols + " batch " + batch + ", " + threads + " threads");
-                    }
+        int rows = 4 * (Panels.packedPanelTiles(WeightMatrix.SLICE) + 3);
+        for (int cols : new int[] {8192, 8192 + 768}) {
+            try (Arena arena = Arena.ofShared()) {
+                WeightMatrix w = new WeightMatrix(type, RandomBlocks.allocate(arena, type, rows * cols, 0, rnd), 0, rows, cols).tile4();
+                assertTrue(w.slices() > 1, "slice-major");
+                assertEquals(cols % WeightMatrix.SLICE, w.sliceCols(w.slices() - 1) % WeightMatrix.SLICE, "the last slice");
+                int[] batches = type == GgmlType.Q6_K && cols == 8192 ? new int[] {70, Panels.SLICED_PANEL_TOKENS + 6} : new int[] {70};
+                for (int batch : batches) {
+                    assertTrue(Matmul.interleaved(w, batch), "the panel path");
+                    for (int threads : new int[] {1, 2})
+                        try (Parallel par = new Parallel(threads)) {
+                            assertEachTokenAloneEqualsBatch(par, w, RandomBlocks.gaussian(batch * cols, rnd), batch,
+                                    type + " slice-major " + rows + " x " + cols + " batch " + batch + ", " + threads + " threads");
+                        }
+                }
             }
         }
     }
 
     /**
-     * Tiled Q4_0 below 1024 columns takes the panel from Matmul.fusedTokens = 32 tokens on (on 2048
-     * columns it stays fused): row-major on 576 columns, interleaved on 896 ({@code
-     * Matmul.INTERLEAVED_COLS}); same bits either way.
+     * Tiled Q4_0 on whole rows takes the panel from Matmul.fusedTokens tokens on (32 below 1024 columns,
+     * 64 from there): row-major on 576 columns, interleaved on 896 ({@code Matmul.INTERLEAVED_COLS}) and
+     * 2048; below the limit the four-token kernels. Slice-major (8192 columns, a down projection) it
+     * takes the four-token kernels at every size: 70 tokens are blocks of quads (Matmul.tokenBlock) and
+     * two single tokens, each row's accumulators carried from slice to slice. The same bits as each
+     * token alone either way.
      */
     @Test
-    void narrow_q4_0_panel_equals_tokens_alone() {
+    void q4_0_either_side_of_the_panel_limit_equals_tokens_alone() {
         Random rnd = new Random(7);
         int rows = 20;
         try (Arena arena = Arena.ofShared(); Parallel par = new Parallel(2)) {
-            assertTrue(Matmul.fused(new WeightMatrix(GgmlType.Q4_0, RandomBlocks.allocate(arena, GgmlType.Q4_0, rows * 2048, 0, rnd), 0, rows, 2048).tile4(), 512));
-            for (int cols : new int[] {576, 896}) {
+            for (int cols : new int[] {576, 896, 2048, 8192}) {
                 WeightMatrix w = new WeightMatrix(GgmlType.Q4_0, RandomBlocks.allocate(arena, GgmlType.Q4_0, rows * cols, 0, rnd), 0, rows, cols).tile4();
-                assertFalse(Matmul.fused(w, 70));
-                assertEquals(cols >= Matmul.INTERLEAVED_COLS, Matmul.interleaved(w, 70));
-                assertEachTokenAloneEqualsBatch(par, w, RandomBlocks.gaussian(70 * cols, rnd), 70, "Q4_0 tiled " + cols + " columns batch 70");
+                boolean sliced = cols > WeightMatrix.SLICED_ABOVE;
+                assertEquals(sliced, w.slices() > 1);
+                int limit = Matmul.fusedTokens(cols);
+                for (int batch : new int[] {limit - 1, 70, 512}) {
+                    boolean panel = batch >= limit && !sliced;
+                    assertEquals(!panel, Matmul.fused(w, batch));
+                    assertEquals(panel && cols >= Matmul.INTERLEAVED_COLS, Matmul.interleaved(w, batch));
+                    if (batch < 512)
+                        assertEachTokenAloneEqualsBatch(par, w, RandomBlocks.gaussian(batch * cols, rnd), batch, "Q4_0 tiled " + cols + " columns batch " + batch);
+                }
             }
-        }
-    }
-
-    /**
-     * Slice-major tiled Q4_0 (more than WeightMatrix.SLICED_ABOVE columns, a down projection) takes the
-     * four-token kernels at prompt sizes too: 70 tokens are blocks of quads (Matmul.tokenBlock) and two
-     * single tokens, each row's accumulators carried from slice to slice; the same bits as each token alone.
-     */
-    @Test
-    void slice_major_q4_0_prompt_batch_is_fused_and_equals_tokens_alone() {
-        Random rnd = new Random(9);
-        int rows = 8, cols = 8192;
-        try (Arena arena = Arena.ofShared(); Parallel par = new Parallel(2)) {
-            WeightMatrix w = new WeightMatrix(GgmlType.Q4_0, RandomBlocks.allocate(arena, GgmlType.Q4_0, rows * cols, 0, rnd), 0, rows, cols).tile4();
-            assertTrue(w.slices() > 1);
-            assertTrue(Matmul.fused(w, 512));
-            assertEachTokenAloneEqualsBatch(par, w, RandomBlocks.gaussian(70 * cols, rnd), 70, "Q4_0 slice-major batch 70");
         }
     }
 
