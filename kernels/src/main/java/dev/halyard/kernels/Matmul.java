@@ -95,7 +95,9 @@ public final class Matmul {
      * Slice-major Q4_0 (the down projection) stays fused: on the panel it gained 3.6% (5 of 6 rounds)
      * but its interleaved quads (16 MiB for 512 tokens of 8192 columns, see {@link #packedQuads}) put
      * Llama-3.2-1B Q4_0's peak RSS at 970 MiB, file + KV cache + 297 MB against issue 4's 300 (945
-     * before, as fused: the wide rows skip the aligned copy). Q8_0 takes the panel at prompt sizes
+     * before, as fused: the wide rows skip the aligned copy). Run in parallel regions of 128 tokens,
+     * each with its own 4 MiB of quads and dequantising the panel again, the panel lost that gain:
+     * build against build 0.999 (8 rounds, 3 faster; Q4_K_M's prompt 0.990, its RSS 1,029 -> 1,007). Q8_0 takes the panel at prompt sizes
      * (fused at every size: level at 2048 columns, 0.8-0.95x at 8192; its slice-major rows fused,
      * Llama-3.2-1B Q8_0 prompt 0.949 in {@code bench ab}, 8 rounds): its decode costs FMA-port time.
      */
