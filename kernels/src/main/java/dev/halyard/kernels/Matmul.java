@@ -28,8 +28,8 @@ import java.lang.foreign.MemorySegment;
  *       columns their panels hold ~512 KiB of rows and are walked quad by quad ({@link Panels#packedPanelTiles});
  *   <li><b>fused</b>: blocks are decoded in registers. Tiled Q8_0 / Q4_0 (weights read into memory
  *       and repacked; also Q5_0): four rows for one token ({@code dotTile4}) or for four tokens at a time
- *       ({@code dotTile4x4}, see {@link #fused}: decode steps of many sequences, short prompts, and
- *       slice-major Q4_0 at every size); tiled Q4_K four rows for four tokens below
+ *       ({@code dotTile4x4}, see {@link #fused}: decode steps of many sequences, short prompts); tiled
+ *       Q4_K four rows for four tokens below
  *       {@link #Q4_K_FUSED_TOKENS}, tiled Q6_K below {@link #Q6_K_FUSED_TOKENS}; tiled Q4_K / Q6_K
  *       four rows for one token ({@code dotTile4}, 1-3 tokens); Q8_0, Q4_0, Q4_K, Q5_K, Q6_K on the file's row layout
  *       (memory-mapped weights) for 1-3 tokens ({@code dotRows4}).
@@ -89,22 +89,22 @@ public final class Matmul {
      * against the quad-major, column-blocked panel ({@link Panels#packedPanelTiles}) it lost: {@code
      * bench prompt}, a process per setting, fused -> panel 2048 x 2048 249-260 -> 286-290, 8192 x 2048
      * 258-264 -> 307; Llama-3.2-1B Q4_0 512-token prompt in {@code bench ab} (2 processes a side, 6
-     * rounds) 1.106 with all its matrices on the panel, and this rule (whole rows on the panel) build
+     * rounds) 1.106 with all its matrices on the panel, and whole rows only (slice-major fused) build
      * against build 1.112 (8 rounds, 8 faster; peak RSS 948 -> 944 MiB); SmolLM2-135M Q4_0 1.029,
-     * Qwen2.5-0.5B Q4_0 0.991 (every matrix on the panel).
-     * Slice-major Q4_0 (the down projection) stays fused: on the panel it gained 3.6% (5 of 6 rounds)
-     * but its interleaved quads (16 MiB for 512 tokens of 8192 columns, see {@link #packedQuads}) put
-     * Llama-3.2-1B Q4_0's peak RSS at 970 MiB, file + KV cache + 297 MB against issue 4's 300 (945
-     * before, as fused: the wide rows skip the aligned copy). Run in parallel regions of 128 tokens,
-     * each with its own 4 MiB of quads and dequantising the panel again, the panel lost that gain:
-     * build against build 0.999 (8 rounds, 3 faster; Q4_K_M's prompt 0.990, its RSS 1,029 -> 1,007). Q8_0 takes the panel at prompt sizes
-     * (fused at every size: level at 2048 columns, 0.8-0.95x at 8192; its slice-major rows fused,
-     * Llama-3.2-1B Q8_0 prompt 0.949 in {@code bench ab}, 8 rounds): its decode costs FMA-port time.
+     * Qwen2.5-0.5B Q4_0 0.991 (every matrix on the panel). Slice-major Q4_0 (the down projections)
+     * too: with the whole batch's interleaved quads it gained 1.036 more (5 of 6) but put Llama-3.2-1B
+     * Q4_0's peak RSS at 970 MiB, file + KV cache + 297 MB against issue 4's 300 (and in parallel
+     * regions of 128 tokens, 4 MiB of quads each, the gain was gone: 0.999); since slice-major panels
+     * interleave each quad's slice themselves ({@code Panels.slicedPanel}), against fused 1.028 (8
+     * rounds, 4 faster) and 1.009 (9 rounds, 7 faster, 3 processes a side), peak RSS 946 -> 951-953 MiB.
+     * Q8_0 takes the panel at prompt sizes (fused at every size: level at 2048 columns, 0.8-0.95x at
+     * 8192; its slice-major rows fused, Llama-3.2-1B Q8_0 prompt 0.949 in {@code bench ab}, 8 rounds):
+     * its decode costs FMA-port time.
      */
     static boolean fused(WeightMatrix w, int batch) {
         return switch (w.type()) {
             case Q8_0 -> batch < (w.cols() >= 1024 ? fusedTokens(w.cols()) : Q8_0_NARROW_FUSED_TOKENS);
-            case Q4_0 -> batch < fusedTokens(w.cols()) || w.slices() > 1;
+            case Q4_0 -> batch < fusedTokens(w.cols());
             case Q5_0 -> batch < Q5_0_FUSED_TOKENS;
             case Q4_K -> Simd.L == 16 && batch >= MIN_BATCHED && batch < Q4_K_FUSED_TOKENS;
             case Q6_K -> Simd.L == 16 && batch >= MIN_BATCHED && batch < (w.rows() <= Q6_K_FEW_ROWS ? Q6_K_FEW_ROWS_FUSED_TOKENS : Q6_K_FUSED_TOKENS);
@@ -169,7 +169,7 @@ public final class Matmul {
         // their copy costs the most memory). Each copy is one pass by this thread, made only if used.
         boolean packed = false, plain = false;
         for (WeightMatrix w : ws) {
-            boolean i = interleaved(w, batch);
+            boolean i = interleaved(w, batch) && w.slices() == 1; // slice-major panels interleave their own quads
             packed |= i;
             plain |= !i;
         }
@@ -336,9 +336,7 @@ public final class Matmul {
      * <p>For one token this is what the layout is for (see {@link WeightMatrix}). The four-token path
      * is slower than on whole rows: Llama-3.2-1B's down projection (2048 x 8192 Q4_0), 4 tokens, 2
      * threads, 0.47-0.52 -> 0.54-0.71 ms; in L2 (128 rows, 1 thread) 0.061 -> 0.070-0.076 ms, although
-     * the kernels alone run level (walking each tile's slices in turn was worse still). Q4_0 prompts take
-     * it nonetheless (see {@link #fused}: the panel's interleaved copy of wide activations costs memory).
-     * Its token blocks are sized for a slice's columns, not the row's: 32 tokens at 2048, where the row's
+     * the kernels alone run level (walking each tile's slices in turn was worse still). Its token blocks are sized for a slice's columns, not the row's: 32 tokens at 2048, where the row's
      * 8192 columns gave 8, so that the weights were read from memory once per 8 tokens (Llama-3.2-1B Q4_0
      * prompt, {@code bench ab}, 6 rounds: 1.049, 6 faster).
      */

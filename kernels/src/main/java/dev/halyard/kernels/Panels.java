@@ -30,7 +30,7 @@ final class Panels {
         final int rows = w.rows(), cols = w.cols();
         boolean packed = Matmul.interleaved(w, batch);
         if (packed && w.slices() > 1) {
-            slicedPanel(w, x, xo, xq, xqo, out, batch, t0, t1);
+            slicedPanel(w, x, xo, out, batch, t0, t1);
             return;
         }
         int ptiles = packed ? packedPanelTiles(cols) : PANEL / TILE;
@@ -135,14 +135,22 @@ final class Panels {
      * Walking each slice in column blocks of {@link #BLOCK_COLS} as {@link #blockedPanel} does (a quad's
      * block and a tile's in L1 together) measured level: Llama-3.2-1B 512-token prompts in {@code bench
      * ab} (2 processes a side, 8 rounds) Q4_0 1.019, Q4_K_M 0.997; 2048 x 8192 per matrix within the
-     * host's noise.
+     * host's noise. Each quad's slice is interleaved here ({@link Tiles#pack4}, 32 KiB at 16 lanes, into
+     * this thread's scratch) just before the panel's tiles pass over it, rather than the whole batch's
+     * quads once per region as for whole rows: those took 16 MiB for a 512-token prompt of 8192
+     * columns, the prompt pass's largest buffer. The plain activations stream from L3 once per panel
+     * either way, and the interleaving costs a write and read of 32 KiB in L1 per 16 tiles' slice.
+     * Llama-3.2-1B 512-token prompts in {@code bench ab} (2 processes a side, 8 rounds): Q4_K_M 1.006
+     * (5 of 8 faster), peak RSS 1,023 -> 1,009 MiB.
      */
-    private static void slicedPanel(WeightMatrix w, float[] x, int xo, float[] xq, int xqo, float[] out, int batch, int t0, int t1) {
+    private static void slicedPanel(WeightMatrix w, float[] x, int xo, float[] out, int batch, int t0, int t1) {
         final int rows = w.rows(), cols = w.cols(), slices = w.slices(), vec = Simd.L, S = WeightMatrix.SLICE;
         final int ptiles = packedPanelTiles(S), whole = batch / 4 * 4;
         final int tb = Math.min(batch, SLICED_PANEL_TOKENS); // tokens per block: a multiple of 4, or the whole batch
-        float[] s = Matmul.scratch(ptiles * TILE * S + Aligned.LINE_FLOATS + ptiles * tb * TILE * vec);
-        final int pi = Aligned.shift(s), ai0 = pi + ptiles * TILE * S; // the panel, then the accumulators
+        // the panel, the accumulators, then one quad's slice, each from a cache line
+        final int accFloats = ptiles * tb * TILE * vec;
+        float[] s = Matmul.scratch(ptiles * TILE * S + Aligned.LINE_FLOATS + accFloats + 4 * S);
+        final int pi = Aligned.shift(s), ai0 = pi + ptiles * TILE * S, qi0 = ai0 + accFloats;
         for (int p = t0; p < t1; p += ptiles) {
             int pt = Math.min(ptiles, t1 - p);
             for (int b0 = 0; b0 < batch; b0 += tb) {
@@ -152,9 +160,11 @@ final class Panels {
                     int n = w.sliceCols(sl);
                     for (int i = 0; i < pt; i++) dequantizeTile4(w, p + i, sl, s, pi + i * TILE * S, vec, 4);
                     // tile i's accumulators for token b at ai0 + (i * nb + b - b0) * TILE * vec
-                    for (int b = b0; b < q1; b += 4)
+                    for (int b = b0; b < q1; b += 4) {
+                        Tiles.pack4(x, xo + b * cols + sl * S, cols, n, s, qi0); // the quad's slice, read by every tile of the panel
                         for (int i = 0; i < pt; i++)
-                            Tiles.tile4x4PackedAcc(s, pi + i * TILE * S, xq, xqo + b * cols + 4 * sl * S, n, s, ai0 + (i * nb + b - b0) * TILE * vec);
+                            Tiles.tile4x4PackedAcc(s, pi + i * TILE * S, s, qi0, n, s, ai0 + (i * nb + b - b0) * TILE * vec);
+                    }
                     for (int b = Math.max(b0, whole); b < b1; b++)
                         for (int i = 0; i < pt; i++)
                             Tiles.tile4x1PackedAcc(s, pi + i * TILE * S, x, xo + b * cols + sl * S, n, s, ai0 + (i * nb + b - b0) * TILE * vec);

@@ -45,7 +45,7 @@ class BatchInvarianceTest {
             WeightMatrix rowsLayout = new WeightMatrix(type, seg, 0, rows, cols);
             WeightMatrix[] layouts = WeightMatrix.canTile(type, rows)
                     ? new WeightMatrix[] {rowsLayout, copyOf(arena, rowsLayout).tile4()} : new WeightMatrix[] {rowsLayout};
-            // tiled Q8_0 and Q4_0 (whole rows): fused four-token kernels below Matmul.fusedTokens(2048) = 64 tokens, the
+            // tiled Q8_0 and Q4_0: fused four-token kernels below Matmul.fusedTokens(2048) = 64 tokens, the
             // interleaved panel above (70: 17 quads and two single tokens); tiled Q4_K: the four-token kernel
             // below Matmul.Q4_K_FUSED_TOKENS = 32, the interleaved panel above;
             // tiled Q5_0: fused below Matmul.Q5_0_FUSED_TOKENS = 20 (13 tokens: three quads and a single)
@@ -87,14 +87,14 @@ class BatchInvarianceTest {
     }
 
     /**
-     * Slice-major matrices on the panel path ({@code Panels.slicedPanel}): every output's accumulators
-     * carried from slice to slice (the last one whole or of 768 columns), over more rows than one panel and
+     * Slice-major matrices on the panel path ({@code Panels.slicedPanel}, which interleaves each quad's
+     * slice itself): every output's accumulators carried from slice to slice (the last one whole or of 768 columns), over more rows than one panel and
      * a part-panel, a batch of quads with two single tokens, and (Q6_K) more tokens than one block
      * ({@code Panels.SLICED_PANEL_TOKENS}), the next block a quad and two single tokens: each token's
      * bits alone.
      */
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_K", "Q6_K"})
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q4_K", "Q6_K"})
     void slice_major_panels_equal_tokens_alone(GgmlType type) {
         Random rnd = new Random(400 + type.ordinal());
         int rows = 4 * (Panels.packedPanelTiles(WeightMatrix.SLICE) + 3);
@@ -117,11 +117,10 @@ class BatchInvarianceTest {
     }
 
     /**
-     * Tiled Q4_0 on whole rows takes the panel from Matmul.fusedTokens tokens on (32 below 1024 columns,
-     * 64 from there): row-major on 576 columns, interleaved on 896 ({@code Matmul.INTERLEAVED_COLS}) and
-     * 2048; below the limit the four-token kernels. Slice-major (8192 columns, a down projection) it
-     * takes the four-token kernels at every size: 70 tokens are blocks of quads (Matmul.tokenBlock) and
-     * two single tokens, each row's accumulators carried from slice to slice. The same bits as each
+     * Tiled Q4_0 takes the panel from Matmul.fusedTokens tokens on (32 below 1024 columns, 64 from
+     * there): row-major on 576 columns, interleaved on 896 ({@code Matmul.INTERLEAVED_COLS}) and 2048,
+     * slice by slice on 8192; below the limit the four-token kernels (slice-major: quads in token
+     * blocks, accumulators carried from slice to slice, and single tokens). The same bits as each
      * token alone either way.
      */
     @Test
@@ -131,15 +130,12 @@ class BatchInvarianceTest {
         try (Arena arena = Arena.ofShared(); Parallel par = new Parallel(2)) {
             for (int cols : new int[] {576, 896, 2048, 8192}) {
                 WeightMatrix w = new WeightMatrix(GgmlType.Q4_0, RandomBlocks.allocate(arena, GgmlType.Q4_0, rows * cols, 0, rnd), 0, rows, cols).tile4();
-                boolean sliced = cols > WeightMatrix.SLICED_ABOVE;
-                assertEquals(sliced, w.slices() > 1);
+                assertEquals(cols > WeightMatrix.SLICED_ABOVE, w.slices() > 1);
                 int limit = Matmul.fusedTokens(cols);
-                for (int batch : new int[] {limit - 1, 70, 512}) {
-                    boolean panel = batch >= limit && !sliced;
-                    assertEquals(!panel, Matmul.fused(w, batch));
-                    assertEquals(panel && cols >= Matmul.INTERLEAVED_COLS, Matmul.interleaved(w, batch));
-                    if (batch < 512)
-                        assertEachTokenAloneEqualsBatch(par, w, RandomBlocks.gaussian(batch * cols, rnd), batch, "Q4_0 tiled " + cols + " columns batch " + batch);
+                for (int batch : new int[] {limit - 1, 70}) {
+                    assertEquals(batch < limit, Matmul.fused(w, batch));
+                    assertEquals(batch >= limit && cols >= Matmul.INTERLEAVED_COLS, Matmul.interleaved(w, batch));
+                    assertEachTokenAloneEqualsBatch(par, w, RandomBlocks.gaussian(batch * cols, rnd), batch, "Q4_0 tiled " + cols + " columns batch " + batch);
                 }
             }
         }
