@@ -29,8 +29,7 @@ import java.lang.foreign.MemorySegment;
  *   <li><b>fused</b>: blocks are decoded in registers. Tiled Q8_0 / Q4_0 (weights read into memory
  *       and repacked; also Q5_0): four rows for one token ({@code dotTile4}) or for four tokens at a time
  *       ({@code dotTile4x4}, see {@link #fused}: decode steps of many sequences, short prompts); tiled
- *       Q4_K four rows for four tokens below
- *       {@link #Q4_K_FUSED_TOKENS}, tiled Q6_K below {@link #Q6_K_FUSED_TOKENS}; tiled Q4_K / Q6_K
+ *       Q4_K four rows for four tokens below {@link #Q4_K_FUSED_TOKENS}, tiled Q6_K below {@link #Q6_K_FUSED_TOKENS}; tiled Q4_K / Q6_K
  *       four rows for one token ({@code dotTile4}, 1-3 tokens); Q8_0, Q4_0, Q4_K, Q5_K, Q6_K on the file's row layout
  *       (memory-mapped weights) for 1-3 tokens ({@code dotRows4}).
  *       Wide tiled Q8_0 / Q4_0 / Q4_K / Q6_K matrices are slice-major ({@link WeightMatrix#slices}): their kernels run
@@ -203,7 +202,8 @@ public final class Matmul {
 
     /**
      * Row tiles [t0, t1) of one matrix, all tokens (token b's activations at {@code x[xo + b * cols]};
-     * with {@link #interleaved} matrices, the first batch / 4 quads also interleaved at {@code xq[xqo ..]}).
+     * with {@link #interleaved} matrices of whole rows, the first batch / 4 quads also interleaved at
+     * {@code xq[xqo ..]}).
      */
     private static void tiles(Kernels k, WeightMatrix w, float[] x, int xo, float[] xq, int xqo, float[] out, int batch, int t0, int t1) {
         final int rows = w.rows(), cols = w.cols();
@@ -336,8 +336,9 @@ public final class Matmul {
      * <p>For one token this is what the layout is for (see {@link WeightMatrix}). The four-token path
      * is slower than on whole rows: Llama-3.2-1B's down projection (2048 x 8192 Q4_0), 4 tokens, 2
      * threads, 0.47-0.52 -> 0.54-0.71 ms; in L2 (128 rows, 1 thread) 0.061 -> 0.070-0.076 ms, although
-     * the kernels alone run level (walking each tile's slices in turn was worse still). Its token blocks are sized for a slice's columns, not the row's: 32 tokens at 2048, where the row's
-     * 8192 columns gave 8, so that the weights were read from memory once per 8 tokens (Llama-3.2-1B Q4_0
+     * the kernels alone run level (walking each tile's slices in turn was worse still). Its token
+     * blocks are sized for a slice's columns, not the row's: 32 tokens at 2048, where the row's 8192
+     * columns gave 8, so that the weights were read from memory once per 8 tokens (Llama-3.2-1B Q4_0
      * prompt, {@code bench ab}, 6 rounds: 1.049, 6 faster).
      */
     private static void slicedFused(WeightMatrix w, float[] x, int xo, float[] out, int batch, int t0, int t1) {

@@ -24,7 +24,8 @@ final class Panels {
 
     /**
      * Row tiles [t0, t1) of a tiled matrix, all tokens (token b at {@code x[xo + b * cols]}; for an
-     * {@link Matmul#interleaved} matrix the first batch / 4 quads also interleaved at {@code xq[xqo ..]}).
+     * {@link Matmul#interleaved} matrix of whole rows the first batch / 4 quads also interleaved at
+     * {@code xq[xqo ..]}; slice-major ones interleave their own, see {@link #slicedPanel}).
      */
     static void tiled(WeightMatrix w, float[] x, int xo, float[] xq, int xqo, float[] out, int batch, int t0, int t1) {
         final int rows = w.rows(), cols = w.cols();
