@@ -78,6 +78,9 @@ final class Panels {
      * before, no store, reload and separate {@link Simd#fold16} after (those took ~5% of the prompt's
      * samples: fold16 2.7%, the fill 1.1%). Llama-3.2-1B 512-token prompts in {@code bench ab} (4
      * processes a side, 8 rounds): Q4_0 1.055 (8 of 8 faster) and 1.031 (6 of 8), Q4_K_M 1.055 (8 of 8).
+     * The first and last blocks take methods of their own ({@link Tiles#tile4x4PackedFirst}, {@link
+     * Tiles#tile4x4PackedLast}; there are always two blocks or more, as 2048+ columns make): one
+     * method with both as flags ran its loop slower; build against build 1.020 (8 of 8).
      */
     private static void blockedPanel(WeightMatrix w, float[] x, int xo, float[] xq, int xqo, float[] out, int batch, int t0, int t1, int ptiles) {
         final int rows = w.rows(), cols = w.cols(), vec = Simd.L, B = BLOCK_COLS, blocks = cols / B, whole = batch / 4 * 4;
@@ -93,9 +96,12 @@ final class Panels {
                 if (FOLD_IN_TILES) { // the first block starts from zero, the last folds into out
                     for (int h = 0; h < blocks; h++) {
                         int base = pi + h * pt * TILE * B;
-                        for (int i = 0; i < pt; i++)
-                            Tiles.tile4x4PackedAcc(s, base + i * TILE * B, xq, xqo + b * cols + 4 * h * B, B, s, ai + i * 16 * vec,
-                                    h == 0, h == blocks - 1 ? out : null, b * rows + r0 + i * TILE, rows);
+                        for (int i = 0; i < pt; i++) {
+                            int wi = base + i * TILE * B, xi = xqo + b * cols + 4 * h * B, a = ai + i * 16 * vec;
+                            if (h == 0) Tiles.tile4x4PackedFirst(s, wi, xq, xi, B, s, a);
+                            else if (h == blocks - 1) Tiles.tile4x4PackedLast(s, wi, xq, xi, B, s, a, out, b * rows + r0 + i * TILE, rows);
+                            else Tiles.tile4x4PackedAcc(s, wi, xq, xi, B, s, a);
+                        }
                     }
                     continue;
                 }
@@ -182,9 +188,12 @@ final class Panels {
                     // tile i's accumulators for token b at ai0 + (i * nb + b - b0) * TILE * vec
                     for (int b = b0; b < q1; b += 4) {
                         Tiles.pack4(x, xo + b * cols + sl * S, cols, n, s, qi0); // the quad's slice, read by every tile of the panel
-                        for (int i = 0; i < pt; i++)
-                            Tiles.tile4x4PackedAcc(s, pi + i * TILE * S, s, qi0, n, s, ai0 + (i * nb + b - b0) * TILE * vec,
-                                    first, last ? out : null, b * rows + (p + i) * TILE, rows);
+                        for (int i = 0; i < pt; i++) {
+                            int wi = pi + i * TILE * S, a = ai0 + (i * nb + b - b0) * TILE * vec;
+                            if (first) Tiles.tile4x4PackedFirst(s, wi, s, qi0, n, s, a);
+                            else if (last) Tiles.tile4x4PackedLast(s, wi, s, qi0, n, s, a, out, b * rows + (p + i) * TILE, rows);
+                            else Tiles.tile4x4PackedAcc(s, wi, s, qi0, n, s, a);
+                        }
                     }
                     for (int b = Math.max(b0, whole); b < b1; b++)
                         for (int i = 0; i < pt; i++)

@@ -273,32 +273,14 @@ public final class Tiles {
      * (one thread, in L2), this way 147-149.
      */
     public static void tile4x4PackedAcc(float[] w, int wi, float[] x, int xi, int n, float[] acc, int ai) {
-        tile4x4PackedAcc(w, wi, x, xi, n, acc, ai, false, null, 0, 0);
-    }
-
-    /**
-     * {@link #tile4x4PackedAcc} as the first and/or the last columns of the rows: with {@code first}
-     * the accumulators start at zero instead of {@code acc[ai ..]} (no zeroing pass before); with
-     * {@code out} they are folded when the columns end, token t's four outputs into {@code out[oi +
-     * t*os ..]} with {@link Simd#fold16}'s bits, instead of stored back (no store and reload between
-     * the last columns and the fold). The FMAs and the fold are the same, so the bits are too.
-     */
-    public static void tile4x4PackedAcc(float[] w, int wi, float[] x, int xi, int n, float[] acc, int ai, boolean first, float[] out, int oi, int os) {
-        FloatVector a00, a10, a20, a30, a01, a11, a21, a31, a02, a12, a22, a32, a03, a13, a23, a33;
-        if (first) {
-            FloatVector z = FloatVector.zero(F);
-            a00 = z; a10 = z; a20 = z; a30 = z; a01 = z; a11 = z; a21 = z; a31 = z;
-            a02 = z; a12 = z; a22 = z; a32 = z; a03 = z; a13 = z; a23 = z; a33 = z;
-        } else {
-            a00 = FloatVector.fromArray(F, acc, ai); a10 = FloatVector.fromArray(F, acc, ai + L);
-            a20 = FloatVector.fromArray(F, acc, ai + 2 * L); a30 = FloatVector.fromArray(F, acc, ai + 3 * L);
-            a01 = FloatVector.fromArray(F, acc, ai + 4 * L); a11 = FloatVector.fromArray(F, acc, ai + 5 * L);
-            a21 = FloatVector.fromArray(F, acc, ai + 6 * L); a31 = FloatVector.fromArray(F, acc, ai + 7 * L);
-            a02 = FloatVector.fromArray(F, acc, ai + 8 * L); a12 = FloatVector.fromArray(F, acc, ai + 9 * L);
-            a22 = FloatVector.fromArray(F, acc, ai + 10 * L); a32 = FloatVector.fromArray(F, acc, ai + 11 * L);
-            a03 = FloatVector.fromArray(F, acc, ai + 12 * L); a13 = FloatVector.fromArray(F, acc, ai + 13 * L);
-            a23 = FloatVector.fromArray(F, acc, ai + 14 * L); a33 = FloatVector.fromArray(F, acc, ai + 15 * L);
-        }
+        FloatVector a00 = FloatVector.fromArray(F, acc, ai), a10 = FloatVector.fromArray(F, acc, ai + L);
+        FloatVector a20 = FloatVector.fromArray(F, acc, ai + 2 * L), a30 = FloatVector.fromArray(F, acc, ai + 3 * L);
+        FloatVector a01 = FloatVector.fromArray(F, acc, ai + 4 * L), a11 = FloatVector.fromArray(F, acc, ai + 5 * L);
+        FloatVector a21 = FloatVector.fromArray(F, acc, ai + 6 * L), a31 = FloatVector.fromArray(F, acc, ai + 7 * L);
+        FloatVector a02 = FloatVector.fromArray(F, acc, ai + 8 * L), a12 = FloatVector.fromArray(F, acc, ai + 9 * L);
+        FloatVector a22 = FloatVector.fromArray(F, acc, ai + 10 * L), a32 = FloatVector.fromArray(F, acc, ai + 11 * L);
+        FloatVector a03 = FloatVector.fromArray(F, acc, ai + 12 * L), a13 = FloatVector.fromArray(F, acc, ai + 13 * L);
+        FloatVector a23 = FloatVector.fromArray(F, acc, ai + 14 * L), a33 = FloatVector.fromArray(F, acc, ai + 15 * L);
         int end = wi + 4 * n;
         for (int k = wi, j = xi; k < end; k += 4 * L, j += 4 * L) {
             FloatVector r0 = FloatVector.fromArray(F, w, k);
@@ -326,7 +308,98 @@ public final class Tiles {
             a23 = r2.fma(t, a23);
             a33 = r3.fma(t, a33);
         }
-        if (out != null && L == 16) { // Simd.fold16's blended fold, in registers
+        a00.intoArray(acc, ai); a10.intoArray(acc, ai + L); a20.intoArray(acc, ai + 2 * L); a30.intoArray(acc, ai + 3 * L);
+        a01.intoArray(acc, ai + 4 * L); a11.intoArray(acc, ai + 5 * L); a21.intoArray(acc, ai + 6 * L); a31.intoArray(acc, ai + 7 * L);
+        a02.intoArray(acc, ai + 8 * L); a12.intoArray(acc, ai + 9 * L); a22.intoArray(acc, ai + 10 * L); a32.intoArray(acc, ai + 11 * L);
+        a03.intoArray(acc, ai + 12 * L); a13.intoArray(acc, ai + 13 * L); a23.intoArray(acc, ai + 14 * L); a33.intoArray(acc, ai + 15 * L);
+    }
+
+    /**
+     * {@link #tile4x4PackedAcc} as the first columns of the rows: the accumulators start at zero (no
+     * zeroing pass before) and are stored to {@code acc[ai ..]} for the next columns. A method of its
+     * own, as {@link #tile4x4PackedLast}: one method taking both as flags ran its loop 3-20% slower
+     * (one thread, in L1 and from L2), and a 4 x 6 tile written so lost all of its gain.
+     */
+    public static void tile4x4PackedFirst(float[] w, int wi, float[] x, int xi, int n, float[] acc, int ai) {
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a00 = z, a10 = z, a20 = z, a30 = z, a01 = z, a11 = z, a21 = z, a31 = z;
+        FloatVector a02 = z, a12 = z, a22 = z, a32 = z, a03 = z, a13 = z, a23 = z, a33 = z;
+        int end = wi + 4 * n;
+        for (int k = wi, j = xi; k < end; k += 4 * L, j += 4 * L) {
+            FloatVector r0 = FloatVector.fromArray(F, w, k);
+            FloatVector r1 = FloatVector.fromArray(F, w, k + L);
+            FloatVector r2 = FloatVector.fromArray(F, w, k + 2 * L);
+            FloatVector r3 = FloatVector.fromArray(F, w, k + 3 * L);
+            FloatVector t = FloatVector.fromArray(F, x, j);
+            a00 = r0.fma(t, a00);
+            a10 = r1.fma(t, a10);
+            a20 = r2.fma(t, a20);
+            a30 = r3.fma(t, a30);
+            t = FloatVector.fromArray(F, x, j + L);
+            a01 = r0.fma(t, a01);
+            a11 = r1.fma(t, a11);
+            a21 = r2.fma(t, a21);
+            a31 = r3.fma(t, a31);
+            t = FloatVector.fromArray(F, x, j + 2 * L);
+            a02 = r0.fma(t, a02);
+            a12 = r1.fma(t, a12);
+            a22 = r2.fma(t, a22);
+            a32 = r3.fma(t, a32);
+            t = FloatVector.fromArray(F, x, j + 3 * L);
+            a03 = r0.fma(t, a03);
+            a13 = r1.fma(t, a13);
+            a23 = r2.fma(t, a23);
+            a33 = r3.fma(t, a33);
+        }
+        a00.intoArray(acc, ai); a10.intoArray(acc, ai + L); a20.intoArray(acc, ai + 2 * L); a30.intoArray(acc, ai + 3 * L);
+        a01.intoArray(acc, ai + 4 * L); a11.intoArray(acc, ai + 5 * L); a21.intoArray(acc, ai + 6 * L); a31.intoArray(acc, ai + 7 * L);
+        a02.intoArray(acc, ai + 8 * L); a12.intoArray(acc, ai + 9 * L); a22.intoArray(acc, ai + 10 * L); a32.intoArray(acc, ai + 11 * L);
+        a03.intoArray(acc, ai + 12 * L); a13.intoArray(acc, ai + 13 * L); a23.intoArray(acc, ai + 14 * L); a33.intoArray(acc, ai + 15 * L);
+    }
+
+    /**
+     * {@link #tile4x4PackedAcc} as the last columns of the rows: the accumulators loaded from {@code
+     * acc[ai ..]}, advanced, then folded in registers, token t's four outputs into {@code out[oi +
+     * t*os ..]} with {@link Simd#fold16}'s bits (no store, reload and separate fold after). Fewer
+     * lanes than 16: stored and folded by {@link Simd#fold4} per token.
+     */
+    public static void tile4x4PackedLast(float[] w, int wi, float[] x, int xi, int n, float[] acc, int ai, float[] out, int oi, int os) {
+        FloatVector a00 = FloatVector.fromArray(F, acc, ai), a10 = FloatVector.fromArray(F, acc, ai + L);
+        FloatVector a20 = FloatVector.fromArray(F, acc, ai + 2 * L), a30 = FloatVector.fromArray(F, acc, ai + 3 * L);
+        FloatVector a01 = FloatVector.fromArray(F, acc, ai + 4 * L), a11 = FloatVector.fromArray(F, acc, ai + 5 * L);
+        FloatVector a21 = FloatVector.fromArray(F, acc, ai + 6 * L), a31 = FloatVector.fromArray(F, acc, ai + 7 * L);
+        FloatVector a02 = FloatVector.fromArray(F, acc, ai + 8 * L), a12 = FloatVector.fromArray(F, acc, ai + 9 * L);
+        FloatVector a22 = FloatVector.fromArray(F, acc, ai + 10 * L), a32 = FloatVector.fromArray(F, acc, ai + 11 * L);
+        FloatVector a03 = FloatVector.fromArray(F, acc, ai + 12 * L), a13 = FloatVector.fromArray(F, acc, ai + 13 * L);
+        FloatVector a23 = FloatVector.fromArray(F, acc, ai + 14 * L), a33 = FloatVector.fromArray(F, acc, ai + 15 * L);
+        int end = wi + 4 * n;
+        for (int k = wi, j = xi; k < end; k += 4 * L, j += 4 * L) {
+            FloatVector r0 = FloatVector.fromArray(F, w, k);
+            FloatVector r1 = FloatVector.fromArray(F, w, k + L);
+            FloatVector r2 = FloatVector.fromArray(F, w, k + 2 * L);
+            FloatVector r3 = FloatVector.fromArray(F, w, k + 3 * L);
+            FloatVector t = FloatVector.fromArray(F, x, j);
+            a00 = r0.fma(t, a00);
+            a10 = r1.fma(t, a10);
+            a20 = r2.fma(t, a20);
+            a30 = r3.fma(t, a30);
+            t = FloatVector.fromArray(F, x, j + L);
+            a01 = r0.fma(t, a01);
+            a11 = r1.fma(t, a11);
+            a21 = r2.fma(t, a21);
+            a31 = r3.fma(t, a31);
+            t = FloatVector.fromArray(F, x, j + 2 * L);
+            a02 = r0.fma(t, a02);
+            a12 = r1.fma(t, a12);
+            a22 = r2.fma(t, a22);
+            a32 = r3.fma(t, a32);
+            t = FloatVector.fromArray(F, x, j + 3 * L);
+            a03 = r0.fma(t, a03);
+            a13 = r1.fma(t, a13);
+            a23 = r2.fma(t, a23);
+            a33 = r3.fma(t, a33);
+        }
+        if (L == 16) { // Simd.fold16's blended fold, in registers
             FloatVector c0 = a00.blend(a02, HI8).add(a02.blend(a00, HI8).rearrange(FOLD8));
             FloatVector c1 = a10.blend(a12, HI8).add(a12.blend(a10, HI8).rearrange(FOLD8));
             FloatVector c2 = a20.blend(a22, HI8).add(a22.blend(a20, HI8).rearrange(FOLD8));
@@ -352,8 +425,7 @@ public final class Tiles {
         a01.intoArray(acc, ai + 4 * L); a11.intoArray(acc, ai + 5 * L); a21.intoArray(acc, ai + 6 * L); a31.intoArray(acc, ai + 7 * L);
         a02.intoArray(acc, ai + 8 * L); a12.intoArray(acc, ai + 9 * L); a22.intoArray(acc, ai + 10 * L); a32.intoArray(acc, ai + 11 * L);
         a03.intoArray(acc, ai + 12 * L); a13.intoArray(acc, ai + 13 * L); a23.intoArray(acc, ai + 14 * L); a33.intoArray(acc, ai + 15 * L);
-        if (out != null) // fewer lanes: each token's four rows folded from the stored accumulators
-            for (int t = 0; t < 4; t++) Simd.fold4(acc, ai + 4 * t * L, out, oi + t * os);
+        for (int t = 0; t < 4; t++) Simd.fold4(acc, ai + 4 * t * L, out, oi + t * os);
     }
 
     /** {@link #tile4x1Packed} over n columns of a longer row, its four accumulators carried in {@code acc[ai + r * L ..]} as in {@link #tile4x4PackedAcc}. */
