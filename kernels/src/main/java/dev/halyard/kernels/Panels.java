@@ -55,8 +55,6 @@ final class Panels {
 
     /** Whether whole-row interleaved panels of 2048+ columns are walked in column blocks ({@link #blockedPanel}); {@code -Dhalyard.blockedPanel=false} turns it off. */
     static final boolean BLOCKED = Boolean.parseBoolean(System.getProperty("halyard.blockedPanel", "true"));
-    /** {@code -Dhalyard.foldInTiles=false}: zero the carried accumulators before and fold them after the tiles' passes, as before. */
-    static final boolean FOLD_IN_TILES = Boolean.parseBoolean(System.getProperty("halyard.foldInTiles", "true"));
     /** Columns per block of {@link #blockedPanel}: a quad's block (16 KiB) and a tile's fit this machine's 48 KiB L1 together. */
     static final int BLOCK_COLS = 1024;
 
@@ -73,8 +71,7 @@ final class Panels {
      * 277 -> 299 / 324, Q6_K 263 / 276 -> 282 / 322, 270 / 291 -> 302 / 336; Llama-3.2-1B Q4_K_M
      * 512-token prompts in `bench ab` 1.036 (8 of 8 rounds, 4 processes a side). The 16-sequence decode
      * step (Q6_K output matrix on this path) measured level. The first block's tiles start their
-     * accumulators at zero and the last block's fold them straight into out ({@link #FOLD_IN_TILES}),
-     * as {@link #slicedPanel}'s first and last slices do: no zeroing pass over the carried accumulators
+     * accumulators at zero and the last block's fold them straight into out, as {@link #slicedPanel}'s first and last slices do: no zeroing pass over the carried accumulators
      * before, no store, reload and separate {@link Simd#fold16} after (those took ~5% of the prompt's
      * samples: fold16 2.7%, the fill 1.1%). Llama-3.2-1B 512-token prompts in {@code bench ab} (4
      * processes a side, 8 rounds): Q4_0 1.055 (8 of 8 faster) and 1.031 (6 of 8), Q4_K_M 1.055 (8 of 8).
@@ -92,29 +89,16 @@ final class Panels {
             for (int i = 0; i < pt; i++)
                 for (int h = 0; h < blocks; h++)
                     dequantizeTile4(w, w.tileOffset(p + i) + h * step, B, s, pi + h * pt * TILE * B + i * TILE * B, vec, 4);
-            for (int b = 0; b < whole; b += 4) {
-                if (FOLD_IN_TILES) { // the first block starts from zero, the last folds into out
-                    for (int h = 0; h < blocks; h++) {
-                        int base = pi + h * pt * TILE * B;
-                        for (int i = 0; i < pt; i++) {
-                            int wi = base + i * TILE * B, xi = xqo + b * cols + 4 * h * B, a = ai + i * 16 * vec;
-                            if (h == 0) Tiles.tile4x4PackedFirst(s, wi, xq, xi, B, s, a);
-                            else if (h == blocks - 1) Tiles.tile4x4PackedLast(s, wi, xq, xi, B, s, a, out, b * rows + r0 + i * TILE, rows);
-                            else Tiles.tile4x4PackedAcc(s, wi, xq, xi, B, s, a);
-                        }
-                    }
-                    continue;
-                }
-                java.util.Arrays.fill(s, ai, ai + pt * 16 * vec, 0f);
-                for (int h = 0; h < blocks; h++) {
+            for (int b = 0; b < whole; b += 4)
+                for (int h = 0; h < blocks; h++) { // the first block starts from zero, the last folds into out
                     int base = pi + h * pt * TILE * B;
-                    for (int i = 0; i < pt; i++)
-                        Tiles.tile4x4PackedAcc(s, base + i * TILE * B, xq, xqo + b * cols + 4 * h * B, B, s, ai + i * 16 * vec);
+                    for (int i = 0; i < pt; i++) {
+                        int wi = base + i * TILE * B, xi = xqo + b * cols + 4 * h * B, a = ai + i * 16 * vec;
+                        if (h == 0) Tiles.tile4x4PackedFirst(s, wi, xq, xi, B, s, a);
+                        else if (h == blocks - 1) Tiles.tile4x4PackedLast(s, wi, xq, xi, B, s, a, out, b * rows + r0 + i * TILE, rows);
+                        else Tiles.tile4x4PackedAcc(s, wi, xq, xi, B, s, a);
+                    }
                 }
-                for (int i = 0; i < pt; i++) // fold16: fold4's bits per token, in fewer operations
-                    if (vec == 16) Simd.fold16(s, ai + i * 16 * vec, out, b * rows + r0 + i * TILE, rows);
-                    else for (int t = 0; t < 4; t++) Simd.fold4(s, ai + i * 16 * vec + 4 * t * vec, out, (b + t) * rows + r0 + i * TILE);
-            }
             for (int b = whole; b < batch; b++) {
                 java.util.Arrays.fill(s, ai, ai + pt * 4 * vec, 0f);
                 for (int h = 0; h < blocks; h++) {
@@ -178,12 +162,11 @@ final class Panels {
             int pt = Math.min(ptiles, t1 - p);
             for (int b0 = 0; b0 < batch; b0 += tb) {
                 int b1 = Math.min(batch, b0 + tb), nb = b1 - b0, q1 = Math.min(b1, whole); // quads from b0 to q1, single tokens after
-                if (FOLD_IN_TILES) // the quads' accumulators start at zero in the first slice: zero the single tokens' only
-                    for (int i = 0; i < pt; i++) java.util.Arrays.fill(s, ai0 + (i * nb + q1 - b0) * TILE * vec, ai0 + (i + 1) * nb * TILE * vec, 0f);
-                else java.util.Arrays.fill(s, ai0, ai0 + pt * nb * TILE * vec, 0f);
+                // the quads' accumulators start at zero in the first slice and are folded in the last: zero the single tokens' only
+                for (int i = 0; i < pt; i++) java.util.Arrays.fill(s, ai0 + (i * nb + q1 - b0) * TILE * vec, ai0 + (i + 1) * nb * TILE * vec, 0f);
                 for (int sl = 0; sl < slices; sl++) {
                     int n = w.sliceCols(sl);
-                    boolean first = FOLD_IN_TILES && sl == 0, last = FOLD_IN_TILES && sl == slices - 1;
+                    boolean first = sl == 0, last = sl == slices - 1; // distinct: slice-major rows have two slices or more
                     for (int i = 0; i < pt; i++) dequantizeTile4(w, p + i, sl, s, pi + i * TILE * S, vec, 4);
                     // tile i's accumulators for token b at ai0 + (i * nb + b - b0) * TILE * vec
                     for (int b = b0; b < q1; b += 4) {
@@ -200,7 +183,7 @@ final class Panels {
                             Tiles.tile4x1PackedAcc(s, pi + i * TILE * S, x, xo + b * cols + sl * S, n, s, ai0 + (i * nb + b - b0) * TILE * vec);
                 }
                 for (int i = 0; i < pt; i++)
-                    for (int b = FOLD_IN_TILES ? q1 : b0; b < b1; b++) Simd.fold4(s, ai0 + (i * nb + b - b0) * TILE * vec, out, b * rows + (p + i) * TILE);
+                    for (int b = q1; b < b1; b++) Simd.fold4(s, ai0 + (i * nb + b - b0) * TILE * vec, out, b * rows + (p + i) * TILE);
             }
         }
     }
