@@ -178,12 +178,26 @@ public final class AbBench {
             as.add(HalyardProbe.result(config.a().name(), results.get(0)));
             bs.add(HalyardProbe.result(config.b().name(), results.get(1)));
             if (config.processes() > 1) {
-                log.printf("[ab] %s: process %d of %d: tg A %.1f, B %.1f tok/s%n", c.label(), p + 1, config.processes(),
-                        as.getLast().ok() ? as.getLast().medianGenTokS() : Double.NaN, bs.getLast().ok() ? bs.getLast().medianGenTokS() : Double.NaN);
+                log.printf("[ab] %s: process %d of %d: tg A %.1f, B %.1f tok/s%s%n", c.label(), p + 1, config.processes(),
+                        as.getLast().ok() ? as.getLast().medianGenTokS() : Double.NaN, bs.getLast().ok() ? bs.getLast().medianGenTokS() : Double.NaN,
+                        coreChecks(as.getLast(), bs.getLast()));
                 log.flush();
             }
         }
         return new ModelAb(c, SingleStream.concat(as), SingleStream.concat(bs));
+    }
+
+    /** ", core check A 61.0 / 60.2, B 44.1 / 45.0 GFLOP/s" ({@link CoreCheck}, before / after the runs), or "" when neither printed one. */
+    static String coreChecks(SingleStream a, SingleStream b) {
+        if (a.coreCheck().isEmpty() && b.coreCheck().isEmpty()) return "";
+        return ", core check A " + readings(a) + ", B " + readings(b) + " GFLOP/s";
+    }
+
+    private static String readings(SingleStream s) {
+        if (s.coreCheck().isEmpty()) return "-";
+        StringBuilder sb = new StringBuilder();
+        for (double v : s.coreCheck()) sb.append(sb.isEmpty() ? "" : " / ").append(String.format(Locale.ROOT, "%.1f", v));
+        return sb.toString();
     }
 
     private static List<String> command(Config config, Variant v, Path model, Path tokens, int gen, int rounds) {
@@ -250,6 +264,10 @@ public final class AbBench {
         s.promptTokS().forEach(pp::add);
         s.genTokS().forEach(tg::add);
         o.put("peak_rss_kb", s.peakRssKb()).put("load_ms", s.loadMs());
+        if (!s.coreCheck().isEmpty()) {
+            ArrayNode core = o.putArray("core_check_gflop_s");
+            s.coreCheck().forEach(core::add);
+        }
     }
 
     private static void ratio(ObjectNode o, Ratio r) {

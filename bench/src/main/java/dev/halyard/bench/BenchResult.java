@@ -27,11 +27,18 @@ public record BenchResult(Machine machine, List<ModelResult> models, List<Servin
      * @param llama the llama.cpp build (npm package and release), or null when it was not measured
      * @param bandwidthNLow the lower of the two {@code threads}-thread bandwidth readings, at the start and
      *     the end of the run ({@code bandwidthN} is the higher), GB/s (NaN: measured once or not at all)
+     * @param coreCheck the benchmark's own {@link CoreCheck}, the better of start and end, GFLOP/s (NaN: not measured)
      */
     public record Machine(String cpu, int cores, int threads, double bandwidth1, double bandwidthN, double fmaPeak1, double fmaPeakN,
-            String java, String llama, double bandwidthNLow) {
+            String java, String llama, double bandwidthNLow, double coreCheck) {
         /** Below this ratio of the low reading to the high one, the run's bandwidth ceilings are flagged as uncertain. */
         public static final double STEADY = 0.8;
+
+        /** A machine whose core was not checked. */
+        public Machine(String cpu, int cores, int threads, double bandwidth1, double bandwidthN, double fmaPeak1, double fmaPeakN,
+                String java, String llama, double bandwidthNLow) {
+            this(cpu, cores, threads, bandwidth1, bandwidthN, fmaPeak1, fmaPeakN, java, llama, bandwidthNLow, Double.NaN);
+        }
 
         /** Whether the two readings disagree by more than {@link #STEADY} allows (a shared host's slow phase in one of them). */
         public boolean bandwidthUnsteady() {
@@ -53,6 +60,15 @@ public record BenchResult(Machine machine, List<ModelResult> models, List<Servin
         public SingleStream engine(String name) {
             return engines.stream().filter(e -> e.engine().equals(name)).findFirst().orElse(null);
         }
+    }
+
+    /** The highest {@link CoreCheck} reading of the run: the benchmark's own and every Halyard process's (NaN: none). */
+    public double bestCoreCheck() {
+        double best = machine.coreCheck() > 0 ? machine.coreCheck() : Double.NaN;
+        for (ModelResult mr : models)
+            for (SingleStream e : mr.engines())
+                for (double c : e.coreCheck()) best = Double.isNaN(best) ? c : Math.max(best, c);
+        return best;
     }
 
     /**

@@ -18,7 +18,8 @@ import java.util.Locale;
  * heap, JIT state and threads never affect another's): loads the model, then for each run — warm-up
  * runs first, unreported, as llama-bench does — processes the prompt from an empty KV cache in chunks
  * of {@link Session#PROMPT_CHUNK} and generates greedily, exactly as llama_ref does: {@code gen}
- * tokens, {@code gen - 1} decode steps. Prints one JSON line in llama_ref's format. {@code --paced}
+ * tokens, {@code gen - 1} decode steps. Prints one JSON line in llama_ref's format, plus {@code
+ * core_check_gflops}: {@link CoreCheck} once loaded and after the runs (is this process in the slow mode?). {@code --paced}
  * follows llama_ref's lockstep protocol ({@link Lockstep}): "ready" once loaded, then a line on stdin
  * before the warm-ups and before each run, "ok" after each.
  *
@@ -61,6 +62,7 @@ public final class HalyardProbe {
             int vocab = m.config().vocabSize();
             for (int id : prompt)
                 if (id < 0 || id >= vocab) throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, " + vocab + ")");
+            double coreBefore = CoreCheck.measure(); // before "ready": the engines' lockstep starts after it
             Lockstep.Pacer pacer = new Lockstep.Pacer(paced);
             pacer.loaded();
             for (int r = 0; r < warmup; r++) run(m, prompt, gen);
@@ -70,7 +72,8 @@ public final class HalyardProbe {
                 runs[r] = run(m, prompt, gen);
             }
             pacer.done();
-            System.out.println(json(model, threads, options.kernels().name(), prompt.length, loadMs, runs));
+            double coreAfter = CoreCheck.measure(0, 3, 100); // compiled by now
+            System.out.println(json(model, threads, options.kernels().name(), prompt.length, loadMs, runs, new double[] {coreBefore, coreAfter}));
         }
     }
 
@@ -127,7 +130,7 @@ public final class HalyardProbe {
         return best;
     }
 
-    static String json(Path model, int threads, String kernels, int promptTokens, double loadMs, Timing[] runs) {
+    static String json(Path model, int threads, String kernels, int promptTokens, double loadMs, Timing[] runs, double[] coreCheck) {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "{\"model\":\"%s\",\"engine\":\"halyard\",\"kernels\":\"%s\",\"threads\":%d,\"prompt_tokens\":%d,\"load_ms\":%.3f,\"runs\":[",
                 model.toString().replace("\\", "\\\\").replace("\"", "\\\""), kernels, threads, promptTokens, loadMs));
@@ -137,6 +140,8 @@ public final class HalyardProbe {
                     "\"prompt_ms\":%.3f,\"prompt_tok_s\":%.3f,\"gen_steps\":%d,\"gen_ms\":%.3f,\"gen_tok_s\":%.3f}",
                     t.promptMs(), promptTokens * 1e3 / t.promptMs(), t.steps(), t.genMs(), t.steps() > 0 ? t.steps() * 1e3 / t.genMs() : 0.0));
         }
+        sb.append("],\"core_check_gflops\":[");
+        for (int i = 0; i < coreCheck.length; i++) sb.append(i == 0 ? "" : ",").append(String.format(Locale.ROOT, "%.2f", coreCheck[i]));
         sb.append("],\"peak_rss_kb\":").append(ProcStatus.peakRssKb(ProcessHandle.current().pid())).append('}');
         return sb.toString();
     }

@@ -31,6 +31,11 @@ public final class Report {
         return Stats.ratio(bandwidthGBs * 1e9, bytesPerToken);
     }
 
+    /** Whether one of the engine's processes read less than {@link CoreCheck#SLOW} of the run's best core check. */
+    static boolean slowMode(SingleStream e, double bestCoreCheck) {
+        return !e.coreCheck().isEmpty() && CoreCheck.slow(e.slowestCoreCheck(), bestCoreCheck);
+    }
+
     /** Prompt processing's matmul FLOP rate as a fraction of the FMA peak (NaN when either is unknown). */
     public static double fmaFraction(double promptTokS, long flopsPerToken, double fmaPeakGflops) {
         return Stats.ratio(promptTokS * flopsPerToken, fmaPeakGflops * 1e9);
@@ -81,8 +86,12 @@ public final class Report {
         if (m.bandwidthUnsteady())
             sb.append(String.format(Locale.ROOT, "warning: with %d threads the start and the end of the run read %s and %s GB/s apart: the host was slow in one of them; ceilings and fractions of them below are uncertain%n",
                     m.threads(), num(m.bandwidthNLow(), 1), num(m.bandwidthN(), 1)));
-        sb.append(String.format(Locale.ROOT, "FP32 FMA peak (Vector API, %d-bit, the better of start and end): 1 thread %s GFLOP/s, %d threads %s GFLOP/s%n%n",
+        sb.append(String.format(Locale.ROOT, "FP32 FMA peak (Vector API, %d-bit, the better of start and end): 1 thread %s GFLOP/s, %d threads %s GFLOP/s%n",
                 jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize(), num(m.fmaPeak1(), 0), m.threads(), num(m.fmaPeakN(), 0)));
+        if (m.coreCheck() > 0)
+            sb.append(String.format(Locale.ROOT, "core check (the Q4_K kernel on a tile in L2, one thread; how much of a core a process gets): this process %s GFLOP/s, the better of start and end%n",
+                    num(m.coreCheck(), 1)));
+        sb.append(System.lineSeparator());
 
         sb.append(String.format(Locale.ROOT, "Single sequence: prompt processing (pp) of %d tokens, generation (tg) of %d tokens; %s of %d runs after %d warm-up, "
                 + "the engines taking turns run by run; ratios are Halyard / that row's engine, %s; ceiling = bandwidth (%d threads) / weight bytes per token; "
@@ -116,6 +125,18 @@ public final class Report {
             }
         }
         sb.append(t.render());
+        double bestCore = r.bestCoreCheck();
+        for (BenchResult.ModelResult mr : r.models()) {
+            SingleStream h = mr.engine(HALYARD);
+            if (h == null || !h.ok() || h.coreCheck().isEmpty()) continue;
+            StringBuilder readings = new StringBuilder();
+            for (double v : h.coreCheck()) readings.append(readings.isEmpty() ? "" : " / ").append(num(v, 1));
+            sb.append(String.format(Locale.ROOT, "%s: Halyard's core check %s GFLOP/s (before / after its runs, per process), the run's best %s%n",
+                    mr.model().label(), readings, num(bestCore, 1)));
+            if (slowMode(h, bestCore))
+                sb.append(String.format(Locale.ROOT, "warning: %s: a Halyard process read %s GFLOP/s in the core check, %s of the run's best: it ran in this host's slow mode (see the README), and its speeds and ratios understate the engine%n",
+                        mr.model().label(), num(h.slowestCoreCheck(), 1), num(h.slowestCoreCheck() / bestCore, 2)));
+        }
 
         if (!r.serving().isEmpty()) {
             sb.append(String.format(Locale.ROOT, "%nServing: N concurrent streams, %d prompt tokens and %d generated tokens each (greedy, ignore_eos); "
@@ -241,6 +262,8 @@ public final class Report {
         mach.put("bandwidth_unsteady", m.bandwidthUnsteady());
         mach.put("fma_peak_1_thread_gflop_s", m.fmaPeak1());
         mach.put("fma_peak_n_threads_gflop_s", m.fmaPeakN());
+        mach.put("core_check_gflop_s", m.coreCheck());
+        mach.put("core_check_best_gflop_s", r.bestCoreCheck());
         mach.put("java", m.java());
         mach.put("llama_cpp", m.llama());
         ObjectNode cfg = root.putObject("config");
@@ -282,6 +305,10 @@ public final class Report {
                 eo.put("prompt_fraction_of_fma_peak", fmaFraction(prompt(e, st), mr.facts().promptFlopsPerToken(), m.fmaPeakN()));
                 eo.put("peak_rss_kb", e.peakRssKb());
                 eo.put("load_ms", e.loadMs());
+                if (!e.coreCheck().isEmpty()) {
+                    eo.set("core_check_gflop_s", om.valueToTree(e.coreCheck()));
+                    eo.put("slow_mode", slowMode(e, r.bestCoreCheck()));
+                }
             }
             SingleStream h = mr.engine(HALYARD);
             ObjectNode ratios = o.putObject("ratios");

@@ -15,14 +15,28 @@ import java.util.List;
  * @param peakRssKb peak resident set size of the process in KiB (-1: unknown)
  * @param loadMs model load time
  * @param error why the engine produced no numbers, or null
+ * @param coreCheck {@link CoreCheck} readings of the engine's processes, GFLOP/s, each process's before and
+ *     after its runs (Halyard's; empty for llama.cpp, whose harness cannot run the Java kernel)
  */
-public record SingleStream(String engine, List<Double> promptTokS, List<Double> genTokS, long peakRssKb, double loadMs, String error) {
+public record SingleStream(String engine, List<Double> promptTokS, List<Double> genTokS, long peakRssKb, double loadMs, String error,
+        List<Double> coreCheck) {
     public SingleStream {
         promptTokS = List.copyOf(promptTokS);
         genTokS = List.copyOf(genTokS);
+        coreCheck = List.copyOf(coreCheck);
         if (error == null && (promptTokS.isEmpty() || promptTokS.size() != genTokS.size()))
             throw new IllegalArgumentException("a successful run needs as many prompt as generation speeds (at least one), got "
                     + promptTokS.size() + " and " + genTokS.size());
+    }
+
+    /** Measurements without core checks (llama.cpp's). */
+    public SingleStream(String engine, List<Double> promptTokS, List<Double> genTokS, long peakRssKb, double loadMs, String error) {
+        this(engine, promptTokS, genTokS, peakRssKb, loadMs, error, List.of());
+    }
+
+    /** The lowest core check of the engine's processes, GFLOP/s (NaN: none). */
+    public double slowestCoreCheck() {
+        return coreCheck.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
     }
 
     public static SingleStream failed(String engine, String error) {
@@ -40,17 +54,18 @@ public record SingleStream(String engine, List<Double> promptTokS, List<Double> 
     public static SingleStream concat(List<SingleStream> parts) {
         if (parts.isEmpty()) throw new IllegalArgumentException("nothing to concatenate");
         if (parts.size() == 1) return parts.getFirst();
-        List<Double> pp = new ArrayList<>(), tg = new ArrayList<>();
+        List<Double> pp = new ArrayList<>(), tg = new ArrayList<>(), core = new ArrayList<>();
         long rss = -1;
         double load = 0;
         for (SingleStream s : parts) {
             if (!s.ok()) return s;
             pp.addAll(s.promptTokS());
             tg.addAll(s.genTokS());
+            core.addAll(s.coreCheck());
             rss = Math.max(rss, s.peakRssKb());
             load += s.loadMs() / parts.size();
         }
-        return new SingleStream(parts.getFirst().engine(), pp, tg, rss, load, null);
+        return new SingleStream(parts.getFirst().engine(), pp, tg, rss, load, null, core);
     }
 
     public double medianPromptTokS() {
@@ -63,7 +78,8 @@ public record SingleStream(String engine, List<Double> promptTokS, List<Double> 
 
     /**
      * Parses the JSON line that llama_ref and {@link HalyardProbe} print: {@code runs[].prompt_tok_s},
-     * {@code runs[].gen_tok_s}, {@code load_ms}, {@code peak_rss_kb}. The process's own peak (exact) wins
+     * {@code runs[].gen_tok_s}, {@code load_ms}, {@code peak_rss_kb}, and Halyard's {@code core_check_gflops}
+     * (optional). The process's own peak (exact) wins
      * over {@code polledPeakKb} (sampled from outside while it ran).
      */
     public static SingleStream parse(String engine, String stdout, long polledPeakKb) {
@@ -75,8 +91,13 @@ public record SingleStream(String engine, List<Double> promptTokS, List<Double> 
             pp.add(number(r, "prompt_tok_s"));
             tg.add(number(r, "gen_tok_s"));
         }
+        List<Double> core = new ArrayList<>();
+        for (JsonNode c : j.path("core_check_gflops")) {
+            if (!c.isNumber() || !(c.asDouble() > 0)) throw new IllegalArgumentException(engine + " printed a bad core check: " + c);
+            core.add(c.asDouble());
+        }
         long own = j.path("peak_rss_kb").asLong(-1);
-        return new SingleStream(engine, pp, tg, own > 0 ? own : polledPeakKb, j.path("load_ms").asDouble(Double.NaN), null);
+        return new SingleStream(engine, pp, tg, own > 0 ? own : polledPeakKb, j.path("load_ms").asDouble(Double.NaN), null, core);
     }
 
     /** The last line of {@code stdout} that is a JSON object (children may print other lines first). */

@@ -56,6 +56,22 @@ class MachineryTest {
     }
 
     @Test
+    void the_core_check_times_the_q4k_kernel_on_well_formed_blocks() {
+        // a rate, not a speed check (see the FMA peak's test): any positive, physically possible figure passes
+        double g = CoreCheck.measure(0, 2, 5);
+        assertTrue(g > 0 && g < 100_000, "GFLOP/s " + g);
+        assertTrue(CoreCheck.slow(44, 61) && !CoreCheck.slow(55, 61) && !CoreCheck.slow(Double.NaN, 61) && !CoreCheck.slow(44, Double.NaN));
+        // the random blocks decode to ordinary floats: the kernel against the scalar dequantisation
+        try (var arena = java.lang.foreign.Arena.ofConfined()) {
+            var seg = CoreCheck.randomQ4K(arena, 4, 256, new java.util.Random(1));
+            float[] w = new float[4 * 256];
+            dev.halyard.kernels.quant.Q4_KKernel.dequantize(seg, 0, w, 0, 4 * 256);
+            for (float v : w) assertTrue(Float.isFinite(v) && Math.abs(v) < 20, "weight " + v);
+        }
+        assertThrows(IllegalArgumentException.class, () -> CoreCheck.measure(0, 0, 5));
+    }
+
+    @Test
     void the_summing_kernel_adds_every_float() {
         try (var arena = java.lang.foreign.Arena.ofConfined()) {
             var seg = arena.allocate(4096, 64);

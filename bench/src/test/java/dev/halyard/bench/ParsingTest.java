@@ -135,4 +135,19 @@ class ParsingTest {
         assertEquals("exit 1: boom", SingleStream.concat(List.of(p1, failed, p2)).error());
         assertThrows(IllegalArgumentException.class, () -> SingleStream.concat(List.of()));
     }
+
+    @Test
+    void halyards_core_checks_are_read_and_kept_across_processes() {
+        SingleStream a = SingleStream.parse("halyard", "{\"runs\":[{\"prompt_tok_s\":1,\"gen_tok_s\":2}],\"core_check_gflops\":[61.5,60.25]}", -1);
+        assertEquals(List.of(61.5, 60.25), a.coreCheck());
+        SingleStream b = SingleStream.parse("halyard", "{\"runs\":[{\"prompt_tok_s\":1,\"gen_tok_s\":2}],\"core_check_gflops\":[44.0,45.0]}", -1);
+        assertEquals(List.of(61.5, 60.25, 44.0, 45.0), SingleStream.concat(List.of(a, b)).coreCheck());
+        assertEquals(44.0, SingleStream.concat(List.of(a, b)).slowestCoreCheck(), 1e-9);
+        assertEquals(List.of(), SingleStream.parse("llama.cpp", LLAMA_REF, 1000).coreCheck(), "llama_ref prints none");
+        assertTrue(Double.isNaN(SingleStream.parse("llama.cpp", LLAMA_REF, 1000).slowestCoreCheck()));
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> SingleStream.parse("halyard", "{\"runs\":[{\"prompt_tok_s\":1,\"gen_tok_s\":2}],\"core_check_gflops\":[\"fast\"]}", -1));
+        assertTrue(e.getMessage().contains("bad core check"), e.getMessage());
+        assertEquals(", core check A 61.5 / 60.3, B - GFLOP/s", AbBench.coreChecks(a, SingleStream.parse("halyard", "{\"runs\":[{\"prompt_tok_s\":1,\"gen_tok_s\":2}]}", -1)));
+    }
 }

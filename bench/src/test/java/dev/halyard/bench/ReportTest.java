@@ -147,4 +147,36 @@ class ReportTest {
         assertTrue(jm.get("bandwidth_unsteady").asBoolean());
         assertFalse(new BenchResult.Machine("Test CPU", 2, 2, 30, 60, 200, 400, "25", null, 50).bandwidthUnsteady());
     }
+
+    /**
+     * A Halyard process whose core check read under 85% of the run's best is reported as in the slow mode,
+     * in the text (a warning naming the model and the fraction) and the JSON; one at or above is not.
+     */
+    @Test
+    void a_halyard_process_with_a_slow_core_check_is_flagged() throws Exception {
+        BenchResult base = result();
+        BenchResult.Machine m = new BenchResult.Machine("Test CPU", 2, 2, 30, 60, 200, 400, "25", "npm 3.21.1", Double.NaN, 60.0);
+        SingleStream l = base.models().get(0).engines().get(1);
+        SingleStream fast = new SingleStream("halyard", List.of(100.0, 300.0), List.of(200.0, 100.0), 400 * 1024, 1000, null, List.of(58.0, 59.0));
+        BenchResult ok = new BenchResult(m, List.of(new BenchResult.ModelResult(SMOL, base.models().get(0).facts(), List.of(fast, l))), List.of());
+        assertEquals(60.0, ok.bestCoreCheck(), 1e-9);
+        String text = Report.text(ok, CONFIG);
+        assertTrue(text.contains("this process 60.0 GFLOP/s"), text);
+        assertTrue(text.contains("smollm2-135m Q8_0: Halyard's core check 58.0 / 59.0 GFLOP/s"), text);
+        assertFalse(text.contains("slow mode"), text);
+        JsonNode h = new ObjectMapper().readTree(Report.json(ok, CONFIG)).get("models").get(0).get("engines").get(0);
+        assertFalse(h.get("slow_mode").asBoolean());
+        assertEquals(59.0, h.get("core_check_gflop_s").get(1).asDouble(), 1e-9);
+
+        // a later process read more than the benchmark itself: the best is the run's highest reading
+        SingleStream slow = new SingleStream("halyard", List.of(100.0, 300.0), List.of(200.0, 100.0), 400 * 1024, 1000, null, List.of(44.0, 70.0));
+        BenchResult bad = new BenchResult(m, List.of(new BenchResult.ModelResult(SMOL, base.models().get(0).facts(), List.of(slow, l))), List.of());
+        assertEquals(70.0, bad.bestCoreCheck(), 1e-9);
+        String warned = Report.text(bad, CONFIG);
+        assertTrue(warned.contains("warning: smollm2-135m Q8_0: a Halyard process read 44.0 GFLOP/s in the core check, 0.63 of the run's best"), warned);
+        JsonNode j = new ObjectMapper().readTree(Report.json(bad, CONFIG));
+        assertTrue(j.get("models").get(0).get("engines").get(0).get("slow_mode").asBoolean());
+        assertEquals(70.0, j.get("machine").get("core_check_best_gflop_s").asDouble(), 1e-9);
+        assertFalse(j.get("models").get(0).get("engines").get(1).has("slow_mode"), "llama.cpp runs no core check");
+    }
 }
