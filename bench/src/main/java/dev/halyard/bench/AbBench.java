@@ -121,8 +121,21 @@ public final class AbBench {
         }
     }
 
-    /** One model's comparison; a failed variant keeps its error in its {@link SingleStream}. */
-    public record ModelAb(ModelCase model, SingleStream a, SingleStream b) {
+    /**
+     * One model's comparison; a failed variant keeps its error in its {@link SingleStream}.
+     *
+     * @param clean per round, whether both of its processes passed their {@link CoreCheck}s (every reading
+     *     at least {@link CoreCheck#SLOW} of the comparison's best); empty when a side printed none (an older build)
+     */
+    public record ModelAb(ModelCase model, SingleStream a, SingleStream b, List<Boolean> clean) {
+        public ModelAb {
+            clean = List.copyOf(clean);
+        }
+
+        public ModelAb(ModelCase model, SingleStream a, SingleStream b) {
+            this(model, a, b, List.of());
+        }
+
         public boolean ok() {
             return a.ok() && b.ok();
         }
@@ -134,6 +147,47 @@ public final class AbBench {
         public Ratio generation() {
             return ok() ? Ratio.of(a.genTokS(), b.genTokS()) : Ratio.of(List.of(), List.of());
         }
+
+        /** Whether some rounds, not all, ran in a process in the slow mode: then the clean ratios differ from the whole. */
+        public boolean someUnclean() {
+            return ok() && clean.size() == a.promptTokS().size() && clean.contains(false);
+        }
+
+        /** {@link #prompt} over the rounds whose processes both passed their core checks. */
+        public Ratio promptClean() {
+            return ok() ? Ratio.of(kept(a.promptTokS()), kept(b.promptTokS())) : Ratio.of(List.of(), List.of());
+        }
+
+        /** {@link #generation} over the rounds whose processes both passed their core checks. */
+        public Ratio generationClean() {
+            return ok() ? Ratio.of(kept(a.genTokS()), kept(b.genTokS())) : Ratio.of(List.of(), List.of());
+        }
+
+        private List<Double> kept(List<Double> runs) {
+            if (clean.size() != runs.size()) return List.of();
+            List<Double> out = new ArrayList<>();
+            for (int i = 0; i < runs.size(); i++) if (clean.get(i)) out.add(runs.get(i));
+            return out;
+        }
+    }
+
+    /**
+     * Per round, whether both processes that ran it passed their core checks: process p ran
+     * {@code rounds.get(p)} rounds, {@code as.get(p)} and {@code bs.get(p)} are its two sides. Empty
+     * when any side has no readings.
+     */
+    static List<Boolean> cleanRounds(List<SingleStream> as, List<SingleStream> bs, List<Integer> rounds) {
+        double best = 0;
+        for (SingleStream s : as) for (double v : s.coreCheck()) best = Math.max(best, v);
+        for (SingleStream s : bs) for (double v : s.coreCheck()) best = Math.max(best, v);
+        List<Boolean> clean = new ArrayList<>();
+        for (int p = 0; p < rounds.size(); p++) {
+            SingleStream a = as.get(p), b = bs.get(p);
+            if (a.coreCheck().isEmpty() || b.coreCheck().isEmpty()) return List.of();
+            boolean ok = !CoreCheck.slow(a.slowestCoreCheck(), best) && !CoreCheck.slow(b.slowestCoreCheck(), best);
+            for (int r = 0; r < rounds.get(p); r++) clean.add(ok);
+        }
+        return clean;
     }
 
     /** Runs the comparison, model by model; progress goes to {@code log}. */
@@ -184,7 +238,9 @@ public final class AbBench {
                 log.flush();
             }
         }
-        return new ModelAb(c, SingleStream.concat(as), SingleStream.concat(bs));
+        List<Integer> rounds = new ArrayList<>();
+        for (int p = 0; p < config.processes(); p++) rounds.add(config.roundsOf(p));
+        return new ModelAb(c, SingleStream.concat(as), SingleStream.concat(bs), cleanRounds(as, bs, rounds));
     }
 
     /** ", core check A 61.0 / 60.2, B 44.1 / 45.0 GFLOP/s" ({@link CoreCheck}, before / after the runs), or "" when neither printed one. */
@@ -221,6 +277,13 @@ public final class AbBench {
                     speed(m.a().medianGenTokS()) + " / " + speed(m.b().medianGenTokS()),
                     ratio(m.prompt()), ratio(m.generation()), m.a().peakRssKb() >> 10, m.b().peakRssKb() >> 10));
         }
+        for (ModelAb m : results) {
+            if (!m.someUnclean()) continue;
+            long kept = m.clean().stream().filter(Boolean::booleanValue).count();
+            sb.append(String.format(Locale.ROOT, "%s without the rounds of processes in the slow mode (a core check under %.0f%% of the best; %d of %d rounds kept): pp B/A %s, tg B/A %s%n",
+                    m.model().label(), CoreCheck.SLOW * 100, kept, m.clean().size(),
+                    kept > 0 ? ratio(m.promptClean()) : "-", kept > 0 ? ratio(m.generationClean()) : "-"));
+        }
         return sb.toString();
     }
 
@@ -240,6 +303,14 @@ public final class AbBench {
             if (m.ok()) {
                 ratio(o.putObject("prompt_ratio"), m.prompt());
                 ratio(o.putObject("gen_ratio"), m.generation());
+                if (!m.clean().isEmpty()) {
+                    ArrayNode clean = o.putArray("clean_rounds");
+                    m.clean().forEach(clean::add);
+                    if (m.promptClean().rounds() > 0) {
+                        ratio(o.putObject("prompt_ratio_clean"), m.promptClean());
+                        ratio(o.putObject("gen_ratio_clean"), m.generationClean());
+                    }
+                }
             }
         }
         try {

@@ -72,6 +72,7 @@ public final class HalyardProbe {
                 runs[r] = run(m, prompt, gen);
             }
             pacer.done();
+            pacer.awaitEnd(); // the other engines' runs are over: the check has the cores to itself, as before "ready"
             double coreAfter = CoreCheck.measure(0, 3, 100); // compiled by now
             System.out.println(json(model, threads, options.kernels().name(), prompt.length, loadMs, runs, new double[] {coreBefore, coreAfter}));
         }

@@ -26,7 +26,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link EngineServeProbe} (their Java side: {@link Pacer}): the child
  * prints the line "ready" once its model is loaded; then before its warm-up runs and before each
  * measured run it reads one line from stdin (the go-ahead) and after each it prints "ok"; after the
- * last run it prints its JSON line and exits. Only the controller's lines on stdin pace a child: an
+ * last run it prints its JSON line and exits ({@link HalyardProbe} first waits for its stdin to close,
+ * the end of every child's runs, and checks its core: see {@link Pacer#awaitEnd}). Only the controller's lines on stdin pace a child: an
  * idle child waits on a blocking read (Halyard's workers park within 2 ms, llama.cpp's threads sleep).
  */
 public final class Lockstep {
@@ -55,6 +56,18 @@ public final class Lockstep {
         /** After the last run, before the JSON line. */
         void done() {
             if (in != null) say("ok");
+        }
+
+        /**
+         * After {@link #done}: waits until the controller closes stdin, which it does once every child has
+         * done its runs ({@link Session#finish}), so that what the child does next (Halyard's closing
+         * {@link CoreCheck}) runs while no other child does.
+         */
+        void awaitEnd() throws IOException {
+            if (in == null) return;
+            while (in.readLine() != null) {
+                // the controller says nothing more; it only closes stdin
+            }
         }
 
         private void step(String line) throws IOException {

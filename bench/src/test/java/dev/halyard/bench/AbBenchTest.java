@@ -1,6 +1,7 @@
 package dev.halyard.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -106,5 +107,35 @@ class AbBenchTest {
         assertTrue(m.a().ok(), m.a().error());
         assertTrue(!m.b().ok() && m.b().error().contains("NoSuchJvmFlagAtAll"), m.b().error());
         assertTrue(AbBench.text(config, List.of(m)).contains("failed: B:"));
+    }
+
+    /** Rounds whose processes read a slow core check are left out of the clean ratios, in text and JSON. */
+    @Test
+    void rounds_of_processes_in_the_slow_mode_are_left_out_of_the_clean_ratios() throws Exception {
+        SingleStream a1 = new SingleStream("A", List.of(100.0, 100.0), List.of(40.0, 40.0), 900 << 10, 1, null, List.of(60.0, 59.0));
+        SingleStream b1 = new SingleStream("B", List.of(110.0, 110.0), List.of(44.0, 44.0), 900 << 10, 1, null, List.of(58.0, 61.0));
+        SingleStream a2 = new SingleStream("A", List.of(100.0), List.of(40.0), 900 << 10, 1, null, List.of(60.0, 60.0));
+        SingleStream b2 = new SingleStream("B", List.of(50.0), List.of(20.0), 900 << 10, 1, null, List.of(60.0, 35.0)); // slow by the end
+        List<Boolean> clean = AbBench.cleanRounds(List.of(a1, a2), List.of(b1, b2), List.of(2, 1));
+        assertEquals(List.of(true, true, false), clean);
+        AbBench.ModelAb m = new AbBench.ModelAb(new ModelCase("tiny-llama", "Q8_0"), SingleStream.concat(List.of(a1, a2)),
+                SingleStream.concat(List.of(b1, b2)), clean);
+        assertEquals(3, m.generation().rounds());
+        assertEquals(1.1, m.generation().median(), 1e-12);
+        assertEquals(0.5, m.generation().min(), 1e-12);
+        assertEquals(2, m.generationClean().rounds());
+        assertEquals(1.1, m.generationClean().min(), 1e-12);
+        assertTrue(m.someUnclean());
+        AbBench.Config config = new AbBench.Config(List.of(new ModelCase("tiny-llama", "Q8_0")), dir, AbBench.Variant.current("A", List.of()),
+                AbBench.Variant.current("B", List.of("-Dhalyard.ab.test=b")), 1, 3, 0, 8, 2, Duration.ofMinutes(1), 2);
+        String text = AbBench.text(config, List.of(m));
+        assertTrue(text.contains("tiny-llama Q8_0 without the rounds of processes in the slow mode (a core check under 85% of the best; 2 of 3 rounds kept): pp B/A 1.100"), text);
+        JsonNode j = new ObjectMapper().readTree(AbBench.json(config, List.of(m))).get("models").get(0);
+        assertEquals(2, j.get("gen_ratio_clean").get("rounds").asInt());
+        assertFalse(j.get("clean_rounds").get(2).asBoolean());
+        // a side without readings (an older build): no judgement, no clean ratios
+        SingleStream old = new SingleStream("A", List.of(100.0), List.of(40.0), 900 << 10, 1, null);
+        assertEquals(List.of(), AbBench.cleanRounds(List.of(old), List.of(b1), List.of(1)));
+        assertFalse(new AbBench.ModelAb(m.model(), old, old).someUnclean());
     }
 }
