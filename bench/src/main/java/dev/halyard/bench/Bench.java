@@ -69,7 +69,7 @@ public final class Bench {
             fma1 = FmaPeak.measure(1, 3);
             fmaN = config.threads() == 1 ? fma1 : FmaPeak.measure(config.threads(), 3);
         }
-        double core = config.bandwidthBytes() > 0 ? CoreCheck.measure() : Double.NaN;
+        double core = config.bandwidthBytes() > 0 ? CoreCheck.measure(config.threads()) : Double.NaN;
         List<BenchResult.ModelResult> models = new ArrayList<>();
         for (int i = 0; i < config.models().size(); i++) {
             ModelCase c = config.models().get(i);
@@ -112,7 +112,7 @@ public final class Bench {
             bwNLow = Math.min(start, end); // the report warns when the two disagree (Machine.bandwidthUnsteady)
             fma1 = Math.max(fma1, FmaPeak.measure(1, 3));
             fmaN = config.threads() == 1 ? fma1 : Math.max(fmaN, FmaPeak.measure(config.threads(), 3));
-            core = Math.max(core, CoreCheck.measure(0, 3, 100));
+            core = Math.max(core, CoreCheck.measure(config.threads(), 0, CoreCheck.PASSES, 100));
         }
         BenchResult.Machine machine = new BenchResult.Machine(MachineInfo.cpuName(), Runtime.getRuntime().availableProcessors(), config.threads(),
                 bw1, bwN, fma1, fmaN, Runtime.version().toString(), llama == null ? null : MachineInfo.llamaVersion(llama.dir()), bwNLow, core);

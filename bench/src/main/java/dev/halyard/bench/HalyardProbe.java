@@ -62,7 +62,7 @@ public final class HalyardProbe {
             int vocab = m.config().vocabSize();
             for (int id : prompt)
                 if (id < 0 || id >= vocab) throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, " + vocab + ")");
-            double coreBefore = CoreCheck.measure(); // before "ready": the engines' lockstep starts after it
+            double coreBefore = CoreCheck.measure(threads); // before "ready": the engines' lockstep starts after it
             Lockstep.Pacer pacer = new Lockstep.Pacer(paced);
             pacer.loaded();
             for (int r = 0; r < warmup; r++) run(m, prompt, gen);
@@ -73,7 +73,7 @@ public final class HalyardProbe {
             }
             pacer.done();
             pacer.awaitEnd(); // the other engines' runs are over: the check has the cores to itself, as before "ready"
-            double coreAfter = CoreCheck.measure(0, 3, 100); // compiled by now
+            double coreAfter = CoreCheck.measure(threads, 0, CoreCheck.PASSES, 100); // compiled by now
             System.out.println(json(model, threads, options.kernels().name(), prompt.length, loadMs, runs, new double[] {coreBefore, coreAfter}));
         }
     }

@@ -247,11 +247,16 @@ public final class Lockstep {
             }
         }
 
-        /** Ends the lockstep: each child prints its JSON and exits; their results in the order of the commands. */
+        /**
+         * Ends the lockstep: each child prints its JSON and exits, the last command's first, so that the
+         * first (Halyard's, in the benchmark) does its closing step ({@link Pacer#awaitEnd}) after the
+         * others have exited — llama.cpp freeing its model disturbed Halyard's closing core check; their
+         * results in the order of the commands.
+         */
         public List<ChildProcess.Result> finish() throws InterruptedException {
-            List<ChildProcess.Result> results = new ArrayList<>();
-            for (Child c : children) results.add(c.finish(deadline));
-            return results;
+            ChildProcess.Result[] results = new ChildProcess.Result[children.size()];
+            for (int i = children.size() - 1; i >= 0; i--) results[i] = children.get(i).finish(deadline);
+            return List.of(results);
         }
 
         @Override

@@ -89,8 +89,8 @@ public final class Report {
         sb.append(String.format(Locale.ROOT, "FP32 FMA peak (Vector API, %d-bit, the better of start and end): 1 thread %s GFLOP/s, %d threads %s GFLOP/s%n",
                 jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize(), num(m.fmaPeak1(), 0), m.threads(), num(m.fmaPeakN(), 0)));
         if (m.coreCheck() > 0)
-            sb.append(String.format(Locale.ROOT, "core check (the Q4_K kernel on a tile in L2, one thread; how much of a core a process gets): this process %s GFLOP/s, the better of start and end%n",
-                    num(m.coreCheck(), 1)));
+            sb.append(String.format(Locale.ROOT, "core check (the Q4_K kernel on a tile in L2 on each of %d threads at once, the slowest thread; how much of its cores a process gets): this process %s GFLOP/s, the better of start and end%n",
+                    m.threads(), num(m.coreCheck(), 1)));
         sb.append(System.lineSeparator());
 
         sb.append(String.format(Locale.ROOT, "Single sequence: prompt processing (pp) of %d tokens, generation (tg) of %d tokens; %s of %d runs after %d warm-up, "

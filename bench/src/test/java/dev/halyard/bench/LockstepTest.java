@@ -42,15 +42,16 @@ class LockstepTest {
             }
     }
 
-    /** What a child does after awaitEnd (Halyard's closing core check) starts once every child's runs are over, one child at a time. */
+    /** What a child does after awaitEnd (Halyard's closing core check) starts once every child's runs are over, one child at a time, the last command's first. */
     @Test
     void closing_steps_wait_for_the_end_of_every_run_and_take_turns() throws Exception {
         List<ChildProcess.Result> results = Lockstep.run(List.of(child("--repeat", "2", "--closing-ms", "150"), child("--repeat", "2", "--closing-ms", "150")),
                 2, Duration.ofMinutes(2));
         JsonNode a = SingleStream.lastJsonLine(results.get(0).stdout()), b = SingleStream.lastJsonLine(results.get(1).stdout());
         long lastRunEnd = Math.max(a.get("runs").get(1).get("end_us").asLong(), b.get("runs").get(1).get("end_us").asLong());
-        assertTrue(a.get("closing_start_us").asLong() >= lastRunEnd, "the first child's closing step overlapped the second's last run");
-        assertTrue(b.get("closing_start_us").asLong() >= a.get("closing_end_us").asLong(), "the closing steps overlapped");
+        assertTrue(b.get("closing_start_us").asLong() >= lastRunEnd, "the last child's closing step overlapped a run");
+        // the last command's child ends first: the first one's closing step comes after it has exited
+        assertTrue(a.get("closing_start_us").asLong() >= b.get("closing_end_us").asLong(), "the closing steps overlapped");
     }
 
     @Test

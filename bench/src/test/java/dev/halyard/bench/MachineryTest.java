@@ -58,8 +58,9 @@ class MachineryTest {
     @Test
     void the_core_check_times_the_q4k_kernel_on_well_formed_blocks() {
         // a rate, not a speed check (see the FMA peak's test): any positive, physically possible figure passes
-        double g = CoreCheck.measure(0, 2, 5);
-        assertTrue(g > 0 && g < 100_000, "GFLOP/s " + g);
+        double one = CoreCheck.measure(1, 0, 2, 5), two = CoreCheck.measure(2, 0, 2, 5);
+        assertTrue(one > 0 && one < 100_000, "GFLOP/s " + one);
+        assertTrue(two > 0 && two < 100_000, "GFLOP/s " + two);
         assertTrue(CoreCheck.slow(44, 61) && !CoreCheck.slow(55, 61) && !CoreCheck.slow(Double.NaN, 61) && !CoreCheck.slow(44, Double.NaN));
         // the random blocks decode to ordinary floats: the kernel against the scalar dequantisation
         try (var arena = java.lang.foreign.Arena.ofConfined()) {
@@ -68,7 +69,8 @@ class MachineryTest {
             dev.halyard.kernels.quant.Q4_KKernel.dequantize(seg, 0, w, 0, 4 * 256);
             for (float v : w) assertTrue(Float.isFinite(v) && Math.abs(v) < 20, "weight " + v);
         }
-        assertThrows(IllegalArgumentException.class, () -> CoreCheck.measure(0, 0, 5));
+        assertThrows(IllegalArgumentException.class, () -> CoreCheck.measure(1, 0, 0, 5));
+        assertThrows(IllegalArgumentException.class, () -> CoreCheck.measure(0, 0, 1, 5));
     }
 
     @Test

@@ -161,7 +161,7 @@ class ReportTest {
         BenchResult ok = new BenchResult(m, List.of(new BenchResult.ModelResult(SMOL, base.models().get(0).facts(), List.of(fast, l))), List.of());
         assertEquals(60.0, ok.bestCoreCheck(), 1e-9);
         String text = Report.text(ok, CONFIG);
-        assertTrue(text.contains("this process 60.0 GFLOP/s"), text);
+        assertTrue(text.contains("on each of 2 threads at once") && text.contains("this process 60.0 GFLOP/s"), text);
         assertTrue(text.contains("smollm2-135m Q8_0: Halyard's core check 58.0 / 59.0 GFLOP/s"), text);
         assertFalse(text.contains("slow mode"), text);
         JsonNode h = new ObjectMapper().readTree(Report.json(ok, CONFIG)).get("models").get(0).get("engines").get(0);
