@@ -246,14 +246,7 @@ public final class AbBench {
     /** ", core check A 61.0 / 60.2, B 44.1 / 45.0 GFLOP/s" ({@link CoreCheck}, before / after the runs), or "" when neither printed one. */
     static String coreChecks(SingleStream a, SingleStream b) {
         if (a.coreCheck().isEmpty() && b.coreCheck().isEmpty()) return "";
-        return ", core check A " + readings(a) + ", B " + readings(b) + " GFLOP/s";
-    }
-
-    private static String readings(SingleStream s) {
-        if (s.coreCheck().isEmpty()) return "-";
-        StringBuilder sb = new StringBuilder();
-        for (double v : s.coreCheck()) sb.append(sb.isEmpty() ? "" : " / ").append(String.format(Locale.ROOT, "%.1f", v));
-        return sb.toString();
+        return ", core check A " + a.coreCheckText() + ", B " + b.coreCheckText() + " GFLOP/s";
     }
 
     private static List<String> command(Config config, Variant v, Path model, Path tokens, int gen, int rounds) {

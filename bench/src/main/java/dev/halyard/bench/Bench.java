@@ -112,7 +112,7 @@ public final class Bench {
             bwNLow = Math.min(start, end); // the report warns when the two disagree (Machine.bandwidthUnsteady)
             fma1 = Math.max(fma1, FmaPeak.measure(1, 3));
             fmaN = config.threads() == 1 ? fma1 : Math.max(fmaN, FmaPeak.measure(config.threads(), 3));
-            core = Math.max(core, CoreCheck.measure(config.threads(), 0, CoreCheck.PASSES, 100));
+            core = Math.max(core, CoreCheck.again(config.threads()));
         }
         BenchResult.Machine machine = new BenchResult.Machine(MachineInfo.cpuName(), Runtime.getRuntime().availableProcessors(), config.threads(),
                 bw1, bwN, fma1, fmaN, Runtime.version().toString(), llama == null ? null : MachineInfo.llamaVersion(llama.dir()), bwNLow, core);

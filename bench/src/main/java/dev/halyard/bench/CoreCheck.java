@@ -6,7 +6,10 @@ import dev.halyard.kernels.quant.Q4_KKernel;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
+import java.util.concurrent.Callable;
 
 /**
  * How much of its cores this process gets: the Q4_K single-token kernel ({@link Q4_KKernel#dotTile4}) over
@@ -29,87 +32,55 @@ public final class CoreCheck {
 
     /**
      * The kernel's rate in GFLOP/s on the slowest of {@code threads} threads running it at once, each on
-     * its own copy: warmed up for {@code warmupMillis} (so that it runs C2-compiled), then the best of
-     * {@code passes} timed passes of about {@code passMillis} each. One thread per core the engine uses:
-     * a slow mode that takes one of two vCPUs (a process at ~1.5 threads' worth of work) would escape a
+     * its own copy ({@link BestPass}: a pass lasts as long as its slowest thread): {@code warmup} passes
+     * on one thread first (C2 compiles the kernel with a core of its own), then the best of {@code
+     * passes} timed passes of {@code iterations} products each. One thread per core the engine uses: a
+     * slow mode that takes one of two vCPUs (a process at ~1.5 threads' worth of work) would escape a
      * one-thread check that the scheduler happens to place on the other.
      */
-    public static double measure(int threads, long warmupMillis, int passes, long passMillis) {
-        if (threads < 1 || threads > 1024 || warmupMillis < 0 || passes < 1 || passMillis < 1)
-            throw new IllegalArgumentException("threads in [1, 1024], warmupMillis >= 0, passes >= 1 and passMillis >= 1 needed, got "
-                    + threads + ", " + warmupMillis + ", " + passes + ", " + passMillis);
-        if (warmupMillis > 0 && threads > 1) { // compile on one thread first: C2 gets a core of its own
-            measure(1, warmupMillis, 1, 1);
-            warmupMillis = 100;
-        }
-        java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(threads);
-        double[] rate = new double[threads];
-        Throwable[] failure = new Throwable[1];
-        Thread[] ts = new Thread[threads];
-        final long warmup = warmupMillis;
-        for (int t = 0; t < threads; t++) {
-            int id = t;
-            ts[t] = Thread.ofPlatform().name("core-check-" + t).start(() -> {
-                try {
-                    rate[id] = run(start, warmup, passes, passMillis);
-                } catch (Throwable e) {
-                    synchronized (failure) {
-                        failure[0] = e;
-                    }
-                    start.reset(); // the others' next await fails instead of waiting forever
-                }
-            });
-        }
-        for (Thread t : ts) {
-            try {
-                t.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while checking the cores", e);
+    public static double measure(int threads, int warmup, int passes, int iterations) throws InterruptedException {
+        if (threads < 1 || threads > 1024 || warmup < 0 || passes < 1 || iterations < 1)
+            throw new IllegalArgumentException("threads in [1, 1024], warmup >= 0, passes >= 1 and iterations >= 1 needed, got "
+                    + threads + ", " + warmup + ", " + passes + ", " + iterations);
+        try (Arena arena = Arena.ofShared()) { // read by the pool's threads
+            List<Callable<Float>> tasks = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                WeightMatrix w = new WeightMatrix(GgmlType.Q4_K, randomQ4K(arena, ROWS, COLS, new Random(42)), 0, ROWS, COLS).tile4();
+                float[] x = new float[COLS], out = new float[ROWS], s = new float[128];
+                Random r = new Random(7);
+                for (int i = 0; i < COLS; i++) x[i] = (float) r.nextGaussian();
+                tasks.add(() -> {
+                    for (int i = 0; i < iterations; i++) pass(w, x, out, s);
+                    return out[0];
+                });
             }
-        }
-        if (failure[0] != null) throw new IllegalStateException("core check failed: " + failure[0], failure[0]);
-        double slowest = Double.POSITIVE_INFINITY;
-        for (double r : rate) slowest = Math.min(slowest, r);
-        return slowest;
-    }
-
-    /** One thread's part: its own matrix, the passes started together with the other threads'. */
-    private static double run(java.util.concurrent.CyclicBarrier start, long warmupMillis, int passes, long passMillis) throws Exception {
-        try (Arena arena = Arena.ofConfined()) {
-            WeightMatrix w = new WeightMatrix(GgmlType.Q4_K, randomQ4K(arena, ROWS, COLS, new Random(42)), 0, ROWS, COLS).tile4();
-            float[] x = new float[COLS], out = new float[ROWS], s = new float[128];
-            Random r = new Random(7);
-            for (int i = 0; i < COLS; i++) x[i] = (float) r.nextGaussian();
-            long end = System.nanoTime() + warmupMillis * 1_000_000;
-            do pass(w, x, out, s); while (System.nanoTime() < end);
-            double best = 0;
-            for (int p = 0; p < passes; p++) {
-                start.await();
-                long t0 = System.nanoTime(), stop = t0 + passMillis * 1_000_000, n = 0, t1;
-                do {
-                    pass(w, x, out, s);
-                    n++;
-                } while ((t1 = System.nanoTime()) < stop);
-                best = Math.max(best, 2.0 * ROWS * COLS * n / (t1 - t0));
-            }
-            if (!Float.isFinite(out[0])) throw new IllegalStateException("core check produced " + out[0]);
-            return best;
+            if (warmup > 0) BestPass.nanos(tasks.subList(0, 1), warmup, 1, "core check");
+            long best = BestPass.nanos(tasks, 0, passes, "core check");
+            return 2.0 * ROWS * COLS * iterations / best;
         }
     }
 
     /**
-     * The check as the benchmark's children run it on {@code threads} threads: 1.5 s of warm-up on one
-     * thread, then each thread's best of {@link #PASSES} passes of 100 ms. A pass disturbed by anything
-     * else on the host (the JIT's compiler threads, another process exiting) reads low; a thread reads low
-     * only when all its passes are.
+     * The check as the benchmark's children run it on {@code threads} threads: {@link #WARMUP} passes on
+     * one thread (1–3 s, the kernel compiled on the way), then the best of {@link #PASSES} passes of ~0.1 s. A pass disturbed by
+     * anything else on the host (the JIT's compiler threads, another process exiting) reads low; the
+     * check reads low only when all its passes are.
      */
-    public static double measure(int threads) {
-        return measure(threads, 1500, PASSES, 100);
+    public static double measure(int threads) throws InterruptedException {
+        return measure(threads, WARMUP, PASSES, ITERATIONS);
+    }
+
+    /** The same, without the warm-up: for a process that has run it before (the kernel is compiled). */
+    public static double again(int threads) throws InterruptedException {
+        return measure(threads, 0, PASSES, ITERATIONS);
     }
 
     /** Timed passes per check. */
-    public static final int PASSES = 5;
+    static final int PASSES = 5;
+    /** Products of the 128 x 2048 matrix per pass: ~0.1 s at 60 GFLOP/s. */
+    static final int ITERATIONS = 12_000;
+    /** One-thread warm-up passes before the timed ones. */
+    static final int WARMUP = 10;
 
     /** Whether {@code reading} is below {@link #SLOW} of {@code best}, the run's highest reading. */
     public static boolean slow(double reading, double best) {

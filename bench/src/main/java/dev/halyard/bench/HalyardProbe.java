@@ -33,7 +33,7 @@ public final class HalyardProbe {
     /** Times of one run. */
     record Timing(double promptMs, double genMs, int steps) {}
 
-    public static void main(String[] args) throws IOException {
+    public static void main(String[] args) throws IOException, InterruptedException {
         Path model = null, tokensFile = null;
         int gen = 0, threads = Runtime.getRuntime().availableProcessors(), warmup = 1, repeat = 1;
         boolean mmap = false, paced = false;
@@ -73,7 +73,7 @@ public final class HalyardProbe {
             }
             pacer.done();
             pacer.awaitEnd(); // the other engines' runs are over: the check has the cores to itself, as before "ready"
-            double coreAfter = CoreCheck.measure(threads, 0, CoreCheck.PASSES, 100); // compiled by now
+            double coreAfter = CoreCheck.again(threads); // compiled by now
             System.out.println(json(model, threads, options.kernels().name(), prompt.length, loadMs, runs, new double[] {coreBefore, coreAfter}));
         }
     }

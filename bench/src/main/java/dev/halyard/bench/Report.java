@@ -129,10 +129,8 @@ public final class Report {
         for (BenchResult.ModelResult mr : r.models()) {
             SingleStream h = mr.engine(HALYARD);
             if (h == null || !h.ok() || h.coreCheck().isEmpty()) continue;
-            StringBuilder readings = new StringBuilder();
-            for (double v : h.coreCheck()) readings.append(readings.isEmpty() ? "" : " / ").append(num(v, 1));
             sb.append(String.format(Locale.ROOT, "%s: Halyard's core check %s GFLOP/s (before / after its runs, per process), the run's best %s%n",
-                    mr.model().label(), readings, num(bestCore, 1)));
+                    mr.model().label(), h.coreCheckText(), num(bestCore, 1)));
             if (slowMode(h, bestCore))
                 sb.append(String.format(Locale.ROOT, "warning: %s: a Halyard process read %s GFLOP/s in the core check, %s of the run's best: it ran in this host's slow mode (see the README), and its speeds and ratios understate the engine%n",
                         mr.model().label(), num(h.slowestCoreCheck(), 1), num(h.slowestCoreCheck() / bestCore, 2)));

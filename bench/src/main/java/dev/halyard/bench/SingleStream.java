@@ -34,6 +34,14 @@ public record SingleStream(String engine, List<Double> promptTokS, List<Double> 
         this(engine, promptTokS, genTokS, peakRssKb, loadMs, error, List.of());
     }
 
+    /** The core checks as text, "61.0 / 60.2 / …" (GFLOP/s, one decimal), or "-" when there are none. */
+    public String coreCheckText() {
+        if (coreCheck.isEmpty()) return "-";
+        StringBuilder sb = new StringBuilder();
+        for (double v : coreCheck) sb.append(sb.isEmpty() ? "" : " / ").append(String.format(java.util.Locale.ROOT, "%.1f", v));
+        return sb.toString();
+    }
+
     /** The lowest core check of the engine's processes, GFLOP/s (NaN: none). */
     public double slowestCoreCheck() {
         return coreCheck.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);

@@ -56,7 +56,7 @@ class MachineryTest {
     }
 
     @Test
-    void the_core_check_times_the_q4k_kernel_on_well_formed_blocks() {
+    void the_core_check_times_the_q4k_kernel_on_well_formed_blocks() throws Exception {
         // a rate, not a speed check (see the FMA peak's test): any positive, physically possible figure passes
         double one = CoreCheck.measure(1, 0, 2, 5), two = CoreCheck.measure(2, 0, 2, 5);
         assertTrue(one > 0 && one < 100_000, "GFLOP/s " + one);
