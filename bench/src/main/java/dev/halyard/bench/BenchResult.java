@@ -62,13 +62,18 @@ public record BenchResult(Machine machine, List<ModelResult> models, List<Servin
         }
     }
 
-    /** The highest {@link CoreCheck} reading of the run: the benchmark's own and every Halyard process's (NaN: none). */
+    /**
+     * The highest {@link CoreCheck} reading of the run: the benchmark's own and every Halyard process's,
+     * single-sequence and serving (NaN: none).
+     */
     public double bestCoreCheck() {
-        double best = machine.coreCheck() > 0 ? machine.coreCheck() : Double.NaN;
+        List<Double> all = new java.util.ArrayList<>();
+        if (machine.coreCheck() > 0) all.add(machine.coreCheck());
         for (ModelResult mr : models)
-            for (SingleStream e : mr.engines())
-                for (double c : e.coreCheck()) best = Double.isNaN(best) ? c : Math.max(best, c);
-        return best;
+            for (SingleStream e : mr.engines()) all.addAll(e.coreCheck());
+        for (ServingResult sr : serving)
+            for (ServingPoint p : sr.engine()) all.addAll(p.coreCheck());
+        return all.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
     }
 
     /**

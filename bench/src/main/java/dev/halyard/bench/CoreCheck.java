@@ -82,6 +82,39 @@ public final class CoreCheck {
     /** One-thread warm-up passes before the timed ones. */
     static final int WARMUP = 10;
 
+    /**
+     * A child's readings from its JSON line ({@code core_check_gflops}, optional: empty when absent, as
+     * from an older build or llama.cpp); a reading that is not a positive number is refused.
+     */
+    static List<Double> readings(com.fasterxml.jackson.databind.JsonNode line, String engine) {
+        List<Double> core = new ArrayList<>();
+        for (com.fasterxml.jackson.databind.JsonNode c : line.path("core_check_gflops")) {
+            if (!c.isNumber() || !(c.asDouble() > 0)) throw new IllegalArgumentException(engine + " printed a bad core check: " + c);
+            core.add(c.asDouble());
+        }
+        return core;
+    }
+
+    /** A child's readings as the field of its JSON line that {@link #readings} reads: {@code "core_check_gflops":[61.02,60.20]}. */
+    static String jsonField(double[] readings) {
+        StringBuilder sb = new StringBuilder("\"core_check_gflops\":[");
+        for (int i = 0; i < readings.length; i++) sb.append(i == 0 ? "" : ",").append(String.format(java.util.Locale.ROOT, "%.2f", readings[i]));
+        return sb.append(']').toString();
+    }
+
+    /** Readings as text, "61.0 / 60.2 / …" (GFLOP/s, one decimal), or "-" when there are none. */
+    static String text(List<Double> readings) {
+        if (readings.isEmpty()) return "-";
+        StringBuilder sb = new StringBuilder();
+        for (double v : readings) sb.append(sb.isEmpty() ? "" : " / ").append(String.format(java.util.Locale.ROOT, "%.1f", v));
+        return sb.toString();
+    }
+
+    /** The lowest of the readings (NaN: none). */
+    static double slowest(List<Double> readings) {
+        return readings.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
+    }
+
     /** Whether {@code reading} is below {@link #SLOW} of {@code best}, the run's highest reading. */
     public static boolean slow(double reading, double best) {
         return reading > 0 && best > 0 && reading < SLOW * best;

@@ -29,8 +29,10 @@ import java.util.concurrent.TimeUnit;
  * prompts of its own ({@link Prompts#serving}), so no cached prefix helps; warm-up runs are as long as
  * the measured ones, as the bench's rounds against the server and llama_serve's runs. Prints
  * llama_serve's JSON line: per run the wall time from the submissions to the last token, the tokens
- * generated, their rate, each sequence's time to its first token, and the peak RSS. {@code --paced}:
- * {@link Lockstep}'s protocol, so that the bench runs it round by round in turn with the others.
+ * generated, their rate, each sequence's time to its first token, and the peak RSS; and, as {@link
+ * HalyardProbe} does, {@code core_check_gflops}: {@link CoreCheck} once loaded and warmed up and after the
+ * runs (is this process in the host's slow mode?). {@code --paced}: {@link Lockstep}'s protocol, so that
+ * the bench runs it round by round in turn with the others.
  *
  * <pre>
  * EngineServeProbe --model PATH --parallel N --prompt-tokens N --gen N --seed N [--threads N] [--ctx-size N] [--warmup N] [--repeat N] [--paced]
@@ -74,9 +76,11 @@ public final class EngineServeProbe {
             int blocks = (ctx + EngineConfig.DEFAULT_BLOCK_SIZE - 1) / EngineConfig.DEFAULT_BLOCK_SIZE * parallel;
             EngineConfig config = new EngineConfig(blocks, EngineConfig.DEFAULT_BLOCK_SIZE, MemoryPlan.TOKEN_BUDGET, parallel, parallel, ctx, options.kvType());
             List<Run> runs = new ArrayList<>();
+            double[] coreCheck = new double[2];
             try (Engine engine = new Engine(m, Tokenizer.fromGguf(gguf), config)) {
                 for (int length : ModelLoader.WARM_UP_PROMPTS) engine.warmUp(length, ModelLoader.WARM_UP_TOKENS); // as the server does before it takes requests
                 int round = 0;
+                coreCheck[0] = CoreCheck.measure(threads); // before "ready": the engines' lockstep starts after it
                 Lockstep.Pacer pacer = new Lockstep.Pacer(paced);
                 pacer.loaded();
                 for (int w = 0; w < warmup; w++) run(engine, prompts(promptTokens, vocab, seed, round++, parallel), gen);
@@ -85,8 +89,10 @@ public final class EngineServeProbe {
                     runs.add(run(engine, prompts(promptTokens, vocab, seed, round++, parallel), gen));
                 }
                 pacer.done();
+                pacer.awaitEnd(); // the other engines' runs are over: the check has the cores to itself
+                coreCheck[1] = CoreCheck.again(threads);
             }
-            System.out.println(json(runs));
+            System.out.println(json(runs, coreCheck));
         }
     }
 
@@ -147,8 +153,11 @@ public final class EngineServeProbe {
         return new Run((end - t0) / 1e6, generated, ttft);
     }
 
-    /** llama_serve's output line (see tools/llama-ref/llama_serve.c), which {@link ServingPoint#parse} reads. */
-    static String json(List<Run> runs) {
+    /**
+     * llama_serve's output line (see tools/llama-ref/llama_serve.c), which {@link ServingPoint#parse} reads,
+     * with the process's core checks added.
+     */
+    static String json(List<Run> runs, double[] coreCheck) {
         StringBuilder sb = new StringBuilder("{\"engine\":\"halyard engine\",\"runs\":[");
         for (int r = 0; r < runs.size(); r++) {
             Run run = runs.get(r);
@@ -157,7 +166,7 @@ public final class EngineServeProbe {
             for (int s = 0; s < run.ttftMs().length; s++) sb.append(s == 0 ? "" : ",").append(String.format(Locale.ROOT, "%.3f", run.ttftMs()[s]));
             sb.append("]}");
         }
-        sb.append("],\"peak_rss_kb\":").append(ProcStatus.peakRssKb(ProcessHandle.current().pid())).append('}');
+        sb.append("],").append(CoreCheck.jsonField(coreCheck)).append(",\"peak_rss_kb\":").append(ProcStatus.peakRssKb(ProcessHandle.current().pid())).append('}');
         return sb.toString();
     }
 }

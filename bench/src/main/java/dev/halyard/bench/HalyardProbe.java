@@ -141,9 +141,7 @@ public final class HalyardProbe {
                     "\"prompt_ms\":%.3f,\"prompt_tok_s\":%.3f,\"gen_steps\":%d,\"gen_ms\":%.3f,\"gen_tok_s\":%.3f}",
                     t.promptMs(), promptTokens * 1e3 / t.promptMs(), t.steps(), t.genMs(), t.steps() > 0 ? t.steps() * 1e3 / t.genMs() : 0.0));
         }
-        sb.append("],\"core_check_gflops\":[");
-        for (int i = 0; i < coreCheck.length; i++) sb.append(i == 0 ? "" : ",").append(String.format(Locale.ROOT, "%.2f", coreCheck[i]));
-        sb.append("],\"peak_rss_kb\":").append(ProcStatus.peakRssKb(ProcessHandle.current().pid())).append('}');
+        sb.append("],").append(CoreCheck.jsonField(coreCheck)).append(",\"peak_rss_kb\":").append(ProcStatus.peakRssKb(ProcessHandle.current().pid())).append('}');
         return sb.toString();
     }
 

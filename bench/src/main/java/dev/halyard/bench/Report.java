@@ -129,11 +129,8 @@ public final class Report {
         for (BenchResult.ModelResult mr : r.models()) {
             SingleStream h = mr.engine(HALYARD);
             if (h == null || !h.ok() || h.coreCheck().isEmpty()) continue;
-            sb.append(String.format(Locale.ROOT, "%s: Halyard's core check %s GFLOP/s (before / after its runs, per process), the run's best %s%n",
-                    mr.model().label(), h.coreCheckText(), num(bestCore, 1)));
-            if (slowMode(h, bestCore))
-                sb.append(String.format(Locale.ROOT, "warning: %s: a Halyard process read %s GFLOP/s in the core check, %s of the run's best: it ran in this host's slow mode (see the README), and its speeds and ratios understate the engine%n",
-                        mr.model().label(), num(h.slowestCoreCheck(), 1), num(h.slowestCoreCheck() / bestCore, 2)));
+            sb.append(coreCheckLines(mr.model().label(), "Halyard's core check", "before / after its runs, per process", "a Halyard process", "speeds",
+                    h.coreCheck(), bestCore));
         }
 
         if (!r.serving().isEmpty()) {
@@ -170,11 +167,31 @@ public final class Report {
                 }
             }
             sb.append(s.render());
+            for (BenchResult.ServingResult sr : r.serving())
+                for (ServingPoint p : sr.engine()) {
+                    if (!p.ok() || p.coreCheck().isEmpty()) continue;
+                    sb.append(coreCheckLines(sr.model().label() + ", " + p.clients() + (p.clients() == 1 ? " stream" : " streams"), "Halyard's engine's core check", "before / after its rounds",
+                            "Halyard's engine process", "rates", p.coreCheck(), bestCore));
+                }
         }
         if (!failures.isEmpty()) {
             sb.append(String.format("%nFailed:%n"));
             for (String f : failures) sb.append("- ").append(f).append('\n');
         }
+        return sb.toString();
+    }
+
+    /**
+     * "{@code subject}: {@code what} 61.0 / 60.2 GFLOP/s ({@code when}), the run's best 62.1", and a warning
+     * naming {@code who} when the lowest reading is in the slow mode ({@link CoreCheck#slow}).
+     */
+    static String coreCheckLines(String subject, String what, String when, String who, String measures, List<Double> readings, double best) {
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%s: %s %s GFLOP/s (%s), the run's best %s%n",
+                subject, what, CoreCheck.text(readings), when, num(best, 1)));
+        double slowest = CoreCheck.slowest(readings);
+        if (CoreCheck.slow(slowest, best))
+            sb.append(String.format(Locale.ROOT, "warning: %s: %s read %s GFLOP/s in the core check, %s of the run's best: it ran in this host's slow mode (see the README), and its %s and ratios understate the engine%n",
+                    subject, who, num(slowest, 1), num(slowest / best, 2), measures));
         return sb.toString();
     }
 
@@ -340,6 +357,10 @@ public final class Report {
                     po.put("ttft_p99_ms", p.ttftP99());
                     po.set("ttft_ms", om.valueToTree(p.ttftMs()));
                     po.put("peak_rss_kb", p.peakRssKb());
+                    if (!p.coreCheck().isEmpty()) {
+                        po.set("core_check_gflop_s", om.valueToTree(p.coreCheck()));
+                        po.put("slow_mode", CoreCheck.slow(p.slowestCoreCheck(), r.bestCoreCheck()));
+                    }
                     ServingPoint single = find(list, 1);
                     if (single != null) po.put("scaling_vs_1_stream", Stats.ratio(aggregate(p, st), aggregate(single, st)));
                     if (list != sr.llama()) {

@@ -15,14 +15,28 @@ import java.util.List;
  * @param ttftMs one per stream per repetition
  * @param peakRssKb peak resident set size of the serving process in KiB (-1: unknown)
  * @param error why the engine produced no numbers, or null
+ * @param coreCheck {@link CoreCheck} readings of the serving process, GFLOP/s, before and after its runs
+ *     (Halyard's engine in-process, {@link EngineServeProbe}; empty for the others)
  */
-public record ServingPoint(String engine, int clients, List<Double> aggregateTokS, List<Double> ttftMs, long peakRssKb, String error) {
+public record ServingPoint(String engine, int clients, List<Double> aggregateTokS, List<Double> ttftMs, long peakRssKb, String error,
+        List<Double> coreCheck) {
     public ServingPoint {
         if (clients < 1) throw new IllegalArgumentException("clients must be >= 1, got " + clients);
         aggregateTokS = List.copyOf(aggregateTokS);
         ttftMs = List.copyOf(ttftMs);
+        coreCheck = List.copyOf(coreCheck);
         if (error == null && (aggregateTokS.isEmpty() || ttftMs.isEmpty()))
             throw new IllegalArgumentException("a successful serving point needs rates and first-token times");
+    }
+
+    /** A point without core checks (halyard serve's, llama.cpp's). */
+    public ServingPoint(String engine, int clients, List<Double> aggregateTokS, List<Double> ttftMs, long peakRssKb, String error) {
+        this(engine, clients, aggregateTokS, ttftMs, peakRssKb, error, List.of());
+    }
+
+    /** The lowest core check of the serving process, GFLOP/s (NaN: none). */
+    public double slowestCoreCheck() {
+        return CoreCheck.slowest(coreCheck);
     }
 
     public static ServingPoint failed(String engine, int clients, String error) {
@@ -50,7 +64,10 @@ public record ServingPoint(String engine, int clients, List<Double> aggregateTok
         return parse("llama.cpp", stdout, clients, polledPeakKb);
     }
 
-    /** Parses a line in llama_serve's format (also {@link EngineServeProbe}'s) as engine {@code engine}'s point. */
+    /**
+     * Parses a line in llama_serve's format (also {@link EngineServeProbe}'s, which adds {@code
+     * core_check_gflops}) as engine {@code engine}'s point.
+     */
     public static ServingPoint parse(String engine, String stdout, int clients, long polledPeakKb) {
         JsonNode j = SingleStream.lastJsonLine(stdout);
         JsonNode runs = j.get("runs");
@@ -64,6 +81,6 @@ public record ServingPoint(String engine, int clients, List<Double> aggregateTok
             for (JsonNode v : t) ttft.add(v.asDouble());
         }
         long own = j.path("peak_rss_kb").asLong(-1);
-        return new ServingPoint(engine, clients, rates, ttft, own > 0 ? own : polledPeakKb, null);
+        return new ServingPoint(engine, clients, rates, ttft, own > 0 ? own : polledPeakKb, null, CoreCheck.readings(j, engine));
     }
 }

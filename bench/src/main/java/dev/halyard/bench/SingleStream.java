@@ -36,15 +36,12 @@ public record SingleStream(String engine, List<Double> promptTokS, List<Double> 
 
     /** The core checks as text, "61.0 / 60.2 / …" (GFLOP/s, one decimal), or "-" when there are none. */
     public String coreCheckText() {
-        if (coreCheck.isEmpty()) return "-";
-        StringBuilder sb = new StringBuilder();
-        for (double v : coreCheck) sb.append(sb.isEmpty() ? "" : " / ").append(String.format(java.util.Locale.ROOT, "%.1f", v));
-        return sb.toString();
+        return CoreCheck.text(coreCheck);
     }
 
     /** The lowest core check of the engine's processes, GFLOP/s (NaN: none). */
     public double slowestCoreCheck() {
-        return coreCheck.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
+        return CoreCheck.slowest(coreCheck);
     }
 
     public static SingleStream failed(String engine, String error) {
@@ -99,11 +96,7 @@ public record SingleStream(String engine, List<Double> promptTokS, List<Double> 
             pp.add(number(r, "prompt_tok_s"));
             tg.add(number(r, "gen_tok_s"));
         }
-        List<Double> core = new ArrayList<>();
-        for (JsonNode c : j.path("core_check_gflops")) {
-            if (!c.isNumber() || !(c.asDouble() > 0)) throw new IllegalArgumentException(engine + " printed a bad core check: " + c);
-            core.add(c.asDouble());
-        }
+        List<Double> core = CoreCheck.readings(j, engine);
         long own = j.path("peak_rss_kb").asLong(-1);
         return new SingleStream(engine, pp, tg, own > 0 ? own : polledPeakKb, j.path("load_ms").asDouble(Double.NaN), null, core);
     }

@@ -103,12 +103,19 @@ class ParsingTest {
     @Test
     void the_engine_probes_line_parses_as_its_own_serving_point() {
         String line = EngineServeProbe.json(List.of(new EngineServeProbe.Run(2000.0, 256, new double[] {150.5, 180.25}),
-                new EngineServeProbe.Run(1600.0, 256, new double[] {140.0, 170.0})));
+                new EngineServeProbe.Run(1600.0, 256, new double[] {140.0, 170.0})), new double[] {57.25, 48.5});
         ServingPoint p = ServingPoint.parse(Report.HALYARD_ENGINE, "warming up\n" + line + "\n", 2, 12345);
         assertEquals(Report.HALYARD_ENGINE, p.engine());
         assertEquals(List.of(128.0, 160.0), p.aggregateTokS()); // 256 tokens in 2.0 s and in 1.6 s
         assertEquals(List.of(150.5, 180.25, 140.0, 170.0), p.ttftMs());
         assertTrue(p.peakRssKb() > 0, "the probe reports its own peak RSS");
+        assertEquals(List.of(57.25, 48.5), p.coreCheck(), "and its core checks, before and after its rounds");
+        assertEquals(48.5, p.slowestCoreCheck(), 1e-9);
+        assertEquals(List.of(), ServingPoint.parseLlama(line.replaceFirst(",\"core_check_gflops\":\\[[^]]*]", ""), 2, -1).coreCheck(),
+                "llama_serve prints none");
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+                () -> ServingPoint.parse(Report.HALYARD_ENGINE, line.replace("57.25", "-1"), 2, -1));
+        assertTrue(bad.getMessage().contains("bad core check"), bad.getMessage());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ServingPoint.parse(Report.HALYARD_ENGINE, line, 3, -1));
         assertTrue(e.getMessage().startsWith("halyard engine reported 2 first-token times for 3 sequences"), e.getMessage());
     }

@@ -179,4 +179,30 @@ class ReportTest {
         assertEquals(70.0, j.get("machine").get("core_check_best_gflop_s").asDouble(), 1e-9);
         assertFalse(j.get("models").get(0).get("engines").get(1).has("slow_mode"), "llama.cpp runs no core check");
     }
+
+    /**
+     * The in-process engine's serving points carry its process's core checks: printed under the serving
+     * table with a warning when one is in the slow mode, in the JSON per point, and counted in the run's best.
+     */
+    @Test
+    void a_serving_engine_process_with_a_slow_core_check_is_flagged() throws Exception {
+        BenchResult base = result();
+        BenchResult.Machine m = new BenchResult.Machine("Test CPU", 2, 2, 30, 60, 200, 400, "25", "npm 3.21.1", Double.NaN, 60.0);
+        BenchResult.ServingResult s = base.serving().getFirst();
+        var withEngine = new BenchResult.ServingResult(SMOL, s.halyard(),
+                List.of(new ServingPoint(Report.HALYARD_ENGINE, 1, List.of(80.0), List.of(15.0), 450 * 1024, null, List.of(59.0, 64.0)),
+                        new ServingPoint(Report.HALYARD_ENGINE, 4, List.of(200.0), List.of(15.0, 16.0, 17.0, 18.0), 450 * 1024, null, List.of(50.0, 61.0))),
+                s.llama());
+        BenchResult r = new BenchResult(m, base.models(), List.of(withEngine));
+        assertEquals(64.0, r.bestCoreCheck(), 1e-9);
+        String t = Report.text(r, CONFIG);
+        assertTrue(t.contains("smollm2-135m Q8_0, 1 stream: Halyard's engine's core check 59.0 / 64.0 GFLOP/s (before / after its rounds), the run's best 64.0"), t);
+        assertFalse(t.contains("warning: smollm2-135m Q8_0, 1 stream"), t);
+        assertTrue(t.contains("warning: smollm2-135m Q8_0, 4 streams: Halyard's engine process read 50.0 GFLOP/s in the core check, 0.78 of the run's best"), t);
+        JsonNode points = new ObjectMapper().readTree(Report.json(r, CONFIG)).get("serving").get(0).get("points");
+        assertFalse(points.get(2).get("slow_mode").asBoolean());
+        assertTrue(points.get(3).get("slow_mode").asBoolean());
+        assertEquals(50.0, points.get(3).get("core_check_gflop_s").get(0).asDouble(), 1e-9);
+        assertFalse(points.get(0).has("slow_mode"), "halyard serve's points carry no core check");
+    }
 }
