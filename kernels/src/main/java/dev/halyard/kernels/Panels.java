@@ -111,6 +111,9 @@ final class Panels {
         }
     }
 
+    /** Each thread's scratch for Q6_K's group scales ({@code Q6_KKernel.dequantizeTile4}). */
+    private static final ThreadLocal<float[]> Q6_K_SCALES = ThreadLocal.withInitial(() -> new float[16]);
+
     /** Tile t's slice s of a tiled matrix dequantised by its format's {@code dequantizeTile4} (layout: see there). */
     private static void dequantizeTile4(WeightMatrix w, int t, int s, float[] dst, int di, int stride, int es) {
         dequantizeTile4(w, w.tileOffset(t, s), w.sliceCols(s), dst, di, stride, es);
@@ -124,7 +127,7 @@ final class Panels {
             case Q4_0 -> Q4_0Kernel.dequantizeTile4(d, o, n, dst, di, stride, es);
             case Q5_0 -> Q5_0Kernel.dequantizeTile4(d, o, n, dst, di, stride, es);
             case Q4_K -> Q4_KKernel.dequantizeTile4(d, o, n, dst, di, stride, es);
-            case Q6_K -> Q6_KKernel.dequantizeTile4(d, o, n, dst, di, stride, es);
+            case Q6_K -> Q6_KKernel.dequantizeTile4(d, o, n, dst, di, stride, es, Q6_K_SCALES.get());
             default -> throw new IllegalStateException(w.type().toString());
         }
     }

@@ -55,7 +55,7 @@ final class KQuantTiles {
                     else Q6_KKernel.dotTile4(t, at, x, 1, n, out, 1, s);
                     CanonicalOrder.sameAsRows(type, rowsF, x, out, (dst, di, stride, es) -> {
                         if (type == GgmlType.Q4_K) Q4_KKernel.dequantizeTile4(t, at, n, dst, di, stride, es);
-                        else Q6_KKernel.dequantizeTile4(t, at, n, dst, di, stride, es);
+                        else Q6_KKernel.dequantizeTile4(t, at, n, dst, di, stride, es, new float[16]);
                     }, tiled, k);
                     checks++;
                 }
