@@ -102,14 +102,25 @@ public final class Matmul {
      */
     static boolean fused(WeightMatrix w, int batch) {
         return switch (w.type()) {
-            case Q8_0 -> batch < (w.cols() >= 1024 ? fusedTokens(w.cols()) : Q8_0_NARROW_FUSED_TOKENS);
+            case Q8_0 -> batch < (w.cols() >= 1024 ? Q8_0_FUSED_TOKENS : Q8_0_NARROW_FUSED_TOKENS);
             case Q4_0 -> batch < fusedTokens(w.cols());
             case Q5_0 -> batch < Q5_0_FUSED_TOKENS;
             case Q4_K -> Simd.L == 16 && batch >= MIN_BATCHED && batch < Q4_K_FUSED_TOKENS;
-            case Q6_K -> Simd.L == 16 && batch >= MIN_BATCHED && batch < (w.rows() <= Q6_K_FEW_ROWS ? Q6_K_FEW_ROWS_FUSED_TOKENS : Q6_K_FUSED_TOKENS);
+            case Q6_K -> Simd.L == 16 && batch >= MIN_BATCHED && batch < Q6_K_FUSED_TOKENS;
             default -> false;
         };
     }
+
+    /**
+     * Tiled Q8_0 from 1024 columns on takes the four-token kernel below this many tokens (it took it
+     * below {@link #fusedTokens}, 64, until the panel became the column-blocked quad walk). Stop 33,
+     * two threads, {@code bench prompt} GFLOP/s fused / panel: 16 tokens 2048 x 8192 189-197 / 165-203,
+     * 8192 x 2048 199-219 / 93-167; 32 tokens 149-174 / 197-200 and 157-194 / 204-213; 48 tokens
+     * 171-193 / 212-255 (one thread 66-112 / 108-146). Llama-3.2-1B Q8_0 prompts in {@code bench ab}
+     * (8 rounds, 2 processes a side, panel against fused): 24 tokens 1.042 (6 of 8 faster), 32 tokens
+     * 1.043, 48 tokens 1.340 (8 of 8).
+     */
+    static final int Q8_0_FUSED_TOKENS = 24;
 
     /**
      * The same limit for tiled Q5_0, whose four-token kernel decodes more per weight: against the
@@ -123,25 +134,30 @@ public final class Matmul {
      * (2048 x 2048 and 8192 x 2048, one thread, {@code bench prompt}) 78-82 against 54-57 GFLOP/s at 8
      * tokens, 94-105 against 77-80 at 16, but 79-84 against 116-125 at 64 and level at 512; with the
      * accumulators carried through memory (so that whole rows and slices share one kernel) 97-100 at
-     * 8-16 tokens on 2048 x 2048, and slice-major 2048 x 8192 90-102 against 40-79. Llama-3.2-1B
-     * Q4_K_M 16-token prompts in {@code bench ab}: whole rows 1.169 (8 rounds, 8 faster), slice-major
-     * too 1.154 on top (8 of 8). A decode step of several sequences is such a batch. (Q6_K: see
-     * {@link #Q6_K_FUSED_TOKENS}.)
+     * 8-16 tokens on 2048 x 2048, and slice-major 2048 x 8192 90-102 against 40-79. The limit was 32
+     * until the panel became the column-blocked quad walk; stop 33, two threads, fused / panel: 8
+     * tokens 150-187 / 100-137 GFLOP/s (the kernel still wins), 12 tokens level, 16 tokens 8192 x
+     * 2048 145-188 / 186-200, 2048 x 8192 144-182 / 184-193, 32768 x 2048 154-170 / 199-201.
+     * Llama-3.2-1B Q4_K_M prompts in {@code bench ab} (8 rounds, 2 processes a side, panel from 16
+     * against 32): 12 tokens 0.985 (panel from 12), 16 tokens 1.145 and 1.139, 24 tokens 1.210 (8 of
+     * 8). A decode step of 16 sequences is such a batch. (Q6_K: see {@link #Q6_K_FUSED_TOKENS}.)
      */
-    static final int Q4_K_FUSED_TOKENS = 32;
+    static final int Q4_K_FUSED_TOKENS = 16;
 
     /**
      * Tiled Q6_K (16 lanes) below this many tokens, on whole rows and slice-major: its four-token kernel
      * ({@code Q6_KQuadKernel}) against the panel, two threads, alternated in one JVM (15 rounds, medians):
      * 4 tokens 2048 x 8192 45.9 -> 118.6 GFLOP/s, 8192 x 2048 60.7 -> 132.0; 8 tokens 88.4 -> 148.0 and
      * 101.1 -> 142.8; 16 tokens level (0.974 and 1.039); 24 tokens 0.77-0.79x, 28 0.90-0.98x. Matrices of
-     * at most {@link #Q6_K_FEW_ROWS} rows (Llama-3.2-1B's 512 x 2048 value projections) take it up to
-     * {@link #Q6_K_FEW_ROWS_FUSED_TOKENS}: there the panel ran 20-95 GFLOP/s and the kernel 76-134 at 4-28 tokens
-     * (1.4-3.7x, 9-13 of 15 rounds faster).
+     * at most 1024 rows (Llama-3.2-1B's 512 x 2048 value projections) took it up to 32
+     * tokens: there the panel ran 20-95 GFLOP/s and the kernel 76-134 at 4-28 tokens
+     * (1.4-3.7x, 9-13 of 15 rounds faster), until the panel became the column-blocked quad walk: stop 33,
+     * 512 x 2048 and 1024 x 2048, one thread, fused / panel 52-88 / 85-125 GFLOP/s at 16 tokens and
+     * 43-70 / 95-133 at 24 (two threads level at 16, 79-134 / 101-168 at 24); Llama-3.2-1B Q4_K_M
+     * (its value projections) in {@code bench ab}, 16 from then on against 32: 16 tokens 1.090, 24
+     * tokens 1.026. So one limit for every shape.
      */
     static final int Q6_K_FUSED_TOKENS = 16;
-    static final int Q6_K_FEW_ROWS = 1024;
-    static final int Q6_K_FEW_ROWS_FUSED_TOKENS = 32;
 
     public static void matmul(Kernels k, Parallel par, WeightMatrix w, float[] x, float[] out, int batch) {
         matmul(k, par, x, batch, new WeightMatrix[] {w}, new float[][] {out});

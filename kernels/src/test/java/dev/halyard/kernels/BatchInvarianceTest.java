@@ -45,9 +45,9 @@ class BatchInvarianceTest {
             WeightMatrix rowsLayout = new WeightMatrix(type, seg, 0, rows, cols);
             WeightMatrix[] layouts = WeightMatrix.canTile(type, rows)
                     ? new WeightMatrix[] {rowsLayout, copyOf(arena, rowsLayout).tile4()} : new WeightMatrix[] {rowsLayout};
-            // tiled Q8_0 and Q4_0: fused four-token kernels below Matmul.fusedTokens(2048) = 64 tokens, the
-            // interleaved panel above (70: 17 quads and two single tokens); tiled Q4_K: the four-token kernel
-            // below Matmul.Q4_K_FUSED_TOKENS = 32, the interleaved panel above;
+            // tiled Q4_0: fused four-token kernels below Matmul.fusedTokens(2048) = 64 tokens, the interleaved
+            // panel above (70: 17 quads and two single tokens); tiled Q8_0 below Matmul.Q8_0_FUSED_TOKENS = 24,
+            // tiled Q4_K below Matmul.Q4_K_FUSED_TOKENS = 16, the interleaved panel above;
             // tiled Q5_0: fused below Matmul.Q5_0_FUSED_TOKENS = 20 (13 tokens: three quads and a single)
             for (int batch : new int[] {13, 45, 70}) {
                 for (WeightMatrix w : layouts)
@@ -186,17 +186,17 @@ class BatchInvarianceTest {
     }
 
     /**
-     * Tiled Q6_K takes its four-token kernel below Matmul.Q6_K_FUSED_TOKENS (at 16 lanes; below
-     * Matmul.Q6_K_FEW_ROWS_FUSED_TOKENS on matrices of few rows), on whole rows and slice-major, and
-     * the panel from there on: same bits either side (with a tail of single tokens), and as each token alone.
+     * Tiled Q6_K takes its four-token kernel below Matmul.Q6_K_FUSED_TOKENS (at 16 lanes, whatever the
+     * number of rows), on whole rows and slice-major, and the panel from there on: same bits either side
+     * (with a tail of single tokens), and as each token alone.
      */
     @Test
     void q6_k_either_side_of_the_four_token_limit_equals_tokens_alone() {
         Random rnd = new Random(17);
+        int limit = Matmul.Q6_K_FUSED_TOKENS;
         try (Arena arena = Arena.ofShared(); Parallel par = new Parallel(2)) {
-            for (int rows : new int[] {4 * 11, Matmul.Q6_K_FEW_ROWS + 12})
+            for (int rows : new int[] {4 * 11, 1024 + 12})
                 for (int cols : new int[] {2048, 8192}) {
-                    int limit = rows <= Matmul.Q6_K_FEW_ROWS ? Matmul.Q6_K_FEW_ROWS_FUSED_TOKENS : Matmul.Q6_K_FUSED_TOKENS;
                     WeightMatrix w = new WeightMatrix(GgmlType.Q6_K, RandomBlocks.allocate(arena, GgmlType.Q6_K, rows * cols, 0, rnd), 0, rows, cols).tile4();
                     assertEquals(cols > 2048, w.slices() > 1);
                     assertEquals(dev.halyard.kernels.quant.Simd.L == 16, Matmul.fused(w, limit - 1));
@@ -210,19 +210,25 @@ class BatchInvarianceTest {
     }
 
     /**
-     * Tiled Q8_0 below 1024 columns: the four-token kernel below Matmul.Q8_0_NARROW_FUSED_TOKENS, the
-     * panel from there on (a decode batch of a small model): same bits either side, and as each token alone.
+     * Tiled Q8_0: the four-token kernel below Matmul.Q8_0_NARROW_FUSED_TOKENS under 1024 columns (a
+     * decode batch of a small model) and below Matmul.Q8_0_FUSED_TOKENS from there on (whole rows at
+     * 2048 columns, slice-major at 8192), the panel from there on: same bits either side, and as each
+     * token alone.
      */
     @Test
-    void narrow_q8_0_either_side_of_the_panel_limit_equals_tokens_alone() {
+    void q8_0_either_side_of_the_panel_limit_equals_tokens_alone() {
         Random rnd = new Random(8);
-        int rows = 24, cols = 576, limit = Matmul.Q8_0_NARROW_FUSED_TOKENS;
+        int rows = 24;
         try (Arena arena = Arena.ofShared(); Parallel par = new Parallel(2)) {
-            WeightMatrix w = new WeightMatrix(GgmlType.Q8_0, RandomBlocks.allocate(arena, GgmlType.Q8_0, rows * cols, 0, rnd), 0, rows, cols).tile4();
-            assertTrue(Matmul.fused(w, limit - 1));
-            assertFalse(Matmul.fused(w, limit));
-            for (int batch : new int[] {limit - 1, limit, limit + 5})
-                assertEachTokenAloneEqualsBatch(par, w, RandomBlocks.gaussian(batch * cols, rnd), batch, "Q8_0 tiled 576 columns batch " + batch);
+            for (int cols : new int[] {576, 2048, 8192}) {
+                int limit = cols < 1024 ? Matmul.Q8_0_NARROW_FUSED_TOKENS : Matmul.Q8_0_FUSED_TOKENS;
+                WeightMatrix w = new WeightMatrix(GgmlType.Q8_0, RandomBlocks.allocate(arena, GgmlType.Q8_0, rows * cols, 0, rnd), 0, rows, cols).tile4();
+                assertEquals(cols > WeightMatrix.SLICED_ABOVE, w.slices() > 1);
+                assertTrue(Matmul.fused(w, limit - 1));
+                assertFalse(Matmul.fused(w, limit));
+                for (int batch : new int[] {limit - 1, limit, limit + 5})
+                    assertEachTokenAloneEqualsBatch(par, w, RandomBlocks.gaussian(batch * cols, rnd), batch, "Q8_0 tiled " + cols + " columns batch " + batch);
+            }
         }
     }
 
