@@ -64,7 +64,8 @@ public final class Matmul {
      * faster up to 16 tokens, level or better up to 512 on 2048 columns, but slower on 576 columns at
      * 256 tokens; Q4_0 (one thread) 2.2-3x at 4 tokens, 1.1-1.5x at 16, 1.1-1.25x at 32-64 on 2048
      * columns but 0.8-0.9x at 32-60 on 576 columns (its decode costs FMA-port time the panel's F32
-     * tiles do not pay). Hence the limit is 64 tokens from 1024 columns on, 32 below.
+     * tiles do not pay). Hence the limit is 64 tokens from 1024 columns on, 32 below. Since stop 33 only
+     * Q4_0 uses it: wide Q8_0 has {@link #Q8_0_FUSED_TOKENS}, narrow {@link #Q8_0_NARROW_FUSED_TOKENS}.
      */
     static int fusedTokens(int cols) {
         return cols >= 1024 ? 64 : 32;
