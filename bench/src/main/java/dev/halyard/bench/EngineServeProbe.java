@@ -1,6 +1,7 @@
 package dev.halyard.bench;
 
 import dev.halyard.model.arch.Model;
+import dev.halyard.model.arch.KvType;
 import dev.halyard.model.arch.ModelOptions;
 import dev.halyard.model.gguf.GgufFile;
 import dev.halyard.model.sampling.SamplingParams;
@@ -32,10 +33,11 @@ import java.util.concurrent.TimeUnit;
  * generated, their rate, each sequence's time to its first token, and the peak RSS; and, as {@link
  * HalyardProbe} does, {@code core_check_gflops}: {@link CoreCheck} once loaded and warmed up and after the
  * runs (is this process in the host's slow mode?). {@code --paced}: {@link Lockstep}'s protocol, so that
- * the bench runs it round by round in turn with the others.
+ * the bench runs it round by round in turn with the others. {@code --kv-type f32}: the cache in F32
+ * (default f16, as the server), to see what the attention's reads cost.
  *
  * <pre>
- * EngineServeProbe --model PATH --parallel N --prompt-tokens N --gen N --seed N [--threads N] [--ctx-size N] [--warmup N] [--repeat N] [--paced]
+ * EngineServeProbe --model PATH --parallel N --prompt-tokens N --gen N --seed N [--threads N] [--ctx-size N] [--warmup N] [--repeat N] [--kv-type f16|f32] [--paced]
  * </pre>
  */
 public final class EngineServeProbe {
@@ -49,6 +51,7 @@ public final class EngineServeProbe {
         int parallel = 0, promptTokens = 0, gen = 0, threads = Runtime.getRuntime().availableProcessors(), ctx = 0, warmup = 1, repeat = 1;
         long seed = -1;
         boolean paced = false;
+        KvType kvType = KvType.F16;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -62,6 +65,7 @@ public final class EngineServeProbe {
                 case "--warmup" -> warmup = HalyardProbe.intValue(args, ++i, a, 0, 1000);
                 case "--repeat" -> repeat = HalyardProbe.intValue(args, ++i, a, 1, 1000);
                 case "--paced" -> paced = true;
+                case "--kv-type" -> kvType = KvType.parse(HalyardProbe.value(args, ++i, a));
                 default -> throw new IllegalArgumentException("unknown argument '" + a + "'");
             }
         }
@@ -69,7 +73,7 @@ public final class EngineServeProbe {
             throw new IllegalArgumentException("--model, --parallel, --prompt-tokens, --gen and --seed are required");
         if (ctx == 0) ctx = Bench.serveContext(promptTokens, gen);
 
-        ModelOptions options = ModelOptions.defaults().withThreads(threads);
+        ModelOptions options = ModelOptions.defaults().withThreads(threads).withKvType(kvType);
         GgufFile gguf = GgufFile.read(model);
         try (Model m = Model.load(gguf, options)) {
             int vocab = m.config().vocabSize();

@@ -101,6 +101,13 @@ class ParsingTest {
     }
 
     @Test
+    void the_engine_probe_refuses_an_unknown_kv_cache_type_by_name() {
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+                () -> EngineServeProbe.main(new String[] {"--kv-type", "q8"}));
+        assertTrue(bad.getMessage().contains("f16 or f32") && bad.getMessage().contains("'q8'"), bad.getMessage());
+    }
+
+    @Test
     void the_engine_probes_line_parses_as_its_own_serving_point() {
         String line = EngineServeProbe.json(List.of(new EngineServeProbe.Run(2000.0, 256, new double[] {150.5, 180.25}),
                 new EngineServeProbe.Run(1600.0, 256, new double[] {140.0, 170.0})), new double[] {57.25, 48.5});
