@@ -1,7 +1,7 @@
 package dev.halyard.bench;
 
-import dev.halyard.model.arch.Model;
 import dev.halyard.model.arch.KvType;
+import dev.halyard.model.arch.Model;
 import dev.halyard.model.arch.ModelOptions;
 import dev.halyard.model.gguf.GgufFile;
 import dev.halyard.model.sampling.SamplingParams;
