@@ -101,7 +101,8 @@ static enum llama_load_mode parse_load_mode(const char *v) {
 static enum ggml_type parse_kv_type(const char *v) {
     if (!strcmp(v, "f32")) return GGML_TYPE_F32;
     if (!strcmp(v, "f16")) return GGML_TYPE_F16;
-    die("--kv must be f32 or f16, got '%s'", v);
+    if (!strcmp(v, "q8_0")) return GGML_TYPE_Q8_0; // needs --flash-attn for the values
+    die("--kv must be f32, f16 or q8_0, got '%s'", v);
     return GGML_TYPE_F32;
 }
 

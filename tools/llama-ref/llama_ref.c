@@ -4,7 +4,7 @@
 // benchmarks compare against it. Built by build.sh next to this file.
 //
 // usage: llama_ref --model PATH --tokens 1,2,3 [--tokens-file PATH] [--threads N] [--gen N]
-//                  [--kv f32|f16] [--flash-attn] [--ctx N] [--no-logits] [--step-logits] [--verbose]
+//                  [--kv f32|f16|q8_0] [--flash-attn] [--ctx N] [--no-logits] [--step-logits] [--verbose]
 //                  [--load-mode none|mmap|auto|mlock|mmap_mlock|direct_io] [--warmup N] [--repeat N] [--paced]
 //
 // Output keys: logits (last prompt position), tokens (greedy), margins (top-1 minus top-2 logit of

@@ -5,7 +5,7 @@
 // sequence generates exactly --gen tokens (the first from its prompt's logits). Built by build.sh.
 //
 // usage: llama_serve --model PATH --prompts-file PATH --parallel N --gen N [--threads N]
-//                    [--load-mode none|mmap|...] [--kv f32|f16] [--flash-attn] [--kv-unified]
+//                    [--load-mode none|mmap|...] [--kv f32|f16|q8_0] [--flash-attn] [--kv-unified]
 //                    [--batch N] [--warmup N] [--repeat N] [--paced] [--verbose]
 //
 // --prompts-file holds one prompt per line (token ids separated by commas or spaces); sequence i

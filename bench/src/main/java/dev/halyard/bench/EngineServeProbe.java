@@ -33,11 +33,11 @@ import java.util.concurrent.TimeUnit;
  * generated, their rate, each sequence's time to its first token, and the peak RSS; and, as {@link
  * HalyardProbe} does, {@code core_check_gflops}: {@link CoreCheck} once loaded and warmed up and after the
  * runs (is this process in the host's slow mode?). {@code --paced}: {@link Lockstep}'s protocol, so that
- * the bench runs it round by round in turn with the others. {@code --kv-type f32}: the cache in F32
- * (default f16, as the server), to see what the attention's reads cost.
+ * the bench runs it round by round in turn with the others. {@code --kv-type f32} or {@code q8_0}: the cache
+ * in F32 or 8 bits (default f16, as the server), to see what the attention's reads cost.
  *
  * <pre>
- * EngineServeProbe --model PATH --parallel N --prompt-tokens N --gen N --seed N [--threads N] [--ctx-size N] [--warmup N] [--repeat N] [--kv-type f16|f32] [--paced]
+ * EngineServeProbe --model PATH --parallel N --prompt-tokens N --gen N --seed N [--threads N] [--ctx-size N] [--warmup N] [--repeat N] [--kv-type f16|f32|q8_0] [--paced]
  * </pre>
  */
 public final class EngineServeProbe {

@@ -104,7 +104,7 @@ class ParsingTest {
     void the_engine_probe_refuses_an_unknown_kv_cache_type_by_name() {
         IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
                 () -> EngineServeProbe.main(new String[] {"--kv-type", "q8"}));
-        assertTrue(bad.getMessage().contains("f16 or f32") && bad.getMessage().contains("'q8'"), bad.getMessage());
+        assertTrue(bad.getMessage().contains("f16, f32 or q8_0") && bad.getMessage().contains("'q8'"), bad.getMessage());
     }
 
     @Test

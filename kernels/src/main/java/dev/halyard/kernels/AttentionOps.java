@@ -4,13 +4,17 @@ import dev.halyard.kernels.quant.Simd;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
+import static jdk.incubator.vector.VectorOperators.B2F;
+
 /**
- * The kernels of attention over a KV cache kept in F16 (or F32) off-heap rows. Attention works on
- * tiles: a run of cached rows is widened once into a float tile ({@link #halvesToFloats}), then every
+ * The kernels of attention over a KV cache kept in F16, F32 or 8-bit off-heap rows. Attention works on
+ * tiles: a run of cached rows is widened once into a float tile ({@link #halvesToFloats},
+ * {@link #q8ToFloats}), then every
  * query that shares the tile — the query heads of one KV head, the tokens of one prompt chunk — reads
  * it: {@link #scores} (q·k per row) and {@link #weightedSum} (out += Σ w_r v_r).
  *
@@ -57,6 +61,68 @@ public final class AttentionOps {
     /** dst[di, di + count) = the count floats at src[off, off + 4count). */
     public static void floatsToFloats(MemorySegment src, long off, int count, float[] dst, int di) {
         MemorySegment.copy(src, FLOAT, off, dst, di, count);
+    }
+
+    // 8-bit rows: per block of Q8 elements (a row's last block may be shorter) a little-endian float
+    // scale d, then the block's int8s q; an element is q * d. llama.cpp's q8_0 with the scale kept in
+    // full precision: d = max|x| / 127 and q = round(x / d), so |x - q d| <= d / 2.
+    static final int Q8 = 32;
+    private static final ValueLayout.OfByte BYTE = ValueLayout.JAVA_BYTE;
+    private static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
+
+    /** Bytes of one 8-bit row of n elements. */
+    public static long q8RowBytes(int n) {
+        return n + 4L * ((n + Q8 - 1) / Q8);
+    }
+
+    /** The n floats src[si, si + n) as one 8-bit row at dst[off, off + q8RowBytes(n)). */
+    public static void floatsToQ8(float[] src, int si, int n, MemorySegment dst, long off) {
+        for (int b = 0; b < n; b += Q8) {
+            int k = Math.min(Q8, n - b);
+            float amax = 0f;
+            for (int i = 0; i < k; i++) amax = Math.max(amax, Math.abs(src[si + b + i]));
+            float d = amax / 127f, id = d != 0f ? 1f / d : 0f;
+            dst.set(FLOAT, off, d);
+            for (int i = 0; i < k; i++) dst.set(BYTE, off + 4 + i, (byte) Math.clamp(Math.round(src[si + b + i] * id), -127, 127));
+            off += 4 + k;
+        }
+    }
+
+    /**
+     * dst[di, di + rows*n) = the rows 8-bit rows of n elements at src[off, ...), back to back, widened:
+     * each element q * d, one rounding multiply (the same bits as {@link #q8ToFloatsScalar}). Full
+     * blocks go 16 at a time (sign-extend, convert, multiply), a short last block element by element.
+     */
+    public static void q8ToFloats(MemorySegment src, long off, int rows, int n, float[] dst, int di) {
+        int full = n / Q8, tail = n % Q8;
+        for (int r = 0; r < rows; r++) {
+            for (int b = 0; b < full; b++, off += 4 + Q8, di += Q8) {
+                float d = src.get(FLOAT, off);
+                ByteVector q0 = ByteVector.fromMemorySegment(B16, src, off + 4, ORDER);
+                ByteVector q1 = ByteVector.fromMemorySegment(B16, src, off + 20, ORDER);
+                for (int p = 0; p < Simd.PARTS; p++) {
+                    ((FloatVector) q0.convertShape(B2F, F, p)).mul(d).intoArray(dst, di + p * L);
+                    ((FloatVector) q1.convertShape(B2F, F, p)).mul(d).intoArray(dst, di + 16 + p * L);
+                }
+            }
+            if (tail > 0) {
+                float d = src.get(FLOAT, off);
+                for (int i = 0; i < tail; i++) dst[di + i] = src.get(BYTE, off + 4 + i) * d;
+                off += 4 + tail;
+                di += tail;
+            }
+        }
+    }
+
+    /** The same bits as {@link #q8ToFloats}, element by element. */
+    public static void q8ToFloatsScalar(MemorySegment src, long off, int rows, int n, float[] dst, int di) {
+        for (int r = 0; r < rows; r++)
+            for (int b = 0; b < n; b += Q8) {
+                int k = Math.min(Q8, n - b);
+                float d = src.get(FLOAT, off);
+                for (int i = 0; i < k; i++) dst[di++] = src.get(BYTE, off + 4 + i) * d;
+                off += 4 + k;
+            }
     }
 
     // ---------------------------------------------------------------- scores and weighted sums

@@ -141,4 +141,42 @@ class AttentionOpsTest {
             assertEquals(Float.floatToFloat16(0.1f), halves.get(ValueLayout.JAVA_SHORT_UNALIGNED, 10));
         }
     }
+
+    @ParameterizedTest(name = "n = {0}")
+    @ValueSource(ints = {1, 8, 31, 32, 33, 64, 96, 100, 128, 256})
+    void eight_bit_rows_widen_as_the_scalar_twin_within_half_a_step_of_the_floats(int n) {
+        Random r = new Random(n + 11);
+        int rows = 5;
+        long row = AttentionOps.q8RowBytes(n);
+        assertEquals(n + 4L * ((n + 31) / 32), row, "a float scale per 32 elements, then one byte each");
+        float[] x = gaussian(r, rows * n);
+        for (int i = 0; i < n; i++) x[2 * n + i] = 0f;             // an all-zero row: scale 0, no division by it
+        x[3 * n] = 1e4f;                                            // an outlier sets its block's scale
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment seg = arena.allocate(rows * row + 3);
+            for (int t = 0; t < rows; t++) AttentionOps.floatsToQ8(x, t * n, n, seg, 3 + t * row);
+            float[] vec = new float[rows * n + 2], ref = new float[rows * n + 2];
+            for (int round = 0; round < 2000; round++) AttentionOps.q8ToFloats(seg, 3, rows, n, vec, 2); // C2's code too
+            AttentionOps.q8ToFloatsScalar(seg, 3, rows, n, ref, 2);
+            assertArrayEquals(ref, vec);
+            for (int t = 0; t < rows; t++)
+                for (int b = 0; b < n; b += 32) {
+                    int k = Math.min(32, n - b);
+                    float amax = 0f;
+                    for (int i = 0; i < k; i++) amax = Math.max(amax, Math.abs(x[t * n + b + i]));
+                    float step = amax / 127f;
+                    for (int i = 0; i < k; i++) {
+                        int e = t * n + b + i;
+                        assertEquals(x[e], vec[2 + e], step / 2 * 1.0001f + Math.ulp(amax), "row " + t + " element " + (b + i));
+                    }
+                    if (amax > 0) assertEquals(amax, Math.abs(maxAbs(vec, 2 + t * n + b, k)), amax * 1e-6f, "the largest element keeps its size");
+                }
+        }
+    }
+
+    private static float maxAbs(float[] a, int off, int n) {
+        float m = 0f;
+        for (int i = 0; i < n; i++) m = Math.max(m, Math.abs(a[off + i]));
+        return m;
+    }
 }

@@ -10,13 +10,14 @@ import java.lang.foreign.MemorySegment;
  * {@link #close()} frees it all.
  *
  * <p>A chunk is one segment: for each layer, its keys (kvHeads, rows, headDim) then its values
- * (kvHeads, rows, headDimV).
+ * (kvHeads, rows, headDimV), each row {@link KvType#rowBytes} bytes.
  */
 public final class FlatKvCache implements KvCache {
     /** Positions per chunk (a multiple of every vector width, so tiles stay aligned). */
     public static final int CHUNK = 256;
 
-    private final int layers, slots, maxPositions, kvDim, kvDimV, headDim, headDimV;
+    private final int layers, slots, maxPositions, kvHeads;
+    private final long rowK, rowV;                // bytes of one head's key (value) at one position
     private final KvType type;
     private final Arena arena = Arena.ofShared(); // shared: attention reads from the worker threads
     private final MemorySegment[][] chunks;       // [seq][chunk], null until reserved
@@ -32,10 +33,9 @@ public final class FlatKvCache implements KvCache {
         this.layers = c.layers();
         this.slots = slots;
         this.maxPositions = maxPositions;
-        this.kvDim = c.kvDim();
-        this.kvDimV = c.kvDimV();
-        this.headDim = c.headDim();
-        this.headDimV = c.headDimV();
+        this.kvHeads = c.kvHeads();
+        this.rowK = type.rowBytes(c.headDim());
+        this.rowV = type.rowBytes(c.headDimV());
         this.type = type;
         this.chunks = new MemorySegment[slots][(maxPositions + CHUNK - 1) / CHUNK];
     }
@@ -58,13 +58,13 @@ public final class FlatKvCache implements KvCache {
     @Override
     public long keyOffset(int layer, int head, int seq, int pos) {
         long rows = rows(pos / CHUNK);
-        return (layer * rows * (kvDim + kvDimV) + (head * rows + pos % CHUNK) * headDim) * type.bytes;
+        return layer * rows * kvHeads * (rowK + rowV) + (head * rows + pos % CHUNK) * rowK;
     }
 
     @Override
     public long valueOffset(int layer, int head, int seq, int pos) {
         long rows = rows(pos / CHUNK);
-        return (layer * rows * (kvDim + kvDimV) + rows * kvDim + (head * rows + pos % CHUNK) * headDimV) * type.bytes;
+        return layer * rows * kvHeads * (rowK + rowV) + rows * kvHeads * rowK + (head * rows + pos % CHUNK) * rowV;
     }
 
     @Override
@@ -83,7 +83,7 @@ public final class FlatKvCache implements KvCache {
         if (length > maxPositions) return false;
         MemorySegment[] slot = chunks[seq];
         for (int c = 0; c * CHUNK < length; c++)
-            if (slot[c] == null) slot[c] = arena.allocate((long) layers * rows(c) * (kvDim + kvDimV) * type.bytes, 64);
+            if (slot[c] == null) slot[c] = arena.allocate((long) layers * rows(c) * kvHeads * (rowK + rowV), 64);
         return true;
     }
 
@@ -94,7 +94,7 @@ public final class FlatKvCache implements KvCache {
 
     /** Bytes this cache holds once every slot is in use. */
     public long bytes() {
-        return (long) type.bytes * layers * slots * maxPositions * (kvDim + kvDimV);
+        return (long) layers * slots * maxPositions * kvHeads * (rowK + rowV);
     }
 
     @Override

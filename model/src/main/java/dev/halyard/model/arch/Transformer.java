@@ -316,8 +316,11 @@ public final class Transformer {
     }
 
     private static void put(float[] src, int si, int n, MemorySegment dst, long off, KvType type) {
-        if (type == KvType.F16) AttentionOps.floatsToHalves(src, si, n, dst, off);
-        else AttentionOps.floatsToFloats(src, si, n, dst, off);
+        switch (type) {
+            case F16 -> AttentionOps.floatsToHalves(src, si, n, dst, off);
+            case F32 -> AttentionOps.floatsToFloats(src, si, n, dst, off);
+            case Q8_0 -> AttentionOps.floatsToQ8(src, si, n, dst, off);
+        }
     }
 
     /** Tokens per query block at most: they share every key and value tile the task widens. */
@@ -386,7 +389,7 @@ public final class Transformer {
         // scores: q·k * scale for each query and each position it sees, a tile of keys at a time
         for (int t0 = lo; t0 <= hi; ) {
             int n = Math.min(Math.min(TILE, hi + 1 - t0), kv.run(s, t0));
-            widen(kv.keys(layer, s, t0), kv.keyOffset(layer, kvh, s, t0), n * hd, kv.type(), tile);
+            widen(kv.keys(layer, s, t0), kv.keyOffset(layer, kvh, s, t0), n, hd, kv.type(), tile);
             int i = i0;
             if (four)
                 for (; i + 4 <= i1; i += 4) {
@@ -422,7 +425,7 @@ public final class Transformer {
         // att += Σ weight v, a tile of values at a time, positions in order
         for (int t0 = lo; t0 <= hi; ) {
             int n = Math.min(Math.min(TILE, hi + 1 - t0), kv.run(s, t0));
-            widen(kv.values(layer, s, t0), kv.valueOffset(layer, kvh, s, t0), n * hdv, kv.type(), tile);
+            widen(kv.values(layer, s, t0), kv.valueOffset(layer, kvh, s, t0), n, hdv, kv.type(), tile);
             int i = i0;
             if (four)
                 for (; i + 4 <= i1; i += 4) {
@@ -456,10 +459,13 @@ public final class Transformer {
         return sliding ? Math.max(0, p - c.slidingWindow() + 1) : 0;
     }
 
-    /** tile[0, count) = the count cached elements at {@code off} (one head's rows of a run), as floats. */
-    private static void widen(MemorySegment src, long off, int count, KvType type, float[] tile) {
-        if (type == KvType.F16) AttentionOps.halvesToFloats(src, off, count, tile, 0);
-        else AttentionOps.floatsToFloats(src, off, count, tile, 0);
+    /** tile[0, rows*n) = the rows cached rows of n elements at {@code off} (one head's rows of a run), as floats. */
+    private static void widen(MemorySegment src, long off, int rows, int n, KvType type, float[] tile) {
+        switch (type) {
+            case F16 -> AttentionOps.halvesToFloats(src, off, rows * n, tile, 0);
+            case F32 -> AttentionOps.floatsToFloats(src, off, rows * n, tile, 0);
+            case Q8_0 -> AttentionOps.q8ToFloats(src, off, rows, n, tile, 0);
+        }
     }
 
     /** Per-thread attention scratch, grown as contexts get longer. */

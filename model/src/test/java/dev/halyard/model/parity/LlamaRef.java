@@ -81,7 +81,8 @@ final class LlamaRef {
         List<String> cmd = new ArrayList<>(List.of(require().toString(), "--model", model.toString(), "--tokens", ids.toString(),
                 "--gen", Integer.toString(gen), "--threads", Integer.toString(threads)));
         if (stepLogits) cmd.add("--step-logits");
-        cmd.addAll(List.of("--kv", kv == KvType.F16 ? "f16" : "f32"));
+        cmd.addAll(List.of("--kv", kv.id()));
+        if (kv == KvType.Q8_0) cmd.add("--flash-attn"); // llama.cpp quantises the values only under flash attention
         Path err = Files.createTempFile("llama_ref", ".err");
         try {
             Process proc = new ProcessBuilder(cmd).redirectError(err.toFile()).start();

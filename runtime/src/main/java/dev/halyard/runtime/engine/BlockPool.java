@@ -18,12 +18,13 @@ import java.util.Map;
  *
  * <p>Block storage is off-heap, allocated on first use, so memory grows up to
  * {@code blocks × bytesPerBlock}; {@link #close()} frees it. A block is one segment: for each layer,
- * its keys (kvHeads, blockSize, headDim) then its values (kvHeads, blockSize, headDimV), as
- * {@link KvType} elements.
+ * its keys (kvHeads, blockSize, headDim) then its values (kvHeads, blockSize, headDimV), each row
+ * {@link KvType#rowBytes} bytes.
  * Not thread-safe: the engine thread owns it (attention's workers only read block contents).
  */
 public final class BlockPool implements AutoCloseable {
-    private final int blocks, blockSize, layers, kvHeads, headDim, headDimV, kvDim, kvDimV;
+    private final int blocks, blockSize, layers, kvHeads, headDim, headDimV;
+    private final long rowK, rowV;                // bytes of one head's key (value) at one position
     private final KvType type;
     private final Arena arena = Arena.ofShared(); // shared: attention reads from the worker threads
     private final MemorySegment[] storage;        // [block], null until first use
@@ -53,8 +54,8 @@ public final class BlockPool implements AutoCloseable {
         this.kvHeads = kvHeads;
         this.headDim = headDim;
         this.headDimV = headDimV;
-        this.kvDim = kvHeads * headDim;
-        this.kvDimV = kvHeads * headDimV;
+        this.rowK = type.rowBytes(headDim);
+        this.rowV = type.rowBytes(headDimV);
         this.type = type;
         this.storage = new MemorySegment[blocks];
         this.refCount = new int[blocks];
@@ -67,8 +68,8 @@ public final class BlockPool implements AutoCloseable {
     }
 
     /** Bytes one block takes once allocated. */
-    public static long bytesPerBlock(int blockSize, int layers, int kvDim, int kvDimV, KvType type) {
-        return (long) type.bytes * blockSize * layers * (kvDim + kvDimV);
+    public static long bytesPerBlock(int blockSize, int layers, int kvHeads, int headDim, int headDimV, KvType type) {
+        return (long) blockSize * layers * kvHeads * (type.rowBytes(headDim) + type.rowBytes(headDimV));
     }
 
     public int blocks() { return blocks; }
@@ -92,12 +93,12 @@ public final class BlockPool implements AutoCloseable {
 
     /** Byte offset in a block's storage of KV head {@code head}'s key at row {@code row} in {@code layer}. */
     public long keyOffset(int layer, int head, int row) {
-        return ((long) layer * blockSize * (kvDim + kvDimV) + ((long) head * blockSize + row) * headDim) * type.bytes;
+        return (long) layer * blockSize * kvHeads * (rowK + rowV) + ((long) head * blockSize + row) * rowK;
     }
 
     /** Byte offset in a block's storage of KV head {@code head}'s value at row {@code row} in {@code layer}. */
     public long valueOffset(int layer, int head, int row) {
-        return ((long) layer * blockSize * (kvDim + kvDimV) + (long) blockSize * kvDim + ((long) head * blockSize + row) * headDimV) * type.bytes;
+        return (long) layer * blockSize * kvHeads * (rowK + rowV) + (long) blockSize * kvHeads * rowK + ((long) head * blockSize + row) * rowV;
     }
 
     /**
@@ -110,7 +111,7 @@ public final class BlockPool implements AutoCloseable {
         unlink(b);
         uncache(b);
         refCount[b] = 1;
-        if (storage[b] == null) storage[b] = arena.allocate(bytesPerBlock(blockSize, layers, kvDim, kvDimV, type), 64);
+        if (storage[b] == null) storage[b] = arena.allocate(bytesPerBlock(blockSize, layers, kvHeads, headDim, headDimV, type), 64);
         return b;
     }
 

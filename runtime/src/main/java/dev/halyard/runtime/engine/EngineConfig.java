@@ -46,7 +46,7 @@ public record EngineConfig(int kvBlocks, int blockSize, int tokenBudget, int max
         int blocks = kvBlocksFor(model, kvBytes, DEFAULT_BLOCK_SIZE, KvType.F16);
         if (blocks < 1)
             throw new IllegalArgumentException("kvBytes = " + kvBytes + " holds no KV block of this model (one block takes "
-                    + BlockPool.bytesPerBlock(DEFAULT_BLOCK_SIZE, model.layers(), model.kvDim(), model.kvDimV(), KvType.F16) + " bytes)");
+                    + BlockPool.bytesPerBlock(DEFAULT_BLOCK_SIZE, model.layers(), model.kvHeads(), model.headDim(), model.headDimV(), KvType.F16) + " bytes)");
         int context = model.contextLength() > 0 ? model.contextLength() : 4096;
         context = (int) Math.min(context, (long) blocks * DEFAULT_BLOCK_SIZE);
         return new EngineConfig(blocks, DEFAULT_BLOCK_SIZE, 512, 16, 256, context);
@@ -55,7 +55,7 @@ public record EngineConfig(int kvBlocks, int blockSize, int tokenBudget, int max
     /** Blocks of {@code blockSize} positions of {@code type} that fit in {@code kvBytes} for this model. */
     public static int kvBlocksFor(ModelConfig model, long kvBytes, int blockSize, KvType type) {
         if (kvBytes <= 0) throw new IllegalArgumentException("kvBytes must be > 0, got " + kvBytes);
-        long per = BlockPool.bytesPerBlock(blockSize, model.layers(), model.kvDim(), model.kvDimV(), type);
+        long per = BlockPool.bytesPerBlock(blockSize, model.layers(), model.kvHeads(), model.headDim(), model.headDimV(), type);
         return (int) Math.min(Integer.MAX_VALUE, kvBytes / per);
     }
 

@@ -17,8 +17,11 @@ class EngineConfigTest {
     @Test
     void the_pool_is_sized_from_a_memory_budget() {
         long perBlock = 2L * 16 * 5 * (32 + 32); // F16
-        assertEquals(perBlock, BlockPool.bytesPerBlock(16, 5, 32, 32, KvType.F16));
-        assertEquals(2 * perBlock, BlockPool.bytesPerBlock(16, 5, 32, 32, KvType.F32));
+        assertEquals(perBlock, BlockPool.bytesPerBlock(16, 5, 4, 8, 8, KvType.F16));
+        assertEquals(2 * perBlock, BlockPool.bytesPerBlock(16, 5, 4, 8, 8, KvType.F32));
+        // 8 bits: a row of 8 is one short block, its float scale and 8 bytes; a row of 64, two blocks (72 bytes, F16's 128)
+        assertEquals(16L * 5 * 4 * (12 + 12), BlockPool.bytesPerBlock(16, 5, 4, 8, 8, KvType.Q8_0));
+        assertEquals(16L * 16 * 8 * (72 + 72), BlockPool.bytesPerBlock(16, 16, 8, 64, 64, KvType.Q8_0));
         assertEquals(100, EngineConfig.kvBlocksFor(STORIES, 100 * perBlock + perBlock - 1, 16, KvType.F16));
         EngineConfig c = EngineConfig.forModel(STORIES, 1 << 20);
         assertEquals((1 << 20) / perBlock, c.kvBlocks());

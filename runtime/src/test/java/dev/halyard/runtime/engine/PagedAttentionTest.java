@@ -66,7 +66,7 @@ class PagedAttentionTest {
     /** S sequences decoding at once, against each alone (a batch of one token: its tasks split by head). */
     @ParameterizedTest(name = "{0} cache, blocks of {1}, {2}, {3} sequences")
     @CsvSource({"paged, 16, F16, 7", "paged, 8, F16, 7", "paged, 32, F16, 7", "paged, 16, F32, 7", "paged, 4, F16, 7",
-            "flat, 0, F16, 7", "paged, 16, F16, 2", "paged, 16, F16, 3"})
+            "flat, 0, F16, 7", "paged, 16, F16, 2", "paged, 16, F16, 3", "paged, 16, Q8_0, 7", "flat, 0, Q8_0, 7"})
     void a_decode_step_of_many_sequences_gives_each_the_bits_it_gets_alone(String kind, int blockSize, KvType type, int S) {
         int V = model.config().vocabSize(), positions = 80;
         float[] together;

@@ -48,7 +48,7 @@ public record MemoryPlan(EngineConfig engine, long weightBytes, long kvBytes, lo
         context = Math.max(2, context);
         int blockSize = EngineConfig.DEFAULT_BLOCK_SIZE;
         KvType kvType = s.options().kvType();
-        long perBlock = BlockPool.bytesPerBlock(blockSize, config.layers(), config.kvDim(), config.kvDimV(), kvType);
+        long perBlock = BlockPool.bytesPerBlock(blockSize, config.layers(), config.kvHeads(), config.headDim(), config.headDimV(), kvType);
         int minBlocks = (context + blockSize - 1) / blockSize;
         int maxRunning = s.maxRunning();
         long weights = mmap ? 0 : Math.max(0, gguf.fileSize() - gguf.dataStart());
