@@ -250,7 +250,7 @@ public final class AbBench {
     }
 
     private static List<String> command(Config config, Variant v, Path model, Path tokens, int gen, int rounds) {
-        return HalyardProbe.command(v.classPath(), v.jvmOptions(), model, tokens, gen, config.threads(), config.warmup(), rounds);
+        return HalyardProbe.command(v.classPath(), v.jvmOptions(), model, tokens, gen, config.threads(), config.warmup(), rounds, "f16");
     }
 
     /** The table: per model each variant's median speeds and peak RSS, and the B / A ratios. */

@@ -122,7 +122,7 @@ public final class Bench {
     /** Halyard's child JVM on one model, in lockstep with llama.cpp's ({@link Lockstep}). */
     private List<String> halyardCommand(Path model, Path tokens, int gen) {
         return HalyardProbe.command(System.getProperty("java.class.path"), config.jvmOptions(), model, tokens, gen, config.threads(),
-                config.warmup(), config.repetitions());
+                config.warmup(), config.repetitions(), config.kvType());
     }
 
     /** The in-process engine's command for {@code clients} sequences ({@link EngineServeProbe}), in lockstep. */
@@ -132,7 +132,7 @@ public final class Bench {
                 "--gen", Integer.toString(config.serveGenTokens()), "--seed", Long.toString(SERVE_SEED),
                 "--ctx-size", Integer.toString(serveContext(config.servePromptTokens(), config.serveGenTokens())),
                 "--threads", Integer.toString(config.threads()), "--warmup", Integer.toString(config.warmup()),
-                "--repeat", Integer.toString(config.repetitions()), "--paced"));
+                "--repeat", Integer.toString(config.repetitions()), "--kv-type", config.kvType(), "--paced"));
     }
 
     /** The measurements of an {@link #engineCommand} process that has ended. */
@@ -173,7 +173,7 @@ public final class Bench {
             List<String> cmd = ChildJvm.command(config.serveMainClass(), config.jvmOptions(), List.of("serve", "--model", file.toString(),
                     "--models", noModels.toString(), "--host", "127.0.0.1", "--port", Integer.toString(port),
                     "--threads", Integer.toString(config.threads()), "--parallel", Integer.toString(maxClients),
-                    "--ctx-size", Integer.toString(ctx), "--keep-alive=-1"));
+                    "--ctx-size", Integer.toString(ctx), "--kv-type", config.kvType(), "--keep-alive=-1"));
             String id = file.getFileName().toString().replaceFirst("\\.gguf$", "");
             server = ServeProcess.start(cmd, port, id, Duration.ofMinutes(5));
             clients = new StreamingClients(server.base(), server.modelId(), config.timeout());

@@ -19,7 +19,8 @@ import java.util.List;
  * @param llama whether to measure llama.cpp at all
  * @param llamaDir the llama.cpp harness directory, or null to find (and build) it in the checkout
  * @param llamaMmap whether to measure llama.cpp's default mmap mode as well as read-into-memory
- * @param llamaKv llama.cpp's KV-cache type (f16 or f32)
+ * @param llamaKv llama.cpp's KV-cache type (f16, f32 or q8_0; q8_0 needs flash attention)
+ * @param kvType Halyard's KV-cache type (f16, f32 or q8_0)
  * @param llamaFlashAttn whether llama.cpp uses flash attention
  * @param bandwidthBytes buffer of the memory-bandwidth measurement (0: skip it)
  * @param serve which models are also measured serving
@@ -32,8 +33,8 @@ import java.util.List;
  * @param timeout the longest any one child process may run
  */
 public record BenchConfig(List<ModelCase> models, int threads, int repetitions, Stats.Statistic statistic, int warmup, int promptTokens, int genTokens,
-                          Path dir, Path out, boolean llama, Path llamaDir, boolean llamaMmap, String llamaKv, boolean llamaFlashAttn,
-                          long bandwidthBytes, Serve serve, List<Integer> clients, int servePromptTokens, int serveGenTokens,
+                          Path dir, Path out, boolean llama, Path llamaDir, boolean llamaMmap, String llamaKv, String kvType,
+                          boolean llamaFlashAttn, long bandwidthBytes, Serve serve, List<Integer> clients, int servePromptTokens, int serveGenTokens,
                           List<String> jvmOptions, String serveMainClass, Duration timeout) {
 
     /** Which models get the serving measurement. */
@@ -58,8 +59,14 @@ public record BenchConfig(List<ModelCase> models, int threads, int repetitions, 
         if (serveMainClass == null || serveMainClass.isBlank()) throw new IllegalArgumentException("serveMainClass must not be blank");
         if (dir == null) throw new IllegalArgumentException("dir must not be null");
         if (timeout == null || timeout.isNegative() || timeout.isZero()) throw new IllegalArgumentException("timeout must be positive, got " + timeout);
-        if (!llamaKv.equals("f16") && !llamaKv.equals("f32")) throw new IllegalArgumentException("llamaKv must be f16 or f32, got '" + llamaKv + "'");
+        if (!KV_TYPES.contains(llamaKv)) throw new IllegalArgumentException("llamaKv must be f16, f32 or q8_0, got '" + llamaKv + "'");
+        if (!KV_TYPES.contains(kvType)) throw new IllegalArgumentException("kvType must be f16, f32 or q8_0, got '" + kvType + "'");
+        if (llama && llamaKv.equals("q8_0") && !llamaFlashAttn)
+            throw new IllegalArgumentException("llamaKv q8_0 needs llama.cpp's flash attention (it quantises the values only there)");
     }
+
+    /** The KV-cache types both engines take, by the names both take. */
+    static final List<String> KV_TYPES = List.of("f16", "f32", "q8_0");
 
     private static void check(String name, int v, int min, int max) {
         if (v < min || v > max) throw new IllegalArgumentException(name + " must be in [" + min + ", " + max + "], got " + v);
@@ -94,6 +101,7 @@ public record BenchConfig(List<ModelCase> models, int threads, int repetitions, 
         boolean llama = true, llamaMmap = true, llamaFlashAttn = true;
         Path llamaDir;
         String llamaKv = "f16";
+        String kvType = "f16";
         long bandwidthBytes = 1L << 30;
         Serve serve = Serve.FIRST;
         List<Integer> clients = List.of(1, 4, 16);
@@ -115,6 +123,7 @@ public record BenchConfig(List<ModelCase> models, int threads, int repetitions, 
         public Builder llamaDir(Path v) { llamaDir = v; return this; }
         public Builder llamaMmap(boolean v) { llamaMmap = v; return this; }
         public Builder llamaKv(String v) { llamaKv = v; return this; }
+        public Builder kvType(String v) { kvType = v; return this; }
         public Builder llamaFlashAttn(boolean v) { llamaFlashAttn = v; return this; }
         public Builder bandwidthBytes(long v) { bandwidthBytes = v; return this; }
         public Builder serve(Serve v) { serve = v; return this; }
@@ -127,7 +136,7 @@ public record BenchConfig(List<ModelCase> models, int threads, int repetitions, 
 
         public BenchConfig build() {
             return new BenchConfig(models, threads, repetitions, statistic, warmup, promptTokens, genTokens, dir, out, llama, llamaDir, llamaMmap,
-                    llamaKv, llamaFlashAttn, bandwidthBytes, serve, clients, servePromptTokens, serveGenTokens, jvmOptions, serveMainClass, timeout);
+                    llamaKv, kvType, llamaFlashAttn, bandwidthBytes, serve, clients, servePromptTokens, serveGenTokens, jvmOptions, serveMainClass, timeout);
         }
     }
 }

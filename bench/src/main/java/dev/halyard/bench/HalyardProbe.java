@@ -2,6 +2,7 @@ package dev.halyard.bench;
 
 import dev.halyard.model.arch.Batch;
 import dev.halyard.model.arch.FlatKvCache;
+import dev.halyard.model.arch.KvType;
 import dev.halyard.model.arch.Model;
 import dev.halyard.model.arch.ModelOptions;
 import dev.halyard.model.gguf.GgufFile;
@@ -9,6 +10,7 @@ import dev.halyard.runtime.Session;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -24,7 +26,7 @@ import java.util.Locale;
  * before the warm-ups and before each run, "ok" after each.
  *
  * <pre>
- * HalyardProbe --model PATH --tokens-file PATH --gen N [--threads N] [--warmup N] [--repeat N] [--mmap] [--paced]
+ * HalyardProbe --model PATH --tokens-file PATH --gen N [--threads N] [--warmup N] [--repeat N] [--mmap] [--kv-type f16|f32|q8_0] [--paced]
  * </pre>
  */
 public final class HalyardProbe {
@@ -37,6 +39,7 @@ public final class HalyardProbe {
         Path model = null, tokensFile = null;
         int gen = 0, threads = Runtime.getRuntime().availableProcessors(), warmup = 1, repeat = 1;
         boolean mmap = false, paced = false;
+        KvType kvType = KvType.F16;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -48,13 +51,14 @@ public final class HalyardProbe {
                 case "--repeat" -> repeat = intValue(args, ++i, a, 1, 1000);
                 case "--mmap" -> mmap = true;
                 case "--paced" -> paced = true;
+                case "--kv-type" -> kvType = KvType.parse(value(args, ++i, a));
                 default -> throw new IllegalArgumentException("unknown argument '" + a + "'");
             }
         }
         if (model == null || tokensFile == null || gen == 0) throw new IllegalArgumentException("--model, --tokens-file and --gen are required");
         int[] prompt = Prompts.parse(Files.readString(tokensFile));
 
-        ModelOptions options = ModelOptions.defaults().withThreads(threads);
+        ModelOptions options = ModelOptions.defaults().withThreads(threads).withKvType(kvType);
         if (mmap) options = options.withLoadMode(GgufFile.LoadMode.MMAP);
         long t0 = System.nanoTime();
         try (Model m = Model.load(model, options)) {
@@ -81,12 +85,15 @@ public final class HalyardProbe {
     /**
      * The command line of a paced probe (a child JVM on {@code classPath} with {@code jvmOptions}): {@code
      * warmup} unreported runs, then {@code repeat} measured ones, each of the prompt in {@code tokens}
-     * and {@code gen} greedy tokens.
+     * and {@code gen} greedy tokens, the KV cache in {@code kvType} (named only when not f16, so that
+     * {@code bench ab} can run builds older than the option).
      */
-    static List<String> command(String classPath, List<String> jvmOptions, Path model, Path tokens, int gen, int threads, int warmup, int repeat) {
-        return ChildJvm.command(classPath, HalyardProbe.class.getName(), jvmOptions, List.of("--model", model.toString(),
+    static List<String> command(String classPath, List<String> jvmOptions, Path model, Path tokens, int gen, int threads, int warmup, int repeat, String kvType) {
+        List<String> args = new ArrayList<>(List.of("--model", model.toString(),
                 "--tokens-file", tokens.toString(), "--gen", Integer.toString(gen), "--threads", Integer.toString(threads),
                 "--warmup", Integer.toString(warmup), "--repeat", Integer.toString(repeat), "--paced"));
+        if (!kvType.equals("f16")) args.addAll(List.of("--kv-type", kvType));
+        return ChildJvm.command(classPath, HalyardProbe.class.getName(), jvmOptions, args);
     }
 
     /** The measurements of a {@link #command} process that has ended, reported as {@code engine}. */

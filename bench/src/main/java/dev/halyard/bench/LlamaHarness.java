@@ -14,13 +14,13 @@ import java.util.List;
  * parallel sequences), built by tools/llama-ref/build.sh into {@code <repo>/.cache/llama.cpp}.
  *
  * @param dir the directory holding llama_ref and llama_serve
- * @param kv KV-cache type passed to both harnesses (f16 is llama.cpp's default)
+ * @param kv KV-cache type passed to both harnesses (f16 is llama.cpp's default; q8_0 needs flash attention)
  * @param flashAttn whether to enable flash attention (what llama.cpp's "auto" picks on CPU)
  * @param timeout the longest one harness process may run
  */
 public record LlamaHarness(Path dir, String kv, boolean flashAttn, Duration timeout) {
     public LlamaHarness {
-        if (!kv.equals("f16") && !kv.equals("f32")) throw new IllegalArgumentException("kv must be f16 or f32, got '" + kv + "'");
+        if (!BenchConfig.KV_TYPES.contains(kv)) throw new IllegalArgumentException("kv must be f16, f32 or q8_0, got '" + kv + "'");
     }
 
     /** llama.cpp's load modes the benchmark compares: weights read into memory (strongest) and mmap (default). */

@@ -288,6 +288,7 @@ public final class Report {
         cfg.put("statistic", st.label());
         cfg.put("warmup", c.warmup());
         cfg.put("llama_kv", c.llamaKv());
+        cfg.put("kv_type", c.kvType());
         cfg.put("llama_flash_attn", c.llamaFlashAttn());
         cfg.put("serve_prompt_tokens", c.servePromptTokens());
         cfg.put("serve_gen_tokens", c.serveGenTokens());

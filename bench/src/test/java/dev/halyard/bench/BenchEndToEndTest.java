@@ -11,8 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The whole benchmark once, on a tiny model with one repetition: model cache, bandwidth, a Halyard
@@ -30,14 +31,16 @@ class BenchEndToEndTest {
         return Files.isExecutable(d.resolve("llama_ref")) && Files.isExecutable(d.resolve("llama_serve")) ? d : null;
     }
 
-    @Test
-    void one_tiny_run_measures_every_engine_and_reports_it() throws Exception {
+    /** Each KV cache type on both sides: f16 (the default) and q8_0 (every probe, the server and llama.cpp told so). */
+    @ParameterizedTest(name = "kv {0}")
+    @ValueSource(strings = {"f16", "q8_0"})
+    void one_tiny_run_measures_every_engine_and_reports_it(String kv) throws Exception {
         Path llama = builtHarnesses();
         ModelCase tiny = new ModelCase("tiny-llama", "Q8_0");
         BenchConfig config = BenchConfig.builder().models(List.of(tiny)).threads(1).repetitions(1).warmup(1).promptTokens(16).genTokens(4)
                 .dir(dir).llama(llama != null).llamaDir(llama).bandwidthBytes(4 << 20).serve(BenchConfig.Serve.FIRST)
                 .clients(List.of(1, 2)).servePromptTokens(8).serveGenTokens(4).serveMainClass(TestServeMain.class.getName())
-                .timeout(Duration.ofMinutes(2)).build();
+                .kvType(kv).llamaKv(kv).timeout(Duration.ofMinutes(2)).build();
         StringWriter log = new StringWriter();
         BenchResult r = new Bench(config, new PrintWriter(log)).run();
 
@@ -88,5 +91,7 @@ class BenchEndToEndTest {
         JsonNode j = new ObjectMapper().readTree(Report.json(r, config));
         assertEquals("tiny-llama", j.get("models").get(0).get("model").asText());
         assertTrue(j.get("models").get(0).get("engines").get(0).get("median_gen_tok_s").asDouble() > 0);
+        assertEquals(kv, j.get("config").get("kv_type").asText());
+        assertEquals(kv, j.get("config").get("llama_kv").asText());
     }
 }

@@ -87,6 +87,11 @@ class MachineryTest {
         var e = assertThrows(IllegalArgumentException.class, () -> BenchConfig.builder().repetitions(0).build());
         assertEquals("repetitions must be in [1, 1000], got 0", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> BenchConfig.builder().llamaKv("q8").build());
-        assertEquals("llamaKv must be f16 or f32, got 'q8'", e.getMessage());
+        assertEquals("llamaKv must be f16, f32 or q8_0, got 'q8'", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> BenchConfig.builder().kvType("int8").build());
+        assertEquals("kvType must be f16, f32 or q8_0, got 'int8'", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> BenchConfig.builder().llamaKv("q8_0").llamaFlashAttn(false).build());
+        assertTrue(e.getMessage().contains("flash attention"), e.getMessage());
+        assertEquals("q8_0", BenchConfig.builder().llamaKv("q8_0").kvType("q8_0").build().kvType());
     }
 }

@@ -1,5 +1,6 @@
 package dev.halyard.bench;
 
+import dev.halyard.model.arch.KvType;
 import dev.halyard.model.arch.ModelOptions;
 import dev.halyard.server.HalyardServer;
 import dev.halyard.server.ServerConfig;
@@ -12,7 +13,7 @@ import java.util.concurrent.CountDownLatch;
 /**
  * The server the end-to-end test measures, for a class path without the CLI: the arguments the
  * benchmark gives {@code halyard serve} ({@code serve --model F --models D --host H --port P --threads T
- * --parallel N --ctx-size C --keep-alive=-1}), mapped onto the same {@link HalyardServer} and settings
+ * --parallel N --ctx-size C --kv-type K --keep-alive=-1}), mapped onto the same {@link HalyardServer} and settings
  * as the CLI's ServeCommand does.
  */
 public final class TestServeMain {
@@ -23,6 +24,7 @@ public final class TestServeMain {
         Path model = null, models = null;
         String host = "127.0.0.1";
         int port = 0, threads = 1, parallel = 16, ctx = 0;
+        KvType kvType = KvType.F16;
         for (int i = 1; i < args.length; i++) {
             switch (args[i]) {
                 case "--model" -> model = Path.of(args[++i]);
@@ -32,11 +34,12 @@ public final class TestServeMain {
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
                 case "--parallel" -> parallel = Integer.parseInt(args[++i]);
                 case "--ctx-size" -> ctx = Integer.parseInt(args[++i]);
+                case "--kv-type" -> kvType = KvType.parse(args[++i]);
                 case "--keep-alive=-1" -> { }
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
-        ModelSettings settings = ModelSettings.defaults().withKeepAlive(null).withOptions(ModelOptions.defaults().withThreads(threads))
+        ModelSettings settings = ModelSettings.defaults().withKeepAlive(null).withOptions(ModelOptions.defaults().withThreads(threads).withKvType(kvType))
                 .withContextSize(ctx).withMaxRunning(parallel).withLoadWait(Duration.ofSeconds(30));
         HalyardServer server = HalyardServer.start(ServerConfig.of(models, List.of(model)).withHost(host).withPort(port).withModels(settings));
         CountDownLatch stopped = new CountDownLatch(1);

@@ -71,7 +71,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--llama-dir", paramLabel = "DIR", description = "directory of llama_ref and llama_serve (default: <checkout>/.cache/llama.cpp, built when missing)")
     Path llamaDir;
 
-    @Option(names = "--llama-kv", paramLabel = "TYPE", defaultValue = "f16", description = "llama.cpp KV cache type, f16 or f32 (default: ${DEFAULT-VALUE})")
+    @Option(names = "--kv-type", paramLabel = "TYPE", defaultValue = "f16", description = "KV cache type of both engines, f16, f32 or q8_0 (default: ${DEFAULT-VALUE})")
+    String kvType;
+
+    @Option(names = "--llama-kv", paramLabel = "TYPE", description = "llama.cpp's KV cache type alone, f16, f32 or q8_0 (default: --kv-type's)")
     String llamaKv;
 
     @Option(names = "--no-flash-attn", description = "run llama.cpp without flash attention")
@@ -109,7 +112,7 @@ public final class BenchCommand implements Callable<Integer> {
             for (String q : all ? List.of("Q8_0", "Q4_0", "Q4_K_M") : quants) models.add(new ModelCase(p.strip(), q.strip()));
         BenchConfig.Builder b = BenchConfig.builder().models(models).repetitions(repetitions).statistic(statistic).warmup(warmup).promptTokens(promptTokens)
                 .genTokens(genTokens).out(this.out).llama(!noLlama).llamaDir(llamaDir).llamaMmap(!noMmap)
-                .llamaKv(llamaKv).llamaFlashAttn(!noFlashAttn).bandwidthBytes(bandwidthMib << 20).serve(serve).clients(clients)
+                .kvType(kvType).llamaKv(llamaKv != null ? llamaKv : kvType).llamaFlashAttn(!noFlashAttn).bandwidthBytes(bandwidthMib << 20).serve(serve).clients(clients)
                 .servePromptTokens(servePromptTokens).serveGenTokens(serveGenTokens).jvmOptions(jvmOptions)
                 .timeout(Duration.ofMinutes(timeoutMinutes));
         if (threads != null) b.threads(threads);
