@@ -5,8 +5,9 @@ import dev.halyard.kernels.AttentionOps;
 /**
  * How a {@link KvCache} stores keys and values: IEEE halves (llama.cpp's default, half the memory and
  * half the bytes attention reads), plain floats (exact, for comparisons against an F32 reference), or
- * 8-bit integers with one float scale per 32 elements of a row (llama.cpp's q8_0 cache type: a
- * quarter of F32's bytes plus an eighth, so attention over long contexts reads about half of F16's).
+ * 8-bit integers with one float scale per 32 elements of a row (llama.cpp's q8_0 cache type: 36
+ * bytes per 32 elements, 56% of F16's memory; on the machines measured no faster to attend over than
+ * F16, whose widening costs per run of rows rather than per byte).
  */
 public enum KvType {
     F16,
