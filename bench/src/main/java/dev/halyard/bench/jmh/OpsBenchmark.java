@@ -2,6 +2,8 @@ package dev.halyard.bench.jmh;
 
 import dev.halyard.kernels.AttentionOps;
 import dev.halyard.kernels.FloatOps;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.SplittableRandom;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Level;
@@ -12,12 +14,15 @@ import org.openjdk.jmh.annotations.Setup;
  * The float kernels between the matrix products, Vector API against the scalar twin each is tested
  * against, on one thread: {@link FloatOps}' per-token steps on a 2048-float row (a Llama-3.2-1B hidden
  * state) and {@link AttentionOps}' attention of one query over 512 keys of a 64-float head: scores,
- * softmax, weighted sum of values. Inputs stay in L1/L2: instructions, not memory. C2 vectorises the
- * scalar twins of {@code add} and {@code axpy} by itself (superword), so those two read about level.
+ * softmax, weighted sum of values; and the widening of one attention tile of cached rows into floats
+ * (32 rows of 64, as {@code Transformer} widens them) from 8 bits ({@code widenQ8}; from F16,
+ * {@code widenF16}, whose loop is its own twin and C2-vectorised: both rows read the same kernel). Inputs
+ * stay in L1/L2: instructions, not memory. C2 vectorises the scalar twins of {@code add} and {@code axpy}
+ * by itself (superword), so those two read about level.
  */
 public class OpsBenchmark extends OneThreadBenchmark {
 
-    @Param({"dot", "axpy", "add", "rmsnorm", "siluMul", "geluMul", "softcap", "softmax", "scores", "weightedSum"})
+    @Param({"dot", "axpy", "add", "rmsnorm", "siluMul", "geluMul", "softcap", "softmax", "scores", "weightedSum", "widenQ8", "widenF16"})
     public String op;
 
     @Param({"vector", "scalar"})
@@ -33,6 +38,8 @@ public class OpsBenchmark extends OneThreadBenchmark {
     private boolean vector;
     private float[] a, b, c, w, out;
     private float[] keys, scores; // (KEYS, HEAD), (KEYS)
+    private MemorySegment q8Tile, f16Tile; // TILE rows of HEAD, as the KV cache stores them
+    static final int TILE = 32;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -45,6 +52,10 @@ public class OpsBenchmark extends OneThreadBenchmark {
         out = new float[n];
         keys = gaussian(KEYS * HEAD, rnd);
         scores = gaussian(KEYS, rnd);
+        q8Tile = Arena.ofAuto().allocate(TILE * AttentionOps.q8RowBytes(HEAD), 64);
+        f16Tile = Arena.ofAuto().allocate(2L * TILE * HEAD, 64);
+        for (int r = 0; r < TILE; r++) AttentionOps.floatsToQ8(keys, r * HEAD, HEAD, q8Tile, r * AttentionOps.q8RowBytes(HEAD));
+        AttentionOps.floatsToHalves(keys, 0, TILE * HEAD, f16Tile, 0);
     }
 
     /** The last call's output row (for tests: the twins' rows agree). */
@@ -104,6 +115,11 @@ public class OpsBenchmark extends OneThreadBenchmark {
                 if (vector) AttentionOps.weightedSum(scores, 0, keys, 0, KEYS, HEAD, out, 0);
                 else AttentionOps.weightedSumScalar(scores, 0, keys, 0, KEYS, HEAD, out, 0);
             }
+            case "widenQ8" -> {
+                if (vector) AttentionOps.q8ToFloats(q8Tile, 0, TILE, HEAD, out, 0);
+                else AttentionOps.q8ToFloatsScalar(q8Tile, 0, TILE, HEAD, out, 0);
+            }
+            case "widenF16" -> AttentionOps.halvesToFloats(f16Tile, 0, TILE * HEAD, out, 0);
             default -> throw new IllegalArgumentException("unknown op '" + op + "'");
         }
         return out[0];

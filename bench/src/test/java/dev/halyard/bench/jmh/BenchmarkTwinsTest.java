@@ -35,7 +35,7 @@ class BenchmarkTwinsTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"dot", "axpy", "add", "rmsnorm", "siluMul", "geluMul", "softcap", "softmax", "scores", "weightedSum"})
+    @ValueSource(strings = {"dot", "axpy", "add", "rmsnorm", "siluMul", "geluMul", "softcap", "softmax", "scores", "weightedSum", "widenQ8", "widenF16"})
     void float_op_twins_agree(String op) {
         OpsBenchmark v = ops(op, "vector"), s = ops(op, "scalar");
         for (int call = 1; call <= 2; call++) { // a second call: the in-place ops accumulate alike
