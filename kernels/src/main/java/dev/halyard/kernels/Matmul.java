@@ -141,9 +141,15 @@ public final class Matmul {
      * 2048 145-188 / 186-200, 2048 x 8192 144-182 / 184-193, 32768 x 2048 154-170 / 199-201.
      * Llama-3.2-1B Q4_K_M prompts in {@code bench ab} (8 rounds, 2 processes a side, panel from 16
      * against 32): 12 tokens 0.985 (panel from 12), 16 tokens 1.145 and 1.139, 24 tokens 1.210 (8 of
-     * 8). A decode step of 16 sequences is such a batch. (Q6_K: see {@link #Q6_K_FUSED_TOKENS}.)
+     * 8). A decode step of 16 sequences is such a batch. (Q6_K: see {@link #Q6_K_FUSED_TOKENS}.) Stop
+     * 36, once the panel's dequantisation took half the time ({@code Q4_KKernel.dequantizeTile4}): two
+     * threads, weights from memory (32768 x 2048 and 8192 x 8192, 37 MB each), alternated in one JVM,
+     * fused / panel GFLOP/s: 8 tokens 143 / 146 and 141 / 135, 10 tokens 139 / 136 and 115 / 126, 12
+     * tokens 158-168 / 173-195 and 151-159 / 163-175, 16 tokens 175 / 208 and 156 / 184. Matrices that
+     * stay in L3 between calls (8192 x 2048, 9.4 MB) still ran the kernel faster (12 tokens 235 / 182),
+     * but a model's matrices come from memory, every one once per step. Hence 12.
      */
-    static final int Q4_K_FUSED_TOKENS = 16;
+    static final int Q4_K_FUSED_TOKENS = 12;
 
     /**
      * Tiled Q6_K (16 lanes) below this many tokens, on whole rows and slice-major: its four-token kernel
@@ -156,9 +162,12 @@ public final class Matmul {
      * 512 x 2048 and 1024 x 2048, one thread, fused / panel 52-88 / 85-125 GFLOP/s at 16 tokens and
      * 43-70 / 95-133 at 24 (two threads level at 16, 79-134 / 101-168 at 24); Llama-3.2-1B Q4_K_M
      * (its value projections) in {@code bench ab}, 16 from then on against 32: 16 tokens 1.090, 24
-     * tokens 1.026. So one limit for every shape.
+     * tokens 1.026. So one limit for every shape. Stop 36, the panel's Q4_K dequantisation twice as
+     * fast (Q6_K's as before), two threads, weights from memory (32768 x 2048, 8192 x 8192), alternated
+     * in one JVM, fused / panel GFLOP/s: 4 tokens 113 / 87, 6 tokens 98 / 90 and 76 / 76, 8 tokens 114
+     * / 138 and 101 / 119, 12 tokens 122 / 162 and 123 / 168, 16 tokens 129 / 187. Hence 8.
      */
-    static final int Q6_K_FUSED_TOKENS = 16;
+    static final int Q6_K_FUSED_TOKENS = 8;
 
     public static void matmul(Kernels k, Parallel par, WeightMatrix w, float[] x, float[] out, int batch) {
         matmul(k, par, x, batch, new WeightMatrix[] {w}, new float[][] {out});

@@ -47,7 +47,7 @@ class BatchInvarianceTest {
                     ? new WeightMatrix[] {rowsLayout, copyOf(arena, rowsLayout).tile4()} : new WeightMatrix[] {rowsLayout};
             // tiled Q4_0: fused four-token kernels below Matmul.fusedTokens(2048) = 64 tokens, the interleaved
             // panel above (70: 17 quads and two single tokens); tiled Q8_0 below Matmul.Q8_0_FUSED_TOKENS = 24,
-            // tiled Q4_K below Matmul.Q4_K_FUSED_TOKENS = 16, the interleaved panel above;
+            // tiled Q4_K below Matmul.Q4_K_FUSED_TOKENS = 12, the interleaved panel above;
             // tiled Q5_0: fused below Matmul.Q5_0_FUSED_TOKENS = 20 (13 tokens: three quads and a single)
             for (int batch : new int[] {13, 45, 70}) {
                 for (WeightMatrix w : layouts)
