@@ -41,7 +41,7 @@ final class Panels {
             return;
         }
         float[] panel = Matmul.scratch(ptiles * TILE * cols + Aligned.LINE_FLOATS);
-        int pi = Aligned.shift(panel); // the panel starts a cache line (see Aligned)
+        int pi = Matmul.scratchShift(); // the panel starts a cache line (see Aligned)
         int stride = packed ? Simd.L : cols, es = packed ? 4 : 1; // interleaved tiles, or rows
         for (int p = t0; p < t1; p += ptiles) {
             int pt = Math.min(ptiles, t1 - p); // tiles in this panel
@@ -82,7 +82,7 @@ final class Panels {
     private static void blockedPanel(WeightMatrix w, float[] x, int xo, float[] xq, int xqo, float[] out, int batch, int t0, int t1, int ptiles) {
         final int rows = w.rows(), cols = w.cols(), vec = Simd.L, B = BLOCK_COLS, blocks = cols / B, whole = batch / 4 * 4;
         float[] s = Matmul.scratch(ptiles * TILE * cols + Aligned.LINE_FLOATS + ptiles * TILE * 4 * vec);
-        final int pi = Aligned.shift(s), ai = pi + ptiles * TILE * cols;
+        final int pi = Matmul.scratchShift(), ai = pi + ptiles * TILE * cols;
         long step = (long) (B / w.type().blockSize) * w.columnBytes(); // bytes of a tile's block
         for (int p = t0; p < t1; p += ptiles) {
             int pt = Math.min(ptiles, t1 - p), r0 = p * TILE;
@@ -160,7 +160,7 @@ final class Panels {
         // the panel, the accumulators, then one quad's slice, each from a cache line
         final int accFloats = ptiles * tb * TILE * vec;
         float[] s = Matmul.scratch(ptiles * TILE * S + Aligned.LINE_FLOATS + accFloats + 4 * S);
-        final int pi = Aligned.shift(s), ai0 = pi + ptiles * TILE * S, qi0 = ai0 + accFloats;
+        final int pi = Matmul.scratchShift(), ai0 = pi + ptiles * TILE * S, qi0 = ai0 + accFloats;
         for (int p = t0; p < t1; p += ptiles) {
             int pt = Math.min(ptiles, t1 - p);
             for (int b0 = 0; b0 < batch; b0 += tb) {

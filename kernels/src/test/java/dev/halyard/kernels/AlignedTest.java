@@ -1,6 +1,8 @@
 package dev.halyard.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.Arena;
@@ -24,6 +26,18 @@ class AlignedTest {
         // the tests run with native access: arrays land at different offsets within a line, and the probe sees it
         assertTrue(seen.size() > 1, "every shift was " + seen);
         assertTrue(Aligned.shift(new float[0]) == 0);
+    }
+
+    /** The scratch's shift, cached between asks, is the array's own when asked, and again after the array grows. */
+    @Test
+    void the_scratch_shift_is_its_arrays_and_follows_a_new_array() {
+        for (int n : new int[] {1000, 100_000, 2_000_000}) { // each larger: a new array each time
+            float[] a = Matmul.scratch(n);
+            int shift = Matmul.scratchShift();
+            assertEquals(Aligned.shift(a), shift, n + " floats");
+            for (int i = 0; i < 3; i++) assertEquals(shift, Matmul.scratchShift(), "the cached answer");
+            assertSame(a, Matmul.scratch(n / 2), "a smaller ask reuses the array");
+        }
     }
 
     @Test
