@@ -185,6 +185,22 @@ public final class Matmul {
             for (int j = 0; j < ws.length; j++) reference(k, par, ws[j], x, outs[j], batch);
             return;
         }
+        int sliced = 0; // slice-major matrices on the panel: after the others, in regions of their own (see slicedRegions)
+        for (WeightMatrix w : ws) if (slicedPanel(w, batch)) sliced++;
+        if (sliced > 0) {
+            if (sliced < ws.length) {
+                WeightMatrix[] rest = new WeightMatrix[ws.length - sliced];
+                float[][] restOuts = new float[rest.length][];
+                for (int j = 0, r = 0; j < ws.length; j++)
+                    if (!slicedPanel(ws[j], batch)) {
+                        rest[r] = ws[j];
+                        restOuts[r++] = outs[j];
+                    }
+                matmul(k, par, x, batch, rest, restOuts);
+            }
+            for (int j = 0; j < ws.length; j++) if (slicedPanel(ws[j], batch)) slicedRegions(par, ws[j], x, outs[j], batch);
+            return;
+        }
         int[] start = new int[ws.length + 1]; // first global tile of matrix j
         for (int j = 0; j < ws.length; j++) start[j + 1] = start[j] + (ws[j].rows() + TILE - 1) / TILE;
         int minChunk = batch >= MIN_BATCHED ? PANEL / TILE : 8;
@@ -194,14 +210,14 @@ public final class Matmul {
         // their copy costs the most memory). Each copy is one pass by this thread, made only if used.
         boolean packed = false, plain = false;
         for (WeightMatrix w : ws) {
-            boolean i = interleaved(w, batch) && w.slices() == 1; // slice-major panels interleave their own quads
+            boolean i = interleaved(w, batch); // whole rows: slice-major ones took slicedRegions above
             packed |= i;
             plain |= !i;
         }
         boolean copy = plain && batch >= MIN_BATCHED && ws[0].cols() <= ALIGNED_COPY_COLS && Aligned.shift(x) != 0;
         final int xo = copy ? alignedCopy(x, batch * ws[0].cols()) : 0;
         final float[] xa = copy ? X_COPY.get()[0] : x;
-        final int xqo = packed ? packedQuads(x, batch, ws[0].cols()) : 0;
+        final int xqo = packed ? packedQuads(x, 0, batch / 4, ws[0].cols()) : 0;
         final float[] xq = packed ? X_QUADS.get()[0] : null;
         par.forRange(start[ws.length], minChunk, batch >= MIN_BATCHED ? BATCH_CHUNKS_PER_THREAD : Parallel.CHUNKS_PER_THREAD, (from, to) -> {
             for (int j = 0; j < ws.length; j++) {
@@ -209,6 +225,44 @@ public final class Matmul {
                 if (a < b) tiles(k, ws[j], xa, xo, xq, xqo, outs[j], batch, a - start[j], b - start[j]);
             }
         });
+    }
+
+    /** Whether the batch multiplies this slice-major matrix's interleaved panel: {@link #slicedRegions}. */
+    static boolean slicedPanel(WeightMatrix w, int batch) {
+        return interleaved(w, batch) && w.slices() > 1;
+    }
+
+    /**
+     * Tokens per region of {@link #slicedRegions}: a region's quads of 8192 columns take 4 MiB, as a
+     * 512-token batch's of 2048 columns do (the buffer the other matrices' quads use already), and the
+     * accumulators a thread carries from slice to slice 512 KiB.
+     */
+    static final int SLICED_REGION_TOKENS = 128;
+
+    /**
+     * A slice-major matrix on the panel path: the batch in regions of up to {@link
+     * #SLICED_REGION_TOKENS} tokens, one parallel region each; per region this thread interleaves the
+     * region's quads once ({@link #packedQuads}) and the workers walk their panels over them ({@link
+     * Panels#slicedPanel}). Before, each panel took the whole batch and interleaved each quad's slice
+     * itself ({@code Tiles.pack4}, once per panel of 16 tiles), so a 512-token prompt's 16 MiB of
+     * activations (8192 columns) were read from L3 once per 64 rows, with 2 MiB of carried
+     * accumulators per thread beside them; the walk ran 25-30% behind the whole-row walk of the same
+     * FLOPs (Q4_0 2048 x 8192 against 8192 x 2048 at 512 tokens, two threads: 217-231 against 296-326
+     * GFLOP/s). Per matrix, two threads, alternated in one JVM with an 8192 x 2048 matrix between
+     * calls (medians of 10): the accumulators laid out token by token (one ascending stream) 217 -> 232;
+     * regions of 128 tokens 238 -> 251 (64: 233; 256: 250); the region's quads interleaved once 252
+     * (the per-panel {@code pack4} gone; both threads interleaving: level); each slice walked in column
+     * blocks of {@link Panels#BLOCK_COLS} as whole rows are, 253 -> 264. In all Q4_0 221-231 -> 258-265,
+     * Q4_K 223 -> 261, Q6_K 223 -> 264; the 8192 x 2048 matrix 296-326 throughout. Same bits.
+     */
+    private static void slicedRegions(Parallel par, WeightMatrix w, float[] x, float[] out, int batch) {
+        final int tiles = (w.rows() + TILE - 1) / TILE, whole = batch / 4 * 4;
+        for (int b0 = 0; b0 < batch; b0 += SLICED_REGION_TOKENS) {
+            final int bs = b0, be = Math.min(batch, b0 + SLICED_REGION_TOKENS), qe = Math.max(bs, Math.min(be, whole));
+            final int xqo = packedQuads(x, bs, (qe - bs) / 4, w.cols());
+            final float[] xq = X_QUADS.get()[0];
+            par.forRange(tiles, PANEL / TILE, BATCH_CHUNKS_PER_THREAD, (from, to) -> Panels.slicedPanel(w, x, xq, xqo, out, from, to, bs, qe, be));
+        }
     }
 
     /**
@@ -474,16 +528,16 @@ public final class Matmul {
     private static final ThreadLocal<float[][]> X_QUADS = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
 
     /**
-     * The first batch / 4 * 4 tokens' activations (token b at {@code x[b * cols]}) interleaved by quads
-     * into this (calling) thread's buffer {@code X_QUADS.get()[0]} from a cache line on: quad q's chunk c of
-     * token t at {@code [at + 4q*cols + 4cL + tL]}; returns at.
+     * The activations of tokens [from, from + 4 * quads) (token b at {@code x[b * cols]}) interleaved by
+     * quads into this (calling) thread's buffer {@code X_QUADS.get()[0]} from a cache line on: quad q's
+     * chunk c of token from + 4q + t at {@code [at + 4q*cols + 4cL + tL]}; returns at.
      */
-    private static int packedQuads(float[] x, int batch, int cols) {
+    private static int packedQuads(float[] x, int from, int quads, int cols) {
         float[][] holder = X_QUADS.get();
-        int n = batch / 4 * 4 * cols;
+        int n = quads * 4 * cols;
         if (holder[0].length < n + Aligned.LINE_FLOATS) holder[0] = new float[n + Aligned.LINE_FLOATS];
         int at = Aligned.shift(holder[0]);
-        for (int q = 0; q < batch / 4; q++) Tiles.pack4(x, 4 * q * cols, cols, cols, holder[0], at + 4 * q * cols);
+        for (int q = 0; q < quads; q++) Tiles.pack4(x, (from + 4 * q) * cols, cols, cols, holder[0], at + 4 * q * cols);
         return at;
     }
 

@@ -29,11 +29,7 @@ final class Panels {
      */
     static void tiled(WeightMatrix w, float[] x, int xo, float[] xq, int xqo, float[] out, int batch, int t0, int t1) {
         final int rows = w.rows(), cols = w.cols();
-        boolean packed = Matmul.interleaved(w, batch);
-        if (packed && w.slices() > 1) {
-            slicedPanel(w, x, xo, out, batch, t0, t1);
-            return;
-        }
+        boolean packed = Matmul.interleaved(w, batch); // whole rows: slice-major matrices take Matmul.slicedRegions
         int ptiles = packed ? packedPanelTiles(cols) : PANEL / TILE;
         if (packed && BLOCKED && batch >= 4 && cols >= QUAD_MAJOR_COLS && cols % BLOCK_COLS == 0
                 && BLOCK_COLS % w.type().blockSize == 0) {
@@ -133,69 +129,52 @@ final class Panels {
     }
 
     /**
-     * The panel path on a slice-major matrix (wide rows; {@link Matmul#interleaved}): per panel of {@link
-     * #packedPanelTiles}({@link WeightMatrix#SLICE}) tiles and block of up to {@link
-     * #SLICED_PANEL_TOKENS} tokens, slice by slice, the panel's part of the slice is dequantised
-     * interleaved (512 KiB, as a quad-major panel of 2048 columns) and each quad of tokens passes over
-     * its tiles with {@link Tiles#tile4x4PackedAcc}, every output's accumulators carried in this
-     * thread's scratch from one slice to the next and folded after the last; the batch % 4 last tokens
-     * alike with {@link Tiles#tile4x1PackedAcc}. Same bits as whole rows. The row-major panel before
-     * (16 rows of 8192 columns) read each 4-row tile (128 KiB) and quad of tokens from L2 for every 16
-     * FMAs, and a long prompt's activations (16 MiB for 512 tokens) from memory once per 16 rows.
-     * Walking each slice in column blocks of {@link #BLOCK_COLS} as {@link #blockedPanel} does (a quad's
-     * block and a tile's in L1 together) measured level: Llama-3.2-1B 512-token prompts in {@code bench
-     * ab} (2 processes a side, 8 rounds) Q4_0 1.019, Q4_K_M 0.997; 2048 x 8192 per matrix within the
-     * host's noise. Each quad's slice is interleaved here ({@link Tiles#pack4}, 32 KiB at 16 lanes, into
-     * this thread's scratch) just before the panel's tiles pass over it, rather than the whole batch's
-     * quads once per region as for whole rows: those took 16 MiB for a 512-token prompt of 8192
-     * columns, the prompt pass's largest buffer. The plain activations stream from L3 once per panel
-     * either way, and the interleaving costs a write and read of 32 KiB in L1 per 16 tiles' slice.
-     * Llama-3.2-1B 512-token prompts in {@code bench ab} (2 processes a side, 8 rounds): Q4_K_M 1.006
-     * (5 of 8 faster), peak RSS 1,023 -> 1,009 MiB.
+     * The panel path on a slice-major matrix (wide rows; {@link Matmul#slicedRegions}), row tiles [t0,
+     * t1) for tokens [bs, be) of the batch, those before qe in quads interleaved at {@code xq[xqo ..]}
+     * (quad q of the region at {@code xqo + 4q * cols}), the rest single (token b at {@code x[b *
+     * cols]}). Per panel of {@link #packedPanelTiles}({@link WeightMatrix#SLICE}) tiles, slice by
+     * slice, the panel's part of the slice is dequantised interleaved (512 KiB, as a quad-major panel
+     * of 2048 columns) and each quad passes over its tiles in column blocks of {@link #BLOCK_COLS} as
+     * {@link #blockedPanel} does (a quad's block and a tile's in L1 together), every output's
+     * accumulators carried in this thread's scratch from block to block and slice to slice and folded
+     * after the last; the single tokens alike with {@link Tiles#tile4x1PackedAcc}. The accumulators lie
+     * token by token (a quad's 16 tiles' at {@code (b - bs) * pt} tiles' worth, 16 KiB in all), so the
+     * walk reads and writes them as one ascending stream. Same bits as whole rows.
      */
-    private static void slicedPanel(WeightMatrix w, float[] x, int xo, float[] out, int batch, int t0, int t1) {
-        final int rows = w.rows(), cols = w.cols(), slices = w.slices(), vec = Simd.L, S = WeightMatrix.SLICE;
-        final int ptiles = packedPanelTiles(S), whole = batch / 4 * 4;
-        final int tb = Math.min(batch, SLICED_PANEL_TOKENS); // tokens per block: a multiple of 4, or the whole batch
-        // the panel, the accumulators, then one quad's slice, each from a cache line
-        final int accFloats = ptiles * tb * TILE * vec;
-        float[] s = Matmul.scratch(ptiles * TILE * S + Aligned.LINE_FLOATS + accFloats + 4 * S);
-        final int pi = Matmul.scratchShift(), ai0 = pi + ptiles * TILE * S, qi0 = ai0 + accFloats;
+    static void slicedPanel(WeightMatrix w, float[] x, float[] xq, int xqo, float[] out, int t0, int t1, int bs, int qe, int be) {
+        final int rows = w.rows(), cols = w.cols(), slices = w.slices(), vec = Simd.L, S = WeightMatrix.SLICE, B = BLOCK_COLS;
+        final int ptiles = packedPanelTiles(S), nb = be - bs, nq4 = qe - bs;
+        // the panel, then the accumulators (token b's tile i at ai0 + ((b - bs) * pt + i) * TILE * vec; a quad's tile i at 4i)
+        float[] s = Matmul.scratch(ptiles * TILE * S + Aligned.LINE_FLOATS + ptiles * nb * TILE * vec);
+        final int pi = Matmul.scratchShift(), ai0 = pi + ptiles * TILE * S;
         for (int p = t0; p < t1; p += ptiles) {
             int pt = Math.min(ptiles, t1 - p);
-            for (int b0 = 0; b0 < batch; b0 += tb) {
-                int b1 = Math.min(batch, b0 + tb), nb = b1 - b0, q1 = Math.min(b1, whole); // quads from b0 to q1, single tokens after
-                // the quads' accumulators start at zero in the first slice and are folded in the last: zero the single tokens' only
-                for (int i = 0; i < pt; i++) java.util.Arrays.fill(s, ai0 + (i * nb + q1 - b0) * TILE * vec, ai0 + (i + 1) * nb * TILE * vec, 0f);
-                for (int sl = 0; sl < slices; sl++) {
-                    int n = w.sliceCols(sl);
-                    boolean first = sl == 0, last = sl == slices - 1; // distinct: slice-major rows have two slices or more
-                    for (int i = 0; i < pt; i++) dequantizeTile4(w, p + i, sl, s, pi + i * TILE * S, vec, 4);
-                    // tile i's accumulators for token b at ai0 + (i * nb + b - b0) * TILE * vec
-                    for (int b = b0; b < q1; b += 4) {
-                        Tiles.pack4(x, xo + b * cols + sl * S, cols, n, s, qi0); // the quad's slice, read by every tile of the panel
+            // the quads' accumulators start at zero in the first block and are folded in the last: zero the single tokens' only
+            java.util.Arrays.fill(s, ai0 + nq4 * pt * TILE * vec, ai0 + nb * pt * TILE * vec, 0f);
+            for (int sl = 0; sl < slices; sl++) {
+                int n = w.sliceCols(sl);
+                for (int i = 0; i < pt; i++) dequantizeTile4(w, p + i, sl, s, pi + i * TILE * S, vec, 4);
+                for (int b = bs; b < qe; b += 4) {
+                    int a = ai0 + (b - bs) * pt * TILE * vec; // the quad's accumulators, tile i's at a + 16i·vec
+                    for (int c = 0; c < n; c += B) {
+                        int m = Math.min(B, n - c), xi = xqo + (b - bs) * cols + 4 * (sl * S + c);
+                        boolean first = sl == 0 && c == 0, last = sl == slices - 1 && c + m == n; // distinct: two slices or more
                         for (int i = 0; i < pt; i++) {
-                            int wi = pi + i * TILE * S, a = ai0 + (i * nb + b - b0) * TILE * vec;
-                            if (first) Tiles.tile4x4PackedFirst(s, wi, s, qi0, n, s, a);
-                            else if (last) Tiles.tile4x4PackedLast(s, wi, s, qi0, n, s, a, out, b * rows + (p + i) * TILE, rows);
-                            else Tiles.tile4x4PackedAcc(s, wi, s, qi0, n, s, a);
+                            int wi = pi + i * TILE * S + 4 * c, ai = a + i * 4 * TILE * vec;
+                            if (first) Tiles.tile4x4PackedFirst(s, wi, xq, xi, m, s, ai);
+                            else if (last) Tiles.tile4x4PackedLast(s, wi, xq, xi, m, s, ai, out, b * rows + (p + i) * TILE, rows);
+                            else Tiles.tile4x4PackedAcc(s, wi, xq, xi, m, s, ai);
                         }
                     }
-                    for (int b = Math.max(b0, whole); b < b1; b++)
-                        for (int i = 0; i < pt; i++)
-                            Tiles.tile4x1PackedAcc(s, pi + i * TILE * S, x, xo + b * cols + sl * S, n, s, ai0 + (i * nb + b - b0) * TILE * vec);
                 }
-                for (int i = 0; i < pt; i++)
-                    for (int b = q1; b < b1; b++) Simd.fold4(s, ai0 + (i * nb + b - b0) * TILE * vec, out, b * rows + (p + i) * TILE);
+                for (int b = qe; b < be; b++)
+                    for (int i = 0; i < pt; i++)
+                        Tiles.tile4x1PackedAcc(s, pi + i * TILE * S, x, b * cols + sl * S, n, s, ai0 + ((b - bs) * pt + i) * TILE * vec);
             }
+            for (int b = qe; b < be; b++)
+                for (int i = 0; i < pt; i++) Simd.fold4(s, ai0 + ((b - bs) * pt + i) * TILE * vec, out, b * rows + (p + i) * TILE);
         }
     }
-
-    /**
-     * Tokens per block of {@link #slicedPanel}: its accumulators take 256 bytes per token and row tile
-     * at 16 lanes (2 MiB for 16 tiles and 512 tokens), and each block dequantises the panel again.
-     */
-    static final int SLICED_PANEL_TOKENS = 512;
 
     /**
      * out[b*rows + r0 + i] for the pn dequantised rows of the panel (row i at {@code panel[pi + i * cols]})

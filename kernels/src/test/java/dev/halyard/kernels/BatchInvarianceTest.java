@@ -87,11 +87,13 @@ class BatchInvarianceTest {
     }
 
     /**
-     * Slice-major matrices on the panel path ({@code Panels.slicedPanel}, which interleaves each quad's
-     * slice itself): every output's accumulators carried from slice to slice (the last one whole or of 768 columns), over more rows than one panel and
-     * a part-panel, a batch of quads with two single tokens, and (Q6_K) more tokens than one block
-     * ({@code Panels.SLICED_PANEL_TOKENS}), the next block a quad and two single tokens: each token's
-     * bits alone.
+     * Slice-major matrices on the panel path ({@code Matmul.slicedRegions}: regions of tokens, each
+     * region's quads interleaved once, {@code Panels.slicedPanel} walking them in column blocks): every
+     * output's accumulators carried from block to block and slice to slice (the last slice whole or of
+     * 768 columns, a block of its own), over more rows than one panel and a part-panel, a batch of quads
+     * with two single tokens, and more tokens than one region ({@code Matmul.SLICED_REGION_TOKENS}):
+     * Q6_K's next region a quad and two single tokens, Q4_0's two single tokens alone. Each token's bits
+     * alone.
      */
     @ParameterizedTest(name = "{0}")
     @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q4_K", "Q6_K"})
@@ -103,7 +105,9 @@ class BatchInvarianceTest {
                 WeightMatrix w = new WeightMatrix(type, RandomBlocks.allocate(arena, type, rows * cols, 0, rnd), 0, rows, cols).tile4();
                 assertTrue(w.slices() > 1, "slice-major");
                 assertEquals(cols % WeightMatrix.SLICE, w.sliceCols(w.slices() - 1) % WeightMatrix.SLICE, "the last slice");
-                int[] batches = type == GgmlType.Q6_K && cols == 8192 ? new int[] {70, Panels.SLICED_PANEL_TOKENS + 6} : new int[] {70};
+                int[] batches = cols != 8192 ? new int[] {70}
+                        : type == GgmlType.Q6_K ? new int[] {70, Matmul.SLICED_REGION_TOKENS + 6}
+                        : type == GgmlType.Q4_0 ? new int[] {70, Matmul.SLICED_REGION_TOKENS + 2} : new int[] {70};
                 for (int batch : batches) {
                     assertTrue(Matmul.interleaved(w, batch), "the panel path");
                     for (int threads : new int[] {1, 2})
@@ -111,6 +115,40 @@ class BatchInvarianceTest {
                             assertEachTokenAloneEqualsBatch(par, w, RandomBlocks.gaussian(batch * cols, rnd), batch,
                                     type + " slice-major " + rows + " x " + cols + " batch " + batch + ", " + threads + " threads");
                         }
+                }
+            }
+        }
+    }
+
+    /**
+     * A group of matrices on one input ({@code Matmul.matmul} with several): slice-major ones on the
+     * panel take regions of their own after the others' one region (here Q5_0, whose rows stay whole,
+     * between two slice-major Q4_0 matrices), and every output has the bits of its matrix alone, over
+     * one region and two.
+     */
+    @Test
+    void a_group_with_slice_major_and_whole_row_matrices_equals_each_alone() {
+        Random rnd = new Random(11);
+        int cols = 8192, rows = 24;
+        Kernels k = new VectorKernels();
+        try (Arena arena = Arena.ofShared(); Parallel par = new Parallel(2)) {
+            GgmlType[] types = {GgmlType.Q4_0, GgmlType.Q5_0, GgmlType.Q4_0};
+            WeightMatrix[] ws = new WeightMatrix[types.length];
+            for (int j = 0; j < ws.length; j++)
+                ws[j] = new WeightMatrix(types[j], RandomBlocks.allocate(arena, types[j], (rows + 4 * j) * cols, 0, rnd), 0, rows + 4 * j, cols).tile4();
+            for (int batch : new int[] {70, Matmul.SLICED_REGION_TOKENS + 10}) {
+                assertTrue(Matmul.slicedPanel(ws[0], batch) && Matmul.slicedPanel(ws[2], batch), "slice-major on the panel");
+                assertTrue(!Matmul.slicedPanel(ws[1], batch) && Matmul.interleaved(ws[1], batch), "whole rows on the panel");
+                float[] x = RandomBlocks.gaussian(batch * cols, rnd);
+                float[][] outs = new float[ws.length][];
+                for (int j = 0; j < ws.length; j++) outs[j] = new float[batch * ws[j].rows()];
+                Matmul.matmul(k, par, x, batch, ws, outs);
+                for (int j = 0; j < ws.length; j++) {
+                    float[] alone = new float[batch * ws[j].rows()];
+                    Matmul.matmul(k, par, ws[j], x, alone, batch);
+                    for (int i = 0; i < alone.length; i++)
+                        assertEquals(Float.floatToRawIntBits(alone[i]), Float.floatToRawIntBits(outs[j][i]),
+                                types[j] + " matrix " + j + " of the group, batch " + batch + ", output " + i);
                 }
             }
         }
