@@ -454,13 +454,18 @@ public final class Q5_0Kernel {
             for (int p = 0; p < PARTS; p++) {
                 IntVector q = IntVector.fromMemorySegment(I, w, col + QUANTS + 4L * L * p, ORDER);
                 IntVector h = (IntVector) hb.convertShape(B2I, I, p);
-                for (int k = 0; k < 6; k++) { // field k: row k/2, elements 2Lp + (k%2)L ..
-                    IntVector v = q.lanewise(LSHL, 27 - 5 * k).lanewise(ASHR, 27);
-                    ((FloatVector) v.convert(I2F, 0)).mul(w.get(Bytes.F32, col + 4L * (k >> 1))).intoArray(dst, y + (k >> 1) * stride + es * (2 * L * p + (k & 1) * L));
-                }
-                float d3 = w.get(Bytes.F32, col + 12);
-                ((FloatVector) q.lanewise(ASHR, 27).lanewise(BITWISE_BLEND, h, low3).convert(I2F, 0)).mul(d3).intoArray(dst, y + 3 * stride + es * 2 * L * p);
-                ((FloatVector) h.lanewise(ASHR, 3).convert(I2F, 0)).mul(d3).intoArray(dst, y + 3 * stride + es * (2 * L * p + L));
+                // field k: row k/2, elements 2Lp + (k%2)L ..; constant shift counts (a loop over k kept them
+                // variable: Q4_0's same rewrite took its panel from 0.14-0.20 to 0.08-0.11 ns per weight)
+                float d0 = w.get(Bytes.F32, col), d1 = w.get(Bytes.F32, col + 4), d2 = w.get(Bytes.F32, col + 8), d3 = w.get(Bytes.F32, col + 12);
+                int e0 = y + es * 2 * L * p, e1 = e0 + es * L;
+                ((FloatVector) q.lanewise(LSHL, 27).lanewise(ASHR, 27).convert(I2F, 0)).mul(d0).intoArray(dst, e0);
+                ((FloatVector) q.lanewise(LSHL, 22).lanewise(ASHR, 27).convert(I2F, 0)).mul(d0).intoArray(dst, e1);
+                ((FloatVector) q.lanewise(LSHL, 17).lanewise(ASHR, 27).convert(I2F, 0)).mul(d1).intoArray(dst, e0 + stride);
+                ((FloatVector) q.lanewise(LSHL, 12).lanewise(ASHR, 27).convert(I2F, 0)).mul(d1).intoArray(dst, e1 + stride);
+                ((FloatVector) q.lanewise(LSHL, 7).lanewise(ASHR, 27).convert(I2F, 0)).mul(d2).intoArray(dst, e0 + 2 * stride);
+                ((FloatVector) q.lanewise(LSHL, 2).lanewise(ASHR, 27).convert(I2F, 0)).mul(d2).intoArray(dst, e1 + 2 * stride);
+                ((FloatVector) q.lanewise(ASHR, 27).lanewise(BITWISE_BLEND, h, low3).convert(I2F, 0)).mul(d3).intoArray(dst, e0 + 3 * stride);
+                ((FloatVector) h.lanewise(ASHR, 3).convert(I2F, 0)).mul(d3).intoArray(dst, e1 + 3 * stride);
             }
         }
     }
