@@ -95,7 +95,7 @@ public final class Matmul {
      * too: with the whole batch's interleaved quads it gained 1.036 more (5 of 6) but put Llama-3.2-1B
      * Q4_0's peak RSS at 970 MiB, file + KV cache + 297 MB against issue 4's 300 (and in parallel
      * regions of 128 tokens, 4 MiB of quads each, the gain was gone: 0.999); since slice-major panels
-     * interleave each quad's slice themselves ({@code Panels.slicedPanel}), against fused 1.028 (8
+     * interleave each quad's slice themselves ({@code Panels.slicedPanel}; since stop 37 a region's quads once, {@link #slicedRegions}), against fused 1.028 (8
      * rounds, 4 faster) and 1.009 (9 rounds, 7 faster, 3 processes a side), peak RSS 946 -> 951-953 MiB.
      * Q8_0 takes the panel at prompt sizes (fused at every size: level at 2048 columns, 0.8-0.95x at
      * 8192; its slice-major rows fused, Llama-3.2-1B Q8_0 prompt 0.949 in {@code bench ab}, 8 rounds):
@@ -250,10 +250,13 @@ public final class Matmul {
      * FLOPs (Q4_0 2048 x 8192 against 8192 x 2048 at 512 tokens, two threads: 217-231 against 296-326
      * GFLOP/s). Per matrix, two threads, alternated in one JVM with an 8192 x 2048 matrix between
      * calls (medians of 10): the accumulators laid out token by token (one ascending stream) 217 -> 232;
-     * regions of 128 tokens 238 -> 251 (64: 233; 256: 250); the region's quads interleaved once 252
-     * (the per-panel {@code pack4} gone; both threads interleaving: level); each slice walked in column
-     * blocks of {@link Panels#BLOCK_COLS} as whole rows are, 253 -> 264. In all Q4_0 221-231 -> 258-265,
-     * Q4_K 223 -> 261, Q6_K 223 -> 264; the 8192 x 2048 matrix 296-326 throughout. Same bits.
+     * regions of 128 tokens 238 -> 251 (64: 233; 256: 250); the region's quads interleaved once, the
+     * per-panel {@code pack4} gone, 238 -> 252 (both threads interleaving: level); each slice walked in
+     * column blocks of {@link Panels#BLOCK_COLS} as whole rows are, 253 -> 265. In all Q4_0 221-231 ->
+     * 253-265, Q4_K 223 -> 261, Q6_K 223 -> 264; the 8192 x 2048 matrix 296-326 throughout (in regions
+     * of its own it read 287 against 301, so whole rows keep one region). 16 and 64 tokens level to
+     * +5%. Llama-3.2-1B 512-token prompts in {@code bench ab} (8 rounds, 2 processes a side): Q4_0 1.060,
+     * Q4_K_M 1.055, 8 of 8 rounds faster each, peak RSS unchanged. Same bits.
      */
     private static void slicedRegions(Parallel par, WeightMatrix w, float[] x, float[] out, int batch) {
         final int tiles = (w.rows() + TILE - 1) / TILE, whole = batch / 4 * 4;

@@ -16,7 +16,7 @@ import java.lang.foreign.MemorySegment;
  * register tiles ({@link Tiles}) over the batch. Row-major panels of {@link Matmul#PANEL} rows in
  * L2-sized token blocks; interleaved panels ({@link Matmul#interleaved}) read the tokens' quads
  * interleaved alike, from 2048 columns walked quad by quad over ~512 KiB of rows, and slice-major
- * matrices take that walk slice by slice with carried accumulators. Every output in the canonical
+ * matrices take that walk slice by slice with carried accumulators, in regions of tokens. Every output in the canonical
  * order of {@link Tiles}, so the bits are those of the fused kernels and of each token alone.
  */
 final class Panels {
@@ -25,7 +25,8 @@ final class Panels {
     /**
      * Row tiles [t0, t1) of a tiled matrix, all tokens (token b at {@code x[xo + b * cols]}; for an
      * {@link Matmul#interleaved} matrix of whole rows the first batch / 4 quads also interleaved at
-     * {@code xq[xqo ..]}; slice-major ones interleave their own, see {@link #slicedPanel}).
+     * {@code xq[xqo ..]}; not slice-major ones on the interleaved panel: those take {@link #slicedPanel}
+     * through {@code Matmul.slicedRegions}).
      */
     static void tiled(WeightMatrix w, float[] x, int xo, float[] xq, int xqo, float[] out, int batch, int t0, int t1) {
         final int rows = w.rows(), cols = w.cols();
