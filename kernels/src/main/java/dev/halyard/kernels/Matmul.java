@@ -95,7 +95,7 @@ public final class Matmul {
      * too: with the whole batch's interleaved quads it gained 1.036 more (5 of 6) but put Llama-3.2-1B
      * Q4_0's peak RSS at 970 MiB, file + KV cache + 297 MB against issue 4's 300 (and in parallel
      * regions of 128 tokens, 4 MiB of quads each, the gain was gone: 0.999); since slice-major panels
-     * interleave each quad's slice themselves ({@code Panels.slicedPanel}; since stop 37 a region's quads once, {@link #slicedRegions}), against fused 1.028 (8
+     * interleave each quad's slice themselves ({@code Panels.slicedPanel}; since stop 37 a region's quads once, {@link Panels#slicedRegions}), against fused 1.028 (8
      * rounds, 4 faster) and 1.009 (9 rounds, 7 faster, 3 processes a side), peak RSS 946 -> 951-953 MiB.
      * Q8_0 takes the panel at prompt sizes (fused at every size: level at 2048 columns, 0.8-0.95x at
      * 8192; its slice-major rows fused, Llama-3.2-1B Q8_0 prompt 0.949 in {@code bench ab}, 8 rounds):
@@ -185,20 +185,20 @@ public final class Matmul {
             for (int j = 0; j < ws.length; j++) reference(k, par, ws[j], x, outs[j], batch);
             return;
         }
-        int sliced = 0; // slice-major matrices on the panel: after the others, in regions of their own (see slicedRegions)
-        for (WeightMatrix w : ws) if (slicedPanel(w, batch)) sliced++;
+        int sliced = 0; // slice-major matrices on the panel: after the others, in regions of their own (see Panels.slicedRegions)
+        for (WeightMatrix w : ws) if (onSlicedPanel(w, batch)) sliced++;
         if (sliced > 0) {
             if (sliced < ws.length) {
                 WeightMatrix[] rest = new WeightMatrix[ws.length - sliced];
                 float[][] restOuts = new float[rest.length][];
                 for (int j = 0, r = 0; j < ws.length; j++)
-                    if (!slicedPanel(ws[j], batch)) {
+                    if (!onSlicedPanel(ws[j], batch)) {
                         rest[r] = ws[j];
                         restOuts[r++] = outs[j];
                     }
                 matmul(k, par, x, batch, rest, restOuts);
             }
-            for (int j = 0; j < ws.length; j++) if (slicedPanel(ws[j], batch)) slicedRegions(par, ws[j], x, outs[j], batch);
+            for (int j = 0; j < ws.length; j++) if (onSlicedPanel(ws[j], batch)) Panels.slicedRegions(par, ws[j], x, outs[j], batch);
             return;
         }
         int[] start = new int[ws.length + 1]; // first global tile of matrix j
@@ -210,7 +210,7 @@ public final class Matmul {
         // their copy costs the most memory). Each copy is one pass by this thread, made only if used.
         boolean packed = false, plain = false;
         for (WeightMatrix w : ws) {
-            boolean i = interleaved(w, batch); // whole rows: slice-major ones took slicedRegions above
+            boolean i = interleaved(w, batch); // whole rows: slice-major ones took Panels.slicedRegions above
             packed |= i;
             plain |= !i;
         }
@@ -227,45 +227,9 @@ public final class Matmul {
         });
     }
 
-    /** Whether the batch multiplies this slice-major matrix's interleaved panel: {@link #slicedRegions}. */
-    static boolean slicedPanel(WeightMatrix w, int batch) {
+    /** Whether the batch multiplies this slice-major matrix's interleaved panel: {@link Panels#slicedRegions}. */
+    static boolean onSlicedPanel(WeightMatrix w, int batch) {
         return interleaved(w, batch) && w.slices() > 1;
-    }
-
-    /**
-     * Tokens per region of {@link #slicedRegions}: a region's quads of 8192 columns take 4 MiB, as a
-     * 512-token batch's of 2048 columns do (the buffer the other matrices' quads use already), and the
-     * accumulators a thread carries from slice to slice 512 KiB.
-     */
-    static final int SLICED_REGION_TOKENS = 128;
-
-    /**
-     * A slice-major matrix on the panel path: the batch in regions of up to {@link
-     * #SLICED_REGION_TOKENS} tokens, one parallel region each; per region this thread interleaves the
-     * region's quads once ({@link #packedQuads}) and the workers walk their panels over them ({@link
-     * Panels#slicedPanel}). Before, each panel took the whole batch and interleaved each quad's slice
-     * itself ({@code Tiles.pack4}, once per panel of 16 tiles), so a 512-token prompt's 16 MiB of
-     * activations (8192 columns) were read from L3 once per 64 rows, with 2 MiB of carried
-     * accumulators per thread beside them; the walk ran 25-30% behind the whole-row walk of the same
-     * FLOPs (Q4_0 2048 x 8192 against 8192 x 2048 at 512 tokens, two threads: 217-231 against 296-326
-     * GFLOP/s). Per matrix, two threads, alternated in one JVM with an 8192 x 2048 matrix between
-     * calls (medians of 10): the accumulators laid out token by token (one ascending stream) 217 -> 232;
-     * regions of 128 tokens 238 -> 251 (64: 233; 256: 250); the region's quads interleaved once, the
-     * per-panel {@code pack4} gone, 238 -> 252 (both threads interleaving: level); each slice walked in
-     * column blocks of {@link Panels#BLOCK_COLS} as whole rows are, 253 -> 265. In all Q4_0 221-231 ->
-     * 253-265, Q4_K 223 -> 261, Q6_K 223 -> 264; the 8192 x 2048 matrix 296-326 throughout (in regions
-     * of its own it read 287 against 301, so whole rows keep one region). 16 and 64 tokens level to
-     * +5%. Llama-3.2-1B 512-token prompts in {@code bench ab} (8 rounds, 2 processes a side): Q4_0 1.060,
-     * Q4_K_M 1.055, 8 of 8 rounds faster each, peak RSS unchanged. Same bits.
-     */
-    private static void slicedRegions(Parallel par, WeightMatrix w, float[] x, float[] out, int batch) {
-        final int tiles = (w.rows() + TILE - 1) / TILE, whole = batch / 4 * 4;
-        for (int b0 = 0; b0 < batch; b0 += SLICED_REGION_TOKENS) {
-            final int bs = b0, be = Math.min(batch, b0 + SLICED_REGION_TOKENS), qe = Math.max(bs, Math.min(be, whole));
-            final int xqo = packedQuads(x, bs, (qe - bs) / 4, w.cols());
-            final float[] xq = X_QUADS.get()[0];
-            par.forRange(tiles, PANEL / TILE, BATCH_CHUNKS_PER_THREAD, (from, to) -> Panels.slicedPanel(w, x, xq, xqo, out, from, to, bs, qe, be));
-        }
     }
 
     /**
@@ -528,14 +492,14 @@ public final class Matmul {
             }
     }
 
-    private static final ThreadLocal<float[][]> X_QUADS = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
+    static final ThreadLocal<float[][]> X_QUADS = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
 
     /**
      * The activations of tokens [from, from + 4 * quads) (token b at {@code x[b * cols]}) interleaved by
      * quads into this (calling) thread's buffer {@code X_QUADS.get()[0]} from a cache line on: quad q's
      * chunk c of token from + 4q + t at {@code [at + 4q*cols + 4cL + tL]}; returns at.
      */
-    private static int packedQuads(float[] x, int from, int quads, int cols) {
+    static int packedQuads(float[] x, int from, int quads, int cols) {
         float[][] holder = X_QUADS.get();
         int n = quads * 4 * cols;
         if (holder[0].length < n + Aligned.LINE_FLOATS) holder[0] = new float[n + Aligned.LINE_FLOATS];

@@ -87,11 +87,11 @@ class BatchInvarianceTest {
     }
 
     /**
-     * Slice-major matrices on the panel path ({@code Matmul.slicedRegions}: regions of tokens, each
+     * Slice-major matrices on the panel path ({@code Panels.slicedRegions}: regions of tokens, each
      * region's quads interleaved once, {@code Panels.slicedPanel} walking them in column blocks): every
      * output's accumulators carried from block to block and slice to slice (the last slice whole or of
      * 768 columns, a block of its own), over more rows than one panel and a part-panel, a batch of quads
-     * with two single tokens, and more tokens than one region ({@code Matmul.SLICED_REGION_TOKENS}):
+     * with two single tokens, and more tokens than one region ({@code Panels.SLICED_REGION_TOKENS}):
      * Q6_K's next region a quad and two single tokens, Q4_0's two single tokens alone. Each token's bits
      * alone.
      */
@@ -106,8 +106,8 @@ class BatchInvarianceTest {
                 assertTrue(w.slices() > 1, "slice-major");
                 assertEquals(cols % WeightMatrix.SLICE, w.sliceCols(w.slices() - 1) % WeightMatrix.SLICE, "the last slice");
                 int[] batches = cols != 8192 ? new int[] {70}
-                        : type == GgmlType.Q6_K ? new int[] {70, Matmul.SLICED_REGION_TOKENS + 6}
-                        : type == GgmlType.Q4_0 ? new int[] {70, Matmul.SLICED_REGION_TOKENS + 2} : new int[] {70};
+                        : type == GgmlType.Q6_K ? new int[] {70, Panels.SLICED_REGION_TOKENS + 6}
+                        : type == GgmlType.Q4_0 ? new int[] {70, Panels.SLICED_REGION_TOKENS + 2} : new int[] {70};
                 for (int batch : batches) {
                     assertTrue(Matmul.interleaved(w, batch), "the panel path");
                     for (int threads : new int[] {1, 2})
@@ -136,9 +136,9 @@ class BatchInvarianceTest {
             WeightMatrix[] ws = new WeightMatrix[types.length];
             for (int j = 0; j < ws.length; j++)
                 ws[j] = new WeightMatrix(types[j], RandomBlocks.allocate(arena, types[j], (rows + 4 * j) * cols, 0, rnd), 0, rows + 4 * j, cols).tile4();
-            for (int batch : new int[] {70, Matmul.SLICED_REGION_TOKENS + 10}) {
-                assertTrue(Matmul.slicedPanel(ws[0], batch) && Matmul.slicedPanel(ws[2], batch), "slice-major on the panel");
-                assertTrue(!Matmul.slicedPanel(ws[1], batch) && Matmul.interleaved(ws[1], batch), "whole rows on the panel");
+            for (int batch : new int[] {70, Panels.SLICED_REGION_TOKENS + 10}) {
+                assertTrue(Matmul.onSlicedPanel(ws[0], batch) && Matmul.onSlicedPanel(ws[2], batch), "slice-major on the panel");
+                assertTrue(!Matmul.onSlicedPanel(ws[1], batch) && Matmul.interleaved(ws[1], batch), "whole rows on the panel");
                 float[] x = RandomBlocks.gaussian(batch * cols, rnd);
                 float[][] outs = new float[ws.length][];
                 for (int j = 0; j < ws.length; j++) outs[j] = new float[batch * ws[j].rows()];

@@ -449,7 +449,7 @@ public final class Q4_0Kernel {
      * read once per column. As a loop over the nibble (the counts a loop variable, C2 kept them
      * variable: a move into a vector register per shift, and a scale load per nibble) the same floats
      * took 0.10-0.20 ns per weight into a 512 KiB panel (one thread, alternated in one JVM), this way
-     * 0.055-0.11; with 128-token regions ({@code Matmul.slicedRegions}) a 512-token prompt dequantises
+     * 0.055-0.11; with 128-token regions ({@code Panels.slicedRegions}) a 512-token prompt dequantises
      * the down projection's panels four times, 7% of that matrix's samples before.
      */
     public static void dequantizeTile4(MemorySegment w, long off, int n, float[] dst, int di, int stride, int es) {
