@@ -6,6 +6,7 @@ import dev.halyard.bench.BenchConfig;
 import dev.halyard.bench.BenchResult;
 import dev.halyard.bench.ModelCase;
 import dev.halyard.bench.Report;
+import dev.halyard.bench.RunSummary;
 import dev.halyard.bench.jmh.KernelBenchmarks;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -20,7 +21,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code halyard bench}: Halyard against llama.cpp on the same machine, models and threads. */
-@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = {BenchCommand.Kernels.class, BenchCommand.Ab.class, BenchCommand.Decode.class, BenchCommand.Prompt.class},
+@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = {BenchCommand.Kernels.class, BenchCommand.Ab.class, BenchCommand.Decode.class, BenchCommand.Prompt.class, BenchCommand.Summary.class},
         description = "Measure Halyard and llama.cpp on random-weight models of real shapes, with the same threads: prompt "
                 + "processing, generation, peak memory, memory bandwidth, serving. Prints a table; --out writes JSON. "
                 + "Use a quiet machine.")
@@ -225,6 +226,34 @@ public final class BenchCommand implements Callable<Integer> {
             }
             out.flush();
             return results.stream().allMatch(AbBench.ModelAb::ok) ? 0 : 1;
+        }
+    }
+
+    /** {@code halyard bench summary}: several runs' result files together, medians of their ratios. */
+    @Command(name = "summary", mixinStandardHelpOptions = true,
+            description = "Summarise several runs' result files (halyard bench --out): per model and quant mix the median of the "
+                    + "runs' Halyard / llama.cpp ratios with their range, how many runs met the performance targets and how many "
+                    + "had a Halyard process flagged by the core check; the same for serving. Single runs on a shared host move "
+                    + "by 10-20%; quote medians over runs.")
+    static final class Summary implements Callable<Integer> {
+        @Parameters(arity = "1..*", paramLabel = "FILE", description = "result files written by halyard bench --out")
+        List<Path> files;
+
+        @Option(names = "--out", paramLabel = "FILE", description = "write the summary as JSON")
+        Path out;
+
+        @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            RunSummary s = RunSummary.read(files);
+            spec.commandLine().getOut().print(s.text());
+            if (out != null) {
+                Files.writeString(out, s.json());
+                spec.commandLine().getErr().println("wrote " + out);
+            }
+            spec.commandLine().getOut().flush();
+            return 0;
         }
     }
 

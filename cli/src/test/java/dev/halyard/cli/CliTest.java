@@ -64,6 +64,22 @@ class CliTest {
     }
 
     @Test
+    void bench_summary_reads_result_files_and_rejects_others(@TempDir Path dir) throws Exception {
+        Path results = Path.of("..", "bench", "results");
+        Path json = dir.resolve("summary.json");
+        Run r = run("bench", "summary", results.resolve("2026-12-03-epyc-2threads-bx.json").toString(),
+                results.resolve("2026-12-03-epyc-2threads-cb.json").toString(), "--out", json.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("halyard bench summary: 2 runs"), r.out());
+        assertTrue(r.out().contains("| llama-3.2-1b | Q4_K_M |"), r.out());
+        assertEquals(9, new ObjectMapper().readTree(json.toFile()).get("models").size());
+        Path bad = dir.resolve("bad.json");
+        Files.writeString(bad, "{\"models\": 7}");
+        Run rejected = run("bench", "summary", bad.toString());
+        assertTrue(rejected.code() != 0 && rejected.err().contains("no \"models\" array"), rejected.err());
+    }
+
+    @Test
     void generate_streams_plain_text_by_default() {
         Run r = run("generate", "--model", MODEL, "--prompt", "Once upon a time", "--max-tokens", "8", "--temperature", "0", "--seed", "1");
         assertEquals(0, r.code(), r.err());

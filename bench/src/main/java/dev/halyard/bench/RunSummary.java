@@ -1,0 +1,282 @@
+package dev.halyard.bench;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Several whole benchmark runs ({@code halyard bench --out} files) summarised together: per model and
+ * quant mix, the median of the runs' Halyard / llama.cpp ratios with their range, how many runs met
+ * the performance targets (issue 4's), and how many had a Halyard process flagged by the core check;
+ * per serving point, the same for the ratio against llama.cpp, the scaling over one stream and the
+ * p99 time to first token. One run on this host moves by 10-20% within an hour (the README's "host
+ * speed"), so a figure that holds in the median of several runs is the one to quote.
+ *
+ * <p>The files are untrusted input: each must be a JSON object of the benchmark's shape, at most
+ * {@link #MAX_FILE_BYTES}; anything else is rejected with the file's name and what is wrong.
+ */
+public final class RunSummary {
+    /** A benchmark result is a few hundred KiB; anything past this is not one. */
+    public static final long MAX_FILE_BYTES = 16L << 20;
+
+    /** The reference engine's name in result files (single-sequence ratios' key, serving rows). */
+    static final String LLAMA = "llama.cpp";
+
+    /** Issue 4's single-sequence targets (Halyard / llama.cpp), by quant mix: prompt, generation; NaN: none. */
+    static double promptTarget(String quant) {
+        return switch (quant) {
+            case "Q8_0" -> 1.0;
+            case "Q4_0" -> 0.7;
+            default -> Double.NaN;
+        };
+    }
+
+    static double genTarget(String quant) {
+        return switch (quant) {
+            case "Q8_0", "Q4_0" -> 1.0;
+            case "Q4_K_M" -> 0.9;
+            default -> Double.NaN;
+        };
+    }
+
+    /** Serving targets at 16 streams: against llama.cpp, over Halyard's own single stream. */
+    static final double SERVE_TARGET = 1.0, SCALING_TARGET = 5.0;
+
+    /** One model and quant mix over the runs that measured it. */
+    public record Single(String model, String quant, List<Double> prompt, List<Double> gen, int flagged) {
+        public double promptMedian() {
+            return Stats.median(prompt);
+        }
+
+        public double genMedian() {
+            return Stats.median(gen);
+        }
+
+        public int promptMet() {
+            return met(prompt, promptTarget(quant));
+        }
+
+        public int genMet() {
+            return met(gen, genTarget(quant));
+        }
+    }
+
+    /**
+     * One serving point (model, quant mix, engine, streams) over the runs: ratios against llama.cpp with
+     * the same parallel sequences, scaling over the engine's one stream, and p99 time to first token as
+     * a ratio to llama.cpp's (below 1: sooner).
+     */
+    public record Serving(String model, String quant, String engine, int clients, List<Double> ratio, List<Double> scaling, List<Double> ttftP99Ratio) {}
+
+    private final List<String> files;
+    private final List<Single> singles;
+    private final List<Serving> serving;
+
+    private RunSummary(List<String> files, List<Single> singles, List<Serving> serving) {
+        this.files = files;
+        this.singles = singles;
+        this.serving = serving;
+    }
+
+    public List<Single> singles() {
+        return singles;
+    }
+
+    public List<Serving> serving() {
+        return serving;
+    }
+
+    /** Reads and summarises result files; IllegalArgumentException names the file that is not one. */
+    public static RunSummary read(List<Path> paths) throws IOException {
+        if (paths.isEmpty()) throw new IllegalArgumentException("no result files given");
+        List<String> names = new ArrayList<>();
+        List<JsonNode> runs = new ArrayList<>();
+        for (Path p : paths) {
+            if (!Files.isRegularFile(p)) throw new IllegalArgumentException(p + ": not a file");
+            long size = Files.size(p);
+            if (size > MAX_FILE_BYTES) throw new IllegalArgumentException(p + ": " + size + " bytes, more than a benchmark result (" + MAX_FILE_BYTES + ")");
+            names.add(p.getFileName().toString());
+            runs.add(parse(p.toString(), Files.readString(p)));
+        }
+        return of(names, runs);
+    }
+
+    static JsonNode parse(String name, String text) {
+        JsonNode root;
+        try {
+            root = new ObjectMapper().readTree(text);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(name + ": not JSON: " + e.getOriginalMessage());
+        }
+        if (root == null || !root.isObject()) throw new IllegalArgumentException(name + ": not a benchmark result (expected a JSON object)");
+        if (!root.path("models").isArray()) throw new IllegalArgumentException(name + ": not a benchmark result (no \"models\" array)");
+        JsonNode serving = root.path("serving");
+        if (!serving.isMissingNode() && !serving.isNull() && !serving.isArray())
+            throw new IllegalArgumentException(name + ": \"serving\" is not an array");
+        return root;
+    }
+
+    /** Summarises parsed runs, named for messages; models and points in the order they first appear. */
+    static RunSummary of(List<String> names, List<JsonNode> runs) {
+        record Key(String model, String quant) {}
+        record PointKey(String model, String quant, String engine, int clients) {}
+        Map<Key, List<Double>> prompt = new LinkedHashMap<>(), gen = new LinkedHashMap<>();
+        Map<Key, Integer> flagged = new LinkedHashMap<>();
+        Map<PointKey, List<List<Double>>> points = new LinkedHashMap<>();
+        for (int f = 0; f < runs.size(); f++) {
+            String name = names.get(f);
+            JsonNode run = runs.get(f);
+            for (JsonNode m : run.path("models")) {
+                Key key = new Key(text(name, m, "model"), text(name, m, "quant"));
+                JsonNode r = m.path("ratios").path(LLAMA);
+                prompt.computeIfAbsent(key, k -> new ArrayList<>());
+                gen.computeIfAbsent(key, k -> new ArrayList<>());
+                flagged.putIfAbsent(key, 0);
+                addIfNumber(prompt.get(key), number(name, r, "prompt"));
+                addIfNumber(gen.get(key), number(name, r, "gen"));
+                for (JsonNode e : m.path("engines"))
+                    if (Report.HALYARD.equals(e.path("engine").asText()) && e.path("slow_mode").asBoolean(false)) flagged.merge(key, 1, Integer::sum);
+            }
+            for (JsonNode s : run.path("serving")) {
+                String model = text(name, s, "model"), quant = text(name, s, "quant");
+                Map<Integer, Double> llamaP99 = new LinkedHashMap<>();
+                for (JsonNode p : s.path("points"))
+                    if (LLAMA.equals(p.path("engine").asText())) llamaP99.put(p.path("clients").asInt(), number(name, p, "ttft_p99_ms"));
+                for (JsonNode p : s.path("points")) {
+                    String engine = text(name, p, "engine");
+                    if (LLAMA.equals(engine)) continue;
+                    if (!p.path("clients").canConvertToInt() || p.path("clients").asInt() < 1)
+                        throw new IllegalArgumentException(name + ": serving point without a positive \"clients\"");
+                    int clients = p.path("clients").asInt();
+                    List<List<Double>> lists = points.computeIfAbsent(new PointKey(model, quant, engine, clients),
+                            k -> List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>()));
+                    addIfNumber(lists.get(0), number(name, p, "ratio_vs_llama_cpp"));
+                    addIfNumber(lists.get(1), number(name, p, "scaling_vs_1_stream"));
+                    addIfNumber(lists.get(2), Stats.ratio(number(name, p, "ttft_p99_ms"), llamaP99.getOrDefault(clients, Double.NaN)));
+                }
+            }
+        }
+        List<Single> singles = new ArrayList<>();
+        for (Key key : prompt.keySet())
+            singles.add(new Single(key.model(), key.quant(), List.copyOf(prompt.get(key)), List.copyOf(gen.get(key)), flagged.get(key)));
+        List<Serving> serving = new ArrayList<>();
+        for (var e : points.entrySet()) {
+            PointKey k = e.getKey();
+            List<List<Double>> l = e.getValue();
+            serving.add(new Serving(k.model(), k.quant(), k.engine(), k.clients(), List.copyOf(l.get(0)), List.copyOf(l.get(1)), List.copyOf(l.get(2))));
+        }
+        return new RunSummary(List.copyOf(names), List.copyOf(singles), List.copyOf(serving));
+    }
+
+    private static String text(String name, JsonNode n, String field) {
+        JsonNode v = n.path(field);
+        if (!v.isTextual() || v.asText().isBlank()) throw new IllegalArgumentException(name + ": an entry without a \"" + field + "\" string");
+        if (v.asText().length() > 200) throw new IllegalArgumentException(name + ": \"" + field + "\" longer than 200 characters");
+        return v.asText().strip();
+    }
+
+    /** A measured number, NaN where the run has none (null: a failed engine; absent: not measured). */
+    private static double number(String name, JsonNode n, String field) {
+        JsonNode v = n.path(field);
+        if (v.isMissingNode() || v.isNull()) return Double.NaN;
+        if (!v.isNumber()) throw new IllegalArgumentException(name + ": \"" + field + "\" is not a number: " + abbreviate(v.toString()));
+        return v.doubleValue();
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 40 ? s : s.substring(0, 40) + "...";
+    }
+
+    private static void addIfNumber(List<Double> list, double v) {
+        if (Double.isFinite(v)) list.add(v);
+    }
+
+    static int met(List<Double> values, double target) {
+        if (Double.isNaN(target)) return -1;
+        int n = 0;
+        for (double v : values) if (v >= target) n++;
+        return n;
+    }
+
+    private static String range(List<Double> v) {
+        if (v.isEmpty()) return "-";
+        double lo = v.stream().mapToDouble(Double::doubleValue).min().orElseThrow();
+        double hi = v.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
+        return Report.num(Stats.median(v), 2) + " (" + Report.num(lo, 2) + "-" + Report.num(hi, 2) + ")";
+    }
+
+    private static String metText(List<Double> v, double target) {
+        int n = met(v, target);
+        return n < 0 ? "-" : String.format(Locale.ROOT, "%d of %d (>= %s)", n, v.size(), Report.num(target, 1));
+    }
+
+    public String text() {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "halyard bench summary: %d runs (%s)%n", files.size(), String.join(", ", files)));
+        sb.append(String.format(Locale.ROOT, "Single sequence: Halyard / llama.cpp, the median of the runs' ratios (their range); runs that met issue 4's target; "
+                + "runs in which a Halyard process was flagged by the core check (the host's slow mode)%n%n"));
+        Report.Table t = new Report.Table("model", "quant", "runs", "pp ratio", "pp target met", "tg ratio", "tg target met", "flagged");
+        for (Single s : singles)
+            t.row(List.of(s.model(), s.quant(), Integer.toString(Math.max(s.prompt().size(), s.gen().size())), range(s.prompt()),
+                    metText(s.prompt(), promptTarget(s.quant())), range(s.gen()), metText(s.gen(), genTarget(s.quant())), Integer.toString(s.flagged())));
+        sb.append(t.render());
+        if (!serving.isEmpty()) {
+            sb.append(String.format(Locale.ROOT, "%nServing: aggregate generation against llama.cpp with as many parallel sequences, scaling over the engine's "
+                    + "one stream, TTFT p99 as a ratio to llama.cpp's (below 1: sooner); medians over the runs (range)%n%n"));
+            Report.Table st = new Report.Table("model", "quant", "engine", "streams", "runs", "vs llama.cpp", "scaling", "TTFT p99 / llama.cpp");
+            for (Serving s : serving) {
+                int runs = Math.max(s.ratio().size(), Math.max(s.scaling().size(), s.ttftP99Ratio().size()));
+                String ratio = range(s.ratio()) + (s.clients() == 16 ? ", " + metText(s.ratio(), SERVE_TARGET) : "");
+                String scaling = range(s.scaling()) + (s.clients() == 16 && !s.scaling().isEmpty() ? ", " + metText(s.scaling(), SCALING_TARGET) : "");
+                st.row(List.of(s.model(), s.quant(), s.engine(), Integer.toString(s.clients()), Integer.toString(runs), ratio, scaling, range(s.ttftP99Ratio())));
+            }
+            sb.append(st.render());
+        }
+        return sb.toString();
+    }
+
+    public String json() {
+        ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        ObjectNode root = om.createObjectNode();
+        ArrayNode fs = root.putArray("runs");
+        files.forEach(fs::add);
+        ArrayNode ss = root.putArray("models");
+        for (Single s : singles) {
+            ObjectNode o = ss.addObject();
+            o.put("model", s.model()).put("quant", s.quant()).put("flagged_runs", s.flagged());
+            stats(o.putObject("prompt_ratio"), s.prompt(), promptTarget(s.quant()));
+            stats(o.putObject("gen_ratio"), s.gen(), genTarget(s.quant()));
+        }
+        ArrayNode sv = root.putArray("serving");
+        for (Serving s : serving) {
+            ObjectNode o = sv.addObject();
+            o.put("model", s.model()).put("quant", s.quant()).put("engine", s.engine()).put("clients", s.clients());
+            stats(o.putObject("ratio_vs_llama_cpp"), s.ratio(), s.clients() == 16 ? SERVE_TARGET : Double.NaN);
+            stats(o.putObject("scaling_vs_1_stream"), s.scaling(), s.clients() == 16 ? SCALING_TARGET : Double.NaN);
+            stats(o.putObject("ttft_p99_vs_llama_cpp"), s.ttftP99Ratio(), Double.NaN);
+        }
+        try {
+            return om.writeValueAsString(Report.nanToNull(root));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void stats(ObjectNode o, List<Double> v, double target) {
+        o.put("median", Stats.median(v));
+        ArrayNode a = o.putArray("runs");
+        v.forEach(a::add);
+        if (!Double.isNaN(target)) o.put("target", target).put("runs_meeting_target", met(v, target));
+    }
+}

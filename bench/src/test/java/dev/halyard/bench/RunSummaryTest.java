@@ -1,0 +1,165 @@
+package dev.halyard.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Several benchmark runs summarised: medians of the runs' ratios, targets met, flagged runs; bad files rejected. */
+class RunSummaryTest {
+
+    /** A result file's shape with the given ratios (NaN: the engine failed, written as null). */
+    static String run(double smolPrompt, double smolGen, boolean smolFlagged, double llamaGen, double serve16, double scaling16, double p99, double llamaP99) {
+        return """
+                {"machine":{"cpu":"test"},"config":{},
+                 "models":[
+                  {"model":"smollm2-135m","quant":"Q4_0","engines":[{"engine":"halyard","slow_mode":%s},{"engine":"llama.cpp"}],
+                   "ratios":{"llama.cpp":{"prompt":%s,"gen":%s}}},
+                  {"model":"llama-3.2-1b","quant":"Q4_K_M","engines":[{"engine":"halyard","slow_mode":false},{"engine":"llama.cpp"}],
+                   "ratios":{"llama.cpp":{"prompt":1.0,"gen":%s}}}],
+                 "serving":[{"model":"smollm2-135m","quant":"Q8_0","points":[
+                   {"engine":"halyard serve","clients":16,"ratio_vs_llama_cpp":%s,"scaling_vs_1_stream":%s,"ttft_p99_ms":%s},
+                   {"engine":"llama.cpp","clients":16,"ratio_vs_llama_cpp":null,"ttft_p99_ms":%s}]}]}
+                """.formatted(smolFlagged, num(smolPrompt), num(smolGen), num(llamaGen), num(serve16), num(scaling16), num(p99), num(llamaP99));
+    }
+
+    static String num(double v) {
+        return Double.isNaN(v) ? "null" : Double.toString(v);
+    }
+
+    static RunSummary summarise(String... runs) {
+        List<String> names = new ArrayList<>();
+        List<JsonNode> nodes = new ArrayList<>();
+        for (int i = 0; i < runs.length; i++) {
+            names.add("run" + i);
+            nodes.add(RunSummary.parse("run" + i, runs[i]));
+        }
+        return RunSummary.of(names, nodes);
+    }
+
+    @Test
+    void medians_targets_and_flags_over_runs() {
+        RunSummary s = summarise(
+                run(0.66, 1.37, true, 0.93, 1.11, 2.26, 1988, 2515),
+                run(0.78, 1.61, false, 0.64, 1.31, 2.54, 3621, 4302),
+                run(0.74, 1.20, false, 0.95, 0.90, 2.10, 3000, 2500));
+        RunSummary.Single smol = s.singles().get(0);
+        assertEquals("smollm2-135m", smol.model());
+        assertEquals("Q4_0", smol.quant());
+        assertEquals(0.74, smol.promptMedian(), 1e-12);
+        assertEquals(1.37, smol.genMedian(), 1e-12);
+        assertEquals(2, smol.promptMet(), "0.78 and 0.74 reach Q4_0's 0.7, 0.66 does not");
+        assertEquals(3, smol.genMet());
+        assertEquals(1, smol.flagged());
+        RunSummary.Single llama = s.singles().get(1);
+        assertEquals(0.93, llama.genMedian(), 1e-12);
+        assertEquals(2, llama.genMet(), "Q4_K_M's target is 0.9");
+        assertEquals(-1, llama.promptMet(), "no prompt target for Q4_K_M");
+
+        RunSummary.Serving p = s.serving().getFirst();
+        assertEquals("halyard serve", p.engine());
+        assertEquals(16, p.clients());
+        assertEquals(1.11, Stats.median(p.ratio()), 1e-12);
+        assertEquals(2.26, Stats.median(p.scaling()), 1e-12);
+        assertEquals(1988 / 2515.0, p.ttftP99Ratio().get(0), 1e-12);
+        assertEquals(3000 / 2500.0, p.ttftP99Ratio().get(2), 1e-12);
+
+        String text = s.text();
+        assertTrue(text.contains("0.74 (0.66-0.78)"), text);
+        assertTrue(text.contains("2 of 3 (>= 0.7)"), text);
+        assertTrue(text.contains("0 of 3 (>= 5.0)"), text);
+    }
+
+    @Test
+    void a_failed_engine_is_left_out_not_counted_as_zero() {
+        RunSummary s = summarise(run(0.8, 1.5, false, 0.9, 1.0, 2.0, 10, 10), run(Double.NaN, Double.NaN, false, 0.9, 1.0, 2.0, 10, Double.NaN));
+        RunSummary.Single smol = s.singles().get(0);
+        assertEquals(List.of(0.8), smol.prompt());
+        assertEquals(List.of(1.5), smol.gen());
+        assertEquals(List.of(1.0), s.serving().getFirst().ttftP99Ratio());
+    }
+
+    @Test
+    void json_carries_medians_runs_and_targets() throws Exception {
+        RunSummary s = summarise(run(0.66, 1.37, true, 0.93, 1.11, 2.26, 1988, 2515), run(0.78, 1.61, false, 0.64, 1.31, 2.54, 3621, 4302));
+        JsonNode j = new ObjectMapper().readTree(s.json());
+        JsonNode smol = j.path("models").get(0);
+        assertEquals(0.72, smol.path("prompt_ratio").path("median").asDouble(), 1e-12);
+        assertEquals(0.7, smol.path("prompt_ratio").path("target").asDouble());
+        assertEquals(1, smol.path("prompt_ratio").path("runs_meeting_target").asInt());
+        assertEquals(1, smol.path("flagged_runs").asInt());
+        assertEquals(2, j.path("serving").get(0).path("scaling_vs_1_stream").path("runs").size());
+    }
+
+    @Test
+    void the_projects_own_result_files_are_read() throws Exception {
+        Path dir = Path.of("results");
+        Path bx = dir.resolve("2026-12-03-epyc-2threads-bx.json"), cb = dir.resolve("2026-12-03-epyc-2threads-cb.json");
+        RunSummary s = RunSummary.read(List.of(bx, cb));
+        assertEquals(9, s.singles().size(), "three models in three quant mixes");
+        ObjectMapper om = new ObjectMapper();
+        double a = om.readTree(bx.toFile()).path("models").get(0).path("ratios").path("llama.cpp").path("prompt").asDouble();
+        double b = om.readTree(cb.toFile()).path("models").get(0).path("ratios").path("llama.cpp").path("prompt").asDouble();
+        assertEquals((a + b) / 2, s.singles().getFirst().promptMedian(), 1e-12, "two runs: the mean of the middle two");
+        assertTrue(s.serving().stream().anyMatch(p -> p.clients() == 16 && p.engine().equals(Report.HALYARD_ENGINE)));
+    }
+
+    @Test
+    void what_is_not_a_result_is_rejected_by_name() {
+        for (String bad : List.of("", "[]", "{\"models\":3}", "{\"models\":[{\"quant\":\"Q4_0\"}]}",
+                "{\"models\":[{\"model\":\"m\",\"quant\":\"q\",\"ratios\":{\"llama.cpp\":{\"prompt\":\"fast\"}}}]}",
+                "{\"models\":[],\"serving\":{}}", "{\"models\":[],\"serving\":[{\"model\":\"m\",\"quant\":\"q\",\"points\":[{\"engine\":\"x\"}]}]}",
+                "{\"models\":[", "not json")) {
+            var e = assertThrows(IllegalArgumentException.class, () -> summarise(bad), bad);
+            assertTrue(e.getMessage().startsWith("run0: "), e.getMessage());
+        }
+    }
+
+    @Test
+    void files_are_checked_before_they_are_read(@TempDir Path dir) throws Exception {
+        assertThrows(IllegalArgumentException.class, () -> RunSummary.read(List.of()));
+        var e = assertThrows(IllegalArgumentException.class, () -> RunSummary.read(List.of(dir.resolve("missing.json"))));
+        assertTrue(e.getMessage().contains("missing.json"), e.getMessage());
+        Path big = dir.resolve("big.json");
+        try (var ch = java.nio.channels.FileChannel.open(big, java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.wrap(new byte[] {' '}), RunSummary.MAX_FILE_BYTES); // sparse, one byte past the limit
+        }
+        e = assertThrows(IllegalArgumentException.class, () -> RunSummary.read(List.of(big)));
+        assertTrue(e.getMessage().contains("more than a benchmark result"), e.getMessage());
+    }
+
+    /** Mutated result files: each one summarises or is rejected with IllegalArgumentException, nothing else. */
+    @Test
+    void mutated_results_never_escape_as_other_errors() {
+        byte[] good = run(0.66, 1.37, true, 0.93, 1.11, 2.26, 1988, 2515).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        String alphabet = "{}[]\",:0123456789.-eE ntrufalsx\u00ff";
+        Random rnd = new Random(42);
+        int accepted = 0, rejected = 0;
+        for (int i = 0; i < 3000; i++) {
+            byte[] b = good.clone();
+            int edits = 1 + rnd.nextInt(4);
+            for (int k = 0; k < edits; k++) b[rnd.nextInt(b.length)] = (byte) alphabet.charAt(rnd.nextInt(alphabet.length()));
+            if (rnd.nextInt(8) == 0) b = java.util.Arrays.copyOf(b, rnd.nextInt(b.length));
+            String text = new String(b, java.nio.charset.StandardCharsets.ISO_8859_1);
+            try {
+                RunSummary s = summarise(text);
+                s.text();
+                s.json();
+                accepted++;
+            } catch (IllegalArgumentException e) {
+                assertTrue(e.getMessage().startsWith("run0: "), e.getMessage());
+                rejected++;
+            }
+        }
+        assertTrue(accepted > 0 && rejected > 0, accepted + " accepted, " + rejected + " rejected");
+    }
+}
