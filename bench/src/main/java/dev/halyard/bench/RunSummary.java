@@ -127,22 +127,33 @@ public final class RunSummary {
         return root;
     }
 
-    /** Summarises parsed runs, named for messages; models and points in the order they first appear. */
+    /**
+     * Summarises parsed runs, named for messages: models in the order of the run with the most of them
+     * (then as they first appear), serving points as they first appear.
+     */
     static RunSummary of(List<String> names, List<JsonNode> runs) {
         record Key(String model, String quant) {}
         record PointKey(String model, String quant, String engine, int clients) {}
         Map<Key, List<Double>> prompt = new LinkedHashMap<>(), gen = new LinkedHashMap<>();
         Map<Key, Integer> flagged = new LinkedHashMap<>();
         Map<PointKey, List<List<Double>>> points = new LinkedHashMap<>();
+        // rows in the order of the run with the most models (a full run's preset order), then the others'
+        List<Integer> bySize = new ArrayList<>();
+        for (int f = 0; f < runs.size(); f++) bySize.add(f);
+        bySize.sort((x, y) -> Integer.compare(runs.get(y).path("models").size(), runs.get(x).path("models").size()));
+        for (int f : bySize)
+            for (JsonNode m : runs.get(f).path("models")) {
+                Key key = new Key(text(names.get(f), m, "model"), text(names.get(f), m, "quant"));
+                prompt.putIfAbsent(key, new ArrayList<>());
+                gen.putIfAbsent(key, new ArrayList<>());
+                flagged.putIfAbsent(key, 0);
+            }
         for (int f = 0; f < runs.size(); f++) {
             String name = names.get(f);
             JsonNode run = runs.get(f);
             for (JsonNode m : run.path("models")) {
                 Key key = new Key(text(name, m, "model"), text(name, m, "quant"));
                 JsonNode r = m.path("ratios").path(LLAMA);
-                prompt.computeIfAbsent(key, k -> new ArrayList<>());
-                gen.computeIfAbsent(key, k -> new ArrayList<>());
-                flagged.putIfAbsent(key, 0);
                 addIfNumber(prompt.get(key), number(name, r, "prompt"));
                 addIfNumber(gen.get(key), number(name, r, "gen"));
                 for (JsonNode e : m.path("engines"))

@@ -80,6 +80,14 @@ class RunSummaryTest {
     }
 
     @Test
+    void rows_follow_the_fullest_run() {
+        String one = "{\"models\":[{\"model\":\"llama-3.2-1b\",\"quant\":\"Q4_K_M\",\"ratios\":{\"llama.cpp\":{\"prompt\":1.1,\"gen\":0.8}}}]}";
+        RunSummary s = summarise(one, run(0.8, 1.5, false, 0.9, 1.0, 2.0, 10, 10));
+        assertEquals(List.of("smollm2-135m", "llama-3.2-1b"), s.singles().stream().map(RunSummary.Single::model).toList());
+        assertEquals(List.of(0.8, 0.9), s.singles().get(1).gen(), "each run's ratio, in the order the files were given");
+    }
+
+    @Test
     void a_failed_engine_is_left_out_not_counted_as_zero() {
         RunSummary s = summarise(run(0.8, 1.5, false, 0.9, 1.0, 2.0, 10, 10), run(Double.NaN, Double.NaN, false, 0.9, 1.0, 2.0, 10, Double.NaN));
         RunSummary.Single smol = s.singles().get(0);
