@@ -50,11 +50,18 @@ public final class RunSummary {
         };
     }
 
+    /** Halyard's own targets: generation at >= 60% of the bandwidth ceiling, prompts at >= 60% of the FP32 FMA peak. */
+    static final double CEILING_TARGET = 0.6, FMA_TARGET = 0.6;
+
     /** Serving targets at 16 streams: against llama.cpp, over Halyard's own single stream. */
     static final double SERVE_TARGET = 1.0, SCALING_TARGET = 5.0;
 
-    /** One model and quant mix over the runs that measured it. */
-    public record Single(String model, String quant, List<Double> prompt, List<Double> gen, int flagged) {
+    /**
+     * One model and quant mix over the runs that measured it: the ratios against llama.cpp, and
+     * Halyard's generation as a fraction of the run's bandwidth ceiling and its prompt speed as a
+     * fraction of the run's FP32 FMA peak.
+     */
+    public record Single(String model, String quant, List<Double> prompt, List<Double> gen, List<Double> ceiling, List<Double> fmaPeak, int flagged) {
         public double promptMedian() {
             return Stats.median(prompt);
         }
@@ -134,7 +141,7 @@ public final class RunSummary {
     static RunSummary of(List<String> names, List<JsonNode> runs) {
         record Key(String model, String quant) {}
         record PointKey(String model, String quant, String engine, int clients) {}
-        Map<Key, List<Double>> prompt = new LinkedHashMap<>(), gen = new LinkedHashMap<>();
+        Map<Key, List<Double>> prompt = new LinkedHashMap<>(), gen = new LinkedHashMap<>(), ceiling = new LinkedHashMap<>(), fma = new LinkedHashMap<>();
         Map<Key, Integer> flagged = new LinkedHashMap<>();
         Map<PointKey, List<List<Double>>> points = new LinkedHashMap<>();
         // rows in the order of the run with the most models (a full run's preset order), then the others'
@@ -146,6 +153,8 @@ public final class RunSummary {
                 Key key = new Key(text(names.get(f), m, "model"), text(names.get(f), m, "quant"));
                 prompt.putIfAbsent(key, new ArrayList<>());
                 gen.putIfAbsent(key, new ArrayList<>());
+                ceiling.putIfAbsent(key, new ArrayList<>());
+                fma.putIfAbsent(key, new ArrayList<>());
                 flagged.putIfAbsent(key, 0);
             }
         for (int f = 0; f < runs.size(); f++) {
@@ -156,8 +165,12 @@ public final class RunSummary {
                 JsonNode r = m.path("ratios").path(LLAMA);
                 addIfNumber(prompt.get(key), number(name, r, "prompt"));
                 addIfNumber(gen.get(key), number(name, r, "gen"));
-                for (JsonNode e : m.path("engines"))
-                    if (Report.HALYARD.equals(e.path("engine").asText()) && e.path("slow_mode").asBoolean(false)) flagged.merge(key, 1, Integer::sum);
+                for (JsonNode e : m.path("engines")) {
+                    if (!Report.HALYARD.equals(e.path("engine").asText())) continue;
+                    if (e.path("slow_mode").asBoolean(false)) flagged.merge(key, 1, Integer::sum);
+                    addIfNumber(ceiling.get(key), number(name, e, "gen_fraction_of_ceiling"));
+                    addIfNumber(fma.get(key), number(name, e, "prompt_fraction_of_fma_peak"));
+                }
             }
             for (JsonNode s : run.path("serving")) {
                 String model = text(name, s, "model"), quant = text(name, s, "quant");
@@ -180,7 +193,8 @@ public final class RunSummary {
         }
         List<Single> singles = new ArrayList<>();
         for (Key key : prompt.keySet())
-            singles.add(new Single(key.model(), key.quant(), List.copyOf(prompt.get(key)), List.copyOf(gen.get(key)), flagged.get(key)));
+            singles.add(new Single(key.model(), key.quant(), List.copyOf(prompt.get(key)), List.copyOf(gen.get(key)), List.copyOf(ceiling.get(key)),
+                    List.copyOf(fma.get(key)), flagged.get(key)));
         List<Serving> serving = new ArrayList<>();
         for (var e : points.entrySet()) {
             PointKey k = e.getKey();
@@ -227,6 +241,14 @@ public final class RunSummary {
         return Report.num(Stats.median(v), 2) + " (" + Report.num(lo, 2) + "-" + Report.num(hi, 2) + ")";
     }
 
+    /** Fractions as percentages: median (range), runs at or above the target. */
+    private static String percents(List<Double> v, double target) {
+        if (v.isEmpty()) return "-";
+        double lo = v.stream().mapToDouble(Double::doubleValue).min().orElseThrow();
+        double hi = v.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
+        return Report.pct(Stats.median(v)) + " (" + Report.pct(lo) + "-" + Report.pct(hi) + "), " + met(v, target) + " of " + v.size();
+    }
+
     private static String metText(List<Double> v, double target) {
         int n = met(v, target);
         return n < 0 ? "-" : String.format(Locale.ROOT, "%d of %d (>= %s)", n, v.size(), Report.num(target, 1));
@@ -236,11 +258,13 @@ public final class RunSummary {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "halyard bench summary: %d runs (%s)%n", files.size(), String.join(", ", files)));
         sb.append(String.format(Locale.ROOT, "Single sequence: Halyard / llama.cpp, the median of the runs' ratios (their range); runs that met issue 4's target; "
-                + "runs in which a Halyard process was flagged by the core check (the host's slow mode)%n%n"));
-        Report.Table t = new Report.Table("model", "quant", "runs", "pp ratio", "pp target met", "tg ratio", "tg target met", "flagged");
+                + "Halyard's generation as a share of each run's bandwidth ceiling and its prompts as a share of each run's FP32 FMA peak "
+                + "(median, range, runs at >= 60%%); runs in which a Halyard process was flagged by the core check (the host's slow mode)%n%n"));
+        Report.Table t = new Report.Table("model", "quant", "runs", "pp ratio", "pp target met", "tg ratio", "tg target met", "tg % ceiling", "pp % FMA peak", "flagged");
         for (Single s : singles)
             t.row(List.of(s.model(), s.quant(), Integer.toString(Math.max(s.prompt().size(), s.gen().size())), range(s.prompt()),
-                    metText(s.prompt(), promptTarget(s.quant())), range(s.gen()), metText(s.gen(), genTarget(s.quant())), Integer.toString(s.flagged())));
+                    metText(s.prompt(), promptTarget(s.quant())), range(s.gen()), metText(s.gen(), genTarget(s.quant())),
+                    percents(s.ceiling(), CEILING_TARGET), percents(s.fmaPeak(), FMA_TARGET), Integer.toString(s.flagged())));
         sb.append(t.render());
         if (!serving.isEmpty()) {
             sb.append(String.format(Locale.ROOT, "%nServing: aggregate generation against llama.cpp with as many parallel sequences, scaling over the engine's "
@@ -268,6 +292,8 @@ public final class RunSummary {
             o.put("model", s.model()).put("quant", s.quant()).put("flagged_runs", s.flagged());
             stats(o.putObject("prompt_ratio"), s.prompt(), promptTarget(s.quant()));
             stats(o.putObject("gen_ratio"), s.gen(), genTarget(s.quant()));
+            stats(o.putObject("gen_fraction_of_ceiling"), s.ceiling(), CEILING_TARGET);
+            stats(o.putObject("prompt_fraction_of_fma_peak"), s.fmaPeak(), FMA_TARGET);
         }
         ArrayNode sv = root.putArray("serving");
         for (Serving s : serving) {

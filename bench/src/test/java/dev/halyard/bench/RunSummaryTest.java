@@ -22,14 +22,15 @@ class RunSummaryTest {
         return """
                 {"machine":{"cpu":"test"},"config":{},
                  "models":[
-                  {"model":"smollm2-135m","quant":"Q4_0","engines":[{"engine":"halyard","slow_mode":%s},{"engine":"llama.cpp"}],
+                  {"model":"smollm2-135m","quant":"Q4_0","engines":[{"engine":"halyard","slow_mode":%s,"gen_fraction_of_ceiling":%s,"prompt_fraction_of_fma_peak":0.65},
+                    {"engine":"llama.cpp","gen_fraction_of_ceiling":0.9}],
                    "ratios":{"llama.cpp":{"prompt":%s,"gen":%s}}},
                   {"model":"llama-3.2-1b","quant":"Q4_K_M","engines":[{"engine":"halyard","slow_mode":false},{"engine":"llama.cpp"}],
                    "ratios":{"llama.cpp":{"prompt":1.0,"gen":%s}}}],
                  "serving":[{"model":"smollm2-135m","quant":"Q8_0","points":[
                    {"engine":"halyard serve","clients":16,"ratio_vs_llama_cpp":%s,"scaling_vs_1_stream":%s,"ttft_p99_ms":%s},
                    {"engine":"llama.cpp","clients":16,"ratio_vs_llama_cpp":null,"ttft_p99_ms":%s}]}]}
-                """.formatted(smolFlagged, num(smolPrompt), num(smolGen), num(llamaGen), num(serve16), num(scaling16), num(p99), num(llamaP99));
+                """.formatted(smolFlagged, num(smolGen / 3), num(smolPrompt), num(smolGen), num(llamaGen), num(serve16), num(scaling16), num(p99), num(llamaP99));
     }
 
     static String num(double v) {
@@ -60,6 +61,8 @@ class RunSummaryTest {
         assertEquals(2, smol.promptMet(), "0.78 and 0.74 reach Q4_0's 0.7, 0.66 does not");
         assertEquals(3, smol.genMet());
         assertEquals(1, smol.flagged());
+        assertEquals(List.of(1.37 / 3, 1.61 / 3, 1.20 / 3), smol.ceiling(), "Halyard's fraction, not llama.cpp's");
+        assertEquals(List.of(0.65, 0.65, 0.65), smol.fmaPeak());
         RunSummary.Single llama = s.singles().get(1);
         assertEquals(0.93, llama.genMedian(), 1e-12);
         assertEquals(2, llama.genMet(), "Q4_K_M's target is 0.9");
@@ -77,6 +80,8 @@ class RunSummaryTest {
         assertTrue(text.contains("0.74 (0.66-0.78)"), text);
         assertTrue(text.contains("2 of 3 (>= 0.7)"), text);
         assertTrue(text.contains("0 of 3 (>= 5.0)"), text);
+        assertTrue(text.contains("46% (40%-54%), 0 of 3"), text); // 1.37 / 3 and its range
+        assertTrue(text.contains("65% (65%-65%), 3 of 3"), text);
     }
 
     @Test
