@@ -262,6 +262,14 @@ public final class Report {
         return n;
     }
 
+    /**
+     * Halyard's KV cache in a single-sequence run: prompt plus generated positions in the run's cache
+     * type (issue 4's memory target is peak RSS <= file + KV + 300 MB); -1 when unknown.
+     */
+    static long kvCacheBytes(ModelFacts facts, BenchConfig c) {
+        return facts.kvCacheBytes(c.promptTokens() + c.genTokens(), dev.halyard.model.arch.KvType.parse(c.kvType()));
+    }
+
     public static String json(BenchResult r, BenchConfig c) {
         Stats.Statistic st = c.statistic();
         ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -303,6 +311,8 @@ public final class Report {
             o.put("weight_bytes_per_token", mr.facts().weightBytesPerToken());
             o.put("ceiling_tok_s", ceilingTokS(m.bandwidthN(), mr.facts().weightBytesPerToken()));
             o.put("prompt_flops_per_token", mr.facts().promptFlopsPerToken());
+            long kv = kvCacheBytes(mr.facts(), c);
+            if (kv >= 0) o.put("kv_cache_bytes", kv);
             ArrayNode engines = o.putArray("engines");
             for (SingleStream e : mr.engines()) {
                 ObjectNode eo = engines.addObject();
@@ -320,6 +330,8 @@ public final class Report {
                 eo.put("gen_fraction_of_ceiling", bandwidthFraction(gen(e, st), m.bandwidthN(), mr.facts().weightBytesPerToken()));
                 eo.put("prompt_fraction_of_fma_peak", fmaFraction(prompt(e, st), mr.facts().promptFlopsPerToken(), m.fmaPeakN()));
                 eo.put("peak_rss_kb", e.peakRssKb());
+                if (HALYARD.equals(e.engine()) && kv >= 0 && e.peakRssKb() > 0)
+                    eo.put("rss_over_file_and_kv_bytes", e.peakRssKb() * 1024 - mr.facts().fileBytes() - kv);
                 eo.put("load_ms", e.loadMs());
                 if (!e.coreCheck().isEmpty()) {
                     eo.set("core_check_gflop_s", om.valueToTree(e.coreCheck()));

@@ -53,15 +53,20 @@ public final class RunSummary {
     /** Halyard's own targets: generation at >= 60% of the bandwidth ceiling, prompts at >= 60% of the FP32 FMA peak. */
     static final double CEILING_TARGET = 0.6, FMA_TARGET = 0.6;
 
+    /** Issue 4's memory target: Halyard's peak RSS at most file + KV cache + 300 MB. */
+    static final double RSS_OVER_TARGET_BYTES = 300e6;
+
     /** Serving targets at 16 streams: against llama.cpp, over Halyard's own single stream. */
     static final double SERVE_TARGET = 1.0, SCALING_TARGET = 5.0;
 
     /**
      * One model and quant mix over the runs that measured it: the ratios against llama.cpp, and
      * Halyard's generation as a fraction of the run's bandwidth ceiling and its prompt speed as a
-     * fraction of the run's FP32 FMA peak.
+     * fraction of the run's FP32 FMA peak, and its peak RSS over file + KV cache in bytes (runs from
+     * stop 41 on: older result files do not carry the KV cache's size).
      */
-    public record Single(String model, String quant, List<Double> prompt, List<Double> gen, List<Double> ceiling, List<Double> fmaPeak, int flagged) {
+    public record Single(String model, String quant, List<Double> prompt, List<Double> gen, List<Double> ceiling, List<Double> fmaPeak,
+            List<Double> rssOver, int flagged) {
         public double promptMedian() {
             return Stats.median(prompt);
         }
@@ -141,7 +146,8 @@ public final class RunSummary {
     static RunSummary of(List<String> names, List<JsonNode> runs) {
         record Key(String model, String quant) {}
         record PointKey(String model, String quant, String engine, int clients) {}
-        Map<Key, List<Double>> prompt = new LinkedHashMap<>(), gen = new LinkedHashMap<>(), ceiling = new LinkedHashMap<>(), fma = new LinkedHashMap<>();
+        Map<Key, List<Double>> prompt = new LinkedHashMap<>(), gen = new LinkedHashMap<>(), ceiling = new LinkedHashMap<>(), fma = new LinkedHashMap<>(),
+                rss = new LinkedHashMap<>();
         Map<Key, Integer> flagged = new LinkedHashMap<>();
         Map<PointKey, List<List<Double>>> points = new LinkedHashMap<>();
         // rows in the order of the run with the most models (a full run's preset order), then the others'
@@ -155,6 +161,7 @@ public final class RunSummary {
                 gen.putIfAbsent(key, new ArrayList<>());
                 ceiling.putIfAbsent(key, new ArrayList<>());
                 fma.putIfAbsent(key, new ArrayList<>());
+                rss.putIfAbsent(key, new ArrayList<>());
                 flagged.putIfAbsent(key, 0);
             }
         for (int f = 0; f < runs.size(); f++) {
@@ -170,6 +177,7 @@ public final class RunSummary {
                     if (e.path("slow_mode").asBoolean(false)) flagged.merge(key, 1, Integer::sum);
                     addIfNumber(ceiling.get(key), number(name, e, "gen_fraction_of_ceiling"));
                     addIfNumber(fma.get(key), number(name, e, "prompt_fraction_of_fma_peak"));
+                    addIfNumber(rss.get(key), number(name, e, "rss_over_file_and_kv_bytes"));
                 }
             }
             for (JsonNode s : run.path("serving")) {
@@ -194,7 +202,7 @@ public final class RunSummary {
         List<Single> singles = new ArrayList<>();
         for (Key key : prompt.keySet())
             singles.add(new Single(key.model(), key.quant(), List.copyOf(prompt.get(key)), List.copyOf(gen.get(key)), List.copyOf(ceiling.get(key)),
-                    List.copyOf(fma.get(key)), flagged.get(key)));
+                    List.copyOf(fma.get(key)), List.copyOf(rss.get(key)), flagged.get(key)));
         List<Serving> serving = new ArrayList<>();
         for (var e : points.entrySet()) {
             PointKey k = e.getKey();
@@ -249,6 +257,21 @@ public final class RunSummary {
         return Report.pct(Stats.median(v)) + " (" + Report.pct(lo) + "-" + Report.pct(hi) + "), " + met(v, target) + " of " + v.size();
     }
 
+    /** Bytes as MiB: median (range), runs within the memory target. */
+    private static String mebibytes(List<Double> v) {
+        if (v.isEmpty()) return "-";
+        double lo = v.stream().mapToDouble(Double::doubleValue).min().orElseThrow();
+        double hi = v.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
+        return Report.num(Stats.median(v) / 1048576, 0) + " (" + Report.num(lo / 1048576, 0) + "-" + Report.num(hi / 1048576, 0) + "), "
+                + withinRss(v) + " of " + v.size();
+    }
+
+    static int withinRss(List<Double> v) {
+        int n = 0;
+        for (double x : v) if (x <= RSS_OVER_TARGET_BYTES) n++;
+        return n;
+    }
+
     private static String metText(List<Double> v, double target) {
         int n = met(v, target);
         return n < 0 ? "-" : String.format(Locale.ROOT, "%d of %d (>= %s)", n, v.size(), Report.num(target, 1));
@@ -259,12 +282,14 @@ public final class RunSummary {
         sb.append(String.format(Locale.ROOT, "halyard bench summary: %d runs (%s)%n", files.size(), String.join(", ", files)));
         sb.append(String.format(Locale.ROOT, "Single sequence: Halyard / llama.cpp, the median of the runs' ratios (their range); runs that met issue 4's target; "
                 + "Halyard's generation as a share of each run's bandwidth ceiling and its prompts as a share of each run's FP32 FMA peak "
-                + "(median, range, runs at >= 60%%); runs in which a Halyard process was flagged by the core check (the host's slow mode)%n%n"));
-        Report.Table t = new Report.Table("model", "quant", "runs", "pp ratio", "pp target met", "tg ratio", "tg target met", "tg % ceiling", "pp % FMA peak", "flagged");
+                + "(median, range, runs at >= 60%%); Halyard's peak RSS over file + KV cache (median, range, runs within 300 MB); runs in which a Halyard process was flagged by the core check (the host's slow mode)%n%n"));
+        Report.Table t = new Report.Table("model", "quant", "runs", "pp ratio", "pp target met", "tg ratio", "tg target met", "tg % ceiling", "pp % FMA peak", "RSS - file - KV, MiB",
+                "flagged");
         for (Single s : singles)
             t.row(List.of(s.model(), s.quant(), Integer.toString(Math.max(s.prompt().size(), s.gen().size())), range(s.prompt()),
                     metText(s.prompt(), promptTarget(s.quant())), range(s.gen()), metText(s.gen(), genTarget(s.quant())),
-                    percents(s.ceiling(), CEILING_TARGET), percents(s.fmaPeak(), FMA_TARGET), Integer.toString(s.flagged())));
+                    percents(s.ceiling(), CEILING_TARGET), percents(s.fmaPeak(), FMA_TARGET), mebibytes(s.rssOver()),
+                    Integer.toString(s.flagged())));
         sb.append(t.render());
         if (!serving.isEmpty()) {
             sb.append(String.format(Locale.ROOT, "%nServing: aggregate generation against llama.cpp with as many parallel sequences, scaling over the engine's "
@@ -294,6 +319,11 @@ public final class RunSummary {
             stats(o.putObject("gen_ratio"), s.gen(), genTarget(s.quant()));
             stats(o.putObject("gen_fraction_of_ceiling"), s.ceiling(), CEILING_TARGET);
             stats(o.putObject("prompt_fraction_of_fma_peak"), s.fmaPeak(), FMA_TARGET);
+            ObjectNode r = o.putObject("rss_over_file_and_kv_bytes");
+            r.put("median", Stats.median(s.rssOver()));
+            ArrayNode ra = r.putArray("runs");
+            s.rssOver().forEach(ra::add);
+            r.put("target_at_most", RSS_OVER_TARGET_BYTES).put("runs_meeting_target", withinRss(s.rssOver()));
         }
         ArrayNode sv = root.putArray("serving");
         for (Serving s : serving) {

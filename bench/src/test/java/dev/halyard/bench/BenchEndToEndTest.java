@@ -93,5 +93,13 @@ class BenchEndToEndTest {
         assertTrue(j.get("models").get(0).get("engines").get(0).get("median_gen_tok_s").asDouble() > 0);
         assertEquals(kv, j.get("config").get("kv_type").asText());
         assertEquals(kv, j.get("config").get("llama_kv").asText());
+        // the memory target's terms: the KV cache the probe ran with, and the peak RSS above file + KV
+        JsonNode jm = j.get("models").get(0);
+        long kvBytes = r.models().getFirst().facts().kvCacheBytes(config.promptTokens() + config.genTokens(), dev.halyard.model.arch.KvType.parse(kv));
+        assertTrue(kvBytes > 0);
+        assertEquals(kvBytes, jm.get("kv_cache_bytes").asLong());
+        JsonNode jh = jm.get("engines").get(0);
+        assertEquals(Report.HALYARD, jh.get("engine").asText());
+        assertEquals(jh.get("peak_rss_kb").asLong() * 1024 - jm.get("file_bytes").asLong() - kvBytes, jh.get("rss_over_file_and_kv_bytes").asLong());
     }
 }

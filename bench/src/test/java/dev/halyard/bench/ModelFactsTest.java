@@ -53,6 +53,22 @@ class ModelFactsTest {
     }
 
     @Test
+    void the_kv_cache_is_sized_from_the_header_as_the_engine_sizes_it() throws Exception {
+        Path f = dir.resolve("kv.gguf");
+        SynthModel.write(SynthSpec.tiny("llama"), QuantMix.uniform(dev.halyard.kernels.GgmlType.Q8_0), f);
+        GgufFile g = GgufFile.read(f);
+        String p = "llama.";
+        long layers = g.requireInt(p + "block_count", 1, 4096), heads = g.requireInt(p + "attention.head_count", 1, 4096);
+        long kvHeads = g.getInt(p + "attention.head_count_kv", (int) heads, 1, (int) heads);
+        long headDim = g.requireInt(p + "embedding_length", 1, 1 << 20) / heads;
+        ModelFacts facts = ModelFacts.of(g);
+        // keys and values, 2 bytes each in F16, per layer, KV head and position
+        assertEquals(layers * kvHeads * 2 * headDim * 2 * 640, facts.kvCacheBytes(640, dev.halyard.model.arch.KvType.F16));
+        assertEquals(2 * facts.kvCacheBytes(640, dev.halyard.model.arch.KvType.F16), facts.kvCacheBytes(640, dev.halyard.model.arch.KvType.F32));
+        assertEquals(-1, new ModelFacts(1, 1, 1, 1).kvCacheBytes(640, dev.halyard.model.arch.KvType.F16), "no shape, no size");
+    }
+
+    @Test
     void the_cache_writes_a_model_once_and_reuses_it() throws Exception {
         ModelCache cache = new ModelCache(dir.resolve("cache"));
         ModelCase c = new ModelCase("tiny-llama", "q8_0");

@@ -22,7 +22,8 @@ class RunSummaryTest {
         return """
                 {"machine":{"cpu":"test"},"config":{},
                  "models":[
-                  {"model":"smollm2-135m","quant":"Q4_0","engines":[{"engine":"halyard","slow_mode":%s,"gen_fraction_of_ceiling":%s,"prompt_fraction_of_fma_peak":0.65},
+                  {"model":"smollm2-135m","quant":"Q4_0","engines":[{"engine":"halyard","slow_mode":%s,"gen_fraction_of_ceiling":%s,"prompt_fraction_of_fma_peak":0.65,
+                     "rss_over_file_and_kv_bytes":%s},
                     {"engine":"llama.cpp","gen_fraction_of_ceiling":0.9}],
                    "ratios":{"llama.cpp":{"prompt":%s,"gen":%s}}},
                   {"model":"llama-3.2-1b","quant":"Q4_K_M","engines":[{"engine":"halyard","slow_mode":false},{"engine":"llama.cpp"}],
@@ -30,7 +31,7 @@ class RunSummaryTest {
                  "serving":[{"model":"smollm2-135m","quant":"Q8_0","points":[
                    {"engine":"halyard serve","clients":16,"ratio_vs_llama_cpp":%s,"scaling_vs_1_stream":%s,"ttft_p99_ms":%s},
                    {"engine":"llama.cpp","clients":16,"ratio_vs_llama_cpp":null,"ttft_p99_ms":%s}]}]}
-                """.formatted(smolFlagged, num(smolGen / 3), num(smolPrompt), num(smolGen), num(llamaGen), num(serve16), num(scaling16), num(p99), num(llamaP99));
+                """.formatted(smolFlagged, num(smolGen / 3), num(smolPrompt * 400e6), num(smolPrompt), num(smolGen), num(llamaGen), num(serve16), num(scaling16), num(p99), num(llamaP99));
     }
 
     static String num(double v) {
@@ -63,6 +64,7 @@ class RunSummaryTest {
         assertEquals(1, smol.flagged());
         assertEquals(List.of(1.37 / 3, 1.61 / 3, 1.20 / 3), smol.ceiling(), "Halyard's fraction, not llama.cpp's");
         assertEquals(List.of(0.65, 0.65, 0.65), smol.fmaPeak());
+        assertEquals(2, RunSummary.withinRss(smol.rssOver()), "264 and 296 MB are within 300 MB (not MiB), 312 MB is not");
         RunSummary.Single llama = s.singles().get(1);
         assertEquals(0.93, llama.genMedian(), 1e-12);
         assertEquals(2, llama.genMet(), "Q4_K_M's target is 0.9");
@@ -82,6 +84,7 @@ class RunSummaryTest {
         assertTrue(text.contains("0 of 3 (>= 5.0)"), text);
         assertTrue(text.contains("46% (40%-54%), 0 of 3"), text); // 1.37 / 3 and its range
         assertTrue(text.contains("65% (65%-65%), 3 of 3"), text);
+        assertTrue(text.contains("282 (252-298), 2 of 3"), text); // 296e6 B = 282.3 MiB
     }
 
     @Test
