@@ -124,6 +124,14 @@ public final class RunSummary {
         return of(names, runs);
     }
 
+    /** Summarises results already in memory (each a {@link Report#json} text), named for the table. */
+    public static RunSummary ofJson(List<String> names, List<String> jsons) {
+        if (names.size() != jsons.size() || jsons.isEmpty()) throw new IllegalArgumentException("one name per result, at least one result");
+        List<JsonNode> runs = new ArrayList<>();
+        for (int i = 0; i < jsons.size(); i++) runs.add(parse(names.get(i), jsons.get(i)));
+        return of(names, runs);
+    }
+
     static JsonNode parse(String name, String text) {
         JsonNode root;
         try {
@@ -273,6 +281,7 @@ public final class RunSummary {
     }
 
     private static String metText(List<Double> v, double target) {
+        if (v.isEmpty()) return "-";
         int n = met(v, target);
         return n < 0 ? "-" : String.format(Locale.ROOT, "%d of %d (>= %s)", n, v.size(), Report.num(target, 1));
     }
@@ -286,7 +295,7 @@ public final class RunSummary {
         Report.Table t = new Report.Table("model", "quant", "runs", "pp ratio", "pp target met", "tg ratio", "tg target met", "tg % ceiling", "pp % FMA peak", "RSS - file - KV, MiB",
                 "flagged");
         for (Single s : singles)
-            t.row(List.of(s.model(), s.quant(), Integer.toString(Math.max(s.prompt().size(), s.gen().size())), range(s.prompt()),
+            t.row(List.of(s.model(), s.quant(), Integer.toString(Math.max(Math.max(s.prompt().size(), s.gen().size()), s.ceiling().size())), range(s.prompt()),
                     metText(s.prompt(), promptTarget(s.quant())), range(s.gen()), metText(s.gen(), genTarget(s.quant())),
                     percents(s.ceiling(), CEILING_TARGET), percents(s.fmaPeak(), FMA_TARGET), mebibytes(s.rssOver()),
                     Integer.toString(s.flagged())));

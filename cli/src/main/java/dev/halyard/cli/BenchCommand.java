@@ -60,8 +60,13 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--dir", paramLabel = "DIR", description = "model cache (default: ~/.halyard/bench)")
     Path dir;
 
-    @Option(names = "--out", paramLabel = "FILE", description = "write the results as JSON")
+    @Option(names = "--out", paramLabel = "FILE", description = "write the results as JSON (with --runs: FILE's name numbered per run, and a summary)")
     Path out;
+
+    @Option(names = "--runs", paramLabel = "N", defaultValue = "1",
+            description = "run the whole benchmark N times, one after the other, then print the medians of the runs' ratios "
+                    + "(as halyard bench summary does); single runs on a shared host move by 10-20%% (default: ${DEFAULT-VALUE})")
+    int runs;
 
     @Option(names = "--no-llama", description = "measure Halyard only")
     boolean noLlama;
@@ -119,14 +124,41 @@ public final class BenchCommand implements Callable<Integer> {
         if (threads != null) b.threads(threads);
         if (dir != null) b.dir(dir);
         BenchConfig config = b.build();
-        BenchResult result = new Bench(config, err).run();
-        out.println(Report.text(result, config));
-        if (this.out != null) {
-            Files.writeString(this.out, Report.json(result, config));
-            err.println("wrote " + this.out);
+        if (runs < 1 || runs > 100) throw new IllegalArgumentException("--runs must be 1 to 100, got " + runs);
+        List<String> names = new ArrayList<>(), jsons = new ArrayList<>();
+        for (int i = 1; i <= runs; i++) {
+            if (runs > 1) err.println("[bench] run " + i + " of " + runs);
+            BenchResult result = new Bench(config, err).run();
+            out.println(Report.text(result, config));
+            out.flush();
+            String json = Report.json(result, config);
+            Path file = this.out == null ? null : runs == 1 ? this.out : numbered(this.out, Integer.toString(i));
+            if (file != null) {
+                Files.writeString(file, json);
+                err.println("wrote " + file);
+            }
+            names.add(file != null ? file.getFileName().toString() : "run " + i);
+            jsons.add(json);
+        }
+        if (runs > 1) {
+            RunSummary summary = RunSummary.ofJson(names, jsons);
+            out.println(summary.text());
+            if (this.out != null) {
+                Path file = numbered(this.out, "summary");
+                Files.writeString(file, summary.json());
+                err.println("wrote " + file);
+            }
         }
         out.flush();
         return 0;
+    }
+
+    /** {@code dir/name.json} as {@code dir/name-SUFFIX.json} (the suffix before the last dot, or at the end). */
+    static Path numbered(Path file, String suffix) {
+        String name = file.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        String numbered = dot > 0 ? name.substring(0, dot) + "-" + suffix + name.substring(dot) : name + "-" + suffix;
+        return file.resolveSibling(numbered);
     }
 
     /** {@code halyard bench kernels}: JMH micro-benchmarks of every kernel format, vector against scalar. */

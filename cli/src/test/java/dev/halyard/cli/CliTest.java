@@ -80,6 +80,30 @@ class CliTest {
     }
 
     @Test
+    void bench_runs_repeats_the_whole_benchmark_and_summarises_it(@TempDir Path dir) throws Exception {
+        Path json = dir.resolve("b.json");
+        Run r = run("bench", "--models", "tiny-llama", "--quants", "Q8_0", "--no-llama", "--serve", "NONE", "--threads", "1",
+                "--repetitions", "1", "--warmup", "0", "--prompt-tokens", "16", "--gen-tokens", "4", "--bandwidth-mib", "4",
+                "--dir", dir.resolve("models").toString(), "--runs", "2", "--out", json.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("halyard bench summary: 2 runs (b-1.json, b-2.json)"), r.out());
+        assertTrue(r.out().contains("| tiny-llama | Q8_0  | 2    | -        | -             |"), r.out()); // no llama.cpp: no ratios, no targets
+        ObjectMapper om = new ObjectMapper();
+        for (String f : List.of("b-1.json", "b-2.json")) {
+            JsonNode run = om.readTree(dir.resolve(f).toFile());
+            assertTrue(run.get("models").get(0).get("engines").get(0).get("median_gen_tok_s").asDouble() > 0, f);
+        }
+        JsonNode summary = om.readTree(dir.resolve("b-summary.json").toFile());
+        assertEquals(2, summary.get("runs").size());
+        assertEquals("tiny-llama", summary.get("models").get(0).get("model").asText());
+        assertEquals(2, summary.get("models").get(0).get("gen_fraction_of_ceiling").get("runs").size(), "Halyard's own fraction, per run");
+        assertEquals("out-summary.json", BenchCommand.numbered(Path.of("out.json"), "summary").toString());
+        assertEquals("out-2", BenchCommand.numbered(Path.of("out"), "2").toString());
+        Run bad = run("bench", "--runs", "0", "--no-llama");
+        assertTrue(bad.code() != 0 && bad.err().contains("--runs must be 1 to 100"), bad.err());
+    }
+
+    @Test
     void generate_streams_plain_text_by_default() {
         Run r = run("generate", "--model", MODEL, "--prompt", "Once upon a time", "--max-tokens", "8", "--temperature", "0", "--seed", "1");
         assertEquals(0, r.code(), r.err());
