@@ -77,7 +77,7 @@ public final class Bench {
             ModelFacts facts = ModelFacts.of(file);
             Path tokens = work.resolve("prompt-" + i + ".txt");
             Files.writeString(tokens, Prompts.format(Prompts.random(config.promptTokens(), facts.vocab(), PROMPT_SEED)));
-            int gen = config.genTokens() + 1; // n tokens take n - 1 decode steps: the first comes from the prompt's logits
+            int gen = probeGen(config);
             List<LlamaHarness.LoadMode> modes = llama == null ? List.of()
                     : config.llamaMmap() ? List.of(LlamaHarness.LoadMode.NONE, LlamaHarness.LoadMode.MMAP) : List.of(LlamaHarness.LoadMode.NONE);
             List<List<String>> commands = new ArrayList<>();
@@ -117,6 +117,16 @@ public final class Bench {
         BenchResult.Machine machine = new BenchResult.Machine(MachineInfo.cpuName(), Runtime.getRuntime().availableProcessors(), config.threads(),
                 bw1, bwN, fma1, fmaN, Runtime.version().toString(), llama == null ? null : MachineInfo.llamaVersion(llama.dir()), bwNLow, core);
         return new BenchResult(machine, models, serving);
+    }
+
+    /** The probes' {@code gen}: n tokens take n - 1 decode steps (the first comes from the prompt's logits), so n + 1. */
+    static int probeGen(BenchConfig c) {
+        return c.genTokens() + 1;
+    }
+
+    /** Positions of Halyard's single-sequence KV cache: the prompt and {@link #probeGen} (HalyardProbe sizes it so). */
+    static int probePositions(BenchConfig c) {
+        return c.promptTokens() + probeGen(c);
     }
 
     /** Halyard's child JVM on one model, in lockstep with llama.cpp's ({@link Lockstep}). */

@@ -263,11 +263,11 @@ public final class Report {
     }
 
     /**
-     * Halyard's KV cache in a single-sequence run: prompt plus generated positions in the run's cache
+     * Halyard's KV cache in a single-sequence run: the positions its probe reserves, in the run's cache
      * type (issue 4's memory target is peak RSS <= file + KV + 300 MB); -1 when unknown.
      */
     static long kvCacheBytes(ModelFacts facts, BenchConfig c) {
-        return facts.kvCacheBytes(c.promptTokens() + c.genTokens(), dev.halyard.model.arch.KvType.parse(c.kvType()));
+        return facts.kvCacheBytes(Bench.probePositions(c), dev.halyard.model.arch.KvType.parse(c.kvType()));
     }
 
     public static String json(BenchResult r, BenchConfig c) {

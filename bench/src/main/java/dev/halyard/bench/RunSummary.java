@@ -10,10 +10,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.DoubleSummaryStatistics;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.DoubleFunction;
 
 /**
  * Several whole benchmark runs ({@code halyard bench --out} files) summarised together: per model and
@@ -250,28 +252,25 @@ public final class RunSummary {
         return n;
     }
 
-    private static String range(List<Double> v) {
+    /** The median and, in parentheses, the lowest and highest value, each formatted; "-" for no runs. */
+    private static String spread(List<Double> v, DoubleFunction<String> format) {
         if (v.isEmpty()) return "-";
-        double lo = v.stream().mapToDouble(Double::doubleValue).min().orElseThrow();
-        double hi = v.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
-        return Report.num(Stats.median(v), 2) + " (" + Report.num(lo, 2) + "-" + Report.num(hi, 2) + ")";
+        DoubleSummaryStatistics s = v.stream().mapToDouble(Double::doubleValue).summaryStatistics();
+        return format.apply(Stats.median(v)) + " (" + format.apply(s.getMin()) + "-" + format.apply(s.getMax()) + ")";
+    }
+
+    private static String range(List<Double> v) {
+        return spread(v, x -> Report.num(x, 2));
     }
 
     /** Fractions as percentages: median (range), runs at or above the target. */
     private static String percents(List<Double> v, double target) {
-        if (v.isEmpty()) return "-";
-        double lo = v.stream().mapToDouble(Double::doubleValue).min().orElseThrow();
-        double hi = v.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
-        return Report.pct(Stats.median(v)) + " (" + Report.pct(lo) + "-" + Report.pct(hi) + "), " + met(v, target) + " of " + v.size();
+        return v.isEmpty() ? "-" : spread(v, Report::pct) + ", " + met(v, target) + " of " + v.size();
     }
 
     /** Bytes as MiB: median (range), runs within the memory target. */
     private static String mebibytes(List<Double> v) {
-        if (v.isEmpty()) return "-";
-        double lo = v.stream().mapToDouble(Double::doubleValue).min().orElseThrow();
-        double hi = v.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
-        return Report.num(Stats.median(v) / 1048576, 0) + " (" + Report.num(lo / 1048576, 0) + "-" + Report.num(hi / 1048576, 0) + "), "
-                + withinRss(v) + " of " + v.size();
+        return v.isEmpty() ? "-" : spread(v, x -> Report.num(x / 1048576, 0)) + ", " + withinRss(v) + " of " + v.size();
     }
 
     static int withinRss(List<Double> v) {

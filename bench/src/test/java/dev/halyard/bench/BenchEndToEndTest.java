@@ -95,7 +95,7 @@ class BenchEndToEndTest {
         assertEquals(kv, j.get("config").get("llama_kv").asText());
         // the memory target's terms: the KV cache the probe ran with, and the peak RSS above file + KV
         JsonNode jm = j.get("models").get(0);
-        long kvBytes = r.models().getFirst().facts().kvCacheBytes(config.promptTokens() + config.genTokens(), dev.halyard.model.arch.KvType.parse(kv));
+        long kvBytes = r.models().getFirst().facts().kvCacheBytes(config.promptTokens() + config.genTokens() + 1, dev.halyard.model.arch.KvType.parse(kv)); // the probe's cache: prompt + gen + 1
         assertTrue(kvBytes > 0);
         assertEquals(kvBytes, jm.get("kv_cache_bytes").asLong());
         JsonNode jh = jm.get("engines").get(0);

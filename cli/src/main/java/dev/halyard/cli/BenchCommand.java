@@ -266,7 +266,7 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Summarise several runs' result files (halyard bench --out): per model and quant mix the median of the "
                     + "runs' Halyard / llama.cpp ratios with their range, how many runs met the performance targets and how many "
                     + "had a Halyard process flagged by the core check; the same for serving. Single runs on a shared host move "
-                    + "by 10-20%; quote medians over runs.")
+                    + "by 10-20%%; quote medians over runs.")
     static final class Summary implements Callable<Integer> {
         @Parameters(arity = "1..*", paramLabel = "FILE", description = "result files written by halyard bench --out")
         List<Path> files;

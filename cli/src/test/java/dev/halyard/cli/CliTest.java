@@ -73,6 +73,8 @@ class CliTest {
         assertTrue(r.out().contains("halyard bench summary: 2 runs"), r.out());
         assertTrue(r.out().contains("| llama-3.2-1b | Q4_K_M |"), r.out());
         assertEquals(9, new ObjectMapper().readTree(json.toFile()).get("models").size());
+        Run help = run("bench", "summary", "--help");
+        assertTrue(help.err().isEmpty() && help.out().contains("move by 10-20%; quote medians"), help.err() + help.out()); // picocli formats descriptions
         Path bad = dir.resolve("bad.json");
         Files.writeString(bad, "{\"models\": 7}");
         Run rejected = run("bench", "summary", bad.toString());
