@@ -115,7 +115,8 @@ public final class Bench {
             core = Math.max(core, CoreCheck.again(config.threads()));
         }
         BenchResult.Machine machine = new BenchResult.Machine(MachineInfo.cpuName(), Runtime.getRuntime().availableProcessors(), config.threads(),
-                bw1, bwN, fma1, fmaN, Runtime.version().toString(), llama == null ? null : MachineInfo.llamaVersion(llama.dir()), bwNLow, core);
+                bw1, bwN, fma1, fmaN, Runtime.version().toString(), llama == null ? null : MachineInfo.llamaVersion(llama.dir()), bwNLow, core,
+                MachineInfo.cpuKind());
         return new BenchResult(machine, models, serving);
     }
 

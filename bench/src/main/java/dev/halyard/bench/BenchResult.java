@@ -28,9 +28,10 @@ public record BenchResult(Machine machine, List<ModelResult> models, List<Servin
      * @param bandwidthNLow the lower of the two {@code threads}-thread bandwidth readings, at the start and
      *     the end of the run ({@code bandwidthN} is the higher), GB/s (NaN: measured once or not at all)
      * @param coreCheck the benchmark's own {@link CoreCheck}, the better of start and end, GFLOP/s (NaN: not measured)
+     * @param kind the CPU's family, model, caches and vector extensions (null: not known)
      */
     public record Machine(String cpu, int cores, int threads, double bandwidth1, double bandwidthN, double fmaPeak1, double fmaPeakN,
-            String java, String llama, double bandwidthNLow, double coreCheck) {
+            String java, String llama, double bandwidthNLow, double coreCheck, CpuKind kind) {
         /** Below this ratio of the low reading to the high one, the run's bandwidth ceilings are flagged as uncertain. */
         public static final double STEADY = 0.8;
 
@@ -38,6 +39,12 @@ public record BenchResult(Machine machine, List<ModelResult> models, List<Servin
         public Machine(String cpu, int cores, int threads, double bandwidth1, double bandwidthN, double fmaPeak1, double fmaPeakN,
                 String java, String llama, double bandwidthNLow) {
             this(cpu, cores, threads, bandwidth1, bandwidthN, fmaPeak1, fmaPeakN, java, llama, bandwidthNLow, Double.NaN);
+        }
+
+        /** A machine whose CPU kind is not known. */
+        public Machine(String cpu, int cores, int threads, double bandwidth1, double bandwidthN, double fmaPeak1, double fmaPeakN,
+                String java, String llama, double bandwidthNLow, double coreCheck) {
+            this(cpu, cores, threads, bandwidth1, bandwidthN, fmaPeak1, fmaPeakN, java, llama, bandwidthNLow, coreCheck, null);
         }
 
         /** Whether the two readings disagree by more than {@link #STEADY} allows (a shared host's slow phase in one of them). */

@@ -3,10 +3,101 @@ package dev.halyard.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
 
 /** Names for the report's header: the CPU, and the llama.cpp build the harnesses link. */
 final class MachineInfo {
     private MachineInfo() {}
+
+    /** The flags of /proc/cpuinfo that {@link CpuKind#isa} keeps, in this order. */
+    static final List<String> ISA_FLAGS = List.of("avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "avx_vnni", "amx_int8");
+
+    /** This machine's CPU kind: /proc/cpuinfo's first processor and cpu0's caches in sysfs. */
+    static CpuKind cpuKind() {
+        String cpuinfo = "";
+        try {
+            cpuinfo = Files.readString(Path.of("/proc/cpuinfo"));
+        } catch (IOException e) {
+            // not Linux
+        }
+        int l1d = -1, l2 = -1;
+        Path caches = Path.of("/sys/devices/system/cpu/cpu0/cache");
+        for (int i = 0; i < 8; i++) {
+            Path idx = caches.resolve("index" + i);
+            try {
+                String level = Files.readString(idx.resolve("level")).strip(), type = Files.readString(idx.resolve("type")).strip();
+                int kib = kib(Files.readString(idx.resolve("size")).strip());
+                if (level.equals("1") && type.equals("Data")) l1d = kib;
+                if (level.equals("2")) l2 = kib;
+            } catch (IOException | RuntimeException e) {
+                // no such cache index, or not Linux
+            }
+        }
+        return parseCpuKind(cpuinfo, l1d, l2);
+    }
+
+    /** sysfs cache sizes: "32K", "1024K", "32M"; -1 when unreadable. */
+    static int kib(String size) {
+        try {
+            if (size.endsWith("K")) return Integer.parseInt(size.substring(0, size.length() - 1));
+            if (size.endsWith("M")) return Integer.parseInt(size.substring(0, size.length() - 1)) * 1024;
+            return Integer.parseInt(size) / 1024;
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /** The kind from /proc/cpuinfo's text (its first processor) and the cache sizes. */
+    static CpuKind parseCpuKind(String cpuinfo, int l1dKib, int l2Kib) {
+        String vendor = null;
+        int family = -1, model = -1, stepping = -1;
+        Set<String> flags = Set.of();
+        for (String line : cpuinfo.split("\n")) {
+            if (line.isBlank()) {
+                if (vendor != null) break; // the first processor's block is enough
+                continue;
+            }
+            int colon = line.indexOf(':');
+            if (colon < 0) continue;
+            String key = line.substring(0, colon).strip(), value = line.substring(colon + 1).strip();
+            switch (key) {
+                case "vendor_id" -> vendor = value;
+                case "cpu family" -> family = parseInt(value);
+                case "model" -> model = parseInt(value);
+                case "stepping" -> stepping = parseInt(value);
+                case "flags" -> flags = Set.of(value.split("\s+"));
+                default -> {}
+            }
+        }
+        List<String> isa = new ArrayList<>();
+        for (String f : ISA_FLAGS) if (flags.contains(f)) isa.add(f);
+        if (vendor == null) vendor = System.getProperty("os.arch");
+        return new CpuKind(vendor, family, model, stepping, microarchitecture(vendor, family, model), l1dKib, l2Kib, isa);
+    }
+
+    private static int parseInt(String s) {
+        try {
+            return Integer.parseInt(s);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * AMD's core generations by family and model (AMD's revision guides); "" for the rest, whose
+     * family and model numbers stand in the label anyway.
+     */
+    static String microarchitecture(String vendor, int family, int model) {
+        if (!"AuthenticAMD".equals(vendor)) return "";
+        return switch (family) {
+            case 0x17 -> model < 0x30 ? "Zen / Zen+" : "Zen 2";
+            case 0x19 -> (model >= 0x10 && model <= 0x1F) || (model >= 0x60 && model <= 0x7F) || (model >= 0xA0 && model <= 0xAF) ? "Zen 4" : "Zen 3";
+            case 0x1A -> "Zen 5";
+            default -> "";
+        };
+    }
 
     /** The first "model name" of /proc/cpuinfo, or os.arch when there is none. */
     static String cpuName() {

@@ -81,6 +81,7 @@ public final class Report {
         BenchResult.Machine m = r.machine();
         sb.append(String.format(Locale.ROOT, "halyard bench: %s, %d cores, %d threads for every engine; Java %s; llama.cpp %s%n",
                 m.cpu(), m.cores(), m.threads(), m.java(), m.llama() == null ? "not measured" : m.llama()));
+        if (m.kind() != null) sb.append(String.format(Locale.ROOT, "CPU kind: %s%n", m.kind().label()));
         sb.append(String.format(Locale.ROOT, "memory read bandwidth (Vector API, best pass over %d MiB, at the start and the end of the run): 1 thread %s GB/s, %d threads %s GB/s%n",
                 c.bandwidthBytes() >> 20, num(m.bandwidth1(), 1), m.threads(), num(m.bandwidthN(), 1)));
         if (m.bandwidthUnsteady())
@@ -277,6 +278,19 @@ public final class Report {
         BenchResult.Machine m = r.machine();
         ObjectNode mach = root.putObject("machine");
         mach.put("cpu", m.cpu());
+        if (m.kind() != null) {
+            CpuKind k = m.kind();
+            mach.put("cpu_kind", k.label()); // what bench summary groups runs by
+            mach.put("cpu_vendor", k.vendor());
+            mach.put("cpu_family", k.family());
+            mach.put("cpu_model", k.model());
+            mach.put("cpu_stepping", k.stepping());
+            mach.put("microarchitecture", k.microarchitecture());
+            mach.put("l1d_kib", k.l1dKib());
+            mach.put("l2_kib", k.l2Kib());
+            ArrayNode isa = mach.putArray("isa");
+            k.isa().forEach(isa::add);
+        }
         mach.put("cores", m.cores());
         mach.put("threads", m.threads());
         mach.put("bandwidth_1_thread_gb_s", m.bandwidth1());

@@ -23,7 +23,10 @@ import java.util.function.DoubleFunction;
  * the performance targets (issue 4's), and how many had a Halyard process flagged by the core check;
  * per serving point, the same for the ratio against llama.cpp, the scaling over one stream and the
  * p99 time to first token. One run on this host moves by 10-20% within an hour (the README's "host
- * speed"), so a figure that holds in the median of several runs is the one to quote.
+ * speed"), so a figure that holds in the median of several runs is the one to quote. Runs are kept
+ * apart by machine ({@link #machineLabel}: CPU kind and threads), since the ratios differ between
+ * kinds of CPU; result files from before the kind was recorded fall into one group, with a warning
+ * when their FMA peaks say they came from different kinds.
  *
  * <p>The files are untrusted input: each must be a JSON object of the benchmark's shape, at most
  * {@link #MAX_FILE_BYTES}; anything else is rejected with the file's name and what is wrong.
@@ -67,7 +70,7 @@ public final class RunSummary {
      * fraction of the run's FP32 FMA peak, and its peak RSS over file + KV cache in bytes (runs from
      * stop 41 on: older result files do not carry the KV cache's size).
      */
-    public record Single(String model, String quant, List<Double> prompt, List<Double> gen, List<Double> ceiling, List<Double> fmaPeak,
+    public record Single(String machine, String model, String quant, List<Double> prompt, List<Double> gen, List<Double> ceiling, List<Double> fmaPeak,
             List<Double> rssOver, int flagged) {
         public double promptMedian() {
             return Stats.median(prompt);
@@ -91,16 +94,45 @@ public final class RunSummary {
      * the same parallel sequences, scaling over the engine's one stream, and p99 time to first token as
      * a ratio to llama.cpp's (below 1: sooner).
      */
-    public record Serving(String model, String quant, String engine, int clients, List<Double> ratio, List<Double> scaling, List<Double> ttftP99Ratio) {}
+    public record Serving(String machine, String model, String quant, String engine, int clients, List<Double> ratio, List<Double> scaling, List<Double> ttftP99Ratio) {}
+
+    /**
+     * The runs of one machine: CPU kind and thread count (the grouping key of every row), the runs' file
+     * names, and their FP32 FMA peaks on one thread (GFLOP/s), which tell kinds apart where older result
+     * files did not record the CPU kind.
+     */
+    public record Machine(String label, List<String> runs, List<Double> fmaPeak1) {
+        /** Whether the runs' FMA peaks differ by more than {@link #KIND_SPREAD}: probably different CPUs under one label. */
+        public boolean mixed() {
+            if (fmaPeak1.size() < 2) return false;
+            DoubleSummaryStatistics s = fmaPeak1.stream().mapToDouble(Double::doubleValue).summaryStatistics();
+            return s.getMax() > KIND_SPREAD * s.getMin();
+        }
+    }
+
+    /**
+     * One kind of CPU measures its FP32 FMA peak within ~10% from run to run here (a noisy host's slow
+     * phase aside); the two kinds seen so far differ 2x (two 512-bit FMA pipes or one split in two).
+     */
+    static final double KIND_SPREAD = 1.4;
+
+    /** The group label of runs whose file does not record the CPU kind. */
+    static final String KIND_NOT_RECORDED = "CPU kind not recorded";
 
     private final List<String> files;
+    private final List<Machine> machines;
     private final List<Single> singles;
     private final List<Serving> serving;
 
-    private RunSummary(List<String> files, List<Single> singles, List<Serving> serving) {
+    private RunSummary(List<String> files, List<Machine> machines, List<Single> singles, List<Serving> serving) {
         this.files = files;
+        this.machines = machines;
         this.singles = singles;
         this.serving = serving;
+    }
+
+    public List<Machine> machines() {
+        return machines;
     }
 
     public List<Single> singles() {
@@ -150,12 +182,41 @@ public final class RunSummary {
     }
 
     /**
-     * Summarises parsed runs, named for messages: models in the order of the run with the most of them
-     * (then as they first appear), serving points as they first appear.
+     * A run's machine: its CPU kind ({@code machine.cpu_kind}, from stop 42 on) and thread count, the
+     * key that keeps runs of different machines out of one median.
+     */
+    static String machineLabel(String name, JsonNode run) {
+        JsonNode m = run.path("machine");
+        JsonNode kind = m.path("cpu_kind"), threads = m.path("threads");
+        String k = KIND_NOT_RECORDED;
+        if (!kind.isMissingNode() && !kind.isNull()) {
+            if (!kind.isTextual() || kind.asText().isBlank()) throw new IllegalArgumentException(name + ": \"cpu_kind\" is not a string");
+            if (kind.asText().length() > 200) throw new IllegalArgumentException(name + ": \"cpu_kind\" longer than 200 characters");
+            k = kind.asText().strip();
+        }
+        if (threads.isMissingNode() || threads.isNull()) return k;
+        if (!threads.canConvertToInt() || threads.asInt() < 1) throw new IllegalArgumentException(name + ": \"threads\" is not a positive integer");
+        return k + "; " + threads.asInt() + (threads.asInt() == 1 ? " thread" : " threads");
+    }
+
+    /**
+     * Summarises parsed runs, named for messages, grouped by machine ({@link #machineLabel}; groups as
+     * their first run appears): models in the order of the run with the most of them (then as they
+     * first appear), serving points as they first appear.
      */
     static RunSummary of(List<String> names, List<JsonNode> runs) {
-        record Key(String model, String quant) {}
-        record PointKey(String model, String quant, String engine, int clients) {}
+        record Key(String machine, String model, String quant) {}
+        record PointKey(String machine, String model, String quant, String engine, int clients) {}
+        List<String> labels = new ArrayList<>();
+        Map<String, List<String>> groupRuns = new LinkedHashMap<>();
+        Map<String, List<Double>> groupFma = new LinkedHashMap<>();
+        for (int f = 0; f < runs.size(); f++) {
+            String label = machineLabel(names.get(f), runs.get(f));
+            labels.add(label);
+            groupRuns.computeIfAbsent(label, k -> new ArrayList<>()).add(names.get(f));
+            addIfNumber(groupFma.computeIfAbsent(label, k -> new ArrayList<>()), number(names.get(f), runs.get(f).path("machine"), "fma_peak_1_thread_gflop_s"));
+        }
+        List<String> order = new ArrayList<>(groupRuns.keySet());
         Map<Key, List<Double>> prompt = new LinkedHashMap<>(), gen = new LinkedHashMap<>(), ceiling = new LinkedHashMap<>(), fma = new LinkedHashMap<>(),
                 rss = new LinkedHashMap<>();
         Map<Key, Integer> flagged = new LinkedHashMap<>();
@@ -164,21 +225,24 @@ public final class RunSummary {
         List<Integer> bySize = new ArrayList<>();
         for (int f = 0; f < runs.size(); f++) bySize.add(f);
         bySize.sort((x, y) -> Integer.compare(runs.get(y).path("models").size(), runs.get(x).path("models").size()));
-        for (int f : bySize)
-            for (JsonNode m : runs.get(f).path("models")) {
-                Key key = new Key(text(names.get(f), m, "model"), text(names.get(f), m, "quant"));
+        for (String group : order)
+            for (int f : bySize) {
+                if (!labels.get(f).equals(group)) continue;
+                for (JsonNode m : runs.get(f).path("models")) {
+                    Key key = new Key(group, text(names.get(f), m, "model"), text(names.get(f), m, "quant"));
                 prompt.putIfAbsent(key, new ArrayList<>());
                 gen.putIfAbsent(key, new ArrayList<>());
                 ceiling.putIfAbsent(key, new ArrayList<>());
                 fma.putIfAbsent(key, new ArrayList<>());
-                rss.putIfAbsent(key, new ArrayList<>());
-                flagged.putIfAbsent(key, 0);
+                    rss.putIfAbsent(key, new ArrayList<>());
+                    flagged.putIfAbsent(key, 0);
+                }
             }
         for (int f = 0; f < runs.size(); f++) {
-            String name = names.get(f);
+            String name = names.get(f), group = labels.get(f);
             JsonNode run = runs.get(f);
             for (JsonNode m : run.path("models")) {
-                Key key = new Key(text(name, m, "model"), text(name, m, "quant"));
+                Key key = new Key(group, text(name, m, "model"), text(name, m, "quant"));
                 JsonNode r = m.path("ratios").path(LLAMA);
                 addIfNumber(prompt.get(key), number(name, r, "prompt"));
                 addIfNumber(gen.get(key), number(name, r, "gen"));
@@ -201,7 +265,7 @@ public final class RunSummary {
                     if (!p.path("clients").canConvertToInt() || p.path("clients").asInt() < 1)
                         throw new IllegalArgumentException(name + ": serving point without a positive \"clients\"");
                     int clients = p.path("clients").asInt();
-                    List<List<Double>> lists = points.computeIfAbsent(new PointKey(model, quant, engine, clients),
+                    List<List<Double>> lists = points.computeIfAbsent(new PointKey(group, model, quant, engine, clients),
                             k -> List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>()));
                     addIfNumber(lists.get(0), number(name, p, "ratio_vs_llama_cpp"));
                     addIfNumber(lists.get(1), number(name, p, "scaling_vs_1_stream"));
@@ -211,15 +275,18 @@ public final class RunSummary {
         }
         List<Single> singles = new ArrayList<>();
         for (Key key : prompt.keySet())
-            singles.add(new Single(key.model(), key.quant(), List.copyOf(prompt.get(key)), List.copyOf(gen.get(key)), List.copyOf(ceiling.get(key)),
+            singles.add(new Single(key.machine(), key.model(), key.quant(), List.copyOf(prompt.get(key)), List.copyOf(gen.get(key)), List.copyOf(ceiling.get(key)),
                     List.copyOf(fma.get(key)), List.copyOf(rss.get(key)), flagged.get(key)));
         List<Serving> serving = new ArrayList<>();
         for (var e : points.entrySet()) {
             PointKey k = e.getKey();
             List<List<Double>> l = e.getValue();
-            serving.add(new Serving(k.model(), k.quant(), k.engine(), k.clients(), List.copyOf(l.get(0)), List.copyOf(l.get(1)), List.copyOf(l.get(2))));
+            serving.add(new Serving(k.machine(), k.model(), k.quant(), k.engine(), k.clients(), List.copyOf(l.get(0)), List.copyOf(l.get(1)), List.copyOf(l.get(2))));
         }
-        return new RunSummary(List.copyOf(names), List.copyOf(singles), List.copyOf(serving));
+        serving.sort(java.util.Comparator.comparingInt(s -> order.indexOf(s.machine()))); // stable: first appearance within a machine
+        List<Machine> machines = new ArrayList<>();
+        for (String g : order) machines.add(new Machine(g, List.copyOf(groupRuns.get(g)), List.copyOf(groupFma.get(g))));
+        return new RunSummary(List.copyOf(names), List.copyOf(machines), List.copyOf(singles), List.copyOf(serving));
     }
 
     private static String text(String name, JsonNode n, String field) {
@@ -290,26 +357,41 @@ public final class RunSummary {
         sb.append(String.format(Locale.ROOT, "halyard bench summary: %d runs (%s)%n", files.size(), String.join(", ", files)));
         sb.append(String.format(Locale.ROOT, "Single sequence: Halyard / llama.cpp, the median of the runs' ratios (their range); runs that met issue 4's target; "
                 + "Halyard's generation as a share of each run's bandwidth ceiling and its prompts as a share of each run's FP32 FMA peak "
-                + "(median, range, runs at >= 60%%); Halyard's peak RSS over file + KV cache (median, range, runs within 300 MB); runs in which a Halyard process was flagged by the core check (the host's slow mode)%n%n"));
-        Report.Table t = new Report.Table("model", "quant", "runs", "pp ratio", "pp target met", "tg ratio", "tg target met", "tg % ceiling", "pp % FMA peak", "RSS - file - KV, MiB",
-                "flagged");
-        for (Single s : singles)
-            t.row(List.of(s.model(), s.quant(), Integer.toString(Math.max(Math.max(s.prompt().size(), s.gen().size()), s.ceiling().size())), range(s.prompt()),
-                    metText(s.prompt(), promptTarget(s.quant())), range(s.gen()), metText(s.gen(), genTarget(s.quant())),
-                    percents(s.ceiling(), CEILING_TARGET), percents(s.fmaPeak(), FMA_TARGET), mebibytes(s.rssOver()),
-                    Integer.toString(s.flagged())));
-        sb.append(t.render());
-        if (!serving.isEmpty()) {
-            sb.append(String.format(Locale.ROOT, "%nServing: aggregate generation against llama.cpp with as many parallel sequences, scaling over the engine's "
-                    + "one stream, TTFT p99 as a ratio to llama.cpp's (below 1: sooner); medians over the runs (range)%n%n"));
+                + "(median, range, runs at >= 60%%); Halyard's peak RSS over file + KV cache (median, range, runs within 300 MB); runs in which a Halyard process was flagged by the core check (the host's slow mode)%n"));
+        if (!serving.isEmpty())
+            sb.append(String.format(Locale.ROOT, "Serving: aggregate generation against llama.cpp with as many parallel sequences, scaling over the engine's "
+                    + "one stream, TTFT p99 as a ratio to llama.cpp's (below 1: sooner); medians over the runs (range)%n"));
+        sb.append(String.format(Locale.ROOT, "Runs are summarised per machine (CPU kind and threads): the ratios differ between kinds of CPU%n"));
+        for (Machine mc : machines) {
+            sb.append(String.format(Locale.ROOT, "%nMachine: %s: %d %s%s%n", mc.label(), mc.runs().size(), mc.runs().size() == 1 ? "run" : "runs",
+                    machines.size() > 1 ? " (" + String.join(", ", mc.runs()) + ")" : ""));
+            if (mc.mixed()) {
+                DoubleSummaryStatistics f = mc.fmaPeak1().stream().mapToDouble(Double::doubleValue).summaryStatistics();
+                sb.append(String.format(Locale.ROOT, "warning: these runs' FP32 FMA peaks on one thread range %s-%s GFLOP/s: probably different kinds of CPU, "
+                        + "which their medians mix (result files before stop 42 do not record the kind)%n", Report.num(f.getMin(), 0), Report.num(f.getMax(), 0)));
+            }
+            sb.append(System.lineSeparator());
+            Report.Table t = new Report.Table("model", "quant", "runs", "pp ratio", "pp target met", "tg ratio", "tg target met", "tg % ceiling", "pp % FMA peak",
+                    "RSS - file - KV, MiB", "flagged");
+            for (Single s : singles) {
+                if (!s.machine().equals(mc.label())) continue;
+                t.row(List.of(s.model(), s.quant(), Integer.toString(Math.max(Math.max(s.prompt().size(), s.gen().size()), s.ceiling().size())), range(s.prompt()),
+                        metText(s.prompt(), promptTarget(s.quant())), range(s.gen()), metText(s.gen(), genTarget(s.quant())),
+                        percents(s.ceiling(), CEILING_TARGET), percents(s.fmaPeak(), FMA_TARGET), mebibytes(s.rssOver()),
+                        Integer.toString(s.flagged())));
+            }
+            sb.append(t.render());
             Report.Table st = new Report.Table("model", "quant", "engine", "streams", "runs", "vs llama.cpp", "scaling", "TTFT p99 / llama.cpp");
+            boolean any = false;
             for (Serving s : serving) {
+                if (!s.machine().equals(mc.label())) continue;
+                any = true;
                 int runs = Math.max(s.ratio().size(), Math.max(s.scaling().size(), s.ttftP99Ratio().size()));
                 String ratio = range(s.ratio()) + (s.clients() == 16 ? ", " + metText(s.ratio(), SERVE_TARGET) : "");
                 String scaling = range(s.scaling()) + (s.clients() == 16 && !s.scaling().isEmpty() ? ", " + metText(s.scaling(), SCALING_TARGET) : "");
                 st.row(List.of(s.model(), s.quant(), s.engine(), Integer.toString(s.clients()), Integer.toString(runs), ratio, scaling, range(s.ttftP99Ratio())));
             }
-            sb.append(st.render());
+            if (any) sb.append(System.lineSeparator()).append(st.render());
         }
         return sb.toString();
     }
@@ -319,10 +401,20 @@ public final class RunSummary {
         ObjectNode root = om.createObjectNode();
         ArrayNode fs = root.putArray("runs");
         files.forEach(fs::add);
+        ArrayNode ms = root.putArray("machines");
+        for (Machine mc : machines) {
+            ObjectNode o = ms.addObject();
+            o.put("machine", mc.label());
+            ArrayNode r = o.putArray("runs");
+            mc.runs().forEach(r::add);
+            ArrayNode f = o.putArray("fma_peak_1_thread_gflop_s");
+            mc.fmaPeak1().forEach(f::add);
+            o.put("fma_peaks_disagree", mc.mixed());
+        }
         ArrayNode ss = root.putArray("models");
         for (Single s : singles) {
             ObjectNode o = ss.addObject();
-            o.put("model", s.model()).put("quant", s.quant()).put("flagged_runs", s.flagged());
+            o.put("machine", s.machine()).put("model", s.model()).put("quant", s.quant()).put("flagged_runs", s.flagged());
             stats(o.putObject("prompt_ratio"), s.prompt(), promptTarget(s.quant()));
             stats(o.putObject("gen_ratio"), s.gen(), genTarget(s.quant()));
             stats(o.putObject("gen_fraction_of_ceiling"), s.ceiling(), CEILING_TARGET);
@@ -336,7 +428,7 @@ public final class RunSummary {
         ArrayNode sv = root.putArray("serving");
         for (Serving s : serving) {
             ObjectNode o = sv.addObject();
-            o.put("model", s.model()).put("quant", s.quant()).put("engine", s.engine()).put("clients", s.clients());
+            o.put("machine", s.machine()).put("model", s.model()).put("quant", s.quant()).put("engine", s.engine()).put("clients", s.clients());
             stats(o.putObject("ratio_vs_llama_cpp"), s.ratio(), s.clients() == 16 ? SERVE_TARGET : Double.NaN);
             stats(o.putObject("scaling_vs_1_stream"), s.scaling(), s.clients() == 16 ? SCALING_TARGET : Double.NaN);
             stats(o.putObject("ttft_p99_vs_llama_cpp"), s.ttftP99Ratio(), Double.NaN);

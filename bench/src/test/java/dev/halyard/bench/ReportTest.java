@@ -148,6 +148,25 @@ class ReportTest {
         assertFalse(new BenchResult.Machine("Test CPU", 2, 2, 30, 60, 200, 400, "25", null, 50).bandwidthUnsteady());
     }
 
+    /** The CPU kind reaches the text's header and the JSON, where bench summary groups runs by it. */
+    @Test
+    void the_cpu_kind_is_recorded() throws Exception {
+        BenchResult base = result();
+        CpuKind kind = new CpuKind("AuthenticAMD", 25, 17, 1, "Zen 4", 32, 1024, List.of("avx512f", "avx512_vnni"));
+        BenchResult.Machine m = new BenchResult.Machine("AMD EPYC", 2, 2, 30, 60, 113, 226, "25", "npm 3.21.1", Double.NaN, 60.0, kind);
+        BenchResult r = new BenchResult(m, base.models(), base.serving());
+        assertTrue(Report.text(r, CONFIG).contains("CPU kind: AuthenticAMD family 25 model 17 stepping 1 (Zen 4), L1d 32 KiB, L2 1024 KiB, avx512f avx512_vnni"));
+        String json = Report.json(r, CONFIG);
+        JsonNode mach = new ObjectMapper().readTree(json).get("machine");
+        assertEquals(kind.label(), mach.get("cpu_kind").asText());
+        assertEquals(17, mach.get("cpu_model").asInt());
+        assertEquals("avx512_vnni", mach.get("isa").get(1).asText());
+        RunSummary s = RunSummary.ofJson(List.of("a.json"), List.of(json));
+        assertEquals(kind.label() + "; 2 threads", s.machines().getFirst().label());
+        assertFalse(Report.text(base, CONFIG).contains("CPU kind"), "not known: not printed");
+        assertFalse(new ObjectMapper().readTree(Report.json(base, CONFIG)).get("machine").has("cpu_kind"));
+    }
+
     /**
      * A Halyard process whose core check read under 85% of the run's best is reported as in the slow mode,
      * in the text (a warning naming the model and the fraction) and the JSON; one at or above is not.

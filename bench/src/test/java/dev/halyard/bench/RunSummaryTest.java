@@ -1,6 +1,7 @@
 package dev.halyard.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -19,8 +20,16 @@ class RunSummaryTest {
 
     /** A result file's shape with the given ratios (NaN: the engine failed, written as null). */
     static String run(double smolPrompt, double smolGen, boolean smolFlagged, double llamaGen, double serve16, double scaling16, double p99, double llamaP99) {
+        return onMachine(ZEN5, smolPrompt, smolGen, smolFlagged, llamaGen, serve16, scaling16, p99, llamaP99);
+    }
+
+    static final String ZEN5 = "{\"cpu\":\"test\",\"cpu_kind\":\"AuthenticAMD family 26 model 2 stepping 0 (Zen 5)\",\"threads\":2,\"fma_peak_1_thread_gflop_s\":220}";
+
+    /** {@link #run} with the given "machine" object. */
+    static String onMachine(String machine, double smolPrompt, double smolGen, boolean smolFlagged, double llamaGen, double serve16, double scaling16, double p99,
+            double llamaP99) {
         return """
-                {"machine":{"cpu":"test"},"config":{},
+                {"machine":%s,"config":{},
                  "models":[
                   {"model":"smollm2-135m","quant":"Q4_0","engines":[{"engine":"halyard","slow_mode":%s,"gen_fraction_of_ceiling":%s,"prompt_fraction_of_fma_peak":0.65,
                      "rss_over_file_and_kv_bytes":%s},
@@ -31,7 +40,7 @@ class RunSummaryTest {
                  "serving":[{"model":"smollm2-135m","quant":"Q8_0","points":[
                    {"engine":"halyard serve","clients":16,"ratio_vs_llama_cpp":%s,"scaling_vs_1_stream":%s,"ttft_p99_ms":%s},
                    {"engine":"llama.cpp","clients":16,"ratio_vs_llama_cpp":null,"ttft_p99_ms":%s}]}]}
-                """.formatted(smolFlagged, num(smolGen / 3), num(smolPrompt * 400e6), num(smolPrompt), num(smolGen), num(llamaGen), num(serve16), num(scaling16), num(p99), num(llamaP99));
+                """.formatted(machine, smolFlagged, num(smolGen / 3), num(smolPrompt * 400e6), num(smolPrompt), num(smolGen), num(llamaGen), num(serve16), num(scaling16), num(p99), num(llamaP99));
     }
 
     static String num(double v) {
@@ -89,7 +98,7 @@ class RunSummaryTest {
 
     @Test
     void rows_follow_the_fullest_run() {
-        String one = "{\"models\":[{\"model\":\"llama-3.2-1b\",\"quant\":\"Q4_K_M\",\"ratios\":{\"llama.cpp\":{\"prompt\":1.1,\"gen\":0.8}}}]}";
+        String one = "{\"machine\":" + ZEN5 + ",\"models\":[{\"model\":\"llama-3.2-1b\",\"quant\":\"Q4_K_M\",\"ratios\":{\"llama.cpp\":{\"prompt\":1.1,\"gen\":0.8}}}]}";
         RunSummary s = summarise(one, run(0.8, 1.5, false, 0.9, 1.0, 2.0, 10, 10));
         assertEquals(List.of("smollm2-135m", "llama-3.2-1b"), s.singles().stream().map(RunSummary.Single::model).toList());
         assertEquals(List.of(0.8, 0.9), s.singles().get(1).gen(), "each run's ratio, in the order the files were given");
@@ -127,6 +136,49 @@ class RunSummaryTest {
         double b = om.readTree(cb.toFile()).path("models").get(0).path("ratios").path("llama.cpp").path("prompt").asDouble();
         assertEquals((a + b) / 2, s.singles().getFirst().promptMedian(), 1e-12, "two runs: the mean of the middle two");
         assertTrue(s.serving().stream().anyMatch(p -> p.clients() == 16 && p.engine().equals(Report.HALYARD_ENGINE)));
+        assertEquals(1, s.machines().size(), "neither file records its CPU kind; both ran 2 threads");
+        assertEquals(RunSummary.KIND_NOT_RECORDED + "; 2 threads", s.machines().getFirst().label());
+        assertFalse(s.machines().getFirst().mixed(), "both on the same kind of host: FMA peaks within 1.4x");
+    }
+
+    @Test
+    void runs_on_different_machines_are_summarised_apart() throws Exception {
+        String zen4 = "{\"cpu_kind\":\"AuthenticAMD family 25 model 17 stepping 1 (Zen 4)\",\"threads\":2,\"fma_peak_1_thread_gflop_s\":113}";
+        RunSummary s = summarise(run(0.80, 1.40, false, 0.85, 1.1, 2.2, 10, 10), onMachine(zen4, 0.60, 1.10, false, 0.58, 0.9, 2.0, 10, 10),
+                run(0.82, 1.50, false, 0.95, 1.2, 2.4, 10, 10), onMachine(zen4, 0.62, 1.00, false, 0.60, 0.8, 2.1, 10, 10));
+        assertEquals(2, s.machines().size());
+        assertEquals(List.of("run0", "run2"), s.machines().get(0).runs());
+        assertEquals(List.of("run1", "run3"), s.machines().get(1).runs());
+        assertEquals(4, s.singles().size(), "each model once per machine");
+        RunSummary.Single zen5Llama = s.singles().get(1), zen4Smol = s.singles().get(2);
+        assertTrue(zen5Llama.machine().contains("Zen 5") && zen5Llama.model().equals("llama-3.2-1b"), zen5Llama.toString());
+        assertEquals(List.of(0.85, 0.95), zen5Llama.gen(), "no Zen 4 run in the Zen 5 median");
+        assertTrue(zen4Smol.machine().contains("Zen 4") && zen4Smol.model().equals("smollm2-135m"), zen4Smol.toString());
+        assertEquals(List.of(0.60, 0.62), zen4Smol.prompt());
+        assertEquals(2, s.serving().size(), "the 16-stream point once per machine");
+        assertEquals(List.of(0.9, 0.8), s.serving().get(1).ratio());
+        String text = s.text();
+        int a = text.indexOf("Machine: AuthenticAMD family 26"), b = text.indexOf("Machine: AuthenticAMD family 25");
+        assertTrue(a > 0 && b > a, text);
+        assertTrue(text.substring(a, b).contains("0.90 (0.85-0.95)") && text.substring(b).contains("0.59 (0.58-0.60)"), text);
+        JsonNode j = new ObjectMapper().readTree(s.json());
+        assertEquals(2, j.path("machines").size());
+        assertEquals(s.machines().get(1).label(), j.path("models").get(2).path("machine").asText());
+    }
+
+    @Test
+    void runs_that_do_not_record_their_cpu_are_checked_by_their_fma_peaks() {
+        String fast = "{\"threads\":2,\"fma_peak_1_thread_gflop_s\":221}", slow = "{\"threads\":2,\"fma_peak_1_thread_gflop_s\":113}";
+        RunSummary s = summarise(onMachine(fast, 0.8, 1.4, false, 0.9, 1, 2, 10, 10), onMachine(slow, 0.6, 1.1, false, 0.6, 1, 2, 10, 10));
+        assertEquals(1, s.machines().size(), "no kind recorded: one group");
+        assertTrue(s.machines().getFirst().mixed());
+        assertTrue(s.text().contains("warning: these runs' FP32 FMA peaks on one thread range 113-221 GFLOP/s"), s.text());
+        assertFalse(summarise(onMachine(fast, 0.8, 1.4, false, 0.9, 1, 2, 10, 10), onMachine(fast.replace("221", "200"), 0.8, 1.4, false, 0.9, 1, 2, 10, 10))
+                .machines().getFirst().mixed());
+        for (String bad : List.of("{\"cpu_kind\":7}", "{\"cpu_kind\":\" \"}", "{\"threads\":0}", "{\"threads\":\"two\"}")) {
+            var e = assertThrows(IllegalArgumentException.class, () -> summarise(onMachine(bad, 0.8, 1.4, false, 0.9, 1, 2, 10, 10)), bad);
+            assertTrue(e.getMessage().startsWith("run0: "), e.getMessage());
+        }
     }
 
     @Test
