@@ -86,6 +86,8 @@ public final class Bench {
                 commands.add(llama.singleStreamCommand(file, tokens, gen, config.threads(), mode, config.warmup(), config.repetitions()));
             progress("%s: halyard%s, run by run in turn", c.label(), modes.isEmpty() ? "" : modes.size() == 1 ? " and llama.cpp" : ", llama.cpp and llama.cpp mmap");
             List<SingleStream> engines = new ArrayList<>();
+            // the bandwidth next to this model's runs (a short reading before and after, the better counting)
+            double near = config.bandwidthBytes() > 0 ? MemoryBandwidth.measure(config.bandwidthBytes(), config.threads(), NEAR_PASSES) : Double.NaN;
             try {
                 List<ChildProcess.Result> results = Lockstep.run(commands, config.repetitions(), config.timeout().multipliedBy(commands.size()));
                 engines.add(HalyardProbe.result(Report.HALYARD, results.get(0)));
@@ -94,7 +96,8 @@ public final class Bench {
                 engines.add(SingleStream.failed(Report.HALYARD, e.getMessage()));
                 for (LlamaHarness.LoadMode mode : modes) engines.add(SingleStream.failed(mode.engine, e.getMessage()));
             }
-            models.add(new BenchResult.ModelResult(c, facts, engines));
+            if (config.bandwidthBytes() > 0) near = Math.max(near, MemoryBandwidth.measure(config.bandwidthBytes(), config.threads(), NEAR_PASSES));
+            models.add(new BenchResult.ModelResult(c, facts, engines, near));
         }
 
         List<BenchResult.ServingResult> serving = new ArrayList<>();
@@ -119,6 +122,9 @@ public final class Bench {
                 MachineInfo.cpuKind());
         return new BenchResult(machine, models, serving);
     }
+
+    /** Timed passes of the bandwidth readings next to each model's runs (the run's start and end take 5). */
+    static final int NEAR_PASSES = 3;
 
     /** The probes' {@code gen}: n tokens take n - 1 decode steps (the first comes from the prompt's logits), so n + 1. */
     static int probeGen(BenchConfig c) {

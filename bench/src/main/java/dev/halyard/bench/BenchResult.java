@@ -57,10 +57,19 @@ public record BenchResult(Machine machine, List<ModelResult> models, List<Servin
      * @param model which model
      * @param facts its file size and bytes read per token
      * @param engines Halyard first, then llama.cpp (read into memory), then llama.cpp mmap, when measured
+     * @param bandwidthNear memory read bandwidth with the run's threads measured right before and right
+     *     after this model's runs, the better of the two, GB/s (NaN: not measured): the run's readings
+     *     at its start and end are up to an hour away, and this host's bandwidth moves 30-81 GB/s
+     *     within hours, so the generation runs' own ceiling is read next to them
      */
-    public record ModelResult(ModelCase model, ModelFacts facts, List<SingleStream> engines) {
+    public record ModelResult(ModelCase model, ModelFacts facts, List<SingleStream> engines, double bandwidthNear) {
         public ModelResult {
             engines = List.copyOf(engines);
+        }
+
+        /** A model whose bandwidth was not measured next to its runs. */
+        public ModelResult(ModelCase model, ModelFacts facts, List<SingleStream> engines) {
+            this(model, facts, engines, Double.NaN);
         }
 
         /** The engine called {@code name}, or null. */

@@ -96,12 +96,13 @@ public final class Report {
 
         sb.append(String.format(Locale.ROOT, "Single sequence: prompt processing (pp) of %d tokens, generation (tg) of %d tokens; %s of %d runs after %d warm-up, "
                 + "the engines taking turns run by run; ratios are Halyard / that row's engine, %s; ceiling = bandwidth (%d threads) / weight bytes per token; "
+                + "near ceiling = the same with the bandwidth read right before and after that model's runs; "
                 + "pp %% FMA peak = pp tok/s x matmul FLOPs per prompt token / FP32 FMA peak (%d threads)%n%n",
                 c.promptTokens(), c.genTokens(), st.label(), c.repetitions(), c.warmup(),
                 st == Stats.Statistic.MEDIAN ? "the median of the run-by-run pair ratios" : "of the best runs", m.threads(), m.threads()));
         List<String> failures = new ArrayList<>();
         Table t = new Table("model", "quant", "file MiB", "weights MB/tok", "engine", "pp tok/s", "tg tok/s",
-                "pp ratio", "tg ratio", "tg % ceiling", "pp % FMA peak", "peak RSS MiB");
+                "pp ratio", "tg ratio", "tg % ceiling", "tg % near ceiling", "pp % FMA peak", "peak RSS MiB");
         for (BenchResult.ModelResult mr : r.models()) {
             SingleStream h = mr.engine(HALYARD);
             boolean first = true;
@@ -113,12 +114,13 @@ public final class Report {
                 if (!e.ok()) {
                     row.add("failed");
                     failures.add(mr.model().label() + ", " + e.engine() + ": " + SingleStream.abbreviate(e.error()));
-                    while (row.size() < 12) row.add("");
+                    while (row.size() < 13) row.add("");
                 } else {
                     boolean other = !e.engine().equals(HALYARD);
                     row.addAll(List.of(num(prompt(e, st), 1), num(gen(e, st), 1),
                             other ? num(promptRatio(h, e, st), 2) : "", other ? num(genRatio(h, e, st), 2) : "",
                             pct(bandwidthFraction(gen(e, st), m.bandwidthN(), mr.facts().weightBytesPerToken())),
+                            pct(bandwidthFraction(gen(e, st), mr.bandwidthNear(), mr.facts().weightBytesPerToken())),
                             pct(fmaFraction(prompt(e, st), mr.facts().promptFlopsPerToken(), m.fmaPeakN())),
                             e.peakRssKb() > 0 ? num(e.peakRssKb() / 1024.0, 0) : "?"));
                 }
@@ -324,6 +326,8 @@ public final class Report {
             o.put("file_bytes", mr.facts().fileBytes());
             o.put("weight_bytes_per_token", mr.facts().weightBytesPerToken());
             o.put("ceiling_tok_s", ceilingTokS(m.bandwidthN(), mr.facts().weightBytesPerToken()));
+            o.put("bandwidth_near_gb_s", mr.bandwidthNear());
+            o.put("near_ceiling_tok_s", ceilingTokS(mr.bandwidthNear(), mr.facts().weightBytesPerToken()));
             o.put("prompt_flops_per_token", mr.facts().promptFlopsPerToken());
             long kv = kvCacheBytes(mr.facts(), c);
             if (kv >= 0) o.put("kv_cache_bytes", kv);
@@ -342,6 +346,7 @@ public final class Report {
                 eo.put("best_prompt_tok_s", Stats.Statistic.BEST.of(e.promptTokS()));
                 eo.put("best_gen_tok_s", Stats.Statistic.BEST.of(e.genTokS()));
                 eo.put("gen_fraction_of_ceiling", bandwidthFraction(gen(e, st), m.bandwidthN(), mr.facts().weightBytesPerToken()));
+                eo.put("gen_fraction_of_near_ceiling", bandwidthFraction(gen(e, st), mr.bandwidthNear(), mr.facts().weightBytesPerToken()));
                 eo.put("prompt_fraction_of_fma_peak", fmaFraction(prompt(e, st), mr.facts().promptFlopsPerToken(), m.fmaPeakN()));
                 eo.put("peak_rss_kb", e.peakRssKb());
                 if (HALYARD.equals(e.engine()) && kv >= 0 && e.peakRssKb() > 0)

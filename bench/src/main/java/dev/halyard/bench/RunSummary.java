@@ -70,7 +70,8 @@ public final class RunSummary {
      * fraction of the run's FP32 FMA peak, and its peak RSS over file + KV cache in bytes (runs from
      * stop 41 on: older result files do not carry the KV cache's size).
      */
-    public record Single(String machine, String model, String quant, List<Double> prompt, List<Double> gen, List<Double> ceiling, List<Double> fmaPeak,
+    public record Single(String machine, String model, String quant, List<Double> prompt, List<Double> gen, List<Double> ceiling, List<Double> nearCeiling,
+            List<Double> fmaPeak,
             List<Double> rssOver, int flagged) {
         public double promptMedian() {
             return Stats.median(prompt);
@@ -217,8 +218,8 @@ public final class RunSummary {
             addIfNumber(groupFma.computeIfAbsent(label, k -> new ArrayList<>()), number(names.get(f), runs.get(f).path("machine"), "fma_peak_1_thread_gflop_s"));
         }
         List<String> order = new ArrayList<>(groupRuns.keySet());
-        Map<Key, List<Double>> prompt = new LinkedHashMap<>(), gen = new LinkedHashMap<>(), ceiling = new LinkedHashMap<>(), fma = new LinkedHashMap<>(),
-                rss = new LinkedHashMap<>();
+        Map<Key, List<Double>> prompt = new LinkedHashMap<>(), gen = new LinkedHashMap<>(), ceiling = new LinkedHashMap<>(), near = new LinkedHashMap<>(),
+                fma = new LinkedHashMap<>(), rss = new LinkedHashMap<>();
         Map<Key, Integer> flagged = new LinkedHashMap<>();
         Map<PointKey, List<List<Double>>> points = new LinkedHashMap<>();
         // rows in the order of the run with the most models (a full run's preset order), then the others'
@@ -230,10 +231,11 @@ public final class RunSummary {
                 if (!labels.get(f).equals(group)) continue;
                 for (JsonNode m : runs.get(f).path("models")) {
                     Key key = new Key(group, text(names.get(f), m, "model"), text(names.get(f), m, "quant"));
-                prompt.putIfAbsent(key, new ArrayList<>());
-                gen.putIfAbsent(key, new ArrayList<>());
-                ceiling.putIfAbsent(key, new ArrayList<>());
-                fma.putIfAbsent(key, new ArrayList<>());
+                    prompt.putIfAbsent(key, new ArrayList<>());
+                    gen.putIfAbsent(key, new ArrayList<>());
+                    ceiling.putIfAbsent(key, new ArrayList<>());
+                    near.putIfAbsent(key, new ArrayList<>());
+                    fma.putIfAbsent(key, new ArrayList<>());
                     rss.putIfAbsent(key, new ArrayList<>());
                     flagged.putIfAbsent(key, 0);
                 }
@@ -250,6 +252,7 @@ public final class RunSummary {
                     if (!Report.HALYARD.equals(e.path("engine").asText())) continue;
                     if (e.path("slow_mode").asBoolean(false)) flagged.merge(key, 1, Integer::sum);
                     addIfNumber(ceiling.get(key), number(name, e, "gen_fraction_of_ceiling"));
+                    addIfNumber(near.get(key), number(name, e, "gen_fraction_of_near_ceiling"));
                     addIfNumber(fma.get(key), number(name, e, "prompt_fraction_of_fma_peak"));
                     addIfNumber(rss.get(key), number(name, e, "rss_over_file_and_kv_bytes"));
                 }
@@ -275,7 +278,7 @@ public final class RunSummary {
         }
         List<Single> singles = new ArrayList<>();
         for (Key key : prompt.keySet())
-            singles.add(new Single(key.machine(), key.model(), key.quant(), List.copyOf(prompt.get(key)), List.copyOf(gen.get(key)), List.copyOf(ceiling.get(key)),
+            singles.add(new Single(key.machine(), key.model(), key.quant(), List.copyOf(prompt.get(key)), List.copyOf(gen.get(key)), List.copyOf(ceiling.get(key)), List.copyOf(near.get(key)),
                     List.copyOf(fma.get(key)), List.copyOf(rss.get(key)), flagged.get(key)));
         List<Serving> serving = new ArrayList<>();
         for (var e : points.entrySet()) {
@@ -356,7 +359,7 @@ public final class RunSummary {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "halyard bench summary: %d runs (%s)%n", files.size(), String.join(", ", files)));
         sb.append(String.format(Locale.ROOT, "Single sequence: Halyard / llama.cpp, the median of the runs' ratios (their range); runs that met issue 4's target; "
-                + "Halyard's generation as a share of each run's bandwidth ceiling and its prompts as a share of each run's FP32 FMA peak "
+                + "Halyard's generation as a share of each run's bandwidth ceiling (and of the ceiling read next to that model's runs, runs from stop 42 on) and its prompts as a share of each run's FP32 FMA peak "
                 + "(median, range, runs at >= 60%%); Halyard's peak RSS over file + KV cache (median, range, runs within 300 MB); runs in which a Halyard process was flagged by the core check (the host's slow mode)%n"));
         if (!serving.isEmpty())
             sb.append(String.format(Locale.ROOT, "Serving: aggregate generation against llama.cpp with as many parallel sequences, scaling over the engine's "
@@ -371,13 +374,14 @@ public final class RunSummary {
                         + "which their medians mix (result files before stop 42 do not record the kind)%n", Report.num(f.getMin(), 0), Report.num(f.getMax(), 0)));
             }
             sb.append(System.lineSeparator());
-            Report.Table t = new Report.Table("model", "quant", "runs", "pp ratio", "pp target met", "tg ratio", "tg target met", "tg % ceiling", "pp % FMA peak",
+            Report.Table t = new Report.Table("model", "quant", "runs", "pp ratio", "pp target met", "tg ratio", "tg target met", "tg % ceiling", "tg % near ceiling",
+                    "pp % FMA peak",
                     "RSS - file - KV, MiB", "flagged");
             for (Single s : singles) {
                 if (!s.machine().equals(mc.label())) continue;
                 t.row(List.of(s.model(), s.quant(), Integer.toString(Math.max(Math.max(s.prompt().size(), s.gen().size()), s.ceiling().size())), range(s.prompt()),
                         metText(s.prompt(), promptTarget(s.quant())), range(s.gen()), metText(s.gen(), genTarget(s.quant())),
-                        percents(s.ceiling(), CEILING_TARGET), percents(s.fmaPeak(), FMA_TARGET), mebibytes(s.rssOver()),
+                        percents(s.ceiling(), CEILING_TARGET), percents(s.nearCeiling(), CEILING_TARGET), percents(s.fmaPeak(), FMA_TARGET), mebibytes(s.rssOver()),
                         Integer.toString(s.flagged())));
             }
             sb.append(t.render());
@@ -418,6 +422,7 @@ public final class RunSummary {
             stats(o.putObject("prompt_ratio"), s.prompt(), promptTarget(s.quant()));
             stats(o.putObject("gen_ratio"), s.gen(), genTarget(s.quant()));
             stats(o.putObject("gen_fraction_of_ceiling"), s.ceiling(), CEILING_TARGET);
+            stats(o.putObject("gen_fraction_of_near_ceiling"), s.nearCeiling(), CEILING_TARGET);
             stats(o.putObject("prompt_fraction_of_fma_peak"), s.fmaPeak(), FMA_TARGET);
             ObjectNode r = o.putObject("rss_over_file_and_kv_bytes");
             r.put("median", Stats.median(s.rssOver()));

@@ -38,6 +38,26 @@ class ReportTest {
         assertTrue(Double.isNaN(Report.bandwidthFraction(150, Double.NaN, 150_000_000)));
     }
 
+    /** A model's own bandwidth reading (next to its runs) gives a second ceiling beside the run's. */
+    @Test
+    void the_bandwidth_read_next_to_a_model_gives_its_near_ceiling() throws Exception {
+        BenchResult base = result();
+        BenchResult.ModelResult mr = base.models().getFirst();
+        // 30 GB/s next to the runs against the run's 60: ceiling 200 tok/s, Halyard's median 150 is 75% of it
+        BenchResult r = new BenchResult(base.machine(), List.of(new BenchResult.ModelResult(mr.model(), mr.facts(), mr.engines(), 30)), base.serving());
+        JsonNode model = new ObjectMapper().readTree(Report.json(r, CONFIG)).get("models").get(0);
+        assertEquals(30.0, model.get("bandwidth_near_gb_s").asDouble());
+        assertEquals(200.0, model.get("near_ceiling_tok_s").asDouble(), 1e-9);
+        assertEquals(0.75, model.get("engines").get(0).get("gen_fraction_of_near_ceiling").asDouble(), 1e-12);
+        assertEquals(0.375, model.get("engines").get(0).get("gen_fraction_of_ceiling").asDouble(), 1e-12);
+        String text = Report.text(r, CONFIG);
+        assertTrue(text.contains("| tg % near ceiling |") && text.contains("| 38%          | 75%               |"), text);
+        JsonNode unmeasured = new ObjectMapper().readTree(Report.json(base, CONFIG)).get("models").get(0);
+        assertTrue(unmeasured.get("bandwidth_near_gb_s").isNull() && unmeasured.get("engines").get(0).get("gen_fraction_of_near_ceiling").isNull());
+        RunSummary.Single s = RunSummary.ofJson(List.of("a"), List.of(Report.json(r, CONFIG))).singles().getFirst();
+        assertEquals(List.of(0.75), s.nearCeiling());
+    }
+
     @Test
     void fma_fraction_is_the_prompts_matmul_flop_rate_over_the_peak() {
         assertEquals(0.1, Report.fmaFraction(200, 200_000_000, 400), 1e-12);
