@@ -4,7 +4,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /** Names for the report's header: the CPU, and the llama.cpp build the harnesses link. */
@@ -16,12 +19,6 @@ final class MachineInfo {
 
     /** This machine's CPU kind: /proc/cpuinfo's first processor and cpu0's caches in sysfs. */
     static CpuKind cpuKind() {
-        String cpuinfo = "";
-        try {
-            cpuinfo = Files.readString(Path.of("/proc/cpuinfo"));
-        } catch (IOException e) {
-            // not Linux
-        }
         int l1d = -1, l2 = -1;
         Path caches = Path.of("/sys/devices/system/cpu/cpu0/cache");
         for (int i = 0; i < 8; i++) {
@@ -35,7 +32,7 @@ final class MachineInfo {
                 // no such cache index, or not Linux
             }
         }
-        return parseCpuKind(cpuinfo, l1d, l2);
+        return parseCpuKind(cpuinfo(), l1d, l2);
     }
 
     /** sysfs cache sizes: "32K", "1024K", "32M"; -1 when unreadable. */
@@ -51,30 +48,36 @@ final class MachineInfo {
 
     /** The kind from /proc/cpuinfo's text (its first processor) and the cache sizes. */
     static CpuKind parseCpuKind(String cpuinfo, int l1dKib, int l2Kib) {
-        String vendor = null;
-        int family = -1, model = -1, stepping = -1;
-        Set<String> flags = Set.of();
+        Map<String, String> first = firstProcessor(cpuinfo);
+        String vendor = first.getOrDefault("vendor_id", System.getProperty("os.arch"));
+        int family = parseInt(first.getOrDefault("cpu family", "")), model = parseInt(first.getOrDefault("model", ""));
+        Set<String> flags = Set.copyOf(Arrays.asList(first.getOrDefault("flags", "").split("\\s+")));
+        List<String> isa = new ArrayList<>();
+        for (String f : ISA_FLAGS) if (flags.contains(f)) isa.add(f);
+        return new CpuKind(vendor, family, model, parseInt(first.getOrDefault("stepping", "")), microarchitecture(vendor, family, model), l1dKib, l2Kib, isa);
+    }
+
+    /** The "key : value" lines of /proc/cpuinfo's first processor block. */
+    static Map<String, String> firstProcessor(String cpuinfo) {
+        Map<String, String> fields = new HashMap<>();
         for (String line : cpuinfo.split("\n")) {
             if (line.isBlank()) {
-                if (vendor != null) break; // the first processor's block is enough
+                if (!fields.isEmpty()) break; // the first processor's block is enough
                 continue;
             }
             int colon = line.indexOf(':');
-            if (colon < 0) continue;
-            String key = line.substring(0, colon).strip(), value = line.substring(colon + 1).strip();
-            switch (key) {
-                case "vendor_id" -> vendor = value;
-                case "cpu family" -> family = parseInt(value);
-                case "model" -> model = parseInt(value);
-                case "stepping" -> stepping = parseInt(value);
-                case "flags" -> flags = Set.of(value.split("\s+"));
-                default -> {}
-            }
+            if (colon > 0) fields.putIfAbsent(line.substring(0, colon).strip(), line.substring(colon + 1).strip());
         }
-        List<String> isa = new ArrayList<>();
-        for (String f : ISA_FLAGS) if (flags.contains(f)) isa.add(f);
-        if (vendor == null) vendor = System.getProperty("os.arch");
-        return new CpuKind(vendor, family, model, stepping, microarchitecture(vendor, family, model), l1dKib, l2Kib, isa);
+        return fields;
+    }
+
+    /** /proc/cpuinfo's text, or "" where there is none. */
+    private static String cpuinfo() {
+        try {
+            return Files.readString(Path.of("/proc/cpuinfo"));
+        } catch (IOException e) {
+            return ""; // not Linux
+        }
     }
 
     private static int parseInt(String s) {
@@ -101,17 +104,8 @@ final class MachineInfo {
 
     /** The first "model name" of /proc/cpuinfo, or os.arch when there is none. */
     static String cpuName() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-                if (line.startsWith("model name")) {
-                    int colon = line.indexOf(':');
-                    if (colon > 0) return line.substring(colon + 1).strip();
-                }
-            }
-        } catch (IOException e) {
-            // not Linux
-        }
-        return System.getProperty("os.arch");
+        String name = firstProcessor(cpuinfo()).get("model name");
+        return name == null || name.isEmpty() ? System.getProperty("os.arch") : name;
     }
 
     /**

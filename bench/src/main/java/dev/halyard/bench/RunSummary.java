@@ -66,13 +66,13 @@ public final class RunSummary {
 
     /**
      * One model and quant mix over the runs that measured it: the ratios against llama.cpp, and
-     * Halyard's generation as a fraction of the run's bandwidth ceiling and its prompt speed as a
-     * fraction of the run's FP32 FMA peak, and its peak RSS over file + KV cache in bytes (runs from
+     * Halyard's generation as a fraction of the run's bandwidth ceiling (nearCeiling: of the bandwidth
+     * read next to the model's runs, files from stop 42 on) and its prompt speed as a fraction of the
+     * run's FP32 FMA peak, and its peak RSS over file + KV cache in bytes (runs from
      * stop 41 on: older result files do not carry the KV cache's size).
      */
     public record Single(String machine, String model, String quant, List<Double> prompt, List<Double> gen, List<Double> ceiling, List<Double> nearCeiling,
-            List<Double> fmaPeak,
-            List<Double> rssOver, int flagged) {
+            List<Double> fmaPeak, List<Double> rssOver, int flagged) {
         public double promptMedian() {
             return Stats.median(prompt);
         }
@@ -278,8 +278,8 @@ public final class RunSummary {
         }
         List<Single> singles = new ArrayList<>();
         for (Key key : prompt.keySet())
-            singles.add(new Single(key.machine(), key.model(), key.quant(), List.copyOf(prompt.get(key)), List.copyOf(gen.get(key)), List.copyOf(ceiling.get(key)), List.copyOf(near.get(key)),
-                    List.copyOf(fma.get(key)), List.copyOf(rss.get(key)), flagged.get(key)));
+            singles.add(new Single(key.machine(), key.model(), key.quant(), List.copyOf(prompt.get(key)), List.copyOf(gen.get(key)), List.copyOf(ceiling.get(key)),
+                    List.copyOf(near.get(key)), List.copyOf(fma.get(key)), List.copyOf(rss.get(key)), flagged.get(key)));
         List<Serving> serving = new ArrayList<>();
         for (var e : points.entrySet()) {
             PointKey k = e.getKey();
@@ -375,8 +375,7 @@ public final class RunSummary {
             }
             sb.append(System.lineSeparator());
             Report.Table t = new Report.Table("model", "quant", "runs", "pp ratio", "pp target met", "tg ratio", "tg target met", "tg % ceiling", "tg % near ceiling",
-                    "pp % FMA peak",
-                    "RSS - file - KV, MiB", "flagged");
+                    "pp % FMA peak", "RSS - file - KV, MiB", "flagged");
             for (Single s : singles) {
                 if (!s.machine().equals(mc.label())) continue;
                 t.row(List.of(s.model(), s.quant(), Integer.toString(Math.max(Math.max(s.prompt().size(), s.gen().size()), s.ceiling().size())), range(s.prompt()),

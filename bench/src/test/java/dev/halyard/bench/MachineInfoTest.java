@@ -43,6 +43,10 @@ class MachineInfoTest {
         CpuKind garbled = MachineInfo.parseCpuKind("vendor_id : X\ncpu family : ?\nmodel\n", -1, -1);
         assertEquals(-1, garbled.family());
         assertEquals("X", garbled.label(), "no family: none printed");
+        CpuKind repeated = MachineInfo.parseCpuKind("vendor_id : V\nflags : avx2\tavx2  fma\n", -1, -1);
+        assertEquals(List.of("avx2", "fma"), repeated.isa(), "a flag twice, tabs and runs of spaces");
+        assertEquals("AMD EPYC", MachineInfo.firstProcessor(GENOA).get("model name"));
+        assertEquals("AuthenticAMD", MachineInfo.firstProcessor(GENOA).get("vendor_id"), "the first processor's, not the second's");
     }
 
     @Test
