@@ -36,7 +36,8 @@ import java.lang.foreign.MemorySegment;
  *       column slice by column slice with each output's accumulator carried between slices.
  * </ul>
  * Both compute every (row, token) output with one accumulator in element order over exactly the
- * dequantised floats, so a token's results are bit-identical whatever kernel its batch size picks and
+ * dequantised floats (tiled Q6_K on Zen 4 in its transposed positions, the activations transposed
+ * alike: {@link #transposed}), so a token's results are bit-identical whatever kernel its batch size picks and
  * whatever else shares its batch (the server relies on it: at temperature 0 a request gets the same
  * tokens alone or among others). {@link ScalarKernels} take the plain per-output dot instead.
  */
@@ -176,7 +177,10 @@ public final class Matmul {
     /**
      * Several matrices applied to the same input in one parallel region ({@code outs[j] (batch,
      * ws[j].rows) = x @ ws[j]^T}), e.g. the q, k, v projections or the gate and up projections: one
-     * barrier instead of one per matrix. Each output is bit-identical to {@link #matmul} on its own.
+     * barrier instead of one per matrix (transposed Q6_K ones, {@link #transposed}, take a region of
+     * their own, with x transposed in place while they run: x is as it came when this returns, but
+     * must not be read by another thread meanwhile). Each output is bit-identical to {@link #matmul}
+     * on its own.
      */
     public static void matmul(Kernels k, Parallel par, float[] x, int batch, WeightMatrix[] ws, float[][] outs) {
         boolean tiled = k instanceof VectorKernels;
@@ -185,6 +189,61 @@ public final class Matmul {
             for (int j = 0; j < ws.length; j++) reference(k, par, ws[j], x, outs[j], batch);
             return;
         }
+        int q6 = 0; // tiled Q6_K matrices at 16 lanes read the activations transposed: a region of their own
+        for (WeightMatrix w : ws) if (transposed(w)) q6++;
+        if (q6 == 0) {
+            tiledMatmul(k, par, x, batch, ws, outs);
+            return;
+        }
+        WeightMatrix[] six = ws;
+        float[][] sixOuts = outs;
+        if (q6 < ws.length) {
+            WeightMatrix[] rest = new WeightMatrix[ws.length - q6];
+            float[][] restOuts = new float[rest.length][];
+            six = new WeightMatrix[q6];
+            sixOuts = new float[q6][];
+            for (int j = 0, r = 0, s = 0; j < ws.length; j++) {
+                if (transposed(ws[j])) {
+                    six[s] = ws[j];
+                    sixOuts[s++] = outs[j];
+                } else {
+                    rest[r] = ws[j];
+                    restOuts[r++] = outs[j];
+                }
+            }
+            tiledMatmul(k, par, x, batch, rest, restOuts);
+        }
+        int cols = six[0].cols();
+        transposeActivations(par, x, batch, cols);
+        try {
+            tiledMatmul(k, par, x, batch, six, sixOuts);
+        } finally {
+            transposeActivations(par, x, batch, cols); // x as it came
+        }
+    }
+
+    /** Whether the matrix is tiled Q6_K in the transposed layout ({@code Q6_KKernel.TRANSPOSED}), whose kernels read {@link #transposeActivations}' order. */
+    static boolean transposed(WeightMatrix w) {
+        return Q6_KKernel.TRANSPOSED && w.type() == GgmlType.Q6_K && w.tiled4();
+    }
+
+    /**
+     * The batch's activations (token b at {@code x[b * cols]}) between element order and the
+     * transposed Q6_K layout's positions, in place ({@code Q6_KKernel.transpose}, its own inverse);
+     * tokens split across the pool from {@link #MIN_BATCHED} on. In place rather than into a buffer of
+     * the batch's size: a 512-token prompt's copy for the 8192-column down projections added 16 MiB of
+     * peak RSS (Llama-3.2-1B Q4_K_M, 27 MiB with what rode on it), and two passes over the activations
+     * cost ~1% of that matmul.
+     */
+    static void transposeActivations(Parallel par, float[] x, int batch, int cols) {
+        if (batch < MIN_BATCHED) for (int b = 0; b < batch; b++) Q6_KKernel.transpose(x, b * cols, cols);
+        else par.forRange(batch, 1, (from, to) -> {
+            for (int b = from; b < to; b++) Q6_KKernel.transpose(x, b * cols, cols);
+        });
+    }
+
+    /** {@link #matmul} of a group of tiled matrices on activations already in their kernels' order. */
+    private static void tiledMatmul(Kernels k, Parallel par, float[] x, int batch, WeightMatrix[] ws, float[][] outs) {
         int sliced = 0; // slice-major matrices on the panel: after the others, in regions of their own (see Panels.slicedRegions)
         for (WeightMatrix w : ws) if (onSlicedPanel(w, batch)) sliced++;
         if (sliced > 0) {
@@ -196,7 +255,7 @@ public final class Matmul {
                         rest[r] = ws[j];
                         restOuts[r++] = outs[j];
                     }
-                matmul(k, par, x, batch, rest, restOuts);
+                tiledMatmul(k, par, x, batch, rest, restOuts);
             }
             for (int j = 0; j < ws.length; j++) if (onSlicedPanel(ws[j], batch)) Panels.slicedRegions(par, ws[j], x, outs[j], batch);
             return;

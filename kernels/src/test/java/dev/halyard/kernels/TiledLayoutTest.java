@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.halyard.kernels.quant.Q6_KKernel;
+import dev.halyard.kernels.quant.Simd;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
@@ -12,7 +14,11 @@ import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-/** The load-time tiled layout of Q8_0 / Q4_0 / Q5_0 / Q4_K / Q6_K matrices gives exactly what the file's row layout gives. */
+/**
+ * The load-time tiled layout of Q8_0 / Q4_0 / Q5_0 / Q4_K / Q6_K matrices gives exactly what the file's
+ * row layout gives (Q6_K at 16 lanes: exactly the canonical loop in its transposed positions, and the
+ * row layout's result to rounding).
+ */
 class TiledLayoutTest {
 
     @ParameterizedTest(name = "{0}")
@@ -33,8 +39,25 @@ class TiledLayoutTest {
                 float[] want = new float[batch * rows], got = new float[batch * rows];
                 Matmul.matmul(new VectorKernels(), par, plain, x, want, batch);
                 Matmul.matmul(new VectorKernels(), par, tiled, x, got, batch);
-                for (int i = 0; i < want.length; i++)
-                    assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(got[i]), type + " batch " + batch + " output " + i);
+                if (Matmul.transposed(tiled)) {
+                    // transposed Q6_K: the canonical loop over the row and the activations in the layout's
+                    // positions, bit for bit; the row layout's element order agrees to rounding
+                    for (int t = 0; t < batch; t++) {
+                        float[] xp = new float[cols], rp = new float[cols], row = new float[cols];
+                        Q6_KKernel.transpose(x, t * cols, xp, 0, cols);
+                        for (int r = 0; r < rows; r++) {
+                            plain.dequantizeRow(new VectorKernels(), r, row, 0);
+                            Q6_KKernel.transpose(row, 0, rp, 0, cols);
+                            int i = t * rows + r;
+                            assertEquals(Float.floatToRawIntBits(Tiles.dotScalar(rp, 0, xp, 0, cols, Simd.L)), Float.floatToRawIntBits(got[i]),
+                                    type + " transposed, batch " + batch + " output " + i);
+                            assertEquals(want[i], got[i], 1e-3f * (1 + Math.abs(want[i])), type + " row layout, batch " + batch + " output " + i);
+                        }
+                    }
+                } else {
+                    for (int i = 0; i < want.length; i++)
+                        assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(got[i]), type + " batch " + batch + " output " + i);
+                }
                 // the plain path (scalar kernels) works on a tiled matrix too
                 float[] ref = new float[batch * rows];
                 Matmul.matmul(new ScalarKernels(), par, tiled, x, ref, batch);

@@ -223,13 +223,93 @@ public final class Q6_KKernel {
     //  [0, 8)     f16 d of row r at 2r
     //  [8, 72)    row r's 16 int8 scales at 8 + 16r
     //  [72 + 192r, 264 + 192r)  row r's 256 six-bit quants u = q + 32 (0..63), whole, in three groups
-    //             of 16 little-endian ints: in group j, bits 6f .. 6f + 5 of int i hold element
-    //             16(5j + f) + i (f < 5), and bits 30, 31 hold bits 2j, 2j + 1 of element 240 + i
+    //             of 16 little-endian ints: in group j, bits 6f .. 6f + 5 of int i hold position
+    //             16(5j + f) + i (f < 5), and bits 30, 31 hold bits 2j, 2j + 1 of position 240 + i
     //
-    // Element 16k + i is lane i of scale group k. Groups 0..14 come out of an int with one mask, in
+    // Positions are the kernels' order. At 16 lanes (TRANSPOSED) each block is stored transposed:
+    // position 16c + j holds element 16j + c, element c of scale group j, so lane j of every chunk of
+    // 16 belongs to group j and a row's 16 scales are one vector per block, used as it is by all 16
+    // chunks. The tiled kernels read the activations transposed alike ({@link #transpose}, once per
+    // matmul), so each lane accumulates its group's 16 products in element order, and a row's result
+    // is the canonical loop over the transposed row and activations (its own order: the row layout's
+    // kernels, which read ggml's blocks, keep element order; the two agree to rounding, not bit for
+    // bit). Element order put one scale per chunk: two broadcasts per chunk and row, which on Zen 4
+    // (512-bit operations split in halves) cost more than the decoding; transposed, the Q6_K
+    // single-token kernel ran 14.5-14.9 weights/ns against 10.6-11.9 (one thread, 128 x 2048 in L2).
+    // Below 16 lanes positions are elements (the narrow kernel broadcasts per part anyway).
+    //
+    // Groups 0..14 come out of an int with a shift and a mask (the single-token kernel) or one mask, in
     // place: (int & 63 << 6f) is exactly u * 2^6f as a float, and the kernel scales it by d * scale *
     // 2^-6f, a power of two away from the reference's d * scale, so no bit changes (see dotTile4).
-    // Only group 15 is gathered from three ints' top bits. Same size as the ggml blocks.
+    // Only position group 15 is gathered from three ints' top bits. Same size as the ggml blocks.
+
+    /**
+     * Whether the tiled layout holds each block transposed (see above): at 16 lanes, on CPUs that split
+     * 512-bit operations in halves (AMD family 25, Zen 4), or as {@code -Dhalyard.q6kTransposed} says.
+     * Fixed per JVM, as the vector width is. Zen 4, Llama-3.2-1B Q4_K_M (whose output and half its
+     * down and value projections are Q6_K), {@code bench ab}, 6 rounds: generation 1.114 (6 of 6
+     * faster, 1.05-1.27), prompt level. The Zen 5-class host, whose two full 512-bit pipes ran the
+     * element-order kernel's broadcasts as loads, measured an extra vector operation per 16 weights
+     * there as 0.57-0.70x (see the README), and the transposed kernel has one (a shift), so it keeps
+     * element order until measured.
+     */
+    public static final boolean TRANSPOSED = L == 16
+            && Boolean.parseBoolean(System.getProperty("halyard.q6kTransposed", String.valueOf(splitsWideOperations())));
+
+    /** Whether /proc/cpuinfo's first processor is an AMD family 25 (0x19) part: Zen 3 (no AVX-512) or Zen 4. */
+    static boolean splitsWideOperations() {
+        String vendor = null, family = null;
+        try (java.util.stream.Stream<String> lines = java.nio.file.Files.lines(java.nio.file.Path.of("/proc/cpuinfo"))) {
+            for (String line : (Iterable<String>) lines::iterator) {
+                int colon = line.indexOf(':');
+                if (colon < 0) {
+                    if (line.isBlank() && vendor != null) break; // the first processor's block ends
+                    continue;
+                }
+                String key = line.substring(0, colon).trim(), value = line.substring(colon + 1).trim();
+                if (key.equals("vendor_id")) vendor = value;
+                else if (key.equals("cpu family")) family = value;
+            }
+        } catch (java.io.IOException | java.io.UncheckedIOException | SecurityException e) {
+            return false; // no /proc (not Linux): element order
+        }
+        return "AuthenticAMD".equals(vendor) && "25".equals(family);
+    }
+
+    /** The element at position p of a tiled row (both within or across blocks: p and the result share their block). */
+    public static int element(int p) {
+        return TRANSPOSED ? (p & ~255) | (p & 15) << 4 | (p >> 4 & 15) : p;
+    }
+
+    /**
+     * Activations in place between element order and the tiled kernels' positions: {@code x[xi + p]}
+     * and {@code x[xi + element(p)]} swapped for p < n (n a multiple of 256; nothing unless {@link
+     * #TRANSPOSED}). Its own inverse.
+     */
+    public static void transpose(float[] x, int xi, int n) {
+        if (!TRANSPOSED) return;
+        for (int b = xi; b < xi + n; b += QK)
+            for (int c = 0; c < 16; c++)
+                for (int j = c + 1; j < 16; j++) {
+                    float t = x[b + 16 * c + j];
+                    x[b + 16 * c + j] = x[b + 16 * j + c];
+                    x[b + 16 * j + c] = t;
+                }
+    }
+
+    /**
+     * Activations in the tiled kernels' order: {@code dst[di + p] = x[xi + element(p)]} for p < n (n a
+     * multiple of 256; a plain copy unless {@link #TRANSPOSED}). Its own inverse.
+     */
+    public static void transpose(float[] x, int xi, float[] dst, int di, int n) {
+        if (!TRANSPOSED) {
+            System.arraycopy(x, xi, dst, di, n);
+            return;
+        }
+        for (int b = 0; b < n; b += QK)
+            for (int c = 0; c < 16; c++)
+                for (int j = 0; j < 16; j++) dst[di + b + 16 * c + j] = x[xi + b + 16 * j + c];
+    }
 
     /** Per scale group k: 2^-6f, f = k % 5 the 6-bit field holding it (group 15: assembled, 1). */
     static final float[] FIELD_WEIGHT = new float[16];
@@ -255,8 +335,8 @@ public final class Q6_KKernel {
                 }
             for (int j = 0; j < 3; j++)
                 for (int i = 0; i < 16; i++) {
-                    int v = (u[240 + i] >> (2 * j) & 3) << 30; // group 15's bits 2j, 2j + 1
-                    for (int f = 0; f < 5; f++) v |= u[16 * (5 * j + f) + i] << (6 * f);
+                    int v = (u[element(240 + i)] >> (2 * j) & 3) << 30; // position group 15's bits 2j, 2j + 1
+                    for (int f = 0; f < 5; f++) v |= u[element(16 * (5 * j + f) + i)] << (6 * f);
                     Bytes.putIntLE(dst, row + 64 * j + 4 * i, v);
                 }
         }
@@ -269,7 +349,7 @@ public final class Q6_KKernel {
         System.arraycopy(src, s + 2 * r, dst, d + 208, 2);
         System.arraycopy(src, s + 8 + 16 * r, dst, d + 192, 16);
         for (int e = 0; e < QK; e++) {
-            int k = e / 16, i = e % 16, u = 0;
+            int p = element(e), k = p / 16, i = p % 16, u = 0; // element(element(e)) = e: e's position
             if (k < 15) u = getInt(src, row + 64 * (k / 5) + 4 * i) >>> (6 * (k % 5)) & 63;
             else for (int j = 0; j < 3; j++) u |= (getInt(src, row + 64 * j + 4 * i) >>> 30) << (2 * j);
             int t = e % 128 / 32, l = e % 32;
@@ -283,13 +363,17 @@ public final class Q6_KKernel {
     }
 
     /**
-     * {@link #dotRow} for the 4 rows of a tiled tile (same floats, same order, same bits), into {@code
-     * out[oi .. oi + 4)}. Per block column the 4 rows' s = d * scale are formed as vectors, and stored
-     * as s * 2^-6f into {@code s[0 .. 64)} and as -32s into {@code s[64 .. 128)} (row r's 16 at 16r;
-     * a scratch the caller owns, so that the kernel allocates nothing); then per chunk of L elements of
-     * group k each row's int lanes give u * 2^6f with one mask (group 15: three shifts, two masks, two
-     * ors), w = (u * 2^6f) * (s * 2^-6f) - 32s with one FMA, and one more FMA into the row's
-     * accumulator, the 4 rows sharing each activation load.
+     * The 4 rows of a tiled tile times one activation vector in the layout's positions ({@code x[xi +
+     * p]} the activation of {@link #element}(p): see {@link #transpose}), into {@code out[oi .. oi +
+     * 4)}: the canonical loop over the rows' dequantised floats and the activations, both in position
+     * order (element order unless {@link #TRANSPOSED}: then {@link #dotRow}'s bits). Transposed: per
+     * block column each row's s = d * scale of its 16 groups is one vector (lane j, group j), and -32s
+     * another; per chunk of 16 positions each row's u is shifted and masked out of its ints (chunk 15:
+     * gathered from three ints' top bits), w = u * s - 32s with one FMA, and one more FMA into the
+     * row's accumulator, the 4 rows sharing each activation load. Element order: per chunk of L
+     * elements of group k each row's u * 2^6f comes out with one mask, w = (u * 2^6f) * (s * 2^-6f) -
+     * 32s with the scales from {@code s[0 .. 128)} (row r's s * 2^-6f at 16r, its -32s at 64 + 16r: a
+     * scratch the caller owns, so that the kernel allocates nothing), broadcast.
      *
      * <p>w is the reference's (u - 32) * s: the product u * s is exact (s has at most 11 + 7 significant
      * bits, u at most 6; the powers of two change no bit: s * 2^-24 stays a normal float for any finite
@@ -298,7 +382,8 @@ public final class Q6_KKernel {
      * never becomes -0, and acc + (+-0) * x is acc either way.
      */
     public static void dotTile4(MemorySegment w, long off, float[] x, int xi, int n, float[] out, int oi, float[] s) {
-        if (L == 16) dotTile4Wide(w, off, x, xi, n, out, oi, s, null, 0);
+        if (TRANSPOSED) dotTile4Wide(w, off, x, xi, n, out, oi, s, null, 0);
+        else if (L == 16) dotTile4WideElements(w, off, x, xi, n, out, oi, s, null, 0);
         else dotTile4Narrow(w, off, x, xi, n, out, oi, s, null, 0);
     }
 
@@ -308,17 +393,94 @@ public final class Q6_KKernel {
      * zeros before the first slice; {@code Simd.fold4} after the last), so the bits are those of whole rows.
      */
     public static void dotTile4Acc(MemorySegment w, long off, float[] x, int xi, int n, float[] acc, int ai, float[] s) {
-        if (L == 16) dotTile4Wide(w, off, x, xi, n, null, 0, s, acc, ai);
+        if (TRANSPOSED) dotTile4Wide(w, off, x, xi, n, null, 0, s, acc, ai);
+        else if (L == 16) dotTile4WideElements(w, off, x, xi, n, null, 0, s, acc, ai);
         else dotTile4Narrow(w, off, x, xi, n, null, 0, s, acc, ai);
     }
 
     /**
-     * 16 lanes: a row's group of 16 ints (five fields and two bits of group 15) is loaded once and
-     * its five fields masked out of the register in turn; group 15's bits are gathered as the groups
-     * go by. Loading per field instead (as {@link #dotTile4Narrow} does) put a bounds check and its
-     * address arithmetic in front of every load: C2's loop was mostly scalar code.
+     * 16 lanes, transposed: a row's group of 16 ints (five fields and two bits of chunk 15) is loaded
+     * once and its five fields shifted out of the register in turn; chunk 15's bits are gathered as
+     * the groups go by. Loading per field instead (as {@link #dotTile4Narrow} does) put a bounds check
+     * and its address arithmetic in front of every load: C2's loop was mostly scalar code. The scales
+     * stay in registers for the block; in element order each chunk had its own, two broadcasts per
+     * chunk and row (10.6-11.9 weights/ns on Zen 4 against 14.5-14.9 now, one thread, 128 x 2048).
      */
     private static void dotTile4Wide(MemorySegment w, long off, float[] x, int xi, int n, float[] out, int oi, float[] s, float[] acc, int ai) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        if (acc != null) { // carried on from the previous column slice
+            a0 = FloatVector.fromArray(F, acc, ai);
+            a1 = FloatVector.fromArray(F, acc, ai + L);
+            a2 = FloatVector.fromArray(F, acc, ai + 2 * L);
+            a3 = FloatVector.fromArray(F, acc, ai + 3 * L);
+        }
+        for (int b = 0; b < n / QK; b++) {
+            long col = off + (long) b * 4 * BYTES, quants = off + (long) b * 4 * BYTES + 72;
+            long ds = w.get(I64, col);
+            float d0 = Float.float16ToFloat((short) ds), d1 = Float.float16ToFloat((short) (ds >>> 16));
+            float d2 = Float.float16ToFloat((short) (ds >>> 32)), d3 = Float.float16ToFloat((short) (ds >>> 48));
+            // row r's d * scale of group j in lane j (transposed: lane j is group j in every chunk), and -32 times it
+            FloatVector v0 = ((FloatVector) ByteVector.fromMemorySegment(B16, w, col + 8, ORDER).convertShape(B2F, F, 0)).mul(d0);
+            FloatVector v1 = ((FloatVector) ByteVector.fromMemorySegment(B16, w, col + 24, ORDER).convertShape(B2F, F, 0)).mul(d1);
+            FloatVector v2 = ((FloatVector) ByteVector.fromMemorySegment(B16, w, col + 40, ORDER).convertShape(B2F, F, 0)).mul(d2);
+            FloatVector v3 = ((FloatVector) ByteVector.fromMemorySegment(B16, w, col + 56, ORDER).convertShape(B2F, F, 0)).mul(d3);
+            FloatVector c0 = v0.mul(-32f), c1 = v1.mul(-32f), c2 = v2.mul(-32f), c3 = v3.mul(-32f);
+            int e = xi + b * QK;
+            IntVector h0 = IntVector.zero(I), h1 = h0, h2 = h0, h3 = h0; // chunk 15, u = bits 30-31 of groups 0, 1, 2
+            for (int j = 0; j < 3; j++) {
+                long g = quants + 64 * j;
+                IntVector g0 = IntVector.fromMemorySegment(I, w, g, ORDER), g1 = IntVector.fromMemorySegment(I, w, g + 192, ORDER);
+                IntVector g2 = IntVector.fromMemorySegment(I, w, g + 384, ORDER), g3 = IntVector.fromMemorySegment(I, w, g + 576, ORDER);
+                for (int f = 0; f < 5; f++) { // chunk 5j + f: field f, shifted down (a constant count once unrolled)
+                    int sh = 6 * f;
+                    FloatVector xv = FloatVector.fromArray(F, x, e + 16 * (5 * j + f));
+                    a0 = ((FloatVector) g0.lanewise(LSHR, sh).and(63).convert(I2F, 0)).fma(v0, c0).fma(xv, a0);
+                    a1 = ((FloatVector) g1.lanewise(LSHR, sh).and(63).convert(I2F, 0)).fma(v1, c1).fma(xv, a1);
+                    a2 = ((FloatVector) g2.lanewise(LSHR, sh).and(63).convert(I2F, 0)).fma(v2, c2).fma(xv, a2);
+                    a3 = ((FloatVector) g3.lanewise(LSHR, sh).and(63).convert(I2F, 0)).fma(v3, c3).fma(xv, a3);
+                }
+                h0 = h0.or(g0.lanewise(LSHR, 30).lanewise(LSHL, 2 * j));
+                h1 = h1.or(g1.lanewise(LSHR, 30).lanewise(LSHL, 2 * j));
+                h2 = h2.or(g2.lanewise(LSHR, 30).lanewise(LSHL, 2 * j));
+                h3 = h3.or(g3.lanewise(LSHR, 30).lanewise(LSHL, 2 * j));
+            }
+            FloatVector xv = FloatVector.fromArray(F, x, e + 240);
+            a0 = ((FloatVector) h0.convert(I2F, 0)).fma(v0, c0).fma(xv, a0);
+            a1 = ((FloatVector) h1.convert(I2F, 0)).fma(v1, c1).fma(xv, a1);
+            a2 = ((FloatVector) h2.convert(I2F, 0)).fma(v2, c2).fma(xv, a2);
+            a3 = ((FloatVector) h3.convert(I2F, 0)).fma(v3, c3).fma(xv, a3);
+        }
+        if (acc != null) {
+            a0.intoArray(acc, ai);
+            a1.intoArray(acc, ai + L);
+            a2.intoArray(acc, ai + 2 * L);
+            a3.intoArray(acc, ai + 3 * L);
+            return;
+        }
+        a0 = a0.add(a0.rearrange(Simd.FOLD8));
+        a1 = a1.add(a1.rearrange(Simd.FOLD8));
+        a2 = a2.add(a2.rearrange(Simd.FOLD8));
+        a3 = a3.add(a3.rearrange(Simd.FOLD8));
+        a0 = a0.add(a0.rearrange(Simd.FOLD4));
+        a1 = a1.add(a1.rearrange(Simd.FOLD4));
+        a2 = a2.add(a2.rearrange(Simd.FOLD4));
+        a3 = a3.add(a3.rearrange(Simd.FOLD4));
+        a0 = a0.add(a0.rearrange(Simd.FOLD2));
+        a1 = a1.add(a1.rearrange(Simd.FOLD2));
+        a2 = a2.add(a2.rearrange(Simd.FOLD2));
+        a3 = a3.add(a3.rearrange(Simd.FOLD2));
+        out[oi] = a0.add(a0.rearrange(Simd.FOLD1)).lane(0);
+        out[oi + 1] = a1.add(a1.rearrange(Simd.FOLD1)).lane(0);
+        out[oi + 2] = a2.add(a2.rearrange(Simd.FOLD1)).lane(0);
+        out[oi + 3] = a3.add(a3.rearrange(Simd.FOLD1)).lane(0);
+    }
+
+    /**
+     * 16 lanes in element order (not {@link #TRANSPOSED}): a row's group of 16 ints (five fields and two
+     * bits of group 15) is loaded once and its five fields masked out of the register in turn, each
+     * group's two scales broadcast; group 15's bits are gathered as the groups go by.
+     */
+    private static void dotTile4WideElements(MemorySegment w, long off, float[] x, int xi, int n, float[] out, int oi, float[] s, float[] acc, int ai) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         if (acc != null) { // carried on from the previous column slice
             a0 = FloatVector.fromArray(F, acc, ai);
@@ -514,6 +676,10 @@ public final class Q6_KKernel {
      * medians 57.8 -> 61.0 tok/s, round-by-round ratio 1.03 (4 of 7 faster).
      */
     public static void dequantizeTile4(MemorySegment w, long off, int n, float[] dst, int di, int stride, int es, float[] s) {
+        if (TRANSPOSED) {
+            dequantizeTile4Transposed(w, off, n, dst, di, stride, es);
+            return;
+        }
         for (int b = 0; b < n / QK; b++) {
             long col = off + (long) b * 4 * BYTES;
             for (int r = 0; r < 4; r++) {
@@ -536,6 +702,35 @@ public final class Q6_KKernel {
                     IntVector u = g0.lanewise(LSHR, 30).or(g1.lanewise(LSHR, 28).and(0x0C)).or(g2.lanewise(LSHR, 26).and(0x30)); // group 15
                     ((FloatVector) u.sub(32).convert(I2F, 0)).mul(s[15]).intoArray(dst, y + es * (16 * 15 + p * L));
                 }
+            }
+        }
+    }
+
+    /**
+     * {@link #dequantizeTile4} at 16 lanes, in the layout's positions: per row and block the 16 group
+     * scales are one vector (lane j, group j), times 2^-6f per field, and each chunk's floats are its
+     * in-place field, less 32 * 2^6f, converted, times that vector: the same floats, (u - 32) * d * scale.
+     */
+    private static void dequantizeTile4Transposed(MemorySegment w, long off, int n, float[] dst, int di, int stride, int es) {
+        for (int b = 0; b < n / QK; b++) {
+            long col = off + (long) b * 4 * BYTES;
+            for (int r = 0; r < 4; r++) {
+                float d = Float.float16ToFloat(w.get(I16, col + 2 * r));
+                FloatVector v = ((FloatVector) ByteVector.fromMemorySegment(B16, w, col + 8 + 16 * r, ORDER).convertShape(B2F, F, 0)).mul(d);
+                long q = col + 72 + 192 * r;
+                int y = di + r * stride + es * b * QK;
+                IntVector g0 = IntVector.fromMemorySegment(I, w, q, ORDER);
+                IntVector g1 = IntVector.fromMemorySegment(I, w, q + 64, ORDER);
+                IntVector g2 = IntVector.fromMemorySegment(I, w, q + 128, ORDER);
+                IntVector m = IntVector.broadcast(I, 63), c = IntVector.broadcast(I, 32); // field f's mask and 32, in place
+                FloatVector vf = v; // d * scale * 2^-6f
+                for (int f = 0; f < 5; f++, m = m.lanewise(LSHL, 6), c = c.lanewise(LSHL, 6), vf = vf.mul(0x1p-6f)) {
+                    ((FloatVector) g0.and(m).sub(c).convert(I2F, 0)).mul(vf).intoArray(dst, y + es * 16 * f);
+                    ((FloatVector) g1.and(m).sub(c).convert(I2F, 0)).mul(vf).intoArray(dst, y + es * 16 * (5 + f));
+                    ((FloatVector) g2.and(m).sub(c).convert(I2F, 0)).mul(vf).intoArray(dst, y + es * 16 * (10 + f));
+                }
+                IntVector u = g0.lanewise(LSHR, 30).or(g1.lanewise(LSHR, 28).and(0x0C)).or(g2.lanewise(LSHR, 26).and(0x30)); // chunk 15
+                ((FloatVector) u.sub(32).convert(I2F, 0)).mul(v).intoArray(dst, y + es * 16 * 15);
             }
         }
     }

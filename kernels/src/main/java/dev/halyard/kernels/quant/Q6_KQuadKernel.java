@@ -18,7 +18,7 @@ import jdk.incubator.vector.IntVector;
 /**
  * Tiled Q6_K ({@link Q6_KKernel}'s layout) times a quad of tokens: the batched decode kernel of small
  * batches (a decode step of a few sequences, a short prompt), on whole rows and on a slice-major
- * matrix's column slices. 16 lanes only: one scale group is one vector.
+ * matrix's column slices. 16 lanes only.
  */
 public final class Q6_KQuadKernel {
     private Q6_KQuadKernel() {}
@@ -41,11 +41,14 @@ public final class Q6_KQuadKernel {
      * slice; {@code Simd.fold4} per token after the last), so the bits are those of {@code dotTile4}
      * for each token alone.
      *
-     * <p>All the tile's scales are decoded first into {@code s[0 .. n/2)} (block b's row r: d * scale *
-     * 2^-6f of group k at 128b + 16r + k, -32 d * scale at 128b + 64 + 16r + k, as {@code dotTile4}
-     * forms them); then one flat loop over the scale groups: each row's 16 six-bit fields masked out of
-     * its ints in place (group 15 gathered from their top bits), w = u' * s' - 32s with one FMA, and
-     * four FMAs, one per token, so each weight is decoded once for the quad.
+     * <p>The activations are in the layout's positions ({@link Q6_KKernel#TRANSPOSED}: transposed, see
+     * {@link Q6_KKernel#transpose}). All the tile's scales are decoded first into {@code s[0 .. n/2)}
+     * (block b's row r: d * scale of group j at 128b + 16r + j, times 2^-6f in element order, -32 d *
+     * scale at 128b + 64 + 16r + j, as {@code dotTile4} forms them); then one flat loop over the chunks:
+     * each row's 16 six-bit fields out of its ints (transposed: shifted down and masked, the row's two
+     * scale vectors loaded, lane j group j; element order: masked in place, the group's two scales
+     * broadcast; chunk 15 gathered from their top bits), w = u * s - 32s with one FMA, and four FMAs, one
+     * per token, so each weight is decoded once for the quad.
      * Written with the rows' ints held in registers across their five fields (one loop per 80
      * elements), the same kernel ran 110-112 GFLOP/s against this one's 172-176 on Llama-3.2-1B's
      * 2048 x 8192 down projection at 16 tokens (two threads), although it was the faster of the two on
@@ -64,11 +67,19 @@ public final class Q6_KQuadKernel {
         FloatVector a03 = FloatVector.fromArray(F, acc, ai + 12 * L), a13 = FloatVector.fromArray(F, acc, ai + 13 * L);
         FloatVector a23 = FloatVector.fromArray(F, acc, ai + 14 * L), a33 = FloatVector.fromArray(F, acc, ai + 15 * L);
         int x1 = xi + xs, x2 = xi + 2 * xs, x3 = xi + 3 * xs;
-        for (int kk = 0; kk < n / 16; kk++) { // scale group k = kk % 16 of block kk / 16
-            int b = kk >>> 4, k = kk & 15, e = 16 * kk, si = 128 * b + k;
+        final boolean transposed = Q6_KKernel.TRANSPOSED;
+        for (int kk = 0; kk < n / 16; kk++) { // chunk k = kk % 16 of block kk / 16 (transposed: lane j is group j)
+            int b = kk >>> 4, k = kk & 15, e = 16 * kk, si = 128 * b + (transposed ? 0 : k);
             long q = off + (long) b * 4 * Q6_KKernel.BYTES + 72;
             IntVector u0, u1, u2, u3;
-            if (k < 15) { // field k % 5 of group k / 5, in place
+            if (k < 15 && transposed) { // field k % 5 of group k / 5, shifted down
+                long g = q + 64 * (k / 5);
+                int sh = 6 * (k % 5);
+                u0 = IntVector.fromMemorySegment(I, w, g, ORDER).lanewise(LSHR, sh).and(63);
+                u1 = IntVector.fromMemorySegment(I, w, g + 192, ORDER).lanewise(LSHR, sh).and(63);
+                u2 = IntVector.fromMemorySegment(I, w, g + 384, ORDER).lanewise(LSHR, sh).and(63);
+                u3 = IntVector.fromMemorySegment(I, w, g + 576, ORDER).lanewise(LSHR, sh).and(63);
+            } else if (k < 15) { // field k % 5 of group k / 5, in place
                 long g = q + 64 * (k / 5);
                 int m = 63 << (6 * (k % 5));
                 u0 = IntVector.fromMemorySegment(I, w, g, ORDER).and(m);
@@ -89,10 +100,18 @@ public final class Q6_KQuadKernel {
                         .or(IntVector.fromMemorySegment(I, w, q + 640, ORDER).lanewise(LSHR, 28).and(0x0C))
                         .or(IntVector.fromMemorySegment(I, w, q + 704, ORDER).lanewise(LSHR, 26).and(0x30));
             }
-            FloatVector w0 = ((FloatVector) u0.convert(I2F, 0)).fma(FloatVector.broadcast(F, s[si]), FloatVector.broadcast(F, s[si + 64]));
-            FloatVector w1 = ((FloatVector) u1.convert(I2F, 0)).fma(FloatVector.broadcast(F, s[si + 16]), FloatVector.broadcast(F, s[si + 80]));
-            FloatVector w2 = ((FloatVector) u2.convert(I2F, 0)).fma(FloatVector.broadcast(F, s[si + 32]), FloatVector.broadcast(F, s[si + 96]));
-            FloatVector w3 = ((FloatVector) u3.convert(I2F, 0)).fma(FloatVector.broadcast(F, s[si + 48]), FloatVector.broadcast(F, s[si + 112]));
+            FloatVector w0, w1, w2, w3;
+            if (transposed) { // the rows' scale vectors, loaded
+                w0 = ((FloatVector) u0.convert(I2F, 0)).fma(FloatVector.fromArray(F, s, si), FloatVector.fromArray(F, s, si + 64));
+                w1 = ((FloatVector) u1.convert(I2F, 0)).fma(FloatVector.fromArray(F, s, si + 16), FloatVector.fromArray(F, s, si + 80));
+                w2 = ((FloatVector) u2.convert(I2F, 0)).fma(FloatVector.fromArray(F, s, si + 32), FloatVector.fromArray(F, s, si + 96));
+                w3 = ((FloatVector) u3.convert(I2F, 0)).fma(FloatVector.fromArray(F, s, si + 48), FloatVector.fromArray(F, s, si + 112));
+            } else { // group k's scales, broadcast
+                w0 = ((FloatVector) u0.convert(I2F, 0)).fma(FloatVector.broadcast(F, s[si]), FloatVector.broadcast(F, s[si + 64]));
+                w1 = ((FloatVector) u1.convert(I2F, 0)).fma(FloatVector.broadcast(F, s[si + 16]), FloatVector.broadcast(F, s[si + 80]));
+                w2 = ((FloatVector) u2.convert(I2F, 0)).fma(FloatVector.broadcast(F, s[si + 32]), FloatVector.broadcast(F, s[si + 96]));
+                w3 = ((FloatVector) u3.convert(I2F, 0)).fma(FloatVector.broadcast(F, s[si + 48]), FloatVector.broadcast(F, s[si + 112]));
+            }
             FloatVector xv = FloatVector.fromArray(F, x, xi + e);
             a00 = w0.fma(xv, a00); a10 = w1.fma(xv, a10); a20 = w2.fma(xv, a20); a30 = w3.fma(xv, a30);
             xv = FloatVector.fromArray(F, x, x1 + e);
@@ -125,10 +144,10 @@ public final class Q6_KQuadKernel {
             FloatVector v2 = ((FloatVector) ByteVector.fromMemorySegment(B16, w, col + 40, ORDER).convertShape(B2F, F, 0)).mul(d2);
             FloatVector v3 = ((FloatVector) ByteVector.fromMemorySegment(B16, w, col + 56, ORDER).convertShape(B2F, F, 0)).mul(d3);
             int o = 128 * b;
-            v0.mul(f).intoArray(s, o);
-            v1.mul(f).intoArray(s, o + 16);
-            v2.mul(f).intoArray(s, o + 32);
-            v3.mul(f).intoArray(s, o + 48);
+            (Q6_KKernel.TRANSPOSED ? v0 : v0.mul(f)).intoArray(s, o); // element order: d * scale * 2^-6f, the fields masked in place
+            (Q6_KKernel.TRANSPOSED ? v1 : v1.mul(f)).intoArray(s, o + 16);
+            (Q6_KKernel.TRANSPOSED ? v2 : v2.mul(f)).intoArray(s, o + 32);
+            (Q6_KKernel.TRANSPOSED ? v3 : v3.mul(f)).intoArray(s, o + 48);
             v0.mul(-32f).intoArray(s, o + 64);
             v1.mul(-32f).intoArray(s, o + 80);
             v2.mul(-32f).intoArray(s, o + 96);
