@@ -270,6 +270,42 @@ class BatchInvarianceTest {
         }
     }
 
+    /**
+     * A group with tiled Q6_K matrices between others ({@code Matmul.matmul} with several; on Zen 4 the
+     * Q6_K ones take a region of their own with the activations transposed in place): every output
+     * has the bits of its matrix alone, for single tokens, a quad with a tail and the panel, and the
+     * activations are as they came.
+     */
+    @Test
+    void a_group_with_q6_k_equals_each_alone_and_leaves_the_activations_as_they_came() {
+        Random rnd = new Random(43);
+        int cols = 2048, rows = 16;
+        Kernels k = new VectorKernels();
+        try (Arena arena = Arena.ofShared(); Parallel par = new Parallel(2)) {
+            GgmlType[] types = {GgmlType.Q4_K, GgmlType.Q6_K, GgmlType.Q8_0, GgmlType.Q6_K};
+            WeightMatrix[] ws = new WeightMatrix[types.length];
+            for (int j = 0; j < ws.length; j++)
+                ws[j] = new WeightMatrix(types[j], RandomBlocks.allocate(arena, types[j], (rows + 4 * j) * cols, 0, rnd), 0, rows + 4 * j, cols).tile4();
+            for (int batch : new int[] {1, 3, 6, 70}) {
+                float[] x = RandomBlocks.gaussian(batch * cols + 5, rnd), before = x.clone(); // longer than the batch: the tail is not touched
+                float[][] outs = new float[ws.length][];
+                for (int j = 0; j < ws.length; j++) outs[j] = new float[batch * ws[j].rows()];
+                Matmul.matmul(k, par, x, batch, ws, outs);
+                for (int i = 0; i < x.length; i++)
+                    assertEquals(Float.floatToRawIntBits(before[i]), Float.floatToRawIntBits(x[i]), "activation " + i + " after the group, batch " + batch);
+                for (int j = 0; j < ws.length; j++) {
+                    float[] alone = new float[batch * ws[j].rows()];
+                    Matmul.matmul(k, par, ws[j], x, alone, batch);
+                    for (int i = 0; i < alone.length; i++)
+                        assertEquals(Float.floatToRawIntBits(alone[i]), Float.floatToRawIntBits(outs[j][i]),
+                                types[j] + " matrix " + j + " of the group, batch " + batch + ", output " + i);
+                }
+                for (int i = 0; i < x.length; i++)
+                    assertEquals(Float.floatToRawIntBits(before[i]), Float.floatToRawIntBits(x[i]), "activation " + i + " after one matrix, batch " + batch);
+            }
+        }
+    }
+
     /** Every token's outputs computed alone are bit-identical to its outputs in the batch x (batch, cols). */
     private static void assertEachTokenAloneEqualsBatch(Parallel par, WeightMatrix w, float[] x, int batch, String what) {
         int rows = w.rows(), cols = w.cols();
