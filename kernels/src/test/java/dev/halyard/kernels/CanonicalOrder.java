@@ -161,16 +161,16 @@ final class CanonicalOrder {
             float[][] rowsP = rowsF; // in the kernels' positions (transposed Q6_K: see Q6_KKernel.transpose)
             boolean transposed = Matmul.transposed(tiled);
             if (transposed) {
-                rowsP = new float[rows][cols];
-                for (int r = 0; r < rows; r++) Q6_KKernel.transpose(rowsF[r], 0, rowsP[r], 0, cols);
+                rowsP = new float[rows][];
+                for (int r = 0; r < rows; r++) Q6_KKernel.transpose(rowsP[r] = rowsF[r].clone(), 0, cols);
             }
             for (int batch : batches) {
                 float[] x = RandomBlocks.gaussian(batch * cols, rnd), out = new float[batch * rows];
                 Matmul.matmul(k, par, tiled, x, out, batch);
                 float[] xp = x;
                 if (transposed) {
-                    xp = new float[x.length];
-                    for (int b = 0; b < batch; b++) Q6_KKernel.transpose(x, b * cols, xp, b * cols, cols);
+                    xp = x.clone();
+                    for (int b = 0; b < batch; b++) Q6_KKernel.transpose(xp, b * cols, cols);
                 }
                 for (int b = 0; b < batch; b++)
                     for (int r = 0; r < rows; r++)

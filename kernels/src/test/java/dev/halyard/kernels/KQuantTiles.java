@@ -52,10 +52,10 @@ final class KQuantTiles {
                     if (t == seg && Arrays.equals(before, seg.toArray(ValueLayout.JAVA_BYTE))) throw new AssertionError(type + ": tiling changed no byte");
                     float[] x = RandomBlocks.gaussian(n + 1, rnd), out = new float[5], s = new float[128];
                     if (type == GgmlType.Q6_K) { // the kernels' positions (transposed blocks at 16 lanes)
-                        float[] xt = new float[n + 1];
-                        Q6_KKernel.transpose(x, 1, xt, 1, n);
-                        float[] again = new float[n + 1];
-                        Q6_KKernel.transpose(xt, 1, again, 1, n);
+                        float[] xt = x.clone();
+                        Q6_KKernel.transpose(xt, 1, n);
+                        float[] again = xt.clone();
+                        Q6_KKernel.transpose(again, 1, n);
                         if (!Arrays.equals(x, 1, n + 1, again, 1, n + 1)) throw new AssertionError("Q6_K transpose is not its own inverse");
                         for (int p = 0; p < n; p++) if (xt[1 + p] != x[1 + Q6_KKernel.element(p)]) throw new AssertionError("Q6_K transpose position " + p);
                         x = xt;

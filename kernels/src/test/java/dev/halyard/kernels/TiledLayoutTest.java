@@ -43,11 +43,12 @@ class TiledLayoutTest {
                     // transposed Q6_K: the canonical loop over the row and the activations in the layout's
                     // positions, bit for bit; the row layout's element order agrees to rounding
                     for (int t = 0; t < batch; t++) {
-                        float[] xp = new float[cols], rp = new float[cols], row = new float[cols];
-                        Q6_KKernel.transpose(x, t * cols, xp, 0, cols);
+                        float[] xp = Arrays.copyOfRange(x, t * cols, (t + 1) * cols), row = new float[cols];
+                        Q6_KKernel.transpose(xp, 0, cols);
                         for (int r = 0; r < rows; r++) {
                             plain.dequantizeRow(new VectorKernels(), r, row, 0);
-                            Q6_KKernel.transpose(row, 0, rp, 0, cols);
+                            float[] rp = row.clone();
+                            Q6_KKernel.transpose(rp, 0, cols);
                             int i = t * rows + r;
                             assertEquals(Float.floatToRawIntBits(Tiles.dotScalar(rp, 0, xp, 0, cols, Simd.L)), Float.floatToRawIntBits(got[i]),
                                     type + " transposed, batch " + batch + " output " + i);

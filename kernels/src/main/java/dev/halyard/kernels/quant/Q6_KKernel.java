@@ -229,8 +229,8 @@ public final class Q6_KKernel {
     // Positions are the kernels' order. At 16 lanes (TRANSPOSED) each block is stored transposed:
     // position 16c + j holds element 16j + c, element c of scale group j, so lane j of every chunk of
     // 16 belongs to group j and a row's 16 scales are one vector per block, used as it is by all 16
-    // chunks. The tiled kernels read the activations transposed alike ({@link #transpose}, once per
-    // matmul), so each lane accumulates its group's 16 products in element order, and a row's result
+    // chunks. The tiled kernels read the activations transposed alike ({@link #transpose}, in place,
+    // per matmul), so each lane accumulates its group's 16 products in element order, and a row's result
     // is the canonical loop over the transposed row and activations (its own order: the row layout's
     // kernels, which read ggml's blocks, keep element order; the two agree to rounding, not bit for
     // bit). Element order put one scale per chunk: two broadcasts per chunk and row, which on Zen 4
@@ -295,20 +295,6 @@ public final class Q6_KKernel {
                     x[b + 16 * c + j] = x[b + 16 * j + c];
                     x[b + 16 * j + c] = t;
                 }
-    }
-
-    /**
-     * Activations in the tiled kernels' order: {@code dst[di + p] = x[xi + element(p)]} for p < n (n a
-     * multiple of 256; a plain copy unless {@link #TRANSPOSED}). Its own inverse.
-     */
-    public static void transpose(float[] x, int xi, float[] dst, int di, int n) {
-        if (!TRANSPOSED) {
-            System.arraycopy(x, xi, dst, di, n);
-            return;
-        }
-        for (int b = 0; b < n; b += QK)
-            for (int c = 0; c < 16; c++)
-                for (int j = 0; j < 16; j++) dst[di + b + 16 * c + j] = x[xi + b + 16 * j + c];
     }
 
     /** Per scale group k: 2^-6f, f = k % 5 the 6-bit field holding it (group 15: assembled, 1). */
