@@ -57,6 +57,18 @@ public final class Q6_KQuadKernel {
     public static void dotTile4x4Acc(MemorySegment w, long off, float[] x, int xi, int xs, int n, float[] acc, int ai, float[] s) {
         if (L != 16) throw new IllegalStateException("Q6_K four-token kernel needs 16 lanes, not " + L);
         scales(w, off, n, s);
+        if (Q6_KKernel.TRANSPOSED) quadTransposed(w, off, x, xi, xs, n, acc, ai, s);
+        else quadElements(w, off, x, xi, xs, n, acc, ai, s);
+    }
+
+    /**
+     * The transposed layout's loop: each row's fields shifted down and masked, its two scale vectors
+     * loaded (lane j is group j). The two orders are two methods: one method holding both loops (stop
+     * 43) was past C1's register allocator again ("out of virtual registers in linear scan", its tier-3
+     * compile skipped), and in a two-thread run of {@code bench prompt} it never left tier 2: 0-1
+     * GFLOP/s at 4-7 tokens, where each loop alone reaches C2.
+     */
+    private static void quadTransposed(MemorySegment w, long off, float[] x, int xi, int xs, int n, float[] acc, int ai, float[] s) {
         // a<row><token>, carried on from the previous column slice (zeros before the first)
         FloatVector a00 = FloatVector.fromArray(F, acc, ai), a10 = FloatVector.fromArray(F, acc, ai + L);
         FloatVector a20 = FloatVector.fromArray(F, acc, ai + 2 * L), a30 = FloatVector.fromArray(F, acc, ai + 3 * L);
@@ -67,19 +79,68 @@ public final class Q6_KQuadKernel {
         FloatVector a03 = FloatVector.fromArray(F, acc, ai + 12 * L), a13 = FloatVector.fromArray(F, acc, ai + 13 * L);
         FloatVector a23 = FloatVector.fromArray(F, acc, ai + 14 * L), a33 = FloatVector.fromArray(F, acc, ai + 15 * L);
         int x1 = xi + xs, x2 = xi + 2 * xs, x3 = xi + 3 * xs;
-        final boolean transposed = Q6_KKernel.TRANSPOSED;
-        for (int kk = 0; kk < n / 16; kk++) { // chunk k = kk % 16 of block kk / 16 (transposed: lane j is group j)
-            int b = kk >>> 4, k = kk & 15, e = 16 * kk, si = 128 * b + (transposed ? 0 : k);
+        for (int kk = 0; kk < n / 16; kk++) { // chunk k = kk % 16 of block kk / 16; lane j is group j
+            int b = kk >>> 4, k = kk & 15, e = 16 * kk, si = 128 * b;
             long q = off + (long) b * 4 * Q6_KKernel.BYTES + 72;
             IntVector u0, u1, u2, u3;
-            if (k < 15 && transposed) { // field k % 5 of group k / 5, shifted down
+            if (k < 15) { // field k % 5 of group k / 5, shifted down
                 long g = q + 64 * (k / 5);
                 int sh = 6 * (k % 5);
                 u0 = IntVector.fromMemorySegment(I, w, g, ORDER).lanewise(LSHR, sh).and(63);
                 u1 = IntVector.fromMemorySegment(I, w, g + 192, ORDER).lanewise(LSHR, sh).and(63);
                 u2 = IntVector.fromMemorySegment(I, w, g + 384, ORDER).lanewise(LSHR, sh).and(63);
                 u3 = IntVector.fromMemorySegment(I, w, g + 576, ORDER).lanewise(LSHR, sh).and(63);
-            } else if (k < 15) { // field k % 5 of group k / 5, in place
+            } else { // bits 2j, 2j + 1 from the top of group j
+                u0 = IntVector.fromMemorySegment(I, w, q, ORDER).lanewise(LSHR, 30)
+                        .or(IntVector.fromMemorySegment(I, w, q + 64, ORDER).lanewise(LSHR, 28).and(0x0C))
+                        .or(IntVector.fromMemorySegment(I, w, q + 128, ORDER).lanewise(LSHR, 26).and(0x30));
+                u1 = IntVector.fromMemorySegment(I, w, q + 192, ORDER).lanewise(LSHR, 30)
+                        .or(IntVector.fromMemorySegment(I, w, q + 256, ORDER).lanewise(LSHR, 28).and(0x0C))
+                        .or(IntVector.fromMemorySegment(I, w, q + 320, ORDER).lanewise(LSHR, 26).and(0x30));
+                u2 = IntVector.fromMemorySegment(I, w, q + 384, ORDER).lanewise(LSHR, 30)
+                        .or(IntVector.fromMemorySegment(I, w, q + 448, ORDER).lanewise(LSHR, 28).and(0x0C))
+                        .or(IntVector.fromMemorySegment(I, w, q + 512, ORDER).lanewise(LSHR, 26).and(0x30));
+                u3 = IntVector.fromMemorySegment(I, w, q + 576, ORDER).lanewise(LSHR, 30)
+                        .or(IntVector.fromMemorySegment(I, w, q + 640, ORDER).lanewise(LSHR, 28).and(0x0C))
+                        .or(IntVector.fromMemorySegment(I, w, q + 704, ORDER).lanewise(LSHR, 26).and(0x30));
+            }
+            // the rows' scale vectors, loaded
+            FloatVector w0 = ((FloatVector) u0.convert(I2F, 0)).fma(FloatVector.fromArray(F, s, si), FloatVector.fromArray(F, s, si + 64));
+            FloatVector w1 = ((FloatVector) u1.convert(I2F, 0)).fma(FloatVector.fromArray(F, s, si + 16), FloatVector.fromArray(F, s, si + 80));
+            FloatVector w2 = ((FloatVector) u2.convert(I2F, 0)).fma(FloatVector.fromArray(F, s, si + 32), FloatVector.fromArray(F, s, si + 96));
+            FloatVector w3 = ((FloatVector) u3.convert(I2F, 0)).fma(FloatVector.fromArray(F, s, si + 48), FloatVector.fromArray(F, s, si + 112));
+            FloatVector xv = FloatVector.fromArray(F, x, xi + e);
+            a00 = w0.fma(xv, a00); a10 = w1.fma(xv, a10); a20 = w2.fma(xv, a20); a30 = w3.fma(xv, a30);
+            xv = FloatVector.fromArray(F, x, x1 + e);
+            a01 = w0.fma(xv, a01); a11 = w1.fma(xv, a11); a21 = w2.fma(xv, a21); a31 = w3.fma(xv, a31);
+            xv = FloatVector.fromArray(F, x, x2 + e);
+            a02 = w0.fma(xv, a02); a12 = w1.fma(xv, a12); a22 = w2.fma(xv, a22); a32 = w3.fma(xv, a32);
+            xv = FloatVector.fromArray(F, x, x3 + e);
+            a03 = w0.fma(xv, a03); a13 = w1.fma(xv, a13); a23 = w2.fma(xv, a23); a33 = w3.fma(xv, a33);
+        }
+        a00.intoArray(acc, ai); a10.intoArray(acc, ai + L); a20.intoArray(acc, ai + 2 * L); a30.intoArray(acc, ai + 3 * L);
+        a01.intoArray(acc, ai + 4 * L); a11.intoArray(acc, ai + 5 * L); a21.intoArray(acc, ai + 6 * L); a31.intoArray(acc, ai + 7 * L);
+        a02.intoArray(acc, ai + 8 * L); a12.intoArray(acc, ai + 9 * L); a22.intoArray(acc, ai + 10 * L); a32.intoArray(acc, ai + 11 * L);
+        a03.intoArray(acc, ai + 12 * L); a13.intoArray(acc, ai + 13 * L); a23.intoArray(acc, ai + 14 * L); a33.intoArray(acc, ai + 15 * L);
+    }
+
+    /** The element order's loop: each row's fields masked in place, the group's two scales broadcast. */
+    private static void quadElements(MemorySegment w, long off, float[] x, int xi, int xs, int n, float[] acc, int ai, float[] s) {
+        // a<row><token>, carried on from the previous column slice (zeros before the first)
+        FloatVector a00 = FloatVector.fromArray(F, acc, ai), a10 = FloatVector.fromArray(F, acc, ai + L);
+        FloatVector a20 = FloatVector.fromArray(F, acc, ai + 2 * L), a30 = FloatVector.fromArray(F, acc, ai + 3 * L);
+        FloatVector a01 = FloatVector.fromArray(F, acc, ai + 4 * L), a11 = FloatVector.fromArray(F, acc, ai + 5 * L);
+        FloatVector a21 = FloatVector.fromArray(F, acc, ai + 6 * L), a31 = FloatVector.fromArray(F, acc, ai + 7 * L);
+        FloatVector a02 = FloatVector.fromArray(F, acc, ai + 8 * L), a12 = FloatVector.fromArray(F, acc, ai + 9 * L);
+        FloatVector a22 = FloatVector.fromArray(F, acc, ai + 10 * L), a32 = FloatVector.fromArray(F, acc, ai + 11 * L);
+        FloatVector a03 = FloatVector.fromArray(F, acc, ai + 12 * L), a13 = FloatVector.fromArray(F, acc, ai + 13 * L);
+        FloatVector a23 = FloatVector.fromArray(F, acc, ai + 14 * L), a33 = FloatVector.fromArray(F, acc, ai + 15 * L);
+        int x1 = xi + xs, x2 = xi + 2 * xs, x3 = xi + 3 * xs;
+        for (int kk = 0; kk < n / 16; kk++) { // chunk k = kk % 16 of block kk / 16
+            int b = kk >>> 4, k = kk & 15, e = 16 * kk, si = 128 * b + k;
+            long q = off + (long) b * 4 * Q6_KKernel.BYTES + 72;
+            IntVector u0, u1, u2, u3;
+            if (k < 15) { // field k % 5 of group k / 5, in place
                 long g = q + 64 * (k / 5);
                 int m = 63 << (6 * (k % 5));
                 u0 = IntVector.fromMemorySegment(I, w, g, ORDER).and(m);
@@ -100,18 +161,11 @@ public final class Q6_KQuadKernel {
                         .or(IntVector.fromMemorySegment(I, w, q + 640, ORDER).lanewise(LSHR, 28).and(0x0C))
                         .or(IntVector.fromMemorySegment(I, w, q + 704, ORDER).lanewise(LSHR, 26).and(0x30));
             }
-            FloatVector w0, w1, w2, w3;
-            if (transposed) { // the rows' scale vectors, loaded
-                w0 = ((FloatVector) u0.convert(I2F, 0)).fma(FloatVector.fromArray(F, s, si), FloatVector.fromArray(F, s, si + 64));
-                w1 = ((FloatVector) u1.convert(I2F, 0)).fma(FloatVector.fromArray(F, s, si + 16), FloatVector.fromArray(F, s, si + 80));
-                w2 = ((FloatVector) u2.convert(I2F, 0)).fma(FloatVector.fromArray(F, s, si + 32), FloatVector.fromArray(F, s, si + 96));
-                w3 = ((FloatVector) u3.convert(I2F, 0)).fma(FloatVector.fromArray(F, s, si + 48), FloatVector.fromArray(F, s, si + 112));
-            } else { // group k's scales, broadcast
-                w0 = ((FloatVector) u0.convert(I2F, 0)).fma(FloatVector.broadcast(F, s[si]), FloatVector.broadcast(F, s[si + 64]));
-                w1 = ((FloatVector) u1.convert(I2F, 0)).fma(FloatVector.broadcast(F, s[si + 16]), FloatVector.broadcast(F, s[si + 80]));
-                w2 = ((FloatVector) u2.convert(I2F, 0)).fma(FloatVector.broadcast(F, s[si + 32]), FloatVector.broadcast(F, s[si + 96]));
-                w3 = ((FloatVector) u3.convert(I2F, 0)).fma(FloatVector.broadcast(F, s[si + 48]), FloatVector.broadcast(F, s[si + 112]));
-            }
+            // group k's scales, broadcast
+            FloatVector w0 = ((FloatVector) u0.convert(I2F, 0)).fma(FloatVector.broadcast(F, s[si]), FloatVector.broadcast(F, s[si + 64]));
+            FloatVector w1 = ((FloatVector) u1.convert(I2F, 0)).fma(FloatVector.broadcast(F, s[si + 16]), FloatVector.broadcast(F, s[si + 80]));
+            FloatVector w2 = ((FloatVector) u2.convert(I2F, 0)).fma(FloatVector.broadcast(F, s[si + 32]), FloatVector.broadcast(F, s[si + 96]));
+            FloatVector w3 = ((FloatVector) u3.convert(I2F, 0)).fma(FloatVector.broadcast(F, s[si + 48]), FloatVector.broadcast(F, s[si + 112]));
             FloatVector xv = FloatVector.fromArray(F, x, xi + e);
             a00 = w0.fma(xv, a00); a10 = w1.fma(xv, a10); a20 = w2.fma(xv, a20); a30 = w3.fma(xv, a30);
             xv = FloatVector.fromArray(F, x, x1 + e);
