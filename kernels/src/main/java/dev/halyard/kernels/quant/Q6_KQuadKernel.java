@@ -66,7 +66,10 @@ public final class Q6_KQuadKernel {
      * loaded (lane j is group j). The two orders are two methods: one method holding both loops (stop
      * 43) was past C1's register allocator again ("out of virtual registers in linear scan", its tier-3
      * compile skipped), and in a two-thread run of {@code bench prompt} it never left tier 2: 0-1
-     * GFLOP/s at 4-7 tokens, where each loop alone reaches C2.
+     * GFLOP/s at 4-7 tokens, where each loop alone reaches C2. The two loops share their accumulators,
+     * chunk 15's gather and the FMAs, written out in each: chunk 15 as a method of its own called by
+     * both (once per 16 chunks) ran 7.7-18 ms where these take 2.5-3.3 (8192 x 2048 and 2048 x 8192,
+     * 4 tokens, two threads).
      */
     private static void quadTransposed(MemorySegment w, long off, float[] x, int xi, int xs, int n, float[] acc, int ai, float[] s) {
         // a<row><token>, carried on from the previous column slice (zeros before the first)
