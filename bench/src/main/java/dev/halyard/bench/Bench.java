@@ -149,7 +149,8 @@ public final class Bench {
                 "--gen", Integer.toString(config.serveGenTokens()), "--seed", Long.toString(SERVE_SEED),
                 "--ctx-size", Integer.toString(serveContext(config.servePromptTokens(), config.serveGenTokens())),
                 "--threads", Integer.toString(config.threads()), "--warmup", Integer.toString(config.warmup()),
-                "--repeat", Integer.toString(config.repetitions()), "--kv-type", config.kvType(), "--paced"));
+                "--repeat", Integer.toString(config.repetitions()), "--kv-type", config.kvType(),
+                "--queue-delay-ms", Integer.toString(config.serveQueueDelayMs()), "--paced"));
     }
 
     /** The measurements of an {@link #engineCommand} process that has ended. */
@@ -190,7 +191,8 @@ public final class Bench {
             List<String> cmd = ChildJvm.command(config.serveMainClass(), config.jvmOptions(), List.of("serve", "--model", file.toString(),
                     "--models", noModels.toString(), "--host", "127.0.0.1", "--port", Integer.toString(port),
                     "--threads", Integer.toString(config.threads()), "--parallel", Integer.toString(maxClients),
-                    "--ctx-size", Integer.toString(ctx), "--kv-type", config.kvType(), "--keep-alive=-1"));
+                    "--ctx-size", Integer.toString(ctx), "--kv-type", config.kvType(), "--keep-alive=-1",
+                    "--max-queue-delay", config.serveQueueDelayMs() + "ms"));
             String id = file.getFileName().toString().replaceFirst("\\.gguf$", "");
             server = ServeProcess.start(cmd, port, id, Duration.ofMinutes(5));
             clients = new StreamingClients(server.base(), server.modelId(), config.timeout());

@@ -27,6 +27,8 @@ import java.util.List;
  * @param clients the concurrent-stream counts of the serving measurement
  * @param servePromptTokens prompt length of each serving stream
  * @param serveGenTokens tokens each serving stream generates
+ * @param serveQueueDelayMs how long Halyard's idle engine holds first arrivals for company when serving
+ *     ({@code halyard serve --max-queue-delay}, and the in-process engine's), in milliseconds; 0 turns it off
  * @param jvmOptions extra options for Halyard's child JVMs (e.g. -Xmx)
  * @param serveMainClass the main class whose {@code serve --model F --host H --port P --threads T} starts
  *     Halyard's server (the CLI's; tests pass their own)
@@ -35,7 +37,7 @@ import java.util.List;
 public record BenchConfig(List<ModelCase> models, int threads, int repetitions, Stats.Statistic statistic, int warmup, int promptTokens, int genTokens,
                           Path dir, Path out, boolean llama, Path llamaDir, boolean llamaMmap, String llamaKv, String kvType,
                           boolean llamaFlashAttn, long bandwidthBytes, Serve serve, List<Integer> clients, int servePromptTokens, int serveGenTokens,
-                          List<String> jvmOptions, String serveMainClass, Duration timeout) {
+                          int serveQueueDelayMs, List<String> jvmOptions, String serveMainClass, Duration timeout) {
 
     /** Which models get the serving measurement. */
     public enum Serve { NONE, FIRST, ALL }
@@ -53,6 +55,7 @@ public record BenchConfig(List<ModelCase> models, int threads, int repetitions, 
         check("genTokens", genTokens, 1, 1 << 16);
         check("servePromptTokens", servePromptTokens, 1, 1 << 16);
         check("serveGenTokens", serveGenTokens, 1, 1 << 16);
+        check("serveQueueDelayMs", serveQueueDelayMs, 0, 60_000);
         for (int c : clients) check("clients", c, 1, 1024);
         if (serve != Serve.NONE && clients.isEmpty()) throw new IllegalArgumentException("clients must not be empty when serving is measured");
         if (bandwidthBytes < 0) throw new IllegalArgumentException("bandwidthBytes must be >= 0, got " + bandwidthBytes);
@@ -106,6 +109,7 @@ public record BenchConfig(List<ModelCase> models, int threads, int repetitions, 
         Serve serve = Serve.FIRST;
         List<Integer> clients = List.of(1, 4, 16);
         int servePromptTokens = 128, serveGenTokens = 128;
+        int serveQueueDelayMs = (int) dev.halyard.runtime.engine.EngineConfig.DEFAULT_MAX_QUEUE_DELAY.toMillis();
         List<String> jvmOptions = List.of();
         String serveMainClass = "dev.halyard.cli.Main";
         Duration timeout = Duration.ofMinutes(30);
@@ -130,13 +134,14 @@ public record BenchConfig(List<ModelCase> models, int threads, int repetitions, 
         public Builder clients(List<Integer> v) { clients = v; return this; }
         public Builder servePromptTokens(int v) { servePromptTokens = v; return this; }
         public Builder serveGenTokens(int v) { serveGenTokens = v; return this; }
+        public Builder serveQueueDelayMs(int v) { serveQueueDelayMs = v; return this; }
         public Builder jvmOptions(List<String> v) { jvmOptions = v; return this; }
         public Builder serveMainClass(String v) { serveMainClass = v; return this; }
         public Builder timeout(Duration v) { timeout = v; return this; }
 
         public BenchConfig build() {
             return new BenchConfig(models, threads, repetitions, statistic, warmup, promptTokens, genTokens, dir, out, llama, llamaDir, llamaMmap,
-                    llamaKv, kvType, llamaFlashAttn, bandwidthBytes, serve, clients, servePromptTokens, serveGenTokens, jvmOptions, serveMainClass, timeout);
+                    llamaKv, kvType, llamaFlashAttn, bandwidthBytes, serve, clients, servePromptTokens, serveGenTokens, serveQueueDelayMs, jvmOptions, serveMainClass, timeout);
         }
     }
 }

@@ -37,7 +37,7 @@ import java.util.concurrent.TimeUnit;
  * in F32 or 8 bits (default f16, as the server), to see what the attention's reads cost.
  *
  * <pre>
- * EngineServeProbe --model PATH --parallel N --prompt-tokens N --gen N --seed N [--threads N] [--ctx-size N] [--warmup N] [--repeat N] [--kv-type f16|f32|q8_0] [--paced]
+ * EngineServeProbe --model PATH --parallel N --prompt-tokens N --gen N --seed N [--threads N] [--ctx-size N] [--warmup N] [--repeat N] [--kv-type f16|f32|q8_0] [--queue-delay-ms N] [--paced]
  * </pre>
  */
 public final class EngineServeProbe {
@@ -52,6 +52,7 @@ public final class EngineServeProbe {
         long seed = -1;
         boolean paced = false;
         KvType kvType = KvType.F16;
+        long queueDelayMs = EngineConfig.DEFAULT_MAX_QUEUE_DELAY.toMillis();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -65,6 +66,7 @@ public final class EngineServeProbe {
                 case "--warmup" -> warmup = HalyardProbe.intValue(args, ++i, a, 0, 1000);
                 case "--repeat" -> repeat = HalyardProbe.intValue(args, ++i, a, 1, 1000);
                 case "--paced" -> paced = true;
+                case "--queue-delay-ms" -> queueDelayMs = HalyardProbe.intValue(args, ++i, a, 0, 60_000);
                 case "--kv-type" -> kvType = KvType.parse(HalyardProbe.value(args, ++i, a));
                 default -> throw new IllegalArgumentException("unknown argument '" + a + "'");
             }
@@ -78,7 +80,8 @@ public final class EngineServeProbe {
         try (Model m = Model.load(gguf, options)) {
             int vocab = m.config().vocabSize();
             int blocks = (ctx + EngineConfig.DEFAULT_BLOCK_SIZE - 1) / EngineConfig.DEFAULT_BLOCK_SIZE * parallel;
-            EngineConfig config = new EngineConfig(blocks, EngineConfig.DEFAULT_BLOCK_SIZE, MemoryPlan.TOKEN_BUDGET, parallel, parallel, ctx, options.kvType());
+            EngineConfig config = new EngineConfig(blocks, EngineConfig.DEFAULT_BLOCK_SIZE, MemoryPlan.TOKEN_BUDGET, parallel, parallel, ctx, options.kvType(),
+                    java.time.Duration.ofMillis(queueDelayMs));
             List<Run> runs = new ArrayList<>();
             double[] coreCheck = new double[2];
             try (Engine engine = new Engine(m, Tokenizer.fromGguf(gguf), config)) {

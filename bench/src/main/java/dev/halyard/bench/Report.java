@@ -316,6 +316,7 @@ public final class Report {
         cfg.put("llama_flash_attn", c.llamaFlashAttn());
         cfg.put("serve_prompt_tokens", c.servePromptTokens());
         cfg.put("serve_gen_tokens", c.serveGenTokens());
+        cfg.put("serve_queue_delay_ms", c.serveQueueDelayMs());
         cfg.set("clients", om.valueToTree(c.clients()));
 
         ArrayNode models = root.putArray("models");

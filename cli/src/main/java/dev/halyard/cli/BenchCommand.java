@@ -101,6 +101,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--serve-gen-tokens", paramLabel = "N", defaultValue = "128", description = "generated tokens per stream (default: ${DEFAULT-VALUE})")
     int serveGenTokens;
 
+    @Option(names = "--serve-queue-delay-ms", paramLabel = "MS", defaultValue = "0",
+            description = "halyard serve's --max-queue-delay (and the in-process engine's), in ms; 0: off (default: ${DEFAULT-VALUE})")
+    int serveQueueDelayMs;
+
     @Option(names = "--jvm-opt", paramLabel = "OPT", description = "extra option for Halyard's child JVMs (repeatable)")
     List<String> jvmOptions = new ArrayList<>();
 
@@ -119,7 +123,7 @@ public final class BenchCommand implements Callable<Integer> {
         BenchConfig.Builder b = BenchConfig.builder().models(models).repetitions(repetitions).statistic(statistic).warmup(warmup).promptTokens(promptTokens)
                 .genTokens(genTokens).out(this.out).llama(!noLlama).llamaDir(llamaDir).llamaMmap(!noMmap)
                 .kvType(kvType).llamaKv(llamaKv != null ? llamaKv : kvType).llamaFlashAttn(!noFlashAttn).bandwidthBytes(bandwidthMib << 20).serve(serve).clients(clients)
-                .servePromptTokens(servePromptTokens).serveGenTokens(serveGenTokens).jvmOptions(jvmOptions)
+                .servePromptTokens(servePromptTokens).serveGenTokens(serveGenTokens).serveQueueDelayMs(serveQueueDelayMs).jvmOptions(jvmOptions)
                 .timeout(Duration.ofMinutes(timeoutMinutes));
         if (threads != null) b.threads(threads);
         if (dir != null) b.dir(dir);

@@ -68,6 +68,11 @@ public final class ServeCommand implements Callable<Integer> {
             description = "how long a request waits for its model to load before getting 503 + Retry-After (default: ${DEFAULT-VALUE})")
     String loadWait;
 
+    @Option(names = "--max-queue-delay", paramLabel = "DURATION", defaultValue = "0",
+            description = "how long an idle model may hold its first requests for others sent with them to join their first step, e.g. 50ms; "
+                    + "ends when the step is full, at most a fifth of the step's expected time; 0: off (default: ${DEFAULT-VALUE})")
+    String maxQueueDelay;
+
     @Option(names = "--mmap", description = "memory-map weights instead of reading them into memory")
     boolean mmap;
 
@@ -105,7 +110,8 @@ public final class ServeCommand implements Callable<Integer> {
         options = options.withKvType(KvType.parse(kvType));
         ModelSettings settings = ModelSettings.defaults().withMaxLoaded(maxLoaded).withKeepAlive(ModelSettings.parseDuration("--keep-alive", keepAlive))
                 .withOptions(options).withContextSize(contextSize).withMaxRunning(parallel).withMaxWaiting(queue)
-                .withMemoryLimit(maxMemory == null ? 0 : parseSize(maxMemory)).withLoadWait(duration("--load-wait", loadWait));
+                .withMemoryLimit(maxMemory == null ? 0 : parseSize(maxMemory)).withLoadWait(duration("--load-wait", loadWait))
+                .withMaxQueueDelay(duration("--max-queue-delay", maxQueueDelay));
         ServerConfig cfg = ServerConfig.of(models, modelFiles).withHost(host).withPort(port).withModels(settings)
                 .withLimits(Limits.defaults()).withApiKey(apiKey);
         HalyardServer server = HalyardServer.start(cfg);

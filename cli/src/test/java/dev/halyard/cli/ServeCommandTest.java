@@ -33,8 +33,12 @@ class ServeCommandTest {
         Files.createDirectories(data.resolve("models"));
         Files.copy(SharedData.require("models/stories260K/stories260K.gguf"), data.resolve("models/tiny.gguf"));
         StringWriter out = new StringWriter();
-        try (HalyardServer server = parse(out, "--data", data.toString(), "--port", "0", "--threads", "1", "--keep-alive", "1m").start()) {
+        try (HalyardServer server = parse(out, "--data", data.toString(), "--port", "0", "--threads", "1", "--keep-alive", "1m",
+                "--max-queue-delay", "40ms").start()) {
             assertTrue(out.toString().contains("on http://127.0.0.1:" + server.port() + "/v1"), out.toString());
+            try (var lease = server.models().acquire("tiny")) {
+                assertEquals(java.time.Duration.ofMillis(40), lease.model().engine().config().maxQueueDelay(), "--max-queue-delay reaches the engine");
+            }
             assertTrue(out.toString().contains("tiny"), out.toString());
             HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/v1/models")).build(),
                     HttpResponse.BodyHandlers.ofString());
@@ -49,6 +53,11 @@ class ServeCommandTest {
         int code = Main.run(new String[] {"serve", "--keep-alive", "soon", "--port", "0"}, new PrintWriter(out), new PrintWriter(err));
         assertEquals(1, code);
         assertTrue(err.toString().contains("--keep-alive must look like 30s, 5m, 1h, 0 or -1, got 'soon'"), err.toString());
+        err.getBuffer().setLength(0);
+        assertEquals(1, Main.run(new String[] {"serve", "--max-queue-delay", "2m", "--port", "0"}, new PrintWriter(out), new PrintWriter(err)));
+        assertTrue(err.toString().contains("max-queue-delay must be in [0, 60 s], got PT2M"), err.toString());
+        assertEquals(1, Main.run(new String[] {"serve", "--max-queue-delay", "-5ms", "--port", "0"}, new PrintWriter(out), new PrintWriter(err)));
+        assertTrue(err.toString().contains("--max-queue-delay must be >= 0, got -5ms"), err.toString());
         assertEquals(12L << 30, ServeCommand.parseSize("12G"));
         assertEquals(512L << 20, ServeCommand.parseSize("512MiB"));
         assertThrows(IllegalArgumentException.class, () -> ServeCommand.parseSize("lots"));

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -21,12 +22,18 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link Sampler}, seeded from its parameters. The forward pass treats every row of a batch alike, so
  * a request's tokens do not depend on who else is in the batch.
  *
+ * <p>With a {@link EngineConfig#maxQueueDelay}, an idle engine that is handed requests holds them a
+ * moment for others to join their first step (at most a fifth of that step's expected time at the
+ * prompt rate the engine has measured): clients that send together reach it milliseconds apart.
+ *
  * <p>{@link #submit} and {@link RequestHandle#cancel} may be called from any thread; they hand a
  * command to the loop, which applies it between steps. Sinks are called on the loop thread and must
  * be cheap. The engine does not own the model: close the engine, then the model.
  */
 public final class Engine implements AutoCloseable {
     private static final Runnable POISON = () -> { };
+    /** Steps of at least this many tokens time the prompt rate (a decode step's rate per token is far lower). */
+    private static final int PROMPT_RATE_MIN_TOKENS = 64;
 
     private final Model model;
     private final Tokenizer tokenizer;
@@ -35,6 +42,7 @@ public final class Engine implements AutoCloseable {
     private final Scheduler scheduler;
     private final Runner runner;
     private float[] scoredScratch = new float[0]; // logits before sampling, for logprobs (loop thread only)
+    private double promptRate; // tokens per second of steps of PROMPT_RATE_MIN_TOKENS or more, a moving average; 0 = none yet (loop thread)
     private final LinkedBlockingQueue<Runnable> inbox = new LinkedBlockingQueue<>(); // commands for the loop
     private final AtomicInteger queued = new AtomicInteger(); // submitted, not yet admitted nor ended
     private final Object submitLock = new Object();          // orders submissions before the close command
@@ -190,15 +198,9 @@ public final class Engine implements AutoCloseable {
     private void loop() {
         try {
             while (true) {
-                Runnable cmd = scheduler.hasWork() ? inbox.poll() : inbox.take();
-                for (; cmd != null; cmd = inbox.poll()) {
-                    if (cmd == POISON) {
-                        for (RequestState r : scheduler.drain()) finish(live.get(r), FinishReason.ABORT);
-                        publish();
-                        return;
-                    }
-                    cmd.run();
-                }
+                boolean idle = !scheduler.hasWork();
+                if (!apply(idle ? inbox.take() : inbox.poll())) return;
+                if (idle && scheduler.hasWork() && !gather()) return;
                 if (!scheduler.hasWork()) continue;
                 try {
                     step();
@@ -212,6 +214,50 @@ public final class Engine implements AutoCloseable {
         } finally {
             kv.close(); // the off-heap KV pool: no step runs after the loop
         }
+    }
+
+    /** Runs {@code cmd} (when not null) and every command queued behind it; false after the close command. */
+    private boolean apply(Runnable cmd) {
+        for (; cmd != null; cmd = inbox.poll()) {
+            if (cmd == POISON) {
+                for (RequestState r : scheduler.drain()) finish(live.get(r), FinishReason.ABORT);
+                publish();
+                return false;
+            }
+            cmd.run();
+        }
+        return true;
+    }
+
+    /**
+     * The idle engine has just been given requests: waits for more to join their first step, until the
+     * step is full or the queue delay has passed (see {@link EngineConfig#maxQueueDelay}). False after
+     * the close command.
+     */
+    private boolean gather() throws InterruptedException {
+        if (config.maxQueueDelay().isZero()) return true;
+        long start = System.nanoTime();
+        while (true) {
+            long tokens = 0;
+            for (RequestState r : live.keySet()) tokens += r.numPrompt;
+            if (live.size() >= config.maxRunning() || tokens >= config.tokenBudget()) return true;
+            long left = start + queueDelayNanos(config.maxQueueDelay().toNanos(), tokens, promptRate) - System.nanoTime();
+            if (left <= 0) return true;
+            Runnable cmd = inbox.poll(left, TimeUnit.NANOSECONDS);
+            if (cmd == null) return true;
+            if (!apply(cmd)) return false;
+        }
+    }
+
+    /**
+     * How long an idle engine holds {@code tokens} waiting prompt tokens for company: a fifth of the time
+     * their step is expected to take at {@code promptRate} tokens per second (what a lone request gives
+     * up, against the whole step a request arriving just after it would wait), at most {@code maxNanos};
+     * {@code maxNanos} while the rate is not known yet (0).
+     */
+    static long queueDelayNanos(long maxNanos, long tokens, double promptRate) {
+        if (promptRate <= 0) return maxNanos;
+        return (long) Math.min(maxNanos, 0.2e9 * tokens / promptRate);
     }
 
     /** One step: schedule, run the batch, then sample and deliver a token for every chunk that asked. */
@@ -228,7 +274,12 @@ public final class Engine implements AutoCloseable {
                 // a sink's failure here is its own; the request runs on
             }
         }
+        long t0 = System.nanoTime();
         float[][] logits = runner.execute(plan);
+        if (plan.tokens() >= PROMPT_RATE_MIN_TOKENS) {
+            double rate = plan.tokens() * 1e9 / Math.max(1, System.nanoTime() - t0);
+            promptRate = promptRate == 0 ? rate : 0.7 * promptRate + 0.3 * rate;
+        }
         steps++;
         computedTokens += plan.tokens();
         scheduler.onComputed(plan);

@@ -7,7 +7,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.IntPredicate;
 
 /** A test sink that records what it is given; {@code keepGoing} sees the token count after each token. */
-final class CollectingSink implements TokenSink {
+class CollectingSink implements TokenSink {
     private final List<Integer> tokens = new ArrayList<>();
     private final List<TokenLogprob> logprobs = new ArrayList<>();
     private final IntPredicate keepGoing;

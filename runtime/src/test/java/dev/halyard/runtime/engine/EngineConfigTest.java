@@ -41,6 +41,12 @@ class EngineConfigTest {
         assertEquals("maxRunning must be in [1, 4096], got 0", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> new EngineConfig(8, 16, 512, 16, 0, 128));
         assertEquals("maxWaiting must be >= 1, got 0", e.getMessage());
+        EngineConfig ok = new EngineConfig(8, 16, 512, 16, 64, 128);
+        assertEquals(java.time.Duration.ZERO, ok.maxQueueDelay(), "off unless asked for");
+        e = assertThrows(IllegalArgumentException.class, () -> ok.withMaxQueueDelay(java.time.Duration.ofMillis(-1)));
+        assertEquals("maxQueueDelay must be in [0, 60 s], got PT-0.001S", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> ok.withMaxQueueDelay(java.time.Duration.ofSeconds(61)));
+        assertEquals("maxQueueDelay must be in [0, 60 s], got PT1M1S", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> EngineRequest.of("x", new int[] {1}, 0, dev.halyard.model.sampling.SamplingParams.greedy()));
         assertEquals("max_tokens must be >= 1, got 0", e.getMessage());
         e = assertThrows(IllegalArgumentException.class,

@@ -263,4 +263,79 @@ class EngineTest {
             assertEquals(0, sinks.get(3).tokens().length, "the fourth request never ran");
         }
     }
+
+    /** Submits one request, records the engine's step count when its first chunk is scheduled. */
+    static final class StepSink extends CollectingSink {
+        final CompletableFuture<Long> firstStep = new CompletableFuture<>();
+        private final Engine engine;
+
+        StepSink(Engine engine) {
+            this.engine = engine;
+        }
+
+        @Override
+        public void onScheduled() {
+            firstStep.complete(engine.stats().steps());
+        }
+    }
+
+    @Test
+    void a_request_arriving_within_the_queue_delay_joins_the_first_step_which_starts_once_full() throws Exception {
+        // A alone does not fill the 64-token step; B, 150 ms later, does: the idle engine held A for it
+        // (without the delay A's prompt step runs at once and B waits for it), and B's arrival ended the
+        // wait long before the 60 s delay (the test's own timeout)
+        int[] a = new int[40], b = new int[40];
+        for (int i = 0; i < 40; i++) {
+            a[i] = 1 + (7 * i) % 500;
+            b[i] = 2 + (11 * i) % 500;
+        }
+        EngineConfig c = config(128, 64, 16, 256).withMaxQueueDelay(java.time.Duration.ofSeconds(60));
+        try (Engine engine = new Engine(model, tok, c)) {
+            StepSink sa = new StepSink(engine), sb = new StepSink(engine);
+            EngineRequest ra = EngineRequest.of("a", a, 4, SamplingParams.greedy()).withIgnoreEog(true);
+            EngineRequest rb = EngineRequest.of("b", b, 4, SamplingParams.greedy()).withIgnoreEog(true);
+            engine.submit(ra, sa);
+            Thread.sleep(150);
+            assertEquals(0, engine.stats().steps(), "A waits for company");
+            engine.submit(rb, sb);
+            assertEquals(FinishReason.LENGTH, sa.await());
+            assertEquals(FinishReason.LENGTH, sb.await());
+            assertEquals(0L, sa.firstStep.get());
+            assertEquals(0L, sb.firstStep.get(), "B was scheduled in A's first step");
+            assertArrayEquals(alone(ra, 256), sa.tokens());
+            assertArrayEquals(alone(rb, 256), sb.tokens());
+        }
+    }
+
+    @Test
+    void the_queue_delay_ends_when_the_batch_has_max_running_requests_and_close_ends_it_too() throws Exception {
+        EngineConfig c = config(128, 512, 2, 256).withMaxQueueDelay(java.time.Duration.ofSeconds(60));
+        try (Engine engine = new Engine(model, tok, c)) {
+            StepSink s0 = new StepSink(engine), s1 = new StepSink(engine);
+            engine.submit(request(0, 256), s0);
+            Thread.sleep(100);
+            engine.submit(request(1, 256), s1);
+            assertEquals(FinishReason.LENGTH, s0.await());
+            assertEquals(FinishReason.LENGTH, s1.await());
+            assertEquals(0L, s0.firstStep.get());
+            assertEquals(0L, s1.firstStep.get(), "two of two running: the step starts");
+        }
+        CollectingSink held = new CollectingSink();
+        Engine engine = new Engine(model, tok, c);
+        engine.submit(request(2, 256), held);
+        Thread.sleep(50);
+        engine.close(); // while the request is held for company
+        assertEquals(FinishReason.ABORT, held.await());
+        assertEquals(0, held.tokens().length);
+    }
+
+    @Test
+    void the_queue_delay_is_a_fifth_of_the_expected_prompt_step_at_most_the_configured_one() {
+        long max = 50_000_000L;
+        assertEquals(max, Engine.queueDelayNanos(max, 10, 0), "no rate measured yet: the configured delay");
+        assertEquals(4_000_000L, Engine.queueDelayNanos(max, 20, 1000), 1000, "20 tokens at 1000/s take 20 ms: a fifth");
+        assertEquals(max, Engine.queueDelayNanos(max, 512, 1000), "capped");
+        assertEquals(0, Engine.queueDelayNanos(0, 512, 1000), "zero turns it off");
+        assertEquals(0, Engine.queueDelayNanos(0, 512, 0));
+    }
 }

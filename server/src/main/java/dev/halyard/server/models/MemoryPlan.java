@@ -70,7 +70,7 @@ public record MemoryPlan(EngineConfig engine, long weightBytes, long kvBytes, lo
         long wanted = (long) minBlocks * maxRunning;
         long affordable = Math.max(minBlocks, (nativeForKv / 2) / perBlock);
         int blocks = (int) Math.min(Integer.MAX_VALUE, Math.min(wanted, affordable));
-        EngineConfig engine = new EngineConfig(blocks, blockSize, TOKEN_BUDGET, maxRunning, s.maxWaiting(), context, kvType);
+        EngineConfig engine = new EngineConfig(blocks, blockSize, TOKEN_BUDGET, maxRunning, s.maxWaiting(), context, kvType, s.maxQueueDelay());
         return new MemoryPlan(engine, weights, blocks * perBlock, work);
     }
 

@@ -1,6 +1,7 @@
 package dev.halyard.server.models;
 
 import dev.halyard.model.arch.ModelOptions;
+import dev.halyard.runtime.engine.EngineConfig;
 import java.time.Duration;
 
 /**
@@ -14,9 +15,11 @@ import java.time.Duration;
  * @param maxWaiting requests that may wait for the batch; more get 429
  * @param memoryLimit bytes all loaded models may take together; 0 = what the JVM heap and the machine have
  * @param loadWait how long a request waits for its model to load before getting 503
+ * @param maxQueueDelay how long an idle model holds its first requests for others to join their first
+ *     step (see {@code EngineConfig.maxQueueDelay}); zero turns it off
  */
 public record ModelSettings(int maxLoaded, Duration keepAlive, ModelOptions options, int contextSize, int maxRunning,
-                            int maxWaiting, long memoryLimit, Duration loadWait) {
+                            int maxWaiting, long memoryLimit, Duration loadWait, Duration maxQueueDelay) {
     public ModelSettings {
         if (maxLoaded < 1 || maxLoaded > 64) throw new IllegalArgumentException("max-loaded must be in [1, 64], got " + maxLoaded);
         if (keepAlive != null && keepAlive.isNegative()) throw new IllegalArgumentException("keep-alive must be >= 0, got " + keepAlive);
@@ -26,24 +29,29 @@ public record ModelSettings(int maxLoaded, Duration keepAlive, ModelOptions opti
         if (maxWaiting < 1) throw new IllegalArgumentException("maxWaiting must be >= 1, got " + maxWaiting);
         if (memoryLimit < 0) throw new IllegalArgumentException("memoryLimit must be >= 0, got " + memoryLimit);
         if (loadWait == null || loadWait.isNegative()) throw new IllegalArgumentException("loadWait must be >= 0, got " + loadWait);
+        if (maxQueueDelay == null || maxQueueDelay.isNegative() || maxQueueDelay.compareTo(Duration.ofSeconds(60)) > 0)
+            throw new IllegalArgumentException("max-queue-delay must be in [0, 60 s], got " + maxQueueDelay);
     }
 
     /**
      * One model, kept 5 minutes (as Ollama), 16 running and 256 waiting requests; a request waits up to
-     * 10 s for its model to load (an SDK's retries on 503 then cover loads of half a minute or so).
+     * 10 s for its model to load (an SDK's retries on 503 then cover loads of half a minute or so), and
+     * the engine's default queue delay.
      */
     public static ModelSettings defaults() {
-        return new ModelSettings(1, Duration.ofMinutes(5), ModelOptions.defaults(), 0, 16, 256, 0, Duration.ofSeconds(10));
+        return new ModelSettings(1, Duration.ofMinutes(5), ModelOptions.defaults(), 0, 16, 256, 0, Duration.ofSeconds(10),
+                EngineConfig.DEFAULT_MAX_QUEUE_DELAY);
     }
 
-    public ModelSettings withMaxLoaded(int n) { return new ModelSettings(n, keepAlive, options, contextSize, maxRunning, maxWaiting, memoryLimit, loadWait); }
-    public ModelSettings withKeepAlive(Duration d) { return new ModelSettings(maxLoaded, d, options, contextSize, maxRunning, maxWaiting, memoryLimit, loadWait); }
-    public ModelSettings withOptions(ModelOptions o) { return new ModelSettings(maxLoaded, keepAlive, o, contextSize, maxRunning, maxWaiting, memoryLimit, loadWait); }
-    public ModelSettings withContextSize(int n) { return new ModelSettings(maxLoaded, keepAlive, options, n, maxRunning, maxWaiting, memoryLimit, loadWait); }
-    public ModelSettings withMaxRunning(int n) { return new ModelSettings(maxLoaded, keepAlive, options, contextSize, n, maxWaiting, memoryLimit, loadWait); }
-    public ModelSettings withMaxWaiting(int n) { return new ModelSettings(maxLoaded, keepAlive, options, contextSize, maxRunning, n, memoryLimit, loadWait); }
-    public ModelSettings withMemoryLimit(long b) { return new ModelSettings(maxLoaded, keepAlive, options, contextSize, maxRunning, maxWaiting, b, loadWait); }
-    public ModelSettings withLoadWait(Duration d) { return new ModelSettings(maxLoaded, keepAlive, options, contextSize, maxRunning, maxWaiting, memoryLimit, d); }
+    public ModelSettings withMaxLoaded(int n) { return new ModelSettings(n, keepAlive, options, contextSize, maxRunning, maxWaiting, memoryLimit, loadWait, maxQueueDelay); }
+    public ModelSettings withKeepAlive(Duration d) { return new ModelSettings(maxLoaded, d, options, contextSize, maxRunning, maxWaiting, memoryLimit, loadWait, maxQueueDelay); }
+    public ModelSettings withOptions(ModelOptions o) { return new ModelSettings(maxLoaded, keepAlive, o, contextSize, maxRunning, maxWaiting, memoryLimit, loadWait, maxQueueDelay); }
+    public ModelSettings withContextSize(int n) { return new ModelSettings(maxLoaded, keepAlive, options, n, maxRunning, maxWaiting, memoryLimit, loadWait, maxQueueDelay); }
+    public ModelSettings withMaxRunning(int n) { return new ModelSettings(maxLoaded, keepAlive, options, contextSize, n, maxWaiting, memoryLimit, loadWait, maxQueueDelay); }
+    public ModelSettings withMaxWaiting(int n) { return new ModelSettings(maxLoaded, keepAlive, options, contextSize, maxRunning, n, memoryLimit, loadWait, maxQueueDelay); }
+    public ModelSettings withMemoryLimit(long b) { return new ModelSettings(maxLoaded, keepAlive, options, contextSize, maxRunning, maxWaiting, b, loadWait, maxQueueDelay); }
+    public ModelSettings withLoadWait(Duration d) { return new ModelSettings(maxLoaded, keepAlive, options, contextSize, maxRunning, maxWaiting, memoryLimit, d, maxQueueDelay); }
+    public ModelSettings withMaxQueueDelay(Duration d) { return new ModelSettings(maxLoaded, keepAlive, options, contextSize, maxRunning, maxWaiting, memoryLimit, loadWait, d); }
 
     /**
      * Parses a keep-alive like Ollama's: {@code 30s}, {@code 5m}, {@code 1h}, {@code 500ms}, a bare number
