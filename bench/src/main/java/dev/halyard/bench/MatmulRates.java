@@ -9,6 +9,8 @@ import dev.halyard.kernels.VectorKernels;
 import dev.halyard.kernels.WeightMatrix;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -168,14 +170,41 @@ public final class MatmulRates {
 
     /** Microseconds per product of {@code batch} tokens: the fastest pass over all matrices (a one-matrix pass repeats it). */
     private static double perProductUs(Kernels k, Parallel par, WeightMatrix[] ws, float[] x, float[] out, int batch, int warmup, int passes) {
+        return perProductUs(k, par, ws, x, out, batch, warmup, false, passes);
+    }
+
+    /**
+     * As above, and with {@code settle}, the warm-up goes on until the JIT has compiled nothing for
+     * {@link #SETTLE_NANOS} (the JVM's total compilation time stands still), at most {@link
+     * #SETTLE_MAX_NANOS}: C2 compiles a four-token kernel in the background for the better part of a
+     * second on a busy host, and until then it runs boxed in C1's code.
+     */
+    private static double perProductUs(Kernels k, Parallel par, WeightMatrix[] ws, float[] x, float[] out, int batch, int warmup, boolean settle,
+                                       int passes) {
         int reps = ws.length == 1 && batch == 1 ? 64 : 1;
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        boolean watch = settle && jit != null && jit.isCompilationTimeMonitoringSupported();
+        long start = System.nanoTime(), quietSince = start, compiled = watch ? jit.getTotalCompilationTime() : 0;
+        for (int p = 0; ; p++) { // the first passes warm up the JIT
+            long now = System.nanoTime();
+            if (watch) {
+                long c = jit.getTotalCompilationTime();
+                if (c != compiled) {
+                    compiled = c;
+                    quietSince = now;
+                }
+            }
+            boolean settled = !watch || now - quietSince >= SETTLE_NANOS || now - start >= SETTLE_MAX_NANOS;
+            if (p >= warmup && settled) break;
+            for (int r = 0; r < reps; r++)
+                for (WeightMatrix w : ws) Matmul.matmul(k, par, w, x, out, batch);
+        }
         long best = Long.MAX_VALUE;
-        for (int p = 0; p < warmup + passes; p++) {
+        for (int p = 0; p < passes; p++) {
             long t0 = System.nanoTime();
             for (int r = 0; r < reps; r++)
                 for (WeightMatrix w : ws) Matmul.matmul(k, par, w, x, out, batch);
-            long ns = System.nanoTime() - t0;
-            if (p >= warmup) best = Math.min(best, ns); // the first passes warm up the JIT
+            best = Math.min(best, System.nanoTime() - t0);
         }
         return best / 1e3 / ((long) reps * ws.length);
     }
@@ -200,6 +229,15 @@ public final class MatmulRates {
      */
     static final int PROMPT_WARMUP = 10;
 
+    /**
+     * ...and until the JIT has been idle this long (see {@link #perProductUs}): ten products of a small
+     * matrix or a few tokens take a millisecond, so the first shape of a format read cold (Q8_0, 4
+     * tokens: 256 x 2048 8.7-13.7 ms a product on one thread, 0.05 ms once C2's kernel ran; 2048 x 8192
+     * 17-39 GFLOP/s on two threads against 82-144 listed after a warm shape).
+     */
+    static final long SETTLE_NANOS = 300_000_000L;
+    static final long SETTLE_MAX_NANOS = 10_000_000_000L;
+
     /** Measures every type on every shape with a batch of {@code tokens} (a prompt chunk: 512 in the main bench). */
     public static PromptResult measurePrompt(List<GgmlType> types, List<int[]> shapes, int threads, int tokens, int passes) throws InterruptedException {
         if (threads < 1 || tokens < 1 || passes < 1) throw new IllegalArgumentException("threads, tokens and passes must be >= 1");
@@ -211,8 +249,8 @@ public final class MatmulRates {
                 try (Arena arena = Arena.ofShared()) {
                     WeightMatrix[] w = matrices(arena, p.type(), p.rows(), p.cols(), 1, -1);
                     float[] x = activations(tokens, p.cols(), p.rows()), out = new float[tokens * p.rows()];
-                    rates.add(new PromptRate(p.type(), p.rows(), p.cols(), tokens, perProductUs(k, one, w, x, out, tokens, PROMPT_WARMUP, passes),
-                            perProductUs(k, many, w, x, out, tokens, PROMPT_WARMUP, passes)));
+                    rates.add(new PromptRate(p.type(), p.rows(), p.cols(), tokens, perProductUs(k, one, w, x, out, tokens, PROMPT_WARMUP, true, passes),
+                            perProductUs(k, many, w, x, out, tokens, PROMPT_WARMUP, true, passes)));
                 }
             }
         }

@@ -355,7 +355,7 @@ public final class BenchCommand implements Callable<Integer> {
         @Option(names = "--threads", paramLabel = "N", description = "threads of the parallel figures (default: all cores)")
         Integer threads;
 
-        @Option(names = "--passes", paramLabel = "N", defaultValue = "3", description = "timed products per figure, after 10 warm-up ones; the fastest counts (default: ${DEFAULT-VALUE})")
+        @Option(names = "--passes", paramLabel = "N", defaultValue = "3", description = "timed products per figure, after a warm-up of 10 or more, until the JIT is idle; the fastest counts (default: ${DEFAULT-VALUE})")
         int passes;
 
         @Spec picocli.CommandLine.Model.CommandSpec spec;
