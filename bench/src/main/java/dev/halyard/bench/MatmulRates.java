@@ -233,7 +233,7 @@ public final class MatmulRates {
      * ...and until the JIT has been idle this long (see {@link #perProductUs}): ten products of a small
      * matrix or a few tokens take a millisecond, so the first shape of a format read cold (Q8_0, 4
      * tokens: 256 x 2048 8.7-13.7 ms a product on one thread, 0.05 ms once C2's kernel ran; 2048 x 8192
-     * 17-39 GFLOP/s on two threads against 82-144 listed after a warm shape).
+     * 17-39 GFLOP/s on two threads against 86-144 listed after a warm shape).
      */
     static final long SETTLE_NANOS = 300_000_000L;
     static final long SETTLE_MAX_NANOS = 10_000_000_000L;
