@@ -102,6 +102,45 @@ class TiledLayoutTest {
     }
 
     /**
+     * A model loader repacks on its pool's threads, in batches (every tile of a batch read before any
+     * is written): moved up in place by any distance, into a new segment, in place without growth, and
+     * slice-major, over several batches, the bytes are those one thread writes.
+     */
+    @ParameterizedTest(name = "{0} {1} x {2} shift {3}")
+    @org.junit.jupiter.params.provider.CsvSource({"Q4_0, 4096, 2048, 0", "Q4_0, 4096, 2048, 100000", "Q4_0, 64, 8192, 72", "Q5_0, 96, 2048, 88",
+            "Q8_0, 2048, 2048, 4000", "Q4_K, 2048, 2048, 0", "Q4_K, 1024, 2048, 5000", "Q4_K, 64, 8192, 0", "Q6_K, 2048, 2048, -1",
+            "Q6_K, 64, 8192, -1", "Q8_0, 16, 256, -1"})
+    void tiling_on_a_pool_writes_the_bytes_one_thread_writes(GgmlType type, int rows, int cols, long shift) {
+        Random rnd = new Random(rows + cols + shift);
+        try (Arena arena = Arena.ofShared(); Parallel par = new Parallel(2)) {
+            MemorySegment a = RandomBlocks.allocate(arena, type, rows * cols, 0, rnd);
+            long room = WeightMatrix.tiledGrowth(type, rows, cols) + Math.max(0, shift);
+            MemorySegment one = arena.allocate(a.byteSize() + room, 64), pool = arena.allocate(a.byteSize() + room, 64);
+            MemorySegment.copy(a, 0, one, 0, a.byteSize());
+            MemorySegment.copy(a, 0, pool, 0, a.byteSize());
+            WeightMatrix t1, t2;
+            if (shift < 0) { // in place (no growth) or, growing, into a new segment
+                t1 = new WeightMatrix(type, one, 0, rows, cols).tile4();
+                t2 = new WeightMatrix(type, pool, 0, rows, cols).tile4(par);
+            } else { // moved up in its own segment (or from a copy, slice-major)
+                t1 = new WeightMatrix(type, one, 0, rows, cols).tile4(one, shift);
+                t2 = new WeightMatrix(type, pool, 0, rows, cols).tile4(pool, shift, par);
+            }
+            assertEquals(t1.offset(), t2.offset());
+            long bytes = t1.data().byteSize();
+            assertEquals(bytes, t2.data().byteSize());
+            assertEquals(-1, t1.data().asSlice(t1.offset()).mismatch(t2.data().asSlice(t2.offset())),
+                    type + ": the pool's layout differs from one thread's");
+            float[] r1 = new float[cols], r2 = new float[cols];
+            for (int r = 0; r < rows; r += 7) {
+                new WeightMatrix(type, a, 0, rows, cols).dequantizeRow(new VectorKernels(), r, r1, 0);
+                t2.dequantizeRow(new VectorKernels(), r, r2, 0);
+                assertTrue(Arrays.equals(r1, r2), "row " + r);
+            }
+        }
+    }
+
+    /**
      * Q4_0, Q5_0 and Q8_0 tiles are placed so that none starts or ends in the first 64 bytes of a
      * 256-byte run (the prefetchers stream such tiles up to twice as fast, see WeightMatrix.PLACE),
      * padded where that takes padding below 128 bytes and 1/32 of the tile. Otherwise (Q4_0 with 1152

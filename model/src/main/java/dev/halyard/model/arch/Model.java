@@ -48,8 +48,8 @@ public final class Model implements AutoCloseable {
         Parallel parallel = null;
         try {
             MemorySegment data = gguf.load(arena, options.loadMode(), Weights.tilingRoom(gguf, options.kernels()));
-            Weights weights = new Weights(gguf, data, options.kernels(), config);
             parallel = new Parallel(options.threads());
+            Weights weights = new Weights(gguf, data, options.kernels(), config, parallel); // repacked on every thread
             return new Model(gguf, config, arena, parallel, new Transformer(config, weights, options.kernels(), parallel), options.kvType());
         } catch (IOException | RuntimeException e) {
             if (parallel != null) parallel.close();

@@ -2,6 +2,7 @@ package dev.halyard.model.arch;
 
 import dev.halyard.kernels.GgmlType;
 import dev.halyard.kernels.Kernels;
+import dev.halyard.kernels.Parallel;
 import dev.halyard.kernels.VectorKernels;
 import dev.halyard.kernels.WeightMatrix;
 import dev.halyard.model.gguf.GgufFile;
@@ -42,6 +43,14 @@ public final class Weights {
     private final Kernels kernels;
 
     public Weights(GgufFile gguf, MemorySegment data, Kernels kernels, ModelConfig c) {
+        this(gguf, data, kernels, c, null);
+    }
+
+    /**
+     * The weights, their matrices repacked ({@link #tileAll}) on {@code parallel}'s threads (null: this
+     * thread alone; then {@code data} may be confined to it).
+     */
+    public Weights(GgufFile gguf, MemorySegment data, Kernels kernels, ModelConfig c, Parallel parallel) {
         this.gguf = gguf;
         this.data = data;
         this.kernels = kernels;
@@ -53,7 +62,7 @@ public final class Weights {
         ropeFactors = rf;
         layers = new Layer[c.layers()];
         for (int i = 0; i < c.layers(); i++) layers[i] = layer(i, c);
-        if (kernels instanceof VectorKernels && !data.isReadOnly()) tileAll();
+        if (kernels instanceof VectorKernels && !data.isReadOnly()) tileAll(parallel);
     }
 
     /**
@@ -79,7 +88,7 @@ public final class Weights {
      * grow, then up to 255 bytes more to start where {@link WeightMatrix#placeAt} says (the vectors
      * were already copied out); without that room they go to new segments.
      */
-    private void tileAll() {
+    private void tileAll(Parallel parallel) {
         java.util.Map<WeightMatrix, WeightMatrix> done = new java.util.IdentityHashMap<>();
         java.util.List<WeightMatrix> all = new java.util.ArrayList<>();
         for (Layer l : layers) for (WeightMatrix m : new WeightMatrix[] {l.wq, l.wk, l.wv, l.wqkv, l.wo, l.w1, l.w3, l.w13, l.w2}) if (m != null) all.add(m);
@@ -104,17 +113,17 @@ public final class Weights {
                 long to = m.offset() + shift[i];
                 WeightMatrix moved;
                 if (WeightMatrix.tiledGrowth(m.type(), m.rows(), m.cols()) > 0) { // up to 255 bytes higher, in its room
-                    moved = m.tile4(data, WeightMatrix.placeAt(m.type(), m.cols(), data, to));
+                    moved = m.tile4(data, WeightMatrix.placeAt(m.type(), m.cols(), data, to), parallel);
                 } else {
                     MemorySegment.copy(data, m.offset(), data, to, m.rowBytes() * m.rows()); // as memmove
                     moved = new WeightMatrix(m.type(), data, to, m.rows(), m.cols());
-                    if (WeightMatrix.canTile(m.type(), m.rows())) moved = moved.tile4();
+                    if (WeightMatrix.canTile(m.type(), m.rows())) moved = moved.tile4(parallel);
                 }
                 done.put(m, moved);
             }
         }
         java.util.function.UnaryOperator<WeightMatrix> tile = m -> m == null ? null : done.containsKey(m) ? done.get(m)
-                : !WeightMatrix.canTile(m.type(), m.rows()) ? m : done.computeIfAbsent(m, WeightMatrix::tile4);
+                : !WeightMatrix.canTile(m.type(), m.rows()) ? m : done.computeIfAbsent(m, w -> w.tile4(parallel));
         for (Layer l : layers) {
             l.wq = tile.apply(l.wq);
             l.wk = tile.apply(l.wk);
