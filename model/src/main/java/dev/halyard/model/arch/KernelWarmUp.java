@@ -26,13 +26,15 @@ import java.util.Set;
  * Llama-3.2-1B Q4_K_M, two threads: a 7-token prompt 3.2-4.1 s, the next 16 tokens 3.2-4.3 s, against
  * 0.1 and 0.9 s warm), while reading the weights keeps one thread in the kernel and leaves the other
  * core mostly idle. With this warm-up during the read: prompt 2.5-2.8 s, 16 tokens 2.6-3.6 s, load
- * level, first token 4.7-4.9 s after the load began against 6.1-6.2 (15.3 when the read was slow);
+ * level, first token 4.7-4.9 s after the load began against 6.1-6.2 (15.3 when the read was slow); it
+ * buys as much as the read lasts (after a 0.2-0.4 s read the prompt took 3.0-3.2 s, after 8.7 s 1.1 s);
  * running on through the repacking (which takes every core) gave faster first passes (1.3-1.6 s) but
  * a load 2 s longer, the first token no sooner. The synthetic matrices have the model's formats and
  * column counts (which pick the kernels: whole rows or slice-major), a few tiles of rows, and run
  * the token counts that pick the decode, four-token, fused and panel paths. Their values are random
  * quants under a small finite scale: only the code paths matter, nothing reads the results. {@link
- * #close} stops and joins the thread. {@code -Dhalyard.warmUpKernels=false} turns it off.
+ * #close} stops and joins the thread (a cold JVM: within ~120 ms, the setup and one product). {@code
+ * -Dhalyard.warmUpKernels=false} turns it off.
  */
 final class KernelWarmUp implements AutoCloseable {
     /** Rows of each synthetic matrix: a few tiles, so a pass is microseconds and the kernels are called often. */

@@ -46,15 +46,16 @@ public final class Model implements AutoCloseable {
         ModelConfig config = ModelConfig.fromGguf(gguf, (int) emb.ne()[1]);
         Arena arena = Arena.ofShared();
         Parallel parallel = null;
-        KernelWarmUp warmUp = KernelWarmUp.start(gguf, options.kernels(), options.loadMode()); // while the read leaves a core idle
         try {
-            MemorySegment data = gguf.load(arena, options.loadMode(), Weights.tilingRoom(gguf, options.kernels()));
-            if (warmUp != null) warmUp.close(); // the repacking below takes every core
+            MemorySegment data;
+            // the kernels warm up while the read leaves a core idle, and stop before the repacking takes every core
+            try (KernelWarmUp warmUp = KernelWarmUp.start(gguf, options.kernels(), options.loadMode())) {
+                data = gguf.load(arena, options.loadMode(), Weights.tilingRoom(gguf, options.kernels()));
+            }
             parallel = new Parallel(options.threads());
             Weights weights = new Weights(gguf, data, options.kernels(), config, parallel); // repacked on every thread
             return new Model(gguf, config, arena, parallel, new Transformer(config, weights, options.kernels(), parallel), options.kvType());
         } catch (IOException | RuntimeException e) {
-            if (warmUp != null) warmUp.close();
             if (parallel != null) parallel.close();
             arena.close();
             throw e;
