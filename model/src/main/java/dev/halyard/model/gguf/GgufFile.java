@@ -171,28 +171,53 @@ public final class GgufFile {
         return load(arena, mode, 0);
     }
 
+    /** Bytes read at a time, 16 huge pages: each chunk's page size is chosen by {@link PageChoice}. */
+    static final int CHUNK = 32 << 20;
+
     /**
      * {@link #load(Arena, LoadMode)} with {@code room} spare bytes after the data (READ only), for
-     * layouts that grow when repacked in place (see {@code Weights}).
+     * layouts that grow when repacked in place (see {@code Weights}). READ puts the data on 2 MiB pages
+     * where Linux offers them ({@link HugePages}), chunk by chunk unless 4 KiB pages measure much
+     * cheaper to fill on this machine ({@link PageChoice}); otherwise into ordinary off-heap memory.
      */
     public MemorySegment load(Arena arena, LoadMode mode, long room) throws IOException {
+        return load(arena, mode, room, CHUNK, PageChoice.configured());
+    }
+
+    /**
+     * {@link #load(Arena, LoadMode, long)} reading {@code chunk} bytes at a time, their page sizes chosen
+     * by {@code choice} (tests: several chunks of a small file, chosen as they like).
+     */
+    MemorySegment load(Arena arena, LoadMode mode, long room, int chunk, PageChoice choice) throws IOException {
+        if (chunk <= 0) throw new IllegalArgumentException("chunk must be positive, got " + chunk);
         long size = fileSize - dataStart;
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             if (ch.size() != fileSize) throw new IOException(path + " changed size while loading");
             if (mode == LoadMode.MMAP) return ch.map(FileChannel.MapMode.READ_ONLY, dataStart, size, arena);
-            MemorySegment seg = HugePages.allocate(arena, Math.max(size + room, 1)); // 2 MiB pages: prompts +3-5%
-            if (seg == null) seg = arena.allocate(Math.max(size + room, 1), 64);
+            long total = Math.max(size + room, 1);
+            MemorySegment seg = HugePages.allocate(arena, total, false); // pages advised chunk by chunk: PageChoice
+            if (seg == null) {
+                seg = arena.allocate(total, 64);
+                choice = null;
+            }
             long done = 0;
-            final long chunk = 1L << 26;
             while (done < size) {
                 int n = (int) Math.min(chunk, size - done);
+                boolean huge = choice != null && choice.nextHuge();
+                if (choice != null) HugePages.advise(seg, done, n, huge);
+                long t0 = System.nanoTime();
                 ByteBuffer bb = seg.asSlice(done, n).asByteBuffer();
                 while (bb.hasRemaining()) {
                     int r = ch.read(bb, dataStart + done + bb.position());
                     if (r < 0) throw new IOException(path + ": unexpected end of file while reading tensor data");
                 }
+                if (choice != null) choice.record(huge, n, System.nanoTime() - t0);
                 done += n;
             }
+            if (choice != null && total > size) HugePages.advise(seg, size, total - size, choice.nextHuge()); // the repacking's room
+            // chunks read onto 4 KiB pages: khugepaged may merge them into huge pages later, in the
+            // background at its own pace (16 MiB per 10 s by default), where the read could not afford to
+            if (choice != null && choice.smallBytes() > 0) HugePages.advise(seg, 0, size, true);
             return seg;
         }
     }

@@ -6,6 +6,7 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.util.List;
 
 /**
  * Off-heap memory for weights on 2 MiB pages where the OS offers them: an anonymous private mapping,
@@ -13,15 +14,20 @@ import java.lang.invoke.MethodHandle;
  * closes. Transparent huge pages are often {@code madvise}-only (as on these VMs), so memory from
  * {@code Arena.allocate} sits on 4 KiB pages. Llama-3.2-1B, {@code bench ab} with 4-6 processes per
  * side: 512-token prompts 1.044 (Q4_K_M, 6 of 6 rounds faster), 1.050 (Q8_0, 4 of 4), 1.034 (Q4_0,
- * 3 of 4); generation level (0.993, 0.980, 1.005). Elsewhere (no {@code mmap}, or {@code madvise}
- * refused: not Linux, THP disabled) {@link #allocate} returns null and the caller allocates as usual.
- * {@code -Dhalyard.hugepages=false} turns it off.
+ * 3 of 4); generation level (0.993, 0.980, 1.005); on a Zen 4 host (6 rounds, 3 processes a side)
+ * prompts 1.044 (4 of 6), generation 1.055 (6 of 6). But on a VM that backs guest memory when first
+ * touched, fresh huge pages are an order of magnitude dearer to fill than 4 KiB ones: the loader reads
+ * chunk by chunk, each chunk's range advised onto or off huge pages as {@link PageChoice} measures them
+ * ({@link #allocate(Arena, long, boolean)} without advice, then {@link #advise}). Elsewhere (no {@code
+ * mmap}, or {@code madvise} refused: not Linux, THP disabled) {@link #allocate} returns null and the
+ * caller allocates as usual. {@code -Dhalyard.hugepages=false} turns it off, {@code =always} advises
+ * every chunk onto huge pages whatever they cost.
  */
 final class HugePages {
     private HugePages() {}
 
     static final long PAGE = 2L << 20;
-    private static final int PROT_READ_WRITE = 0x1 | 0x2, MAP_PRIVATE_ANONYMOUS = 0x02 | 0x20, MADV_HUGEPAGE = 14;
+    private static final int PROT_READ_WRITE = 0x1 | 0x2, MAP_PRIVATE_ANONYMOUS = 0x02 | 0x20, MADV_HUGEPAGE = 14, MADV_NOHUGEPAGE = 15;
     private static final MethodHandle MMAP, MADVISE, MUNMAP;
 
     static {
@@ -44,9 +50,15 @@ final class HugePages {
         MUNMAP = munmap;
     }
 
-    /** Whether {@link #allocate} may return memory (this OS has the calls and they are not turned off). */
+    /**
+     * Whether {@link #allocate} may return memory: this OS has the calls and {@code -Dhalyard.hugepages}
+     * is not {@code false} ({@code true}, {@code auto} and {@code always} are the others: see {@link PageChoice#configured}).
+     */
     static boolean available() {
-        return MMAP != null && Boolean.parseBoolean(System.getProperty("halyard.hugepages", "true"));
+        String v = System.getProperty("halyard.hugepages", "auto");
+        if (!List.of("true", "auto", "always", "false").contains(v))
+            throw new IllegalArgumentException("-Dhalyard.hugepages must be auto, always or false (true: auto), got '" + v + "'");
+        return MMAP != null && !v.equals("false");
     }
 
     /**
@@ -54,6 +66,15 @@ final class HugePages {
      * arena} closes; null if that cannot be had (the caller then allocates as usual).
      */
     static MemorySegment allocate(Arena arena, long size) {
+        return allocate(arena, size, true);
+    }
+
+    /**
+     * {@link #allocate(Arena, long)}, advised onto huge pages as a whole only if {@code advise}; without,
+     * the caller advises its ranges before it touches them ({@link #advise}; unadvised, THP's
+     * {@code madvise} mode gives 4 KiB pages).
+     */
+    static MemorySegment allocate(Arena arena, long size, boolean advise) {
         if (!available() || size <= 0) return null;
         long len = (size + PAGE - 1) & -PAGE, span = len + PAGE; // room to align the start
         try {
@@ -61,13 +82,28 @@ final class HugePages {
             long base = raw.address();
             if (base == -1L || base == 0L) return null; // MAP_FAILED
             long at = (base + PAGE - 1) & -PAGE;
-            if ((int) MADVISE.invokeExact(MemorySegment.ofAddress(at), len, MADV_HUGEPAGE) != 0) {
+            if (advise && (int) MADVISE.invokeExact(MemorySegment.ofAddress(at), len, MADV_HUGEPAGE) != 0) {
                 unmap(base, span);
                 return null;
             }
             return MemorySegment.ofAddress(at).reinterpret(size, arena, s -> unmap(base, span));
         } catch (Throwable t) {
             return null;
+        }
+    }
+
+    /**
+     * Advises bytes [offset, offset + length) of {@code seg} (from {@link #allocate(Arena, long,
+     * boolean)}) onto huge pages or off them, from the 4 KiB page holding {@code offset}; pages already
+     * touched keep their size. Advice only: whether the kernel took it is returned, nothing fails.
+     */
+    static boolean advise(MemorySegment seg, long offset, long length, boolean huge) {
+        if (MADVISE == null || length <= 0) return false;
+        long from = (seg.address() + offset) & -4096L, to = seg.address() + offset + length;
+        try {
+            return (int) MADVISE.invokeExact(MemorySegment.ofAddress(from), to - from, huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE) == 0;
+        } catch (Throwable t) {
+            return false;
         }
     }
 
