@@ -353,8 +353,9 @@ public record WeightMatrix(GgmlType type, MemorySegment data, long offset, int r
      * layout, tile by tile, the last tile first if {@code lastFirst}. On {@code parallel}'s threads the
      * tiles go in batches of a few MiB: every tile of a batch is read and rewritten into a heap buffer
      * of its own before any of the batch is written back, so a tile moving up in place (lastFirst)
-     * still overwrites only tiles already read, as one at a time does. The rewriting (bit shuffling in
-     * scalar code, ~0.45 GB/s a core: 1.8 s of Llama-3.2-1B Q4_K_M's load on one) is what splits.
+     * still overwrites only tiles already read, as one at a time does. The rewriting (bit shuffling:
+     * 1.8 s of Llama-3.2-1B Q4_K_M's load on one thread with the scalar Q6_K repack, ~0.5 GB/s; Q6_K
+     * now goes through {@code Q6_KKernel.tileFast}, 1.8-5.5 GB/s once compiled) is what splits.
      */
     private void tileInto(MemorySegment from, long fromOffset, WeightMatrix tiled, boolean lastFirst, Parallel parallel) {
         int tiles = rows / 4, tileBytes = (int) (cols / type.blockSize * tiled.columnBytes());
@@ -387,6 +388,7 @@ public record WeightMatrix(GgmlType type, MemorySegment data, long offset, int r
         long rb = rowBytes(), column = tiled.columnBytes();
         MemorySegment.copy(from, java.lang.foreign.ValueLayout.JAVA_BYTE, fromOffset + 4L * t * rb, src, 0, src.length);
         int[] rowBlk = new int[4]; // the four rows' blocks of a column in src
+        byte[] scratch = type == GgmlType.Q6_K ? new byte[256] : null;
         for (int b = 0; b < blocks; b++) {
             int col = (int) (b * column);
             if (type == GgmlType.Q4_0 || type == GgmlType.Q5_0) {
@@ -396,7 +398,7 @@ public record WeightMatrix(GgmlType type, MemorySegment data, long offset, int r
                 continue;
             }
             if (type == GgmlType.Q4_K) Q4_KKernel.tile(src, b * ts, (int) rb, dst, col);
-            else if (type == GgmlType.Q6_K) Q6_KKernel.tile(src, b * ts, (int) rb, dst, col);
+            else if (type == GgmlType.Q6_K) Q6_KKernel.tileFast(src, b * ts, (int) rb, dst, col, scratch);
             else for (int r = 0; r < 4; r++) {
                 int blk = (int) (r * rb) + b * ts;
                 dst[col + 2 * r] = src[blk];

@@ -38,6 +38,22 @@ final class KQuantTiles {
                         throw new AssertionError(type + " untile(tile(blocks)) differs, row " + r);
                 }
             }
+            if (type == GgmlType.Q6_K) { // the loader's fast twin writes tile's bytes: rows apart by any stride, at any offsets
+                byte[] u = new byte[256];
+                for (int round = 0; round < 50; round++) {
+                    int s = rnd.nextInt(9), stride = ts + rnd.nextInt(3) * 13, d = rnd.nextInt(5);
+                    byte[] src = new byte[s + 3 * stride + ts + rnd.nextInt(4)], want = new byte[d + 4 * ts + 3], got = new byte[want.length];
+                    rnd.nextBytes(src);
+                    rnd.nextBytes(want);
+                    System.arraycopy(want, 0, got, 0, want.length); // bytes around the column stay as they were
+                    rnd.nextBytes(u); // whatever the scratch held
+                    Q6_KKernel.tile(src, s, stride, want, d);
+                    Q6_KKernel.tileFast(src, s, stride, got, d, u);
+                    if (!Arrays.equals(want, got))
+                        throw new AssertionError("Q6_K tileFast differs from tile at byte " + Arrays.mismatch(want, got) + " (round " + round + ", transposed " + Q6_KKernel.TRANSPOSED + ")");
+                    checks++;
+                }
+            }
             for (int n : new int[] {256, 2304}) {
                 try (Arena arena = Arena.ofConfined()) {
                     int pad = 7; // rows start at an odd byte offset

@@ -19,7 +19,7 @@ import org.openjdk.jmh.runner.options.Options;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 
 /**
- * Runs {@link KernelBenchmark}, {@link MatmulBenchmark} and {@link OpsBenchmark} through JMH (forked
+ * Runs {@link KernelBenchmark}, {@link MatmulBenchmark}, {@link OpsBenchmark} and {@link RepackBenchmark} through JMH (forked
  * JVMs, warm-up, measurement) and prints a summary: per format (and batch) or float op, scalar and
  * vector time of one call, the speed-up, and for the weight formats the vector kernel's weight bytes
  * and GFLOP/s. Any JMH command-line option may be passed, e.g. {@code -p type=Q8_0,Q4_0 -wi 1 -i 2
@@ -41,6 +41,7 @@ public final class KernelBenchmarks {
             b.include(KernelBenchmark.class.getName() + "\\.");
             b.include(MatmulBenchmark.class.getName() + "\\.");
             b.include(OpsBenchmark.class.getName() + "\\.");
+            b.include(RepackBenchmark.class.getName() + "\\.");
         }
         Options opts = b.build();
         Collection<RunResult> results = new Runner(opts).run();
@@ -88,7 +89,7 @@ public final class KernelBenchmarks {
             double s = e.getValue().getOrDefault("scalar", Double.NaN), v = e.getValue().getOrDefault("vector", Double.NaN);
             boolean weights = !k.bench().equals(OPS);
             String gbs = weights ? String.format(Locale.ROOT, "%.2f", k.rows() * (double) GgmlType.valueOf(k.name()).byteSize(k.cols()) / (v * 1e3)) : "-";
-            String flops = weights && !k.bench().equals("dequantize")
+            String flops = weights && !k.bench().equals("dequantize") && !k.bench().equals("tile") // a repacking: no arithmetic
                     ? String.format(Locale.ROOT, "%.1f", 2.0 * k.rows() * k.cols() * k.batch() / (v * 1e3)) : "-";
             if (v > s && weights) slower++; // (C2 vectorises the scalar loops of add and axpy by itself: level there)
             sb.append(String.format(Locale.ROOT, "%-11s %-11s %9s %5d %12.2f %12.2f %8.2f %12s %12s%n", k.bench(), k.name(),

@@ -1,7 +1,10 @@
 package dev.halyard.bench.jmh;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -53,5 +56,23 @@ class BenchmarkTwinsTest {
         b.n = 2048;
         b.setUp();
         return b;
+    }
+
+    @Test
+    void repack_twins_write_the_same_tiles() {
+        byte[][] out = new byte[2][];
+        String[] kernels = {"vector", "scalar"};
+        for (int k = 0; k < 2; k++) {
+            RepackBenchmark b = new RepackBenchmark();
+            b.type = "Q6_K";
+            b.kernels = kernels[k];
+            b.rows = 4;
+            b.cols = 2048;
+            b.setUp();
+            out[k] = b.tile().clone();
+        }
+        assertEquals(8 * 4 * 210, out[0].length, "8 block columns of 4 Q6_K blocks");
+        assertArrayEquals(out[1], out[0]);
+        assertNotEquals(0, java.util.Arrays.hashCode(out[0]) ^ java.util.Arrays.hashCode(new byte[out[0].length]), "the tiles were written");
     }
 }
