@@ -355,7 +355,7 @@ public record WeightMatrix(GgmlType type, MemorySegment data, long offset, int r
      * of its own before any of the batch is written back, so a tile moving up in place (lastFirst)
      * still overwrites only tiles already read, as one at a time does. The rewriting (bit shuffling:
      * 1.8 s of Llama-3.2-1B Q4_K_M's load on one thread with the scalar Q6_K repack, ~0.5 GB/s; Q6_K
-     * now goes through {@code Q6_KKernel.tileFast}, 1.8-5.5 GB/s once compiled) is what splits.
+     * and Q4_K now go through their {@code tileFast}, 1.8-5.5 GB/s once compiled) is what splits.
      */
     private void tileInto(MemorySegment from, long fromOffset, WeightMatrix tiled, boolean lastFirst, Parallel parallel) {
         int tiles = rows / 4, tileBytes = (int) (cols / type.blockSize * tiled.columnBytes());
@@ -397,7 +397,7 @@ public record WeightMatrix(GgmlType type, MemorySegment data, long offset, int r
                 else Q5_0Kernel.tileColumn(src, rowBlk, dst, col);
                 continue;
             }
-            if (type == GgmlType.Q4_K) Q4_KKernel.tile(src, b * ts, (int) rb, dst, col);
+            if (type == GgmlType.Q4_K) Q4_KKernel.tileFast(src, b * ts, (int) rb, dst, col);
             else if (type == GgmlType.Q6_K) Q6_KKernel.tileFast(src, b * ts, (int) rb, dst, col, scratch);
             else for (int r = 0; r < 4; r++) {
                 int blk = (int) (r * rb) + b * ts;

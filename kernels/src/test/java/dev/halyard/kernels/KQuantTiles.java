@@ -38,19 +38,25 @@ final class KQuantTiles {
                         throw new AssertionError(type + " untile(tile(blocks)) differs, row " + r);
                 }
             }
-            if (type == GgmlType.Q6_K) { // the loader's fast twin writes tile's bytes: rows apart by any stride, at any offsets
+            { // the loader's fast twin writes tile's bytes: rows apart by any stride, at any offsets
                 byte[] u = new byte[256];
+                int width = type == GgmlType.Q4_K ? Q4_KKernel.TILE_COLUMN : 4 * ts;
                 for (int round = 0; round < 50; round++) {
                     int s = rnd.nextInt(9), stride = ts + rnd.nextInt(3) * 13, d = rnd.nextInt(5);
-                    byte[] src = new byte[s + 3 * stride + ts + rnd.nextInt(4)], want = new byte[d + 4 * ts + 3], got = new byte[want.length];
+                    byte[] src = new byte[s + 3 * stride + ts + rnd.nextInt(4)], want = new byte[d + width + 3], got = new byte[want.length];
                     rnd.nextBytes(src);
                     rnd.nextBytes(want);
                     System.arraycopy(want, 0, got, 0, want.length); // bytes around the column stay as they were
                     rnd.nextBytes(u); // whatever the scratch held
-                    Q6_KKernel.tile(src, s, stride, want, d);
-                    Q6_KKernel.tileFast(src, s, stride, got, d, u);
+                    if (type == GgmlType.Q4_K) {
+                        Q4_KKernel.tile(src, s, stride, want, d);
+                        Q4_KKernel.tileFast(src, s, stride, got, d);
+                    } else {
+                        Q6_KKernel.tile(src, s, stride, want, d);
+                        Q6_KKernel.tileFast(src, s, stride, got, d, u);
+                    }
                     if (!Arrays.equals(want, got))
-                        throw new AssertionError("Q6_K tileFast differs from tile at byte " + Arrays.mismatch(want, got) + " (round " + round + ", transposed " + Q6_KKernel.TRANSPOSED + ")");
+                        throw new AssertionError(type + " tileFast differs from tile at byte " + Arrays.mismatch(want, got) + " (round " + round + ", transposed " + Q6_KKernel.TRANSPOSED + ")");
                     checks++;
                 }
             }

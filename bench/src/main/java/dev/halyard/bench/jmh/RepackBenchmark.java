@@ -1,6 +1,7 @@
 package dev.halyard.bench.jmh;
 
 import dev.halyard.kernels.GgmlType;
+import dev.halyard.kernels.quant.Q4_KKernel;
 import dev.halyard.kernels.quant.Q6_KKernel;
 import java.util.SplittableRandom;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -9,14 +10,14 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Setup;
 
 /**
- * The load-time repacking of Q6_K rows into the tiled layout ({@code WeightMatrix.tile4}): one tile of
- * four rows, block column by block column, through {@link Q6_KKernel#tile} (scalar) or {@link
- * Q6_KKernel#tileFast} (vector), in whichever element order this JVM's kernels read ({@link
+ * The load-time repacking of K-quant rows into the tiled layout ({@code WeightMatrix.tile4}): one tile
+ * of four rows, block column by block column, through the format's {@code tile} (scalar) or {@code
+ * tileFast} (vector); Q6_K in whichever element order this JVM's kernels read ({@link
  * Q6_KKernel#TRANSPOSED}; {@code -jvmArgsAppend -Dhalyard.q6kTransposed=false} for the other).
  */
 public class RepackBenchmark extends OneThreadBenchmark {
 
-    @Param({"Q6_K"})
+    @Param({"Q4_K", "Q6_K"})
     public String type;
 
     @Param({"vector", "scalar"})
@@ -31,26 +32,33 @@ public class RepackBenchmark extends OneThreadBenchmark {
 
     private boolean vector;
     private byte[] src, dst, scratch;
-    private int blocks, rowBytes;
+    private int blocks, rowBytes, column;
+    private GgmlType format;
 
     @Setup(Level.Trial)
     public void setUp() {
-        if (!type.equals("Q6_K") || rows != 4) throw new IllegalArgumentException("RepackBenchmark: Q6_K tiles of 4 rows, got " + type + ", " + rows);
+        format = GgmlType.valueOf(type);
+        if ((format != GgmlType.Q4_K && format != GgmlType.Q6_K) || rows != 4)
+            throw new IllegalArgumentException("RepackBenchmark: Q4_K or Q6_K tiles of 4 rows, got " + type + ", " + rows);
         vector = kernels.equals("vector");
         blocks = cols / 256;
-        rowBytes = blocks * (int) GgmlType.Q6_K.typeSize;
+        rowBytes = blocks * (int) format.typeSize;
+        column = format == GgmlType.Q4_K ? Q4_KKernel.TILE_COLUMN : 4 * (int) format.typeSize;
         src = new byte[4 * rowBytes];
         new SplittableRandom(5).nextBytes(src);
-        dst = new byte[blocks * 4 * (int) GgmlType.Q6_K.typeSize];
+        dst = new byte[blocks * column];
         scratch = new byte[256];
     }
 
     @Benchmark
     public byte[] tile() {
-        int ts = (int) GgmlType.Q6_K.typeSize;
+        int ts = (int) format.typeSize;
+        boolean q4k = format == GgmlType.Q4_K;
         for (int b = 0; b < blocks; b++) {
-            if (vector) Q6_KKernel.tileFast(src, b * ts, rowBytes, dst, b * 4 * ts, scratch);
-            else Q6_KKernel.tile(src, b * ts, rowBytes, dst, b * 4 * ts);
+            if (q4k && vector) Q4_KKernel.tileFast(src, b * ts, rowBytes, dst, b * column);
+            else if (q4k) Q4_KKernel.tile(src, b * ts, rowBytes, dst, b * column);
+            else if (vector) Q6_KKernel.tileFast(src, b * ts, rowBytes, dst, b * column, scratch);
+            else Q6_KKernel.tile(src, b * ts, rowBytes, dst, b * column);
         }
         return dst;
     }

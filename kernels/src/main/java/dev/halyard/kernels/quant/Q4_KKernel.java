@@ -10,7 +10,9 @@ import static dev.halyard.kernels.quant.Simd.L;
 import static dev.halyard.kernels.quant.Simd.ORDER;
 import static dev.halyard.kernels.quant.Simd.PARTS;
 import static jdk.incubator.vector.VectorOperators.B2F;
+import static jdk.incubator.vector.VectorOperators.B2I;
 import static jdk.incubator.vector.VectorOperators.I2F;
+import static jdk.incubator.vector.VectorOperators.LSHL;
 import static jdk.incubator.vector.VectorOperators.LSHR;
 
 import java.lang.foreign.MemorySegment;
@@ -305,6 +307,46 @@ public final class Q4_KKernel {
                             | (b2 & 0x0F) << 16 | (b3 & 0x0F) << 20 | (b2 & 0xF0) << 20 | (b3 & 0xF0) << 24;
                     Bytes.putIntLE(dst, d + QUANTS + 128 * r + 64 * g + 4 * i, v);
                 }
+        }
+    }
+
+    /**
+     * {@link #tile}'s vector twin (the same bytes; {@code KQuantTiles}), which the loader uses. An output
+     * int's four bytes are, lane by lane, the low nibbles of two source bytes 16 apart, then their high
+     * nibbles, then the same for the two bytes 32 further on: four byte vectors of 16 lanes made with a
+     * mask, a shift and an or each, then interleaved by widening to ints. The scales stay scalar (16
+     * per row). Falls back to {@link #tile} where vectors' bytes are not little-endian.
+     */
+    public static void tileFast(byte[] src, int s, int stride, byte[] dst, int d) {
+        if (java.nio.ByteOrder.nativeOrder() != ORDER) {
+            tile(src, s, stride, dst, d);
+            return;
+        }
+        for (int r = 0; r < 4; r++) {
+            int blk = s + r * stride;
+            Bytes.putIntLE(dst, d + 4 * r, Bytes.halfToFloatBits((short) (src[blk] & 0xff | src[blk + 1] << 8)));
+            Bytes.putIntLE(dst, d + 16 + 4 * r, Bytes.halfToFloatBits((short) (src[blk + 2] & 0xff | src[blk + 3] << 8)) ^ 0x80000000);
+            long lo = 0;
+            for (int i = 7; i >= 0; i--) lo = lo << 8 | (src[blk + 4 + i] & 0xff);
+            int hi = 0;
+            for (int i = 3; i >= 0; i--) hi = hi << 8 | (src[blk + 12 + i] & 0xff);
+            for (int j = 0; j < 16; j++)
+                dst[d + SCALES + 16 * r + j] = (byte) (j < 8 ? KScales.scale(j, lo, hi) : KScales.min(j - 8, lo, hi));
+            for (int g = 0; g < 2; g++) {
+                int q = blk + 16 + 64 * g;
+                ByteVector b0 = ByteVector.fromArray(B16, src, q), b1 = ByteVector.fromArray(B16, src, q + 16);
+                ByteVector b2 = ByteVector.fromArray(B16, src, q + 32), b3 = ByteVector.fromArray(B16, src, q + 48);
+                ByteVector p0 = b0.and((byte) 0x0F).or(b1.lanewise(LSHL, 4)), p1 = b0.lanewise(LSHR, 4).or(b1.and((byte) 0xF0));
+                ByteVector p2 = b2.and((byte) 0x0F).or(b3.lanewise(LSHL, 4)), p3 = b2.lanewise(LSHR, 4).or(b3.and((byte) 0xF0));
+                for (int part = 0; part < 16 / L; part++) { // ints i in [part * L, part * L + L)
+                    IntVector v = ((IntVector) p0.convertShape(B2I, I, part)).and(0xFF)
+                            .or(((IntVector) p1.convertShape(B2I, I, part)).and(0xFF).lanewise(LSHL, 8))
+                            .or(((IntVector) p2.convertShape(B2I, I, part)).and(0xFF).lanewise(LSHL, 16))
+                            .or(((IntVector) p3.convertShape(B2I, I, part)).lanewise(LSHL, 24));
+                    // as bytes: an IntVector stored through a heap MemorySegment is not intrinsified (boxed)
+                    v.reinterpretAsBytes().intoArray(dst, d + QUANTS + 128 * r + 64 * g + 4 * part * L);
+                }
+            }
         }
     }
 

@@ -337,9 +337,14 @@ public final class Q6_KKernel {
      * matrix, so {@link #L} ints at a time take each field from the 16 bytes of its group's row, widened
      * and shifted. Transposed: an int's five fields are five consecutive bytes of one row (its group 15
      * bits the row's last byte), so each comes out of two longs with four shifts and masks (every byte is
-     * below 64: byte f moves down 2f bits). {@code u}: a scratch of 256 bytes the caller owns.
+     * below 64: byte f moves down 2f bits). {@code u}: a scratch of 256 bytes the caller owns. Falls back
+     * to {@link #tile} where vectors' bytes are not little-endian.
      */
     public static void tileFast(byte[] src, int s, int stride, byte[] dst, int d, byte[] u) {
+        if (java.nio.ByteOrder.nativeOrder() != ORDER) { // the element-order path stores vectors' bytes as they lie
+            tile(src, s, stride, dst, d);
+            return;
+        }
         for (int r = 0; r < 4; r++) {
             int blk = s + r * stride, row = d + 72 + 192 * r;
             System.arraycopy(src, blk + 208, dst, d + 2 * r, 2);
