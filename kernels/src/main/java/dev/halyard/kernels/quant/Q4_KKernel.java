@@ -289,14 +289,7 @@ public final class Q4_KKernel {
     public static void tile(byte[] src, int s, int stride, byte[] dst, int d) {
         for (int r = 0; r < 4; r++) {
             int blk = s + r * stride;
-            Bytes.putIntLE(dst, d + 4 * r, Bytes.halfToFloatBits((short) (src[blk] & 0xff | src[blk + 1] << 8)));
-            Bytes.putIntLE(dst, d + 16 + 4 * r, Bytes.halfToFloatBits((short) (src[blk + 2] & 0xff | src[blk + 3] << 8)) ^ 0x80000000);
-            long lo = 0;
-            for (int i = 7; i >= 0; i--) lo = lo << 8 | (src[blk + 4 + i] & 0xff);
-            int hi = 0;
-            for (int i = 3; i >= 0; i--) hi = hi << 8 | (src[blk + 12 + i] & 0xff);
-            for (int j = 0; j < 16; j++)
-                dst[d + SCALES + 16 * r + j] = (byte) (j < 8 ? KScales.scale(j, lo, hi) : KScales.min(j - 8, lo, hi));
+            tileScales(src, blk, r, dst, d);
             // qs[32c + l] holds element 64c + l (low nibble) and 64c + 32 + l (high); element 128g + 16k + i
             // is therefore in byte 32(2g + k/4) + 16(k % 2) + i, the high nibble when k % 4 >= 2
             for (int g = 0; g < 2; g++)
@@ -308,6 +301,18 @@ public final class Q4_KKernel {
                     Bytes.putIntLE(dst, d + QUANTS + 128 * r + 64 * g + 4 * i, v);
                 }
         }
+    }
+
+    /** Row r's d, -dmin (f32) and 16 unpacked six-bit scales and mins, from its block at src[blk], into the column at dst[d]. */
+    private static void tileScales(byte[] src, int blk, int r, byte[] dst, int d) {
+        Bytes.putIntLE(dst, d + 4 * r, Bytes.halfToFloatBits((short) (src[blk] & 0xff | src[blk + 1] << 8)));
+        Bytes.putIntLE(dst, d + 16 + 4 * r, Bytes.halfToFloatBits((short) (src[blk + 2] & 0xff | src[blk + 3] << 8)) ^ 0x80000000);
+        long lo = 0;
+        for (int i = 7; i >= 0; i--) lo = lo << 8 | (src[blk + 4 + i] & 0xff);
+        int hi = 0;
+        for (int i = 3; i >= 0; i--) hi = hi << 8 | (src[blk + 12 + i] & 0xff);
+        for (int j = 0; j < 16; j++)
+            dst[d + SCALES + 16 * r + j] = (byte) (j < 8 ? KScales.scale(j, lo, hi) : KScales.min(j - 8, lo, hi));
     }
 
     /**
@@ -324,14 +329,7 @@ public final class Q4_KKernel {
         }
         for (int r = 0; r < 4; r++) {
             int blk = s + r * stride;
-            Bytes.putIntLE(dst, d + 4 * r, Bytes.halfToFloatBits((short) (src[blk] & 0xff | src[blk + 1] << 8)));
-            Bytes.putIntLE(dst, d + 16 + 4 * r, Bytes.halfToFloatBits((short) (src[blk + 2] & 0xff | src[blk + 3] << 8)) ^ 0x80000000);
-            long lo = 0;
-            for (int i = 7; i >= 0; i--) lo = lo << 8 | (src[blk + 4 + i] & 0xff);
-            int hi = 0;
-            for (int i = 3; i >= 0; i--) hi = hi << 8 | (src[blk + 12 + i] & 0xff);
-            for (int j = 0; j < 16; j++)
-                dst[d + SCALES + 16 * r + j] = (byte) (j < 8 ? KScales.scale(j, lo, hi) : KScales.min(j - 8, lo, hi));
+            tileScales(src, blk, r, dst, d);
             for (int g = 0; g < 2; g++) {
                 int q = blk + 16 + 64 * g;
                 ByteVector b0 = ByteVector.fromArray(B16, src, q), b1 = ByteVector.fromArray(B16, src, q + 16);
