@@ -2,8 +2,10 @@ package dev.halyard.kernels;
 
 import dev.halyard.kernels.quant.Q4_0Kernel;
 import dev.halyard.kernels.quant.Q4_KKernel;
+import dev.halyard.kernels.quant.Q4_KTiles;
 import dev.halyard.kernels.quant.Q5_0Kernel;
 import dev.halyard.kernels.quant.Q6_KKernel;
+import dev.halyard.kernels.quant.Q6_KTiles;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -16,7 +18,7 @@ import java.lang.foreign.MemorySegment;
  * quant payloads (8 + 4 x 32 = 136 bytes per block column); Q4_0 interleaves its four payloads nibble
  * by nibble for its kernel (see {@code Q4_0Kernel.tileColumn}), Q5_0 likewise with the fifth bits after
  * the nibbles ({@code Q5_0Kernel.tileColumn}); the K-quants put their scales,
- * rearranged for vector decoding, before their quants (see {@link Q4_KKernel#tile}). The decode
+ * rearranged for vector decoding, before their quants (see {@link Q4_KTiles#tile}). The decode
  * kernels then read one sequential stream instead of four interleaved ones, which the hardware
  * prefetchers follow far better once the weights come from DRAM (llama.cpp repacks for the same
  * reason). Same size but for Q4_0 and Q5_0 (f32 scales: 80 instead of 72, 96 instead of 88 bytes per
@@ -239,8 +241,8 @@ public record WeightMatrix(GgmlType type, MemorySegment data, long offset, int r
             MemorySegment tmp = MemorySegment.ofArray(block);
             for (int b = 0; b < blocks; b++) {
                 MemorySegment.copy(data, java.lang.foreign.ValueLayout.JAVA_BYTE, columnOffset(i >> 2, b), column, 0, column.length);
-                if (type == GgmlType.Q4_K) Q4_KKernel.untile(column, 0, j, block, 0);
-                else Q6_KKernel.untile(column, 0, j, block, 0);
+                if (type == GgmlType.Q4_K) Q4_KTiles.untile(column, 0, j, block, 0);
+                else Q6_KTiles.untile(column, 0, j, block, 0);
                 ScalarKernels.REFERENCE.dequantize(type, tmp, 0, dst, di + b * type.blockSize, type.blockSize);
             }
             return;
@@ -266,7 +268,7 @@ public record WeightMatrix(GgmlType type, MemorySegment data, long offset, int r
         return (type == GgmlType.Q8_0 || type == GgmlType.Q4_0 || type == GgmlType.Q5_0 || kQuant(type)) && rows % 4 == 0 && rows > 0;
     }
 
-    /** The K-quants with a tiled layout of their own (see {@link Q4_KKernel#tile}, {@link Q6_KKernel#tile}). */
+    /** The K-quants with a tiled layout of their own (see {@link Q4_KTiles#tile}, {@link Q6_KTiles#tile}). */
     private static boolean kQuant(GgmlType type) {
         return type == GgmlType.Q4_K || type == GgmlType.Q6_K;
     }
@@ -397,8 +399,8 @@ public record WeightMatrix(GgmlType type, MemorySegment data, long offset, int r
                 else Q5_0Kernel.tileColumn(src, rowBlk, dst, col);
                 continue;
             }
-            if (type == GgmlType.Q4_K) Q4_KKernel.tileFast(src, b * ts, (int) rb, dst, col);
-            else if (type == GgmlType.Q6_K) Q6_KKernel.tileFast(src, b * ts, (int) rb, dst, col, scratch);
+            if (type == GgmlType.Q4_K) Q4_KTiles.tileFast(src, b * ts, (int) rb, dst, col);
+            else if (type == GgmlType.Q6_K) Q6_KTiles.tileFast(src, b * ts, (int) rb, dst, col, scratch);
             else for (int r = 0; r < 4; r++) {
                 int blk = (int) (r * rb) + b * ts;
                 dst[col + 2 * r] = src[blk];

@@ -1,7 +1,9 @@
 package dev.halyard.kernels;
 
 import dev.halyard.kernels.quant.Q4_KKernel;
+import dev.halyard.kernels.quant.Q4_KTiles;
 import dev.halyard.kernels.quant.Q6_KKernel;
+import dev.halyard.kernels.quant.Q6_KTiles;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -29,11 +31,11 @@ final class KQuantTiles {
             for (int round = 0; round < 20; round++) {
                 rnd.nextBytes(blocks);
                 rnd.nextBytes(column); // whatever the column held before: tile writes every byte of it
-                if (type == GgmlType.Q4_K) Q4_KKernel.tile(blocks, 0, ts, column, 0);
-                else Q6_KKernel.tile(blocks, 0, ts, column, 0);
+                if (type == GgmlType.Q4_K) Q4_KTiles.tile(blocks, 0, ts, column, 0);
+                else Q6_KTiles.tile(blocks, 0, ts, column, 0);
                 for (int r = 0; r < 4; r++) {
-                    if (type == GgmlType.Q4_K) Q4_KKernel.untile(column, 0, r, back, 0);
-                    else Q6_KKernel.untile(column, 0, r, back, 0);
+                    if (type == GgmlType.Q4_K) Q4_KTiles.untile(column, 0, r, back, 0);
+                    else Q6_KTiles.untile(column, 0, r, back, 0);
                     if (!Arrays.equals(blocks, r * ts, (r + 1) * ts, back, 0, ts))
                         throw new AssertionError(type + " untile(tile(blocks)) differs, row " + r);
                 }
@@ -49,11 +51,11 @@ final class KQuantTiles {
                     System.arraycopy(want, 0, got, 0, want.length); // bytes around the column stay as they were
                     rnd.nextBytes(u); // whatever the scratch held
                     if (type == GgmlType.Q4_K) {
-                        Q4_KKernel.tile(src, s, stride, want, d);
-                        Q4_KKernel.tileFast(src, s, stride, got, d);
+                        Q4_KTiles.tile(src, s, stride, want, d);
+                        Q4_KTiles.tileFast(src, s, stride, got, d);
                     } else {
-                        Q6_KKernel.tile(src, s, stride, want, d);
-                        Q6_KKernel.tileFast(src, s, stride, got, d, u);
+                        Q6_KTiles.tile(src, s, stride, want, d);
+                        Q6_KTiles.tileFast(src, s, stride, got, d, u);
                     }
                     if (!Arrays.equals(want, got))
                         throw new AssertionError(type + " tileFast differs from tile at byte " + Arrays.mismatch(want, got) + " (round " + round + ", transposed " + Q6_KKernel.TRANSPOSED + ")");

@@ -2,7 +2,9 @@ package dev.halyard.bench.jmh;
 
 import dev.halyard.kernels.GgmlType;
 import dev.halyard.kernels.quant.Q4_KKernel;
+import dev.halyard.kernels.quant.Q4_KTiles;
 import dev.halyard.kernels.quant.Q6_KKernel;
+import dev.halyard.kernels.quant.Q6_KTiles;
 import java.util.SplittableRandom;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Level;
@@ -55,10 +57,10 @@ public class RepackBenchmark extends OneThreadBenchmark {
         int ts = (int) format.typeSize;
         boolean q4k = format == GgmlType.Q4_K;
         for (int b = 0; b < blocks; b++) {
-            if (q4k && vector) Q4_KKernel.tileFast(src, b * ts, rowBytes, dst, b * column);
-            else if (q4k) Q4_KKernel.tile(src, b * ts, rowBytes, dst, b * column);
-            else if (vector) Q6_KKernel.tileFast(src, b * ts, rowBytes, dst, b * column, scratch);
-            else Q6_KKernel.tile(src, b * ts, rowBytes, dst, b * column);
+            if (q4k && vector) Q4_KTiles.tileFast(src, b * ts, rowBytes, dst, b * column);
+            else if (q4k) Q4_KTiles.tile(src, b * ts, rowBytes, dst, b * column);
+            else if (vector) Q6_KTiles.tileFast(src, b * ts, rowBytes, dst, b * column, scratch);
+            else Q6_KTiles.tile(src, b * ts, rowBytes, dst, b * column);
         }
         return dst;
     }

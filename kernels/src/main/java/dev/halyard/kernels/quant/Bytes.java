@@ -15,12 +15,17 @@ final class Bytes {
     private static final java.lang.invoke.VarHandle INT_LE = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN),
             LONG_LE = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
-    /** Writes v little-endian into b[at .. at + 4) (the tiled layouts' load-time rewriting). */
     /** The little-endian long at b[at .. at + 8). */
     static long getLongLE(byte[] b, int at) {
         return (long) LONG_LE.get(b, at);
     }
 
+    /** The little-endian int at b[at .. at + 4). */
+    static int getIntLE(byte[] b, int at) {
+        return (int) INT_LE.get(b, at);
+    }
+
+    /** Writes v little-endian into b[at .. at + 4) (the tiled layouts' load-time rewriting). */
     static void putIntLE(byte[] b, int at, int v) {
         INT_LE.set(b, at, v);
     }
