@@ -36,7 +36,7 @@ import java.lang.foreign.MemorySegment;
  *       column slice by column slice with each output's accumulator carried between slices.
  * </ul>
  * Both compute every (row, token) output with one accumulator in element order over exactly the
- * dequantised floats (tiled Q6_K on Zen 4 in its transposed positions, the activations transposed
+ * dequantised floats (tiled Q6_K at 16 lanes in its transposed positions, the activations transposed
  * alike: {@link #transposed}), so a token's results are bit-identical whatever kernel its batch size picks and
  * whatever else shares its batch (the server relies on it: at temperature 0 a request gets the same
  * tokens alone or among others). {@link ScalarKernels} take the plain per-output dot instead.

@@ -32,7 +32,7 @@ class VectorWidthTest {
     }
 
     /**
-     * Q6_K's tiled layout at 16 lanes is transposed on some CPUs only ({@code Q6_KKernel.TRANSPOSED}):
+     * Q6_K's tiled layout at 16 lanes is transposed unless told otherwise ({@code Q6_KKernel.TRANSPOSED}):
      * the other choice than this JVM's, forced, passes the same checks (kernels against the canonical
      * loop in their positions, slice-major matrices through Matmul for one token, a quad and a tail,
      * and the panel), and C1 compiles its kernels (see {@link #c1_compiles_every_kernel_it_is_given}).

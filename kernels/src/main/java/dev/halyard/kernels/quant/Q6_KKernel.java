@@ -244,37 +244,20 @@ public final class Q6_KKernel {
     // Only position group 15 is gathered from three ints' top bits. Same size as the ggml blocks.
 
     /**
-     * Whether the tiled layout holds each block transposed (see above): at 16 lanes, on CPUs that split
-     * 512-bit operations in halves (AMD family 25, Zen 4), or as {@code -Dhalyard.q6kTransposed} says.
-     * Fixed per JVM, as the vector width is. Zen 4, Llama-3.2-1B Q4_K_M (whose output and half its
-     * down and value projections are Q6_K), {@code bench ab}, 6 rounds: generation 1.114 (6 of 6
-     * faster, 1.05-1.27), prompt level. The Zen 5-class host, whose two full 512-bit pipes ran the
-     * element-order kernel's broadcasts as loads, measured an extra vector operation per 16 weights
-     * there as 0.57-0.70x (see the README), and the transposed kernel has one (a shift), so it keeps
-     * element order until measured.
+     * Whether the tiled layout holds each block transposed (see above): at 16 lanes, unless {@code
+     * -Dhalyard.q6kTransposed=false} asks for element order. Fixed per JVM, as the vector width is.
+     * Llama-3.2-1B Q4_K_M (whose output and half its down and value projections are Q6_K), {@code bench
+     * ab}, element order (A) against transposed (B): on Zen 4 generation 1.114 (6 of 6 rounds faster,
+     * 1.05-1.27), prompt level; on the Zen 5-class host (AMD family 26, two full 512-bit pipes; stop 48)
+     * generation 1.069 (4 of 6), 1.094 (6 of 9) and 1.083 (12 of 12, after 4-token prompts: 1.038, 7 of
+     * 12), 512-token prompts 0.990 / 1.000. Only the four-token kernel alone ran slower there ({@code bench
+     * prompt --tokens 4}, two threads: ~0.75x), which the whole 4-token step did not show. Until stop 48
+     * the Zen 5-class host kept element order on the strength of an older experiment (an extra integer
+     * operation per 16 weights, 0.57-0.70x); measured, the transposed kernels won there too. Intel's
+     * AVX-512 cores are not measured.
      */
     public static final boolean TRANSPOSED = L == 16
-            && Boolean.parseBoolean(System.getProperty("halyard.q6kTransposed", String.valueOf(splitsWideOperations())));
-
-    /** Whether /proc/cpuinfo's first processor is an AMD family 25 (0x19) part: Zen 3 (no AVX-512) or Zen 4. */
-    static boolean splitsWideOperations() {
-        String vendor = null, family = null;
-        try (java.util.stream.Stream<String> lines = java.nio.file.Files.lines(java.nio.file.Path.of("/proc/cpuinfo"))) {
-            for (String line : (Iterable<String>) lines::iterator) {
-                int colon = line.indexOf(':');
-                if (colon < 0) {
-                    if (line.isBlank() && vendor != null) break; // the first processor's block ends
-                    continue;
-                }
-                String key = line.substring(0, colon).trim(), value = line.substring(colon + 1).trim();
-                if (key.equals("vendor_id")) vendor = value;
-                else if (key.equals("cpu family")) family = value;
-            }
-        } catch (java.io.IOException | java.io.UncheckedIOException | SecurityException e) {
-            return false; // no /proc (not Linux): element order
-        }
-        return "AuthenticAMD".equals(vendor) && "25".equals(family);
-    }
+            && Boolean.parseBoolean(System.getProperty("halyard.q6kTransposed", "true"));
 
     /** The element at position p of a tiled row (both within or across blocks: p and the result share their block). */
     public static int element(int p) {
