@@ -7,6 +7,7 @@ import dev.halyard.kernels.quant.Q4_KQuadKernel;
 import dev.halyard.kernels.quant.Q5_0Kernel;
 import dev.halyard.kernels.quant.Q5_KKernel;
 import dev.halyard.kernels.quant.Q6_KKernel;
+import dev.halyard.kernels.quant.Q6_KTileKernel;
 import dev.halyard.kernels.quant.Q6_KQuadKernel;
 import dev.halyard.kernels.quant.Q8_0Kernel;
 import dev.halyard.kernels.quant.Q8_0SliceKernel;
@@ -222,23 +223,23 @@ public final class Matmul {
         }
     }
 
-    /** Whether the matrix is tiled Q6_K in the transposed layout ({@code Q6_KKernel.TRANSPOSED}), whose kernels read {@link #transposeActivations}' order. */
+    /** Whether the matrix is tiled Q6_K in the transposed layout ({@code Q6_KTileKernel.TRANSPOSED}), whose kernels read {@link #transposeActivations}' order. */
     static boolean transposed(WeightMatrix w) {
-        return Q6_KKernel.TRANSPOSED && w.type() == GgmlType.Q6_K && w.tiled4();
+        return Q6_KTileKernel.TRANSPOSED && w.type() == GgmlType.Q6_K && w.tiled4();
     }
 
     /**
      * The batch's activations (token b at {@code x[b * cols]}) between element order and the
-     * transposed Q6_K layout's positions, in place ({@code Q6_KKernel.transpose}, its own inverse);
+     * transposed Q6_K layout's positions, in place ({@code Q6_KTileKernel.transpose}, its own inverse);
      * tokens split across the pool from {@link #MIN_BATCHED} on. In place rather than into a buffer of
      * the batch's size: a 512-token prompt's copy for the 8192-column down projections added 16 MiB of
      * peak RSS (Llama-3.2-1B Q4_K_M, 27 MiB with what rode on it), and two passes over the activations
      * cost ~1% of that matmul.
      */
     static void transposeActivations(Parallel par, float[] x, int batch, int cols) {
-        if (batch < MIN_BATCHED) for (int b = 0; b < batch; b++) Q6_KKernel.transpose(x, b * cols, cols);
+        if (batch < MIN_BATCHED) for (int b = 0; b < batch; b++) Q6_KTileKernel.transpose(x, b * cols, cols);
         else par.forRange(batch, 1, (from, to) -> {
-            for (int b = from; b < to; b++) Q6_KKernel.transpose(x, b * cols, cols);
+            for (int b = from; b < to; b++) Q6_KTileKernel.transpose(x, b * cols, cols);
         });
     }
 
@@ -346,7 +347,7 @@ public final class Matmul {
                         long o = first + (t - t0) * stride;
                         if (q8) Q8_0Kernel.dotTile4(d, o, x, xo + b * cols, cols, out, b * rows + t * TILE);
                         else if (q4k) Q4_KKernel.dotTile4(d, o, x, xo + b * cols, cols, out, b * rows + t * TILE, s);
-                        else if (q6k) Q6_KKernel.dotTile4(d, o, x, xo + b * cols, cols, out, b * rows + t * TILE, s);
+                        else if (q6k) Q6_KTileKernel.dotTile4(d, o, x, xo + b * cols, cols, out, b * rows + t * TILE, s);
                         else if (q5) Q5_0Kernel.dotTile4(d, o, x, xo + b * cols, cols, out, b * rows + t * TILE);
                         else Q4_0Kernel.dotTile4(d, o, x, xo + b * cols, cols, out, b * rows + t * TILE);
                     }
@@ -366,7 +367,7 @@ public final class Matmul {
                         int xi = xo + b * cols, oi = b * rows + t * TILE;
                         switch (type) {
                             case Q4_K -> Q4_KKernel.dotTile4(d, o, x, xi, cols, out, oi, s);
-                            case Q6_K -> Q6_KKernel.dotTile4(d, o, x, xi, cols, out, oi, s);
+                            case Q6_K -> Q6_KTileKernel.dotTile4(d, o, x, xi, cols, out, oi, s);
                             default -> throw new IllegalStateException(type.toString());
                         }
                     }
@@ -489,7 +490,7 @@ public final class Matmul {
                         int xi = xo + b * cols + s * WeightMatrix.SLICE, n = w.sliceCols(s), ai = base + (t - g) * TILE * vec;
                         if (q8) Q8_0SliceKernel.dotTile4Acc(d, o, x, xi, n, acc, ai);
                         else if (q4k) Q4_KKernel.dotTile4Acc(d, o, x, xi, n, acc, ai, acc);
-                        else if (q6k) Q6_KKernel.dotTile4Acc(d, o, x, xi, n, acc, ai, acc);
+                        else if (q6k) Q6_KTileKernel.dotTile4Acc(d, o, x, xi, n, acc, ai, acc);
                         else Q4_0SliceKernel.dotTile4Acc(d, o, x, xi, n, acc, ai);
                     }
                 for (int t = g; t < g1; t++) Simd.fold4(acc, base + (t - g) * TILE * vec, out, b * rows + t * TILE);
@@ -547,7 +548,7 @@ public final class Matmul {
                         long o = w.tileOffset(t, sl);
                         int xi = xo + b * cols + sl * WeightMatrix.SLICE, n = w.sliceCols(sl), ai = 128 + (t - g) * TILE * vec;
                         if (q4) Q4_KKernel.dotTile4Acc(d, o, x, xi, n, s, ai, s);
-                        else Q6_KKernel.dotTile4Acc(d, o, x, xi, n, s, ai, s);
+                        else Q6_KTileKernel.dotTile4Acc(d, o, x, xi, n, s, ai, s);
                     }
                 for (int t = g; t < g1; t++) Simd.fold4(s, 128 + (t - g) * TILE * vec, out, b * rows + t * TILE);
             }

@@ -7,6 +7,7 @@ import dev.halyard.kernels.quant.Q4_0Kernel;
 import dev.halyard.kernels.quant.Q4_KKernel;
 import dev.halyard.kernels.quant.Q5_0Kernel;
 import dev.halyard.kernels.quant.Q6_KKernel;
+import dev.halyard.kernels.quant.Q6_KTileKernel;
 import dev.halyard.kernels.quant.Q8_0Kernel;
 import dev.halyard.kernels.quant.Simd;
 import java.lang.foreign.MemorySegment;
@@ -124,7 +125,7 @@ final class Panels {
             case Q4_0 -> Q4_0Kernel.dequantizeTile4(d, o, n, dst, di, stride, es);
             case Q5_0 -> Q5_0Kernel.dequantizeTile4(d, o, n, dst, di, stride, es);
             case Q4_K -> Q4_KKernel.dequantizeTile4(d, o, n, dst, di, stride, es);
-            case Q6_K -> Q6_KKernel.dequantizeTile4(d, o, n, dst, di, stride, es, Q6_K_SCALES.get());
+            case Q6_K -> Q6_KTileKernel.dequantizeTile4(d, o, n, dst, di, stride, es, Q6_K_SCALES.get());
             default -> throw new IllegalStateException(w.type().toString());
         }
     }

@@ -4,7 +4,6 @@ import dev.halyard.kernels.quant.Q4_0Kernel;
 import dev.halyard.kernels.quant.Q4_KKernel;
 import dev.halyard.kernels.quant.Q4_KTiles;
 import dev.halyard.kernels.quant.Q5_0Kernel;
-import dev.halyard.kernels.quant.Q6_KKernel;
 import dev.halyard.kernels.quant.Q6_KTiles;
 import java.lang.foreign.MemorySegment;
 
@@ -391,8 +390,8 @@ public record WeightMatrix(GgmlType type, MemorySegment data, long offset, int r
      * The batch buffer of the last parallel repacking, for the next: a model's load repacks a hundred
      * or more matrices, and a fresh ~4 MiB buffer per matrix outlived young collections (it is live
      * for the whole matrix), so each was promoted into the old generation, where nothing collected
-     * it: Llama-3.2-1B's peak RSS was 306-350 MiB over file + KV cache (runs cu, cv; 187-257 before
-     * the parallel repacking), and is 209-263 with one buffer, reused (Q8_0 / Q4_0 / Q4_K_M, stop 48).
+     * it: Llama-3.2-1B's peak RSS was 303-357 MiB over file + KV cache (runs cu, cv; 187-257 before
+     * the parallel repacking), and is 202-267 with one buffer, reused (Q8_0 / Q4_0 / Q4_K_M, stop 48).
      * Kept only up to {@link #KEPT_BATCH} bytes (a machine with many threads batches more).
      */
     private static final java.util.concurrent.atomic.AtomicReference<byte[]> BATCH = new java.util.concurrent.atomic.AtomicReference<>();

@@ -2,7 +2,7 @@ package dev.halyard.kernels;
 
 import dev.halyard.kernels.quant.Q4_0Kernel;
 import dev.halyard.kernels.quant.Q5_0Kernel;
-import dev.halyard.kernels.quant.Q6_KKernel;
+import dev.halyard.kernels.quant.Q6_KTileKernel;
 import dev.halyard.kernels.quant.Q8_0Kernel;
 import dev.halyard.kernels.quant.Simd;
 import java.lang.foreign.Arena;
@@ -158,11 +158,11 @@ final class CanonicalOrder {
                 tiled.dequantizeRow(k, r, one, 0);
                 for (int i = 0; i < cols; i++) same(rowsF[r][i], one[i], type + " slice-major dequantizeRow " + r + " element " + i);
             }
-            float[][] rowsP = rowsF; // in the kernels' positions (transposed Q6_K: see Q6_KKernel.transpose)
+            float[][] rowsP = rowsF; // in the kernels' positions (transposed Q6_K: see Q6_KTileKernel.transpose)
             boolean transposed = Matmul.transposed(tiled);
             if (transposed) {
                 rowsP = new float[rows][];
-                for (int r = 0; r < rows; r++) Q6_KKernel.transpose(rowsP[r] = rowsF[r].clone(), 0, cols);
+                for (int r = 0; r < rows; r++) Q6_KTileKernel.transpose(rowsP[r] = rowsF[r].clone(), 0, cols);
             }
             for (int batch : batches) {
                 float[] x = RandomBlocks.gaussian(batch * cols, rnd), out = new float[batch * rows];
@@ -170,7 +170,7 @@ final class CanonicalOrder {
                 float[] xp = x;
                 if (transposed) {
                     xp = x.clone();
-                    for (int b = 0; b < batch; b++) Q6_KKernel.transpose(xp, b * cols, cols);
+                    for (int b = 0; b < batch; b++) Q6_KTileKernel.transpose(xp, b * cols, cols);
                 }
                 for (int b = 0; b < batch; b++)
                     for (int r = 0; r < rows; r++)
@@ -193,17 +193,17 @@ final class CanonicalOrder {
      * panel[2 ..] row by row (stride n) and interleaved chunk by chunk (stride L, es 4: {@code
      * Tiles.pack4}'s layout), and {@link WeightMatrix#dequantizeRow} of the tiled view, all bit for bit.
      * The kernels and the panel work in the layout's positions (element order but for transposed Q6_K,
-     * whose x is given in positions: {@code Q6_KKernel.transpose}); {@code dequantizeRow} gives elements.
+     * whose x is given in positions: {@code Q6_KTileKernel.transpose}); {@code dequantizeRow} gives elements.
      */
     static void sameAsRows(GgmlType type, float[][] rowsF, float[] x, float[] out, TileDequantizer panel, WeightMatrix tiled, Kernels k) {
         int n = rowsF[0].length, lanes = Simd.L;
         float[] rows = new float[4 * n + 2], packed = new float[4 * n + 2], one = new float[n];
         panel.run(rows, 2, n, 1);
         panel.run(packed, 2, lanes, 4);
-        boolean transposed = type == GgmlType.Q6_K && Q6_KKernel.TRANSPOSED;
+        boolean transposed = type == GgmlType.Q6_K && Q6_KTileKernel.TRANSPOSED;
         for (int r = 0; r < 4; r++) {
             float[] rowP = new float[n]; // row r in positions
-            for (int p = 0; p < n; p++) rowP[p] = rowsF[r][transposed ? Q6_KKernel.element(p) : p];
+            for (int p = 0; p < n; p++) rowP[p] = rowsF[r][transposed ? Q6_KTileKernel.element(p) : p];
             same(Tiles.dotScalar(rowP, 0, x, 1, n, Simd.L), out[1 + r], type + " dotTile4 n=" + n + " row " + r);
             tiled.dequantizeRow(k, r, one, 0);
             for (int i = 0; i < n; i++) {

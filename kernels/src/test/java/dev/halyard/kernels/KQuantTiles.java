@@ -2,7 +2,7 @@ package dev.halyard.kernels;
 
 import dev.halyard.kernels.quant.Q4_KKernel;
 import dev.halyard.kernels.quant.Q4_KTiles;
-import dev.halyard.kernels.quant.Q6_KKernel;
+import dev.halyard.kernels.quant.Q6_KTileKernel;
 import dev.halyard.kernels.quant.Q6_KTiles;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -58,7 +58,7 @@ final class KQuantTiles {
                         Q6_KTiles.tileFast(src, s, stride, got, d, u);
                     }
                     if (!Arrays.equals(want, got))
-                        throw new AssertionError(type + " tileFast differs from tile at byte " + Arrays.mismatch(want, got) + " (round " + round + ", transposed " + Q6_KKernel.TRANSPOSED + ")");
+                        throw new AssertionError(type + " tileFast differs from tile at byte " + Arrays.mismatch(want, got) + " (round " + round + ", transposed " + Q6_KTileKernel.TRANSPOSED + ")");
                     checks++;
                 }
             }
@@ -77,18 +77,18 @@ final class KQuantTiles {
                     float[] x = RandomBlocks.gaussian(n + 1, rnd), out = new float[5], s = new float[128];
                     if (type == GgmlType.Q6_K) { // the kernels' positions (transposed blocks at 16 lanes)
                         float[] xt = x.clone();
-                        Q6_KKernel.transpose(xt, 1, n);
+                        Q6_KTileKernel.transpose(xt, 1, n);
                         float[] again = xt.clone();
-                        Q6_KKernel.transpose(again, 1, n);
+                        Q6_KTileKernel.transpose(again, 1, n);
                         if (!Arrays.equals(x, 1, n + 1, again, 1, n + 1)) throw new AssertionError("Q6_K transpose is not its own inverse");
-                        for (int p = 0; p < n; p++) if (xt[1 + p] != x[1 + Q6_KKernel.element(p)]) throw new AssertionError("Q6_K transpose position " + p);
+                        for (int p = 0; p < n; p++) if (xt[1 + p] != x[1 + Q6_KTileKernel.element(p)]) throw new AssertionError("Q6_K transpose position " + p);
                         x = xt;
                     }
                     if (type == GgmlType.Q4_K) Q4_KKernel.dotTile4(t, at, x, 1, n, out, 1, s);
-                    else Q6_KKernel.dotTile4(t, at, x, 1, n, out, 1, s);
+                    else Q6_KTileKernel.dotTile4(t, at, x, 1, n, out, 1, s);
                     CanonicalOrder.sameAsRows(type, rowsF, x, out, (dst, di, stride, es) -> {
                         if (type == GgmlType.Q4_K) Q4_KKernel.dequantizeTile4(t, at, n, dst, di, stride, es);
-                        else Q6_KKernel.dequantizeTile4(t, at, n, dst, di, stride, es, new float[16]);
+                        else Q6_KTileKernel.dequantizeTile4(t, at, n, dst, di, stride, es, new float[16]);
                     }, tiled, k);
                     checks++;
                 }

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.halyard.kernels.quant.Q6_KKernel;
+import dev.halyard.kernels.quant.Q6_KTileKernel;
 import dev.halyard.kernels.quant.Simd;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -44,11 +44,11 @@ class TiledLayoutTest {
                     // positions, bit for bit; the row layout's element order agrees to rounding
                     for (int t = 0; t < batch; t++) {
                         float[] xp = Arrays.copyOfRange(x, t * cols, (t + 1) * cols), row = new float[cols];
-                        Q6_KKernel.transpose(xp, 0, cols);
+                        Q6_KTileKernel.transpose(xp, 0, cols);
                         for (int r = 0; r < rows; r++) {
                             plain.dequantizeRow(new VectorKernels(), r, row, 0);
                             float[] rp = row.clone();
-                            Q6_KKernel.transpose(rp, 0, cols);
+                            Q6_KTileKernel.transpose(rp, 0, cols);
                             int i = t * rows + r;
                             assertEquals(Float.floatToRawIntBits(Tiles.dotScalar(rp, 0, xp, 0, cols, Simd.L)), Float.floatToRawIntBits(got[i]),
                                     type + " transposed, batch " + batch + " output " + i);
@@ -143,7 +143,7 @@ class TiledLayoutTest {
     /**
      * Repacking on a pool reuses one batch buffer from matrix to matrix: a fresh ~4 MiB buffer per
      * matrix outlived young collections and was promoted, ~100 MB of old-generation garbage over
-     * Llama-3.2-1B's load (its peak RSS 306-350 MiB over file + KV cache, against 209-263 with the
+     * Llama-3.2-1B's load (its peak RSS 303-357 MiB over file + KV cache, against 202-267 with the
      * buffer reused). The second and third matrices allocate well under one batch on this thread.
      */
     @org.junit.jupiter.api.Test

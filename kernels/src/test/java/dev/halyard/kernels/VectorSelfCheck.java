@@ -18,7 +18,7 @@ public final class VectorSelfCheck {
 
     public static void main(String[] args) {
         System.out.println("float species bits=" + Simd.F.vectorBitSize());
-        System.out.println("Q6_K transposed=" + dev.halyard.kernels.quant.Q6_KKernel.TRANSPOSED);
+        System.out.println("Q6_K transposed=" + dev.halyard.kernels.quant.Q6_KTileKernel.TRANSPOSED);
         int checks = 0;
         for (GgmlType type : KernelAgreement.formats()) {
             for (int n : KernelAgreement.lengths(type)) {

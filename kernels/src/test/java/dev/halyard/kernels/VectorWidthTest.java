@@ -32,7 +32,7 @@ class VectorWidthTest {
     }
 
     /**
-     * Q6_K's tiled layout at 16 lanes is transposed unless told otherwise ({@code Q6_KKernel.TRANSPOSED}):
+     * Q6_K's tiled layout at 16 lanes is transposed unless told otherwise ({@code Q6_KTileKernel.TRANSPOSED}):
      * the other choice than this JVM's, forced, passes the same checks (kernels against the canonical
      * loop in their positions, slice-major matrices through Matmul for one token, a quad and a tail,
      * and the panel), and C1 compiles its kernels (see {@link #c1_compiles_every_kernel_it_is_given}).
@@ -40,7 +40,7 @@ class VectorWidthTest {
     @Test
     void q6_k_in_the_other_order_at_16_lanes_agrees_with_scalar() throws IOException, InterruptedException {
         Assumptions.assumeTrue(Simd.L == 16, "16 lanes only");
-        boolean other = !dev.halyard.kernels.quant.Q6_KKernel.TRANSPOSED;
+        boolean other = !dev.halyard.kernels.quant.Q6_KTileKernel.TRANSPOSED;
         String output = selfCheck(512, "-Dhalyard.q6kTransposed=" + other, "-XX:+PrintCompilation");
         assertTrue(output.contains("Q6_K transposed=" + other + "\n"), output);
         assertTrue(output.contains("agreement checks passed: "), output);

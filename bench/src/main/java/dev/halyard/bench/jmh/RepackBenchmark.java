@@ -3,7 +3,7 @@ package dev.halyard.bench.jmh;
 import dev.halyard.kernels.GgmlType;
 import dev.halyard.kernels.quant.Q4_KKernel;
 import dev.halyard.kernels.quant.Q4_KTiles;
-import dev.halyard.kernels.quant.Q6_KKernel;
+import dev.halyard.kernels.quant.Q6_KTileKernel;
 import dev.halyard.kernels.quant.Q6_KTiles;
 import java.util.SplittableRandom;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -15,7 +15,7 @@ import org.openjdk.jmh.annotations.Setup;
  * The load-time repacking of K-quant rows into the tiled layout ({@code WeightMatrix.tile4}): one tile
  * of four rows, block column by block column, through the format's {@code tile} (scalar) or {@code
  * tileFast} (vector); Q6_K in whichever element order this JVM's kernels read ({@link
- * Q6_KKernel#TRANSPOSED}; {@code -jvmArgsAppend -Dhalyard.q6kTransposed=false} for the other).
+ * Q6_KTileKernel#TRANSPOSED}; {@code -jvmArgsAppend -Dhalyard.q6kTransposed=false} for the other).
  */
 public class RepackBenchmark extends OneThreadBenchmark {
 

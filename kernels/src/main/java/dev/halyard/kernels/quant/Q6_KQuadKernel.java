@@ -16,7 +16,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 
 /**
- * Tiled Q6_K ({@link Q6_KKernel}'s layout) times a quad of tokens: the batched decode kernel of small
+ * Tiled Q6_K ({@link Q6_KTileKernel}'s layout) times a quad of tokens: the batched decode kernel of small
  * batches (a decode step of a few sequences, a short prompt), on whole rows and on a slice-major
  * matrix's column slices. 16 lanes only.
  */
@@ -24,7 +24,7 @@ public final class Q6_KQuadKernel {
     private Q6_KQuadKernel() {}
 
     /**
-     * {@link Q6_KKernel#dotTile4} for four tokens (x at {@code xi + t*xs}) on whole rows: {@code out[oi +
+     * {@link Q6_KTileKernel#dotTile4} for four tokens (x at {@code xi + t*xs}) on whole rows: {@code out[oi +
      * t*os + r]}; {@code s} holds the scales (n/2 floats) and then the accumulators (16L).
      */
     public static void dotTile4x4(MemorySegment w, long off, float[] x, int xi, int xs, int n, float[] out, int oi, int os, float[] s) {
@@ -35,14 +35,14 @@ public final class Q6_KQuadKernel {
     }
 
     /**
-     * {@link Q6_KKernel#dotTile4} for four tokens (x at {@code xi + t*xs}) over one column slice of a
+     * {@link Q6_KTileKernel#dotTile4} for four tokens (x at {@code xi + t*xs}) over one column slice of a
      * slice-major tile ({@code WeightMatrix}), or over whole rows: the 16 accumulators are read from and
      * written back to {@code acc[ai ..]} (token t's row r at ai + (4t + r)L, zeros before the first
      * slice; {@code Simd.fold4} per token after the last), so the bits are those of {@code dotTile4}
      * for each token alone.
      *
-     * <p>The activations are in the layout's positions ({@link Q6_KKernel#TRANSPOSED}: transposed, see
-     * {@link Q6_KKernel#transpose}). All the tile's scales are decoded first into {@code s[0 .. n/2)}
+     * <p>The activations are in the layout's positions ({@link Q6_KTileKernel#TRANSPOSED}: transposed, see
+     * {@link Q6_KTileKernel#transpose}). All the tile's scales are decoded first into {@code s[0 .. n/2)}
      * (block b's row r: d * scale of group j at 128b + 16r + j, times 2^-6f in element order, -32 d *
      * scale at 128b + 64 + 16r + j, as {@code dotTile4} forms them); then one flat loop over the chunks:
      * each row's 16 six-bit fields out of its ints (transposed: shifted down and masked, the row's two
@@ -57,7 +57,7 @@ public final class Q6_KQuadKernel {
     public static void dotTile4x4Acc(MemorySegment w, long off, float[] x, int xi, int xs, int n, float[] acc, int ai, float[] s) {
         if (L != 16) throw new IllegalStateException("Q6_K four-token kernel needs 16 lanes, not " + L);
         scales(w, off, n, s);
-        if (Q6_KKernel.TRANSPOSED) quadTransposed(w, off, x, xi, xs, n, acc, ai, s);
+        if (Q6_KTileKernel.TRANSPOSED) quadTransposed(w, off, x, xi, xs, n, acc, ai, s);
         else quadElements(w, off, x, xi, xs, n, acc, ai, s);
     }
 
@@ -185,12 +185,12 @@ public final class Q6_KQuadKernel {
     }
 
     /**
-     * The tile's scales into {@code s[0 .. n/2)}, as {@code Q6_KKernel.dotTile4} forms them. A method of
+     * The tile's scales into {@code s[0 .. n/2)}, as {@code Q6_KTileKernel.dotTile4} forms them. A method of
      * its own: inside the kernel, C1's linear scan ran out of registers on the whole (tier 3 skipped), and
      * the kernel stayed in tier 2 at ~1 GFLOP/s, never reaching C2.
      */
     private static void scales(MemorySegment w, long off, int n, float[] s) {
-        FloatVector f = FloatVector.fromArray(F, Q6_KKernel.FIELD_WEIGHT, 0);
+        FloatVector f = FloatVector.fromArray(F, Q6_KTileKernel.FIELD_WEIGHT, 0);
         for (int b = 0; b < n / Q6_KKernel.QK; b++) {
             long col = off + (long) b * 4 * Q6_KKernel.BYTES;
             long ds = w.get(I64, col);
@@ -201,10 +201,10 @@ public final class Q6_KQuadKernel {
             FloatVector v2 = ((FloatVector) ByteVector.fromMemorySegment(B16, w, col + 40, ORDER).convertShape(B2F, F, 0)).mul(d2);
             FloatVector v3 = ((FloatVector) ByteVector.fromMemorySegment(B16, w, col + 56, ORDER).convertShape(B2F, F, 0)).mul(d3);
             int o = 128 * b;
-            (Q6_KKernel.TRANSPOSED ? v0 : v0.mul(f)).intoArray(s, o); // element order: d * scale * 2^-6f, the fields masked in place
-            (Q6_KKernel.TRANSPOSED ? v1 : v1.mul(f)).intoArray(s, o + 16);
-            (Q6_KKernel.TRANSPOSED ? v2 : v2.mul(f)).intoArray(s, o + 32);
-            (Q6_KKernel.TRANSPOSED ? v3 : v3.mul(f)).intoArray(s, o + 48);
+            (Q6_KTileKernel.TRANSPOSED ? v0 : v0.mul(f)).intoArray(s, o); // element order: d * scale * 2^-6f, the fields masked in place
+            (Q6_KTileKernel.TRANSPOSED ? v1 : v1.mul(f)).intoArray(s, o + 16);
+            (Q6_KTileKernel.TRANSPOSED ? v2 : v2.mul(f)).intoArray(s, o + 32);
+            (Q6_KTileKernel.TRANSPOSED ? v3 : v3.mul(f)).intoArray(s, o + 48);
             v0.mul(-32f).intoArray(s, o + 64);
             v1.mul(-32f).intoArray(s, o + 80);
             v2.mul(-32f).intoArray(s, o + 96);

@@ -12,7 +12,7 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.IntVector;
 
 /**
- * The load-time rewriting of Q6_K blocks into {@link Q6_KKernel}'s tiled layout (four rows per block
+ * The load-time rewriting of Q6_K blocks into {@link Q6_KTileKernel}'s tiled layout (four rows per block
  * column, see its layout notes and {@code WeightMatrix.tile4}), and back: {@link #tile}, the scalar
  * reference; {@link #tileFast}, its vector twin, which the loader uses; {@link #untile}, the inverse
  * (embedding lookups, tests). Kept apart from the kernels, which only read the layout.
@@ -21,10 +21,10 @@ public final class Q6_KTiles {
     private Q6_KTiles() {}
 
     private static final int QK = Q6_KKernel.QK;
-    private static final boolean TRANSPOSED = Q6_KKernel.TRANSPOSED;
+    private static final boolean TRANSPOSED = Q6_KTileKernel.TRANSPOSED;
 
     private static int element(int p) {
-        return Q6_KKernel.element(p);
+        return Q6_KTileKernel.element(p);
     }
 
     /** Rewrites one block column: the 4 rows' ggml blocks at src[s + r*stride] into dst[d .. d + 840). */
