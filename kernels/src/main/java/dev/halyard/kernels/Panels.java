@@ -33,8 +33,7 @@ final class Panels {
         final int rows = w.rows(), cols = w.cols();
         boolean packed = Matmul.interleaved(w, batch); // whole rows: slice-major matrices take slicedRegions
         int ptiles = packed ? packedPanelTiles(cols) : PANEL / TILE;
-        if (packed && BLOCKED && batch >= 4 && cols >= QUAD_MAJOR_COLS && cols % BLOCK_COLS == 0
-                && BLOCK_COLS % w.type().blockSize == 0) {
+        if (packed && BLOCKED && batch >= 4 && cols >= QUAD_MAJOR_COLS && BLOCK_COLS % w.type().blockSize == 0) {
             blockedPanel(w, x, xo, xq, xqo, out, batch, t0, t1, ptiles);
             return;
         }
@@ -75,34 +74,39 @@ final class Panels {
      * processes a side, 8 rounds): Q4_0 1.055 (8 of 8 faster) and 1.031 (6 of 8), Q4_K_M 1.055 (8 of 8).
      * The first and last blocks take methods of their own ({@link Tiles#tile4x4PackedFirst}, {@link
      * Tiles#tile4x4PackedLast}; there are always two blocks or more, as 2048+ columns make): one
-     * method with both as flags ran its loop slower; build against build 1.020 (8 of 8).
+     * method with both as flags ran its loop slower; build against build 1.020 (8 of 8). Widths that
+     * are not whole blocks end in a shorter block (block h of tile i then at {@code h * pt * 4B + i *
+     * 4n}, n its columns: whole format blocks, as B is); before, such matrices (Qwen2.5-0.5B's 4864-column
+     * down projection) took the unblocked walk, a 78 KiB quad and tile per call.
      */
     private static void blockedPanel(WeightMatrix w, float[] x, int xo, float[] xq, int xqo, float[] out, int batch, int t0, int t1, int ptiles) {
-        final int rows = w.rows(), cols = w.cols(), vec = Simd.L, B = BLOCK_COLS, blocks = cols / B, whole = batch / 4 * 4;
+        final int rows = w.rows(), cols = w.cols(), vec = Simd.L, B = BLOCK_COLS, blocks = (cols + B - 1) / B, whole = batch / 4 * 4;
         float[] s = Matmul.scratch(ptiles * TILE * cols + Aligned.LINE_FLOATS + ptiles * TILE * 4 * vec);
         final int pi = Matmul.scratchShift(), ai = pi + ptiles * TILE * cols;
-        long step = (long) (B / w.type().blockSize) * w.columnBytes(); // bytes of a tile's block
+        long step = (long) (B / w.type().blockSize) * w.columnBytes(); // bytes of a tile's whole block
         for (int p = t0; p < t1; p += ptiles) {
             int pt = Math.min(ptiles, t1 - p), r0 = p * TILE;
             for (int i = 0; i < pt; i++)
-                for (int h = 0; h < blocks; h++)
-                    dequantizeTile4(w, w.tileOffset(p + i) + h * step, B, s, pi + h * pt * TILE * B + i * TILE * B, vec, 4);
+                for (int h = 0; h < blocks; h++) {
+                    int n = Math.min(B, cols - h * B); // the last block may be shorter: whole format blocks still
+                    dequantizeTile4(w, w.tileOffset(p + i) + h * step, n, s, pi + h * pt * TILE * B + i * TILE * n, vec, 4);
+                }
             for (int b = 0; b < whole; b += 4)
                 for (int h = 0; h < blocks; h++) { // the first block starts from zero, the last folds into out
-                    int base = pi + h * pt * TILE * B;
+                    int base = pi + h * pt * TILE * B, n = Math.min(B, cols - h * B);
                     for (int i = 0; i < pt; i++) {
-                        int wi = base + i * TILE * B, xi = xqo + b * cols + 4 * h * B, a = ai + i * 16 * vec;
-                        if (h == 0) Tiles.tile4x4PackedFirst(s, wi, xq, xi, B, s, a);
-                        else if (h == blocks - 1) Tiles.tile4x4PackedLast(s, wi, xq, xi, B, s, a, out, b * rows + r0 + i * TILE, rows);
-                        else Tiles.tile4x4PackedAcc(s, wi, xq, xi, B, s, a);
+                        int wi = base + i * TILE * n, xi = xqo + b * cols + 4 * h * B, a = ai + i * 16 * vec;
+                        if (h == 0) Tiles.tile4x4PackedFirst(s, wi, xq, xi, n, s, a);
+                        else if (h == blocks - 1) Tiles.tile4x4PackedLast(s, wi, xq, xi, n, s, a, out, b * rows + r0 + i * TILE, rows);
+                        else Tiles.tile4x4PackedAcc(s, wi, xq, xi, n, s, a);
                     }
                 }
             for (int b = whole; b < batch; b++) {
                 java.util.Arrays.fill(s, ai, ai + pt * 4 * vec, 0f);
                 for (int h = 0; h < blocks; h++) {
-                    int base = pi + h * pt * TILE * B;
+                    int base = pi + h * pt * TILE * B, n = Math.min(B, cols - h * B);
                     for (int i = 0; i < pt; i++)
-                        Tiles.tile4x1PackedAcc(s, base + i * TILE * B, x, xo + b * cols + h * B, B, s, ai + i * 4 * vec);
+                        Tiles.tile4x1PackedAcc(s, base + i * TILE * n, x, xo + b * cols + h * B, n, s, ai + i * 4 * vec);
                 }
                 for (int i = 0; i < pt; i++) Simd.fold4(s, ai + i * 4 * vec, out, b * rows + r0 + i * TILE);
             }
@@ -160,7 +164,7 @@ final class Panels {
         final int tiles = (w.rows() + TILE - 1) / TILE, whole = batch / 4 * 4;
         for (int b0 = 0; b0 < batch; b0 += SLICED_REGION_TOKENS) {
             final int bs = b0, be = Math.min(batch, b0 + SLICED_REGION_TOKENS), qe = Math.max(bs, Math.min(be, whole));
-            final int xqo = Matmul.packedQuads(x, bs, (qe - bs) / 4, w.cols());
+            final int xqo = Matmul.packedQuads(par, x, bs, (qe - bs) / 4, w.cols());
             final float[] xq = Matmul.X_QUADS.get()[0];
             par.forRange(tiles, Matmul.PANEL / TILE, Matmul.BATCH_CHUNKS_PER_THREAD, (from, to) -> slicedPanel(w, x, xq, xqo, out, from, to, bs, qe, be));
         }

@@ -70,7 +70,8 @@ class BatchInvarianceTest {
         assertEquals(16, Panels.packedPanelTiles(2048));
         assertEquals(8, Panels.packedPanelTiles(4096));
         Random rnd = new Random(300 + type.ordinal());
-        for (int cols : new int[] {2048, 3072}) { // column blocks of Panels.BLOCK_COLS: two, three
+        // column blocks of Panels.BLOCK_COLS: two, three, and a short last one (2816 = 2 x 1024 + 768; Qwen2.5-0.5B's down projection, 4864)
+        for (int cols : new int[] {2048, 3072, 2816, 4864}) {
             int rows = 4 * (Panels.packedPanelTiles(cols) + 3), batch = 70;
             try (Arena arena = Arena.ofShared()) {
                 WeightMatrix w = new WeightMatrix(type, RandomBlocks.allocate(arena, type, rows * cols, 0, rnd), 0, rows, cols).tile4();
