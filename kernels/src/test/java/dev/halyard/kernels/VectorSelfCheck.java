@@ -40,6 +40,7 @@ public final class VectorSelfCheck {
         checks++;
         checks += CanonicalOrder.check();
         checks += tiledQ5_0AllocatesNothing();
+        checks += tiledKernelsAllocateNothing();
         checks += quadKernelsAllocateNothing();
         checks += KQuantTiles.check();
         checks += AttentionSelfCheck.run();
@@ -66,6 +67,45 @@ public final class VectorSelfCheck {
             if (perCall != 0) throw new AssertionError("warm tiled Q5_0 kernels allocate " + perCall + " bytes per call");
         }
         return 1;
+    }
+
+    /**
+     * The tiled single-token kernels of Q8_0, Q4_0, Q4_K and Q6_K (the K-quants' also carrying their
+     * accumulators), warm, allocate nothing: they end in {@code Simd.end4} / {@code Simd.fold4}, which
+     * take the four accumulator vectors as arguments, and a call that C2 did not inline would box them.
+     */
+    private static int tiledKernelsAllocateNothing() {
+        var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        int n = 2048, checks = 0;
+        for (GgmlType type : new GgmlType[] {GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q6_K}) {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment seg = RandomBlocks.allocate(arena, type, 4 * n, 0, new Random(type.id));
+                WeightMatrix w = new WeightMatrix(type, seg, 0, 4, n).tile4();
+                float[] x = new float[n], out = new float[4], acc = new float[4 * Simd.L], s = new float[128];
+                long perCall = -1;
+                for (long deadline = threads.getCurrentThreadCpuTime() + 60_000_000_000L; perCall != 0 && threads.getCurrentThreadCpuTime() < deadline; ) {
+                    long before = threads.getCurrentThreadAllocatedBytes();
+                    for (int i = 0; i < 2000; i++) {
+                        switch (type) {
+                            case Q8_0 -> dev.halyard.kernels.quant.Q8_0Kernel.dotTile4(w.data(), w.tileOffset(0), x, 0, n, out, 0);
+                            case Q4_0 -> dev.halyard.kernels.quant.Q4_0Kernel.dotTile4(w.data(), w.tileOffset(0), x, 0, n, out, 0);
+                            case Q4_K -> {
+                                dev.halyard.kernels.quant.Q4_KKernel.dotTile4(w.data(), w.tileOffset(0), x, 0, n, out, 0, s);
+                                dev.halyard.kernels.quant.Q4_KKernel.dotTile4Acc(w.data(), w.tileOffset(0), x, 0, n, acc, 0, s);
+                            }
+                            default -> {
+                                dev.halyard.kernels.quant.Q6_KTileKernel.dotTile4(w.data(), w.tileOffset(0), x, 0, n, out, 0, s);
+                                dev.halyard.kernels.quant.Q6_KTileKernel.dotTile4Acc(w.data(), w.tileOffset(0), x, 0, n, acc, 0, s);
+                            }
+                        }
+                    }
+                    perCall = (threads.getCurrentThreadAllocatedBytes() - before) / 2000;
+                }
+                if (perCall != 0) throw new AssertionError("warm tiled " + type + " single-token kernels allocate " + perCall + " bytes per call");
+                checks++;
+            }
+        }
+        return checks;
     }
 
     /**

@@ -78,7 +78,10 @@ public final class Simd {
     /**
      * out[oi + r] = the folded sum of the accumulator vector acc[ai + r*L .. +L), r = 0..3: the end of
      * a kernel whose accumulators were carried through column slices ({@code dotTile4Acc}), with the
-     * same fold as the kernels that end in registers, so the same bits.
+     * same fold as the kernels that end in registers, so the same bits. Those kernels each keep their
+     * own copy of this fold on purpose: a helper taking the four vectors as arguments (stop 49) was not
+     * inlined into the larger kernels, and warm tiled Q5_0 then allocated 4,784 bytes per call (boxed
+     * vectors; VectorSelfCheck's allocation checks failed with -Xbatch).
      */
     public static void fold4(float[] acc, int ai, float[] out, int oi) {
         FloatVector a0 = FloatVector.fromArray(F, acc, ai), a1 = FloatVector.fromArray(F, acc, ai + L);
