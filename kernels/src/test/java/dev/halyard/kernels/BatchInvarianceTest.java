@@ -181,8 +181,8 @@ class BatchInvarianceTest {
     }
 
     /**
-     * The four-token kernels walk a thread's tiles in groups (Matmul.FUSED_GROUP on whole rows,
-     * Matmul.SLICED_GROUP4 slice-major), each quad of tokens over every tile of a group: 21 tiles on one
+     * The four-token kernels walk a thread's tiles in groups (Fused.FUSED_GROUP on whole rows,
+     * Fused.SLICED_GROUP4 slice-major), each quad of tokens over every tile of a group: 21 tiles on one
      * thread (its range is all of them) are whole groups and a partial one, and 45 tokens two token
      * blocks (the second of three quads) and a single token; the same bits as each token alone.
      */
@@ -190,8 +190,8 @@ class BatchInvarianceTest {
     void tile_groups_and_their_tail_equal_tokens_alone() {
         Random rnd = new Random(11);
         int rows = 4 * 21;
-        assertTrue(21 % Matmul.FUSED_GROUP != 0 && 21 > Matmul.FUSED_GROUP);
-        assertTrue(21 % Matmul.SLICED_GROUP4 != 0 && 21 > Matmul.SLICED_GROUP4);
+        assertTrue(21 % Fused.FUSED_GROUP != 0 && 21 > Fused.FUSED_GROUP);
+        assertTrue(21 % Fused.SLICED_GROUP4 != 0 && 21 > Fused.SLICED_GROUP4);
         try (Arena arena = Arena.ofShared(); Parallel par = new Parallel(1)) {
             for (int cols : new int[] {2048, 8192}) {
                 WeightMatrix w = new WeightMatrix(GgmlType.Q4_0, RandomBlocks.allocate(arena, GgmlType.Q4_0, rows * cols, 0, rnd), 0, rows, cols).tile4();

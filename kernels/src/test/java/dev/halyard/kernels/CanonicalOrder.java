@@ -120,7 +120,7 @@ final class CanonicalOrder {
 
     /**
      * Wide Q8_0 / Q4_0 / Q4_K / Q6_K matrices tiled slice-major ({@link WeightMatrix#slices}; here the last slice 96
-     * columns, and more tiles than {@code Matmul.SLICE_GROUP}) give, through {@link Matmul},
+     * columns, and more tiles than {@code Fused.SLICE_GROUP}) give, through {@link Matmul},
      * the bits of "dequantise the row, then the canonical loop" for one token, four-token groups (one
      * and two per activation block) with a single-token tail, and a batch big enough for the panel path; and {@code dequantizeRow} of
      * the tiled view equals the row layout's.
@@ -129,7 +129,7 @@ final class CanonicalOrder {
         int checks = 0;
         Kernels k = new VectorKernels();
         // just above the threshold: a last slice of 96 columns, and activation blocks of 8 tokens (two quads)
-        int rows = 4 * (Matmul.SLICE_GROUP + 1), cols = WeightMatrix.SLICED_ABOVE / WeightMatrix.SLICE * WeightMatrix.SLICE + 96;
+        int rows = 4 * (Fused.SLICE_GROUP + 1), cols = WeightMatrix.SLICED_ABOVE / WeightMatrix.SLICE * WeightMatrix.SLICE + 96;
         for (GgmlType type : new GgmlType[] {GgmlType.Q8_0, GgmlType.Q4_0})
             checks += checkSliceMajor(type, rows, cols, 5, new int[] {1, 13, 65}, k, rnd);
         // the K-quants: a last slice of 256 columns (one block); single-token kernels (1, 3) and the panel (5)

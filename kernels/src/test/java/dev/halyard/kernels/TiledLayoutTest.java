@@ -236,7 +236,7 @@ class TiledLayoutTest {
     }
 
     /**
-     * tileSliceBytes: a tile's bytes of one slice (the range Matmul touches ahead of the Q6_K
+     * tileSliceBytes: a tile's bytes of one slice (the range Fused touches ahead of the Q6_K
      * four-token kernel) end where the next tile's begin (within a slice-major group), or at most
      * where the next tile starts (whole rows, padded or not).
      */
