@@ -19,7 +19,7 @@ import java.util.SplittableRandom;
 /**
  * {@code halyard bench decode}: how fast the generation path's matrix-vector products stream their
  * weights, per format and shape, through the product's own code ({@link Matmul#matmul} on tiled
- * matrices, one token) — on one thread and on N, from DRAM (enough copies of the matrix, cycled, that
+ * matrices, one token, or with {@code --tokens} a decode step of several sequences) — on one thread and on N, from DRAM (enough copies of the matrix, cycled, that
  * none is still cached when its turn comes) and from cache (one copy, over and over). It also times a
  * parallel region with no work. Reported per matrix: microseconds, GB/s of weights, and the N-thread
  * speed-up.
@@ -53,8 +53,8 @@ public final class MatmulRates {
         }
     }
 
-    /** The measurements, and the cost of a parallel region without work on N threads. */
-    public record Result(int threads, double emptyRegionUs, List<Rate> rates) {}
+    /** The measurements (each a product of {@code tokens} tokens), and the cost of a parallel region without work on N threads. */
+    public record Result(int threads, int tokens, double emptyRegionUs, List<Rate> rates) {}
 
     /**
      * Measures every type on every shape.
@@ -78,6 +78,20 @@ public final class MatmulRates {
      * of offsets shows another machine's rule in a minute.
      */
     public static Result measure(List<GgmlType> types, List<int[]> shapes, int threads, long dramBytes, int passes, List<Integer> offsets) {
+        return measure(types, shapes, threads, dramBytes, passes, offsets, 1);
+    }
+
+    /**
+     * {@link #measure(List, List, int, long, int, List)} with {@code tokens} tokens per product: a decode
+     * step of that many sequences (1 to {@link #MAX_DECODE_TOKENS}), which below the panel's limits takes
+     * the four-token kernels. Their DRAM rate against their cache rate shows whether they keep enough
+     * of the weights in flight: they spend longer on each tile than the one-token kernels, and no
+     * hardware prefetcher is told so (stop 50, Zen 5-class host, one thread, Q4_K 2048-column tiles,
+     * alternated in one JVM: one token 16.7 GB/s from DRAM against 17.6 in L2, four tokens 5.2 against
+     * 9.2).
+     */
+    public static Result measure(List<GgmlType> types, List<int[]> shapes, int threads, long dramBytes, int passes, List<Integer> offsets, int tokens) {
+        if (tokens < 1 || tokens > MAX_DECODE_TOKENS) throw new IllegalArgumentException("tokens must be 1 to " + MAX_DECODE_TOKENS + ", got " + tokens);
         for (int o : offsets)
             if (o < 0 || o >= RUN) throw new IllegalArgumentException("offsets are bytes into a " + RUN + "-byte run: 0 to " + (RUN - 1) + ", got " + o);
         List<Integer> at = offsets.isEmpty() ? List.of(-1) : offsets;
@@ -92,10 +106,10 @@ public final class MatmulRates {
             // still compiles the parallel path (896 x 896 Q4_0 from cache on two threads: 22.9 us when it
             // was the first shape, 15.6-16.2 after another)
             Pair first = pairs.get(0);
-            measure(k, one, many, first.type(), first.rows(), first.cols(), at.getFirst(), dramBytes, passes);
+            measure(k, one, many, first.type(), first.rows(), first.cols(), at.getFirst(), dramBytes, passes, tokens);
             for (Pair p : pairs)
-                for (int o : at) rates.add(measure(k, one, many, p.type(), p.rows(), p.cols(), o, dramBytes, passes));
-            return new Result(threads, empty, rates);
+                for (int o : at) rates.add(measure(k, one, many, p.type(), p.rows(), p.cols(), o, dramBytes, passes, tokens));
+            return new Result(threads, tokens, empty, rates);
         }
     }
 
@@ -121,16 +135,20 @@ public final class MatmulRates {
         return pairs;
     }
 
-    /** One format, shape and placement (offset -1: the loader's). */
-    private static Rate measure(Kernels k, Parallel one, Parallel many, GgmlType t, int rows, int cols, int offset, long dramBytes, int passes) {
+    /** The most tokens per product {@code bench decode} takes: a decode step of that many sequences. */
+    public static final int MAX_DECODE_TOKENS = 64;
+
+    /** One format, shape and placement (offset -1: the loader's), {@code tokens} tokens per product. */
+    private static Rate measure(Kernels k, Parallel one, Parallel many, GgmlType t, int rows, int cols, int offset, long dramBytes, int passes, int tokens) {
         long bytes = t.byteSize((long) rows * cols);
         int copies = (int) Math.max(1, Math.min(1 << 16, (dramBytes + bytes - 1) / bytes));
         try (Arena arena = Arena.ofShared()) { // shared: the pool's workers read the matrices
             WeightMatrix[] ws = matrices(arena, t, rows, cols, copies, offset);
-            float[] x = activations(1, cols, rows), out = new float[rows];
+            float[] x = activations(tokens, cols, rows), out = new float[tokens * rows];
             WeightMatrix[] first = {ws[0]};
-            double d1 = perProductUs(k, one, ws, x, out, 1, passes, passes), dN = perProductUs(k, many, ws, x, out, 1, passes, passes);
-            double c1 = perProductUs(k, one, first, x, out, 1, passes, passes), cN = perProductUs(k, many, first, x, out, 1, passes, passes);
+            boolean settle = tokens > 1; // the batched kernels: warm until C2 has compiled them (see perProductUs)
+            double d1 = perProductUs(k, one, ws, x, out, tokens, passes, settle, passes), dN = perProductUs(k, many, ws, x, out, tokens, passes, settle, passes);
+            double c1 = perProductUs(k, one, first, x, out, tokens, passes, settle, passes), cN = perProductUs(k, many, first, x, out, tokens, passes, settle, passes);
             int at = (int) Math.floorMod(ws[0].data().address() + ws[0].tileOffset(0), (long) RUN);
             return new Rate(t, rows, cols, at, offset >= 0, ws[0].tileStride(), bytes, copies, d1, dN, c1, cN);
         }
@@ -290,10 +308,11 @@ public final class MatmulRates {
     public static String text(Result r) {
         int n = r.threads();
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "Decode matrix-vector products (one token, tiled, Matmul.matmul): best of the timed passes; "
+        sb.append(String.format(Locale.ROOT, "Decode matrix-vector products (%s, tiled, Matmul.matmul): best of the timed passes; "
                 + "DRAM = copies cycled, cache = one copy repeated; tiles at / every = bytes into a %d-byte run where each copy's first tile starts "
                 + "(@: as asked by --offsets, else where the model loader puts it) / bytes from one tile to the next. "
-                + "A parallel region with no work on %d threads: %.2f us.%n%n", RUN, n, r.emptyRegionUs()));
+                + "A parallel region with no work on %d threads: %.2f us.%n%n",
+                r.tokens() == 1 ? "one token" : r.tokens() + " tokens per product, a decode step of " + r.tokens() + " sequences", RUN, n, r.emptyRegionUs()));
         sb.append(String.format(Locale.ROOT, "| %-5s | %-11s | %9s | %-15s | %-22s | %-22s | %-7s | %-22s | %-22s |%n", "type", "shape", "KiB",
                 "tiles at / every", "DRAM 1 thread us GB/s", "DRAM " + n + " threads us GB/s", "scaling", "cache 1 thread us GB/s", "cache " + n + " threads us GB/s"));
         sb.append("| ----- | ----------- | --------- | --------------- | ---------------------- | ---------------------- | ------- | ---------------------- | ---------------------- |\n");

@@ -28,6 +28,22 @@ class MatmulRatesTest {
     }
 
     @Test
+    void a_decode_step_of_several_sequences_is_timed_with_its_tokens() {
+        MatmulRates.Result r = MatmulRates.measure(List.of(GgmlType.Q4_K, GgmlType.Q8_0), List.of(new int[] {64, 256}), 2, 1 << 18, 1, List.of(), 4);
+        assertEquals(4, r.tokens());
+        assertEquals(2, r.rates().size());
+        for (MatmulRates.Rate x : r.rates())
+            for (double us : new double[] {x.dram1Us(), x.dramNUs(), x.cache1Us(), x.cacheNUs()}) assertTrue(us > 0 && Double.isFinite(us), x.toString());
+        assertTrue(MatmulRates.text(r).contains("4 tokens per product"), MatmulRates.text(r));
+        assertEquals(1, MatmulRates.measure(List.of(GgmlType.Q8_0), List.of(new int[] {16, 256}), 1, 1 << 16, 1).tokens());
+        for (int bad : new int[] {0, MatmulRates.MAX_DECODE_TOKENS + 1}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> MatmulRates.measure(List.of(GgmlType.Q8_0), List.of(new int[] {16, 256}), 1, 1 << 16, 1, List.of(), bad));
+            assertTrue(e.getMessage().contains("tokens"), e.getMessage());
+        }
+    }
+
+    @Test
     void offsets_place_every_copy_s_first_tile_where_asked_one_row_each() {
         List<Integer> offsets = List.of(0, 64, 200);
         MatmulRates.Result r = MatmulRates.measure(List.of(GgmlType.Q4_0, GgmlType.Q4_K), List.of(new int[] {64, 256}), 1, 1 << 18, 1, offsets);

@@ -321,6 +321,10 @@ public final class BenchCommand implements Callable<Integer> {
                         + "instead of where the model loader puts it: how this CPU wants tiles placed (e.g. 0,64,128,192)")
         List<Integer> offsets;
 
+        @Option(names = "--tokens", paramLabel = "N", defaultValue = "1",
+                description = "tokens per product: a decode step of N sequences (1-64; from 4, below the panel's limits, the four-token kernels) (default: ${DEFAULT-VALUE})")
+        int tokens;
+
         @Spec picocli.CommandLine.Model.CommandSpec spec;
 
         @Override
@@ -328,7 +332,7 @@ public final class BenchCommand implements Callable<Integer> {
             if (dramMib < 1) throw new IllegalArgumentException("--dram-mib must be >= 1, got " + dramMib);
             int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();
             var result = dev.halyard.bench.MatmulRates.measure(types(types), shapes(shapes), n, dramMib << 20, passes,
-                    offsets == null ? List.of() : offsets);
+                    offsets == null ? List.of() : offsets, tokens);
             spec.commandLine().getOut().println(dev.halyard.bench.MatmulRates.text(result));
             spec.commandLine().getOut().flush();
             return 0;

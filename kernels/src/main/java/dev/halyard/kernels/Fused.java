@@ -40,6 +40,7 @@ final class Fused {
         int whole = batch / 4 * 4, block = tokenBlock(cols);
         final long first = w.tileOffset(t0), stride = w.tileStride(), tileBytes = w.tileSliceBytes(0); // tile t at first + (t - t0) * stride
         long touched = 0;
+        boolean touchNext = TOUCH && (q4k || q6k);
         float[] s = q4k ? scratch(Math.max(128, cols / 4 + 16 * Simd.L)) // Q4_K's / Q6_K's decoded scales and accumulators
                 : q6k ? scratch(Math.max(128, cols / 2 + 16 * Simd.L)) : null;
         for (int b0 = 0; b0 < whole; b0 += block) // activations in L2-sized blocks, as in panelTimesBatch
@@ -47,7 +48,7 @@ final class Fused {
                 for (int b = b0; b < Math.min(whole, b0 + block); b += 4)
                     for (int t = g; t < Math.min(t1, g + FUSED_GROUP); t++) {
                         long o = first + (t - t0) * stride;
-                        if (q6k && TOUCH && b == b0 && t + 1 < t1) touched += touch(d, o + stride, tileBytes);
+                        if (touchNext && b == b0 && t + 1 < t1) touched += touch(d, o + stride, tileBytes);
                         if (q8) Q8_0Kernel.dotTile4x4(d, o, x, xo + b * cols, cols, cols, out, b * rows + t * TILE, rows);
                         else if (q4k) Q4_KQuadKernel.dotTile4x4(d, o, x, xo + b * cols, cols, cols, out, b * rows + t * TILE, rows, s);
                         else if (q6k) Q6_KQuadKernel.dotTile4x4(d, o, x, xo + b * cols, cols, cols, out, b * rows + t * TILE, rows, s);
@@ -184,8 +185,8 @@ final class Fused {
     }
 
     /**
-     * Whether the Q6_K four-token kernel, on whole rows, reads the next tile in a burst before the
-     * current one (at the first quad of a token block): one byte per cache line. See {@link #touch};
+     * Whether the Q4_K and Q6_K four-token kernels, on whole rows, read the next tile in a burst before
+     * the current one (at the first quad of a token block): one byte per cache line. See {@link #touch};
      * {@code -Dhalyard.touch=false} turns it off.
      */
     static final boolean TOUCH = Boolean.parseBoolean(System.getProperty("halyard.touch", "true"));
@@ -204,8 +205,14 @@ final class Fused {
      * 2048, 4 tokens: 166.8 -> 68.9 with the touch; 8 tokens 166.1 -> 178.3), slice-major tiles are
      * one stream per group (Q6_K 8192 x 8192: 83.8 -> 66.7 at 4 tokens, 111.3 -> 85.3 at 8; Q4_K 104.2
      * -> 69.3, 146.9 -> 125.1), and the single-token kernels, which stream too, lost half their rate
-     * (Q4_K 100.6 -> 57.1). So it serves the 128,256 x 2048 Q6_K output matrix of a decode step of a
-     * few sequences. Nor Q8_0's four-token kernel (stop 45, Zen 4, two threads, four rounds of a process
+     * (Q4_K 100.6 -> 57.1). So it served the 128,256 x 2048 Q6_K output matrix of a decode step of a
+     * few sequences. Stop 50 (Zen 5-class host) found Q4_K's four-token kernel short of its cache rate
+     * from DRAM after all ({@code bench decode --tokens 4}, two threads: 7.4-8.2 GB/s against 10.3-13.0
+     * from cache) and the touch worth it there: 8192 x 2048 8.2 / 8.0 -> 10.6 / 10.8 GB/s, 2048 x 2048
+     * 7.8 / 7.6 -> 10.1 / 10.2 (two runs, each setting alternated in its own JVM), and Llama-3.2-1B
+     * Q4_K_M decoding four sequences ({@code EngineServeProbe}, 16 + 128 tokens each, five pairs of
+     * processes alternated) 1.085x, 5 of 5 pairs faster (35.1-38.1 -> 36.0-42.8 tok/s). Q4_0 read level
+     * and Q8_0 +5-8% there (not taken: measured on the kernel only). Nor Q8_0's four-token kernel (stop 45, Zen 4, two threads, four rounds of a process
      * per setting, alternated): 4 tokens 8192 x 2048 0.87-1.23 ms without, 1.00-1.31 with; 32768 x 2048
      * 5.58-7.30 / 6.16-6.23; 8 tokens 8.96-11.31 / 9.27-11.15.
      */
