@@ -19,8 +19,8 @@ import java.util.SplittableRandom;
 /**
  * {@code halyard bench decode}: how fast the generation path's matrix-vector products stream their
  * weights, per format and shape, through the product's own code ({@link Matmul#matmul} on tiled
- * matrices, one token, or with {@code --tokens} a decode step of several sequences) — on one thread and on N, from DRAM (enough copies of the matrix, cycled, that
- * none is still cached when its turn comes) and from cache (one copy, over and over). It also times a
+ * matrices, one token, or with {@code --tokens} a decode step of several sequences) — on one thread
+ * and on N, from DRAM (enough copies of the matrix, cycled, that none is still cached when its turn comes) and from cache (one copy, over and over). It also times a
  * parallel region with no work. Reported per matrix: microseconds, GB/s of weights, and the N-thread
  * speed-up.
  *
@@ -186,13 +186,9 @@ public final class MatmulRates {
         return x;
     }
 
-    /** Microseconds per product of {@code batch} tokens: the fastest pass over all matrices (a one-matrix pass repeats it). */
-    private static double perProductUs(Kernels k, Parallel par, WeightMatrix[] ws, float[] x, float[] out, int batch, int warmup, int passes) {
-        return perProductUs(k, par, ws, x, out, batch, warmup, false, passes);
-    }
-
     /**
-     * As above, and with {@code settle}, the warm-up goes on until the JIT has compiled nothing for
+     * Microseconds per product of {@code batch} tokens: the fastest pass over all matrices (a one-matrix
+     * pass repeats it). With {@code settle}, the warm-up goes on until the JIT has compiled nothing for
      * {@link #SETTLE_NANOS} (the JVM's total compilation time stands still), at most {@link
      * #SETTLE_MAX_NANOS}: C2 compiles a four-token kernel in the background for the better part of a
      * second on a busy host, and until then it runs boxed in C1's code.

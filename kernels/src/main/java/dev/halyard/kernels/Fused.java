@@ -212,8 +212,8 @@ final class Fused {
      * 7.8 / 7.6 -> 10.1 / 10.2 (two runs, each setting alternated in its own JVM), and Llama-3.2-1B
      * Q4_K_M decoding four sequences ({@code EngineServeProbe}, 16 + 128 tokens each, five pairs of
      * processes alternated) 1.085x, 5 of 5 pairs faster (35.1-38.1 -> 36.0-42.8 tok/s). Q4_0 read level
-     * and Q8_0 +5-8% there (not taken: measured on the kernel only). Nor Q8_0's four-token kernel (stop 45, Zen 4, two threads, four rounds of a process
-     * per setting, alternated): 4 tokens 8192 x 2048 0.87-1.23 ms without, 1.00-1.31 with; 32768 x 2048
+     * and Q8_0 +5-8% there (not taken: measured on the kernel only). Q8_0's four-token kernel had not
+     * gained on Zen 4 either (stop 45, two threads, four rounds of a process per setting, alternated): 4 tokens 8192 x 2048 0.87-1.23 ms without, 1.00-1.31 with; 32768 x 2048
      * 5.58-7.30 / 6.16-6.23; 8 tokens 8.96-11.31 / 9.27-11.15.
      */
     private static long touch(MemorySegment d, long from, long bytes) {
