@@ -29,7 +29,11 @@ import java.util.function.DoubleFunction;
  * when their FMA peaks say they came from different kinds.
  *
  * <p>The files are untrusted input: each must be a JSON object of the benchmark's shape, at most
- * {@link #MAX_FILE_BYTES}; anything else is rejected with the file's name and what is wrong.
+ * {@link #MAX_FILE_BYTES}; anything else is rejected with the file's name and what is wrong. A summary
+ * that this class wrote ({@link #json}: {@code bench summary --out}, or {@code bench --runs N}'s
+ * {@code -summary.json}) among the files is skipped by name ({@link #isSummary}), since a glob over a
+ * results folder picks those up too: read as runs they formed a group of runs without a CPU kind and
+ * without a single figure.
  */
 public final class RunSummary {
     /** A benchmark result is a few hundred KiB; anything past this is not one. */
@@ -124,12 +128,19 @@ public final class RunSummary {
     private final List<Machine> machines;
     private final List<Single> singles;
     private final List<Serving> serving;
+    private final List<String> skipped;
 
-    private RunSummary(List<String> files, List<Machine> machines, List<Single> singles, List<Serving> serving) {
+    private RunSummary(List<String> files, List<Machine> machines, List<Single> singles, List<Serving> serving, List<String> skipped) {
         this.files = files;
         this.machines = machines;
         this.singles = singles;
         this.serving = serving;
+        this.skipped = skipped;
+    }
+
+    /** The files {@link #read} skipped as summaries of runs ({@link #isSummary}), in the order given. */
+    public List<String> skipped() {
+        return skipped;
     }
 
     public List<Machine> machines() {
@@ -147,16 +158,36 @@ public final class RunSummary {
     /** Reads and summarises result files; IllegalArgumentException names the file that is not one. */
     public static RunSummary read(List<Path> paths) throws IOException {
         if (paths.isEmpty()) throw new IllegalArgumentException("no result files given");
-        List<String> names = new ArrayList<>();
+        List<String> names = new ArrayList<>(), skipped = new ArrayList<>();
         List<JsonNode> runs = new ArrayList<>();
         for (Path p : paths) {
             if (!Files.isRegularFile(p)) throw new IllegalArgumentException(p + ": not a file");
             long size = Files.size(p);
             if (size > MAX_FILE_BYTES) throw new IllegalArgumentException(p + ": " + size + " bytes, more than a benchmark result (" + MAX_FILE_BYTES + ")");
+            JsonNode root = parse(p.toString(), Files.readString(p));
+            if (isSummary(root)) {
+                skipped.add(p.getFileName().toString());
+                continue;
+            }
             names.add(p.getFileName().toString());
-            runs.add(parse(p.toString(), Files.readString(p)));
+            runs.add(root);
         }
-        return of(names, runs);
+        if (runs.isEmpty())
+            throw new IllegalArgumentException(String.join(", ", skipped) + ": summaries of runs (bench summary --out), no run results among the files");
+        RunSummary s = of(names, runs);
+        return new RunSummary(s.files, s.machines, s.singles, s.serving, List.copyOf(skipped));
+    }
+
+    /**
+     * Whether a parsed file is a summary that {@link #json} wrote rather than a run: it names its runs
+     * ({@code "runs"}, an array of file names; summaries from before stop 42 have no {@code "machines"})
+     * and has no {@code "machine"} object, which every run has.
+     */
+    static boolean isSummary(JsonNode root) {
+        JsonNode runs = root.path("runs");
+        if (!runs.isArray() || root.path("machine").isObject()) return false;
+        for (JsonNode r : runs) if (!r.isTextual()) return false;
+        return true;
     }
 
     /** Summarises results already in memory (each a {@link Report#json} text), named for the table. */
@@ -289,7 +320,7 @@ public final class RunSummary {
         serving.sort(java.util.Comparator.comparingInt(s -> order.indexOf(s.machine()))); // stable: first appearance within a machine
         List<Machine> machines = new ArrayList<>();
         for (String g : order) machines.add(new Machine(g, List.copyOf(groupRuns.get(g)), List.copyOf(groupFma.get(g))));
-        return new RunSummary(List.copyOf(names), List.copyOf(machines), List.copyOf(singles), List.copyOf(serving));
+        return new RunSummary(List.copyOf(names), List.copyOf(machines), List.copyOf(singles), List.copyOf(serving), List.of());
     }
 
     private static String text(String name, JsonNode n, String field) {
@@ -358,6 +389,8 @@ public final class RunSummary {
     public String text() {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "halyard bench summary: %d runs (%s)%n", files.size(), String.join(", ", files)));
+        if (!skipped.isEmpty())
+            sb.append(String.format(Locale.ROOT, "Skipped %d %s of runs, not runs: %s%n", skipped.size(), skipped.size() == 1 ? "summary" : "summaries", String.join(", ", skipped)));
         sb.append(String.format(Locale.ROOT, "Single sequence: Halyard / llama.cpp, the median of the runs' ratios (their range); runs that met issue 4's target; "
                 + "Halyard's generation as a share of each run's bandwidth ceiling (and of the ceiling read next to that model's runs, runs from stop 42 on) and its prompts as a share of each run's FP32 FMA peak "
                 + "(median, range, runs at >= 60%%); Halyard's peak RSS over file + KV cache (median, range, runs within 300 MB); runs in which a Halyard process was flagged by the core check (the host's slow mode)%n"));
@@ -404,6 +437,10 @@ public final class RunSummary {
         ObjectNode root = om.createObjectNode();
         ArrayNode fs = root.putArray("runs");
         files.forEach(fs::add);
+        if (!skipped.isEmpty()) {
+            ArrayNode sk = root.putArray("skipped_summaries");
+            skipped.forEach(sk::add);
+        }
         ArrayNode ms = root.putArray("machines");
         for (Machine mc : machines) {
             ObjectNode o = ms.addObject();

@@ -193,6 +193,30 @@ class RunSummaryTest {
     }
 
     @Test
+    void summaries_among_the_files_are_skipped_by_name(@TempDir Path dir) throws Exception {
+        Path da1 = Path.of("results", "2026-12-04-epyc-2threads-da-1.json"), da2 = Path.of("results", "2026-12-04-epyc-2threads-da-2.json");
+        Path summary = dir.resolve("da-summary.json");
+        Files.writeString(summary, RunSummary.read(List.of(da1, da2)).json());
+        assertTrue(RunSummary.isSummary(new ObjectMapper().readTree(summary.toFile())));
+        assertFalse(RunSummary.isSummary(new ObjectMapper().readTree(da1.toFile())));
+        assertTrue(RunSummary.isSummary(new ObjectMapper().readTree(Path.of("results", "2026-12-03-epyc-2threads-summary-bu-cg.json").toFile())),
+                "a summary from before the machines were recorded");
+
+        RunSummary s = RunSummary.read(List.of(da1, summary, da2));
+        assertEquals(List.of("da-summary.json"), s.skipped());
+        assertEquals(1, s.machines().size(), "one Zen 5 group; no group of runs without a CPU kind");
+        assertEquals(List.of(da1.getFileName().toString(), da2.getFileName().toString()), s.machines().getFirst().runs());
+        RunSummary plain = RunSummary.read(List.of(da1, da2));
+        assertEquals(plain.singles(), s.singles(), "the same figures as without the summary");
+        assertTrue(s.text().contains("Skipped 1 summary of runs, not runs: da-summary.json"), s.text());
+        assertEquals("da-summary.json", new ObjectMapper().readTree(s.json()).path("skipped_summaries").get(0).asText());
+        assertTrue(new ObjectMapper().readTree(plain.json()).path("skipped_summaries").isMissingNode());
+
+        var e = assertThrows(IllegalArgumentException.class, () -> RunSummary.read(List.of(summary)));
+        assertTrue(e.getMessage().contains("da-summary.json") && e.getMessage().contains("no run results"), e.getMessage());
+    }
+
+    @Test
     void files_are_checked_before_they_are_read(@TempDir Path dir) throws Exception {
         assertThrows(IllegalArgumentException.class, () -> RunSummary.read(List.of()));
         var e = assertThrows(IllegalArgumentException.class, () -> RunSummary.read(List.of(dir.resolve("missing.json"))));
