@@ -42,6 +42,7 @@ public final class Bench {
     }
 
     private BenchResult run(Path work) throws IOException, InterruptedException {
+        String build = MachineInfo.halyardBuild(Path.of(System.getProperty("user.dir"))); // before the runs: the tree may change during them
         ModelCache cache = new ModelCache(config.dir());
         List<Path> files = new ArrayList<>();
         for (ModelCase c : config.models()) files.add(cache.ensure(c, log));
@@ -119,7 +120,7 @@ public final class Bench {
         }
         BenchResult.Machine machine = new BenchResult.Machine(MachineInfo.cpuName(), Runtime.getRuntime().availableProcessors(), config.threads(),
                 bw1, bwN, fma1, fmaN, Runtime.version().toString(), llama == null ? null : MachineInfo.llamaVersion(llama.dir()), bwNLow, core,
-                MachineInfo.cpuKind());
+                MachineInfo.cpuKind(), build);
         return new BenchResult(machine, models, serving);
     }
 

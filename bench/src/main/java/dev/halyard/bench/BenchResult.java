@@ -29,9 +29,11 @@ public record BenchResult(Machine machine, List<ModelResult> models, List<Servin
      *     the end of the run ({@code bandwidthN} is the higher), GB/s (NaN: measured once or not at all)
      * @param coreCheck the benchmark's own {@link CoreCheck}, the better of start and end, GFLOP/s (NaN: not measured)
      * @param kind the CPU's family, model, caches and vector extensions (null: not known)
+     * @param build the Halyard build measured: its checkout's commit, with "-dirty" when tracked files
+     *     differed from it, read at the start of the run ({@link MachineInfo#halyardBuild}; null: not known)
      */
     public record Machine(String cpu, int cores, int threads, double bandwidth1, double bandwidthN, double fmaPeak1, double fmaPeakN,
-            String java, String llama, double bandwidthNLow, double coreCheck, CpuKind kind) {
+            String java, String llama, double bandwidthNLow, double coreCheck, CpuKind kind, String build) {
         /** Below this ratio of the low reading to the high one, the run's bandwidth ceilings are flagged as uncertain. */
         public static final double STEADY = 0.8;
 
@@ -39,6 +41,12 @@ public record BenchResult(Machine machine, List<ModelResult> models, List<Servin
         public Machine(String cpu, int cores, int threads, double bandwidth1, double bandwidthN, double fmaPeak1, double fmaPeakN,
                 String java, String llama, double bandwidthNLow) {
             this(cpu, cores, threads, bandwidth1, bandwidthN, fmaPeak1, fmaPeakN, java, llama, bandwidthNLow, Double.NaN);
+        }
+
+        /** A run whose Halyard build is not known. */
+        public Machine(String cpu, int cores, int threads, double bandwidth1, double bandwidthN, double fmaPeak1, double fmaPeakN,
+                String java, String llama, double bandwidthNLow, double coreCheck, CpuKind kind) {
+            this(cpu, cores, threads, bandwidth1, bandwidthN, fmaPeak1, fmaPeakN, java, llama, bandwidthNLow, coreCheck, kind, null);
         }
 
         /** A machine whose CPU kind is not known. */

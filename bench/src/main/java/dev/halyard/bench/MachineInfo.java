@@ -3,6 +3,7 @@ package dev.halyard.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -112,6 +113,30 @@ final class MachineInfo {
      * "npm @node-llama-cpp/linux-x64 VERSION (llama.cpp RELEASE)" from build.sh's stamp and the headers'
      * release.json, or "unknown build" when they are absent.
      */
+    /**
+     * The Halyard build in the checkout around {@code from} (the benchmark runs the jars that {@code
+     * ./halyard} built from it, rebuilt whenever its sources change): {@code git rev-parse --short=7
+     * HEAD}, with "-dirty" when {@code git status} lists changed tracked files; null when there is no
+     * checkout or no git, so that results from a release or a copy simply carry none.
+     */
+    static String halyardBuild(Path from) {
+        Path repo = LlamaHarness.findRepo(from);
+        if (repo == null || !Files.exists(repo.resolve(".git"))) return null;
+        try {
+            ChildProcess.Result head = ChildProcess.run(List.of("git", "rev-parse", "--short=7", "HEAD"), repo, Duration.ofSeconds(20));
+            String commit = head.stdout().strip();
+            if (head.exitCode() != 0 || !commit.matches("[0-9a-f]{7,40}")) return null;
+            ChildProcess.Result status = ChildProcess.run(List.of("git", "status", "--porcelain", "--untracked-files=no"), repo, Duration.ofSeconds(20));
+            if (status.exitCode() != 0) return commit + "-unknown";
+            return status.stdout().isBlank() ? commit : commit + "-dirty";
+        } catch (IOException e) {
+            return null; // no git on this machine
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
     static String llamaVersion(Path dir) {
         String pkg = "?", release = "?";
         try {

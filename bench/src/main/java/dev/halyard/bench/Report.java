@@ -79,8 +79,9 @@ public final class Report {
         Stats.Statistic st = c.statistic();
         StringBuilder sb = new StringBuilder();
         BenchResult.Machine m = r.machine();
-        sb.append(String.format(Locale.ROOT, "halyard bench: %s, %d cores, %d threads for every engine; Java %s; llama.cpp %s%n",
-                m.cpu(), m.cores(), m.threads(), m.java(), m.llama() == null ? "not measured" : m.llama()));
+        sb.append(String.format(Locale.ROOT, "halyard bench: %s, %d cores, %d threads for every engine; Java %s; llama.cpp %s%s%n",
+                m.cpu(), m.cores(), m.threads(), m.java(), m.llama() == null ? "not measured" : m.llama(),
+                m.build() == null ? "" : "; Halyard build " + m.build()));
         if (m.kind() != null) sb.append(String.format(Locale.ROOT, "CPU kind: %s%n", m.kind().label()));
         sb.append(String.format(Locale.ROOT, "memory read bandwidth (Vector API, best pass over %d MiB, at the start and the end of the run): 1 thread %s GB/s, %d threads %s GB/s%n",
                 c.bandwidthBytes() >> 20, num(m.bandwidth1(), 1), m.threads(), num(m.bandwidthN(), 1)));
@@ -305,6 +306,7 @@ public final class Report {
         mach.put("core_check_best_gflop_s", r.bestCoreCheck());
         mach.put("java", m.java());
         mach.put("llama_cpp", m.llama());
+        if (m.build() != null) mach.put("halyard_build", m.build()); // what bench summary --build selects
         ObjectNode cfg = root.putObject("config");
         cfg.put("prompt_tokens", c.promptTokens());
         cfg.put("gen_tokens", c.genTokens());

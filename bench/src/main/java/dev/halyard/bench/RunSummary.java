@@ -103,10 +103,20 @@ public final class RunSummary {
 
     /**
      * The runs of one machine: CPU kind and thread count (the grouping key of every row), the runs' file
-     * names, and their FP32 FMA peaks on one thread (GFLOP/s), which tell kinds apart where older result
-     * files did not record the CPU kind.
+     * names, their FP32 FMA peaks on one thread (GFLOP/s), which tell kinds apart where older result
+     * files did not record the CPU kind, and each run's Halyard build ({@link #BUILD_NOT_RECORDED} for
+     * files from before stop 51).
      */
-    public record Machine(String label, List<String> runs, List<Double> fmaPeak1) {
+    public record Machine(String label, List<String> runs, List<Double> fmaPeak1, List<String> builds) {
+        /** The builds with their counts of runs, in the order they first appear: "923e42c (2 runs), ...". */
+        public String buildCounts() {
+            Map<String, Integer> n = new LinkedHashMap<>();
+            for (String b : builds) n.merge(b, 1, Integer::sum);
+            List<String> parts = new ArrayList<>();
+            n.forEach((b, c) -> parts.add(b + " (" + c + (c == 1 ? " run)" : " runs)")));
+            return String.join(", ", parts);
+        }
+
         /** Whether the runs' FMA peaks differ by more than {@link #KIND_SPREAD}: probably different CPUs under one label. */
         public boolean mixed() {
             if (fmaPeak1.size() < 2) return false;
@@ -121,6 +131,9 @@ public final class RunSummary {
      */
     static final double KIND_SPREAD = 1.4;
 
+    /** A run's build where its file does not record it (files from before stop 51). */
+    static final String BUILD_NOT_RECORDED = "build not recorded";
+
     /** The group label of runs whose file does not record the CPU kind. */
     static final String KIND_NOT_RECORDED = "CPU kind not recorded";
 
@@ -129,13 +142,23 @@ public final class RunSummary {
     private final List<Single> singles;
     private final List<Serving> serving;
     private final List<String> skipped;
+    private final List<String> leftOut;
+    private final String build;
 
-    private RunSummary(List<String> files, List<Machine> machines, List<Single> singles, List<Serving> serving, List<String> skipped) {
+    private RunSummary(List<String> files, List<Machine> machines, List<Single> singles, List<Serving> serving, List<String> skipped, List<String> leftOut,
+            String build) {
         this.files = files;
         this.machines = machines;
         this.singles = singles;
         this.serving = serving;
         this.skipped = skipped;
+        this.leftOut = leftOut;
+        this.build = build;
+    }
+
+    /** The runs {@link #read(List, String)} left out as other builds than the one asked for. */
+    public List<String> leftOut() {
+        return leftOut;
     }
 
     /** The files {@link #read} skipped as summaries of runs ({@link #isSummary}), in the order given. */
@@ -157,8 +180,17 @@ public final class RunSummary {
 
     /** Reads and summarises result files; IllegalArgumentException names the file that is not one. */
     public static RunSummary read(List<Path> paths) throws IOException {
+        return read(paths, null);
+    }
+
+    /**
+     * {@link #read(List)} of the runs whose Halyard build ({@code machine.halyard_build}) starts with
+     * {@code build} (null: every run); the others are left out and named ({@link #leftOut}).
+     */
+    public static RunSummary read(List<Path> paths, String build) throws IOException {
         if (paths.isEmpty()) throw new IllegalArgumentException("no result files given");
-        List<String> names = new ArrayList<>(), skipped = new ArrayList<>();
+        if (build != null && (build.isBlank() || build.length() > 100)) throw new IllegalArgumentException("--build: a commit prefix, 1-100 characters");
+        List<String> names = new ArrayList<>(), skipped = new ArrayList<>(), other = new ArrayList<>();
         List<JsonNode> runs = new ArrayList<>();
         for (Path p : paths) {
             if (!Files.isRegularFile(p)) throw new IllegalArgumentException(p + ": not a file");
@@ -169,13 +201,28 @@ public final class RunSummary {
                 skipped.add(p.getFileName().toString());
                 continue;
             }
+            if (build != null && !buildOf(p.getFileName().toString(), root).startsWith(build)) {
+                other.add(p.getFileName().toString());
+                continue;
+            }
             names.add(p.getFileName().toString());
             runs.add(root);
         }
+        if (runs.isEmpty() && !other.isEmpty())
+            throw new IllegalArgumentException("no run of a Halyard build starting with " + build + " among the files (" + other.size() + " of other builds)");
         if (runs.isEmpty())
             throw new IllegalArgumentException(String.join(", ", skipped) + ": summaries of runs (bench summary --out), no run results among the files");
         RunSummary s = of(names, runs);
-        return new RunSummary(s.files, s.machines, s.singles, s.serving, List.copyOf(skipped));
+        return new RunSummary(s.files, s.machines, s.singles, s.serving, List.copyOf(skipped), List.copyOf(other), build);
+    }
+
+    /** A run's Halyard build ({@code machine.halyard_build}), or {@link #BUILD_NOT_RECORDED}. */
+    static String buildOf(String name, JsonNode run) {
+        JsonNode b = run.path("machine").path("halyard_build");
+        if (b.isMissingNode() || b.isNull()) return BUILD_NOT_RECORDED;
+        if (!b.isTextual() || b.asText().isBlank()) throw new IllegalArgumentException(name + ": \"halyard_build\" is not a string");
+        if (b.asText().length() > 100) throw new IllegalArgumentException(name + ": \"halyard_build\" longer than 100 characters");
+        return b.asText().strip();
     }
 
     /**
@@ -242,10 +289,12 @@ public final class RunSummary {
         List<String> labels = new ArrayList<>();
         Map<String, List<String>> groupRuns = new LinkedHashMap<>();
         Map<String, List<Double>> groupFma = new LinkedHashMap<>();
+        Map<String, List<String>> groupBuilds = new LinkedHashMap<>();
         for (int f = 0; f < runs.size(); f++) {
             String label = machineLabel(names.get(f), runs.get(f));
             labels.add(label);
             groupRuns.computeIfAbsent(label, k -> new ArrayList<>()).add(names.get(f));
+            groupBuilds.computeIfAbsent(label, k -> new ArrayList<>()).add(buildOf(names.get(f), runs.get(f)));
             addIfNumber(groupFma.computeIfAbsent(label, k -> new ArrayList<>()), number(names.get(f), runs.get(f).path("machine"), "fma_peak_1_thread_gflop_s"));
         }
         List<String> order = new ArrayList<>(groupRuns.keySet());
@@ -319,8 +368,8 @@ public final class RunSummary {
         }
         serving.sort(java.util.Comparator.comparingInt(s -> order.indexOf(s.machine()))); // stable: first appearance within a machine
         List<Machine> machines = new ArrayList<>();
-        for (String g : order) machines.add(new Machine(g, List.copyOf(groupRuns.get(g)), List.copyOf(groupFma.get(g))));
-        return new RunSummary(List.copyOf(names), List.copyOf(machines), List.copyOf(singles), List.copyOf(serving), List.of());
+        for (String g : order) machines.add(new Machine(g, List.copyOf(groupRuns.get(g)), List.copyOf(groupFma.get(g)), List.copyOf(groupBuilds.get(g))));
+        return new RunSummary(List.copyOf(names), List.copyOf(machines), List.copyOf(singles), List.copyOf(serving), List.of(), List.of(), null);
     }
 
     private static String text(String name, JsonNode n, String field) {
@@ -388,9 +437,12 @@ public final class RunSummary {
 
     public String text() {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "halyard bench summary: %d runs (%s)%n", files.size(), String.join(", ", files)));
+        sb.append(String.format(Locale.ROOT, "halyard bench summary: %d %s (%s)%n", files.size(), files.size() == 1 ? "run" : "runs", String.join(", ", files)));
         if (!skipped.isEmpty())
             sb.append(String.format(Locale.ROOT, "Skipped %d %s of runs, not runs: %s%n", skipped.size(), skipped.size() == 1 ? "summary" : "summaries", String.join(", ", skipped)));
+        if (build != null)
+            sb.append(String.format(Locale.ROOT, "Only runs of Halyard builds starting with %s; left out %d of other builds%s%n", build, leftOut.size(),
+                    leftOut.isEmpty() ? "" : " (" + String.join(", ", leftOut) + ")"));
         sb.append(String.format(Locale.ROOT, "Single sequence: Halyard / llama.cpp, the median of the runs' ratios (their range); runs that met issue 4's target; "
                 + "Halyard's generation as a share of each run's bandwidth ceiling (and of the ceiling read next to that model's runs, runs from stop 42 on) and its prompts as a share of each run's FP32 FMA peak "
                 + "(median, range, runs at >= 60%%); Halyard's peak RSS over file + KV cache (median, range, runs within 300 MB); runs in which a Halyard process was flagged by the core check (the host's slow mode)%n"));
@@ -401,6 +453,7 @@ public final class RunSummary {
         for (Machine mc : machines) {
             sb.append(String.format(Locale.ROOT, "%nMachine: %s: %d %s%s%n", mc.label(), mc.runs().size(), mc.runs().size() == 1 ? "run" : "runs",
                     machines.size() > 1 ? " (" + String.join(", ", mc.runs()) + ")" : ""));
+            sb.append(String.format(Locale.ROOT, "Halyard builds: %s%n", mc.buildCounts()));
             if (mc.mixed()) {
                 DoubleSummaryStatistics f = mc.fmaPeak1().stream().mapToDouble(Double::doubleValue).summaryStatistics();
                 sb.append(String.format(Locale.ROOT, "warning: these runs' FP32 FMA peaks on one thread range %s-%s GFLOP/s: probably different kinds of CPU, "
@@ -441,6 +494,11 @@ public final class RunSummary {
             ArrayNode sk = root.putArray("skipped_summaries");
             skipped.forEach(sk::add);
         }
+        if (build != null) {
+            root.put("build", build);
+            ArrayNode lo = root.putArray("left_out_other_builds");
+            leftOut.forEach(lo::add);
+        }
         ArrayNode ms = root.putArray("machines");
         for (Machine mc : machines) {
             ObjectNode o = ms.addObject();
@@ -450,6 +508,11 @@ public final class RunSummary {
             ArrayNode f = o.putArray("fma_peak_1_thread_gflop_s");
             mc.fmaPeak1().forEach(f::add);
             o.put("fma_peaks_disagree", mc.mixed());
+            ArrayNode b = o.putArray("builds"); // per run, in the order of "runs"; null: not recorded
+            mc.builds().forEach(x -> {
+                if (x.equals(BUILD_NOT_RECORDED)) b.addNull();
+                else b.add(x);
+            });
         }
         ArrayNode ss = root.putArray("models");
         for (Single s : singles) {

@@ -3,8 +3,15 @@ package dev.halyard.bench;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The CPU kind a result records: /proc/cpuinfo's first processor, sysfs cache sizes. */
 class MachineInfoTest {
@@ -54,6 +61,36 @@ class MachineInfoTest {
         assertEquals(32, MachineInfo.kib("32K"));
         assertEquals(32768, MachineInfo.kib("32M"));
         assertEquals(-1, MachineInfo.kib("big"));
+    }
+
+    /** The build is the checkout's commit, "-dirty" with changed tracked files, and null outside a checkout. */
+    @Test
+    void the_halyard_build_is_the_checkouts_commit(@TempDir Path dir) throws Exception {
+        Assumptions.assumeTrue(git(dir, "--version") == 0, "git is not installed");
+        Path repo = dir.resolve("checkout"), tools = repo.resolve("tools/llama-ref");
+        Files.createDirectories(tools);
+        Files.writeString(tools.resolve("build.sh"), "echo\n");
+        assertEquals(0, git(repo, "init", "-q"));
+        assertEquals(0, git(repo, "add", "."));
+        assertEquals(0, git(repo, "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-q", "-m", "one"));
+        String build = MachineInfo.halyardBuild(tools); // from a folder inside the checkout
+        assertTrue(build != null && build.matches("[0-9a-f]{7}"), String.valueOf(build));
+        Files.writeString(tools.resolve("build.sh"), "echo changed\n");
+        assertEquals(build + "-dirty", MachineInfo.halyardBuild(repo));
+        Files.writeString(repo.resolve("untracked.txt"), "x");
+        assertEquals(build + "-dirty", MachineInfo.halyardBuild(repo), "still dirty; untracked files do not count");
+        Path outside = Files.createDirectories(dir.resolve("elsewhere"));
+        assertEquals(null, MachineInfo.halyardBuild(outside));
+    }
+
+    private static int git(Path dir, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("git"));
+        cmd.addAll(List.of(args));
+        try {
+            return ChildProcess.run(cmd, dir, Duration.ofSeconds(30)).exitCode();
+        } catch (IOException e) {
+            return -1;
+        }
     }
 
     @Test

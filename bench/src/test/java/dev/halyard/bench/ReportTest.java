@@ -187,6 +187,20 @@ class ReportTest {
         assertFalse(new ObjectMapper().readTree(Report.json(base, CONFIG)).get("machine").has("cpu_kind"));
     }
 
+    /** The Halyard build reaches the text's header and the JSON, where bench summary --build selects by it. */
+    @Test
+    void the_halyard_build_is_recorded() throws Exception {
+        BenchResult base = result();
+        BenchResult.Machine m = new BenchResult.Machine("AMD EPYC", 2, 2, 30, 60, 113, 226, "25", "npm 3.21.1", Double.NaN, 60.0, null, "923e42c-dirty");
+        BenchResult r = new BenchResult(m, base.models(), base.serving());
+        assertTrue(Report.text(r, CONFIG).lines().findFirst().orElseThrow().endsWith("; Halyard build 923e42c-dirty"), Report.text(r, CONFIG));
+        String json = Report.json(r, CONFIG);
+        assertEquals("923e42c-dirty", new ObjectMapper().readTree(json).get("machine").get("halyard_build").asText());
+        assertEquals(List.of("923e42c-dirty"), RunSummary.ofJson(List.of("a.json"), List.of(json)).machines().getFirst().builds());
+        assertFalse(Report.text(base, CONFIG).contains("Halyard build"), "not known: not printed");
+        assertFalse(new ObjectMapper().readTree(Report.json(base, CONFIG)).get("machine").has("halyard_build"));
+    }
+
     /**
      * A Halyard process whose core check read under 85% of the run's best is reported as in the slow mode,
      * in the text (a warning naming the model and the fraction) and the JSON; one at or above is not.

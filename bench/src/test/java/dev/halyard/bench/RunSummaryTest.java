@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -214,6 +215,36 @@ class RunSummaryTest {
 
         var e = assertThrows(IllegalArgumentException.class, () -> RunSummary.read(List.of(summary)));
         assertTrue(e.getMessage().contains("da-summary.json") && e.getMessage().contains("no run results"), e.getMessage());
+    }
+
+    @Test
+    void runs_are_told_apart_by_their_halyard_build(@TempDir Path dir) throws Exception {
+        ObjectMapper om = new ObjectMapper();
+        Path da1 = Path.of("results", "2026-12-04-epyc-2threads-da-1.json"), da2 = Path.of("results", "2026-12-04-epyc-2threads-da-2.json");
+        var a = (ObjectNode) om.readTree(da1.toFile());
+        ((ObjectNode) a.path("machine")).put("halyard_build", "923e42c");
+        Path built = dir.resolve("built.json");
+        Files.writeString(built, om.writeValueAsString(a));
+
+        RunSummary all = RunSummary.read(List.of(built, da2));
+        assertEquals(List.of("923e42c", RunSummary.BUILD_NOT_RECORDED), all.machines().getFirst().builds());
+        assertTrue(all.text().contains("Halyard builds: 923e42c (1 run), build not recorded (1 run)"), all.text());
+        JsonNode builds = om.readTree(all.json()).path("machines").get(0).path("builds");
+        assertEquals("923e42c", builds.get(0).asText());
+        assertTrue(builds.get(1).isNull());
+
+        RunSummary one = RunSummary.read(List.of(built, da2), "923e");
+        assertEquals(List.of("built.json"), one.machines().getFirst().runs());
+        assertEquals(List.of(da2.getFileName().toString()), one.leftOut());
+        assertTrue(one.text().contains("Only runs of Halyard builds starting with 923e; left out 1 of other builds"), one.text());
+        assertEquals(1, om.readTree(one.json()).path("left_out_other_builds").size());
+        var e = assertThrows(IllegalArgumentException.class, () -> RunSummary.read(List.of(built, da2), "abc"));
+        assertTrue(e.getMessage().contains("no run of a Halyard build starting with abc"), e.getMessage());
+
+        ((ObjectNode) a.path("machine")).put("halyard_build", 42);
+        Files.writeString(built, om.writeValueAsString(a));
+        e = assertThrows(IllegalArgumentException.class, () -> RunSummary.read(List.of(built)));
+        assertTrue(e.getMessage().startsWith("built.json: \"halyard_build\""), e.getMessage());
     }
 
     @Test

@@ -278,11 +278,15 @@ public final class BenchCommand implements Callable<Integer> {
         @Option(names = "--out", paramLabel = "FILE", description = "write the summary as JSON")
         Path out;
 
+        @Option(names = "--build", paramLabel = "COMMIT", description = "only runs of Halyard builds whose commit starts with this "
+                + "(each result records its build from stop 51 on, e.g. 923e42c or 923e42c-dirty); the others are named and left out")
+        String build;
+
         @Spec picocli.CommandLine.Model.CommandSpec spec;
 
         @Override
         public Integer call() throws Exception {
-            RunSummary s = RunSummary.read(files);
+            RunSummary s = RunSummary.read(files, build);
             spec.commandLine().getOut().print(s.text());
             if (out != null) {
                 Files.writeString(out, s.json());

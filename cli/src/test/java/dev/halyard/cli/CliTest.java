@@ -75,6 +75,9 @@ class CliTest {
         assertEquals(9, new ObjectMapper().readTree(json.toFile()).get("models").size());
         Run help = run("bench", "summary", "--help");
         assertTrue(help.err().isEmpty() && help.out().contains("move by 10-20%; quote medians"), help.err() + help.out()); // picocli formats descriptions
+        assertTrue(help.out().contains("--build=COMMIT"), help.out());
+        Run noBuild = run("bench", "summary", "--build", "0123abc", results.resolve("2026-12-03-epyc-2threads-bx.json").toString());
+        assertTrue(noBuild.code() != 0 && noBuild.err().contains("no run of a Halyard build starting with 0123abc"), noBuild.err());
         Path bad = dir.resolve("bad.json");
         Files.writeString(bad, "{\"models\": 7}");
         Run rejected = run("bench", "summary", bad.toString());
