@@ -271,7 +271,7 @@ public final class Matmul {
             plain |= !i;
         }
         boolean copy = plain && batch >= MIN_BATCHED && ws[0].cols() <= ALIGNED_COPY_COLS && Aligned.shift(x) != 0;
-        final int xo = copy ? alignedCopy(x, batch * ws[0].cols()) : 0;
+        final int xo = copy ? alignedCopy(par, x, batch * ws[0].cols()) : 0;
         final float[] xa = copy ? X_COPY.get()[0] : x;
         final int xqo = packed ? packedQuads(par, x, 0, batch / 4, ws[0].cols()) : 0;
         final float[] xq = packed ? X_QUADS.get()[0] : null;
@@ -409,16 +409,24 @@ public final class Matmul {
     /**
      * Copies the first n activations to this (calling) thread's buffer {@code X_COPY.get()[0]} at a
      * cache-line boundary and returns where they start (an index, so it holds however the GC moves the
-     * buffer): a batch's tiles read every activation once per 4-row tile, the copy costs one pass
-     * (~1% of a 512-token matmul).
+     * buffer): a batch's tiles read every activation once per 4-row tile, the copy costs one pass. The
+     * pass is split across the pool: on one thread it kept the other waiting for ~5% of a 512-token
+     * product of SmolLM2-135M's 576-column matrices (1.2 MB of activations). {@code bench ab}, SmolLM2-135M
+     * 512-token prompts, 8 rounds, 4 processes a side: Q8_0 1.031 (8 of 8 faster), Q4_0 1.021 (6 of 8);
+     * generation level (its single tokens are not copied). Matrices on the interleaved panel (from {@link
+     * #INTERLEAVED_COLS} columns) take no copy: their quads are packed on the pool ({@link #packedQuads}).
      */
-    private static int alignedCopy(float[] x, int n) {
+    private static int alignedCopy(Parallel par, float[] x, int n) {
         float[][] holder = X_COPY.get();
         if (holder[0].length < n + Aligned.LINE_FLOATS) holder[0] = new float[n + Aligned.LINE_FLOATS];
-        int at = Aligned.shift(holder[0]);
-        System.arraycopy(x, 0, holder[0], at, n);
+        final int at = Aligned.shift(holder[0]);
+        final float[] dst = holder[0];
+        par.forRange(n, COPY_CHUNK, (a, b) -> System.arraycopy(x, a, dst, at + a, b - a));
         return at;
     }
+
+    /** Floats per part of {@link #alignedCopy}: smaller copies (a few tokens) stay on the calling thread. */
+    static final int COPY_CHUNK = 1 << 16;
 
     /** A thread's scratch array, and where in it a cache line starts ({@link Aligned#shift}), asked again now and then. */
     private static final class Scratch {

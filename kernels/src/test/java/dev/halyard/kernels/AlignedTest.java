@@ -60,13 +60,15 @@ class AlignedTest {
     @Test
     void batched_matmul_gives_the_same_bits_whatever_the_activations_alignment() {
         int rows = 40, cols = 256;
+        assertTrue(520 * cols >= 2 * Matmul.COPY_CHUNK, "the largest batch's copy is split");
         Random rnd = new Random(7);
         try (Arena arena = Arena.ofShared(); Parallel par = new Parallel(2)) {
             for (GgmlType type : new GgmlType[] {GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.F16}) {
                 MemorySegment data = RandomBlocks.allocate(arena, type, rows * cols, 0, rnd);
                 WeightMatrix w = new WeightMatrix(type, data, 0, rows, cols);
                 if (WeightMatrix.canTile(type, rows)) w = w.tile4();
-                for (int batch : new int[] {4, 9, 70, 5}) { // the copy buffer grows, then is reused
+                // the copy buffer grows, then is reused; 520 tokens (133,120 floats) copy in two parts on the pool
+                for (int batch : new int[] {4, 9, 70, 520, 5}) {
                     float[] x = RandomBlocks.gaussian(batch * cols, rnd);
                     float[] alone = new float[batch * rows]; // token by token: no copy, the single-token kernels
                     for (int b = 0; b < batch; b++) {
