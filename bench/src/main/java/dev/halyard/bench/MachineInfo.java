@@ -110,10 +110,6 @@ final class MachineInfo {
     }
 
     /**
-     * "npm @node-llama-cpp/linux-x64 VERSION (llama.cpp RELEASE)" from build.sh's stamp and the headers'
-     * release.json, or "unknown build" when they are absent.
-     */
-    /**
      * The Halyard build in the checkout around {@code from} (the benchmark runs the jars that {@code
      * ./halyard} built from it, rebuilt whenever its sources change): {@code git rev-parse --short=7
      * HEAD}, with "-dirty" when {@code git status} lists changed tracked files; null when there is no
@@ -137,6 +133,10 @@ final class MachineInfo {
         }
     }
 
+    /**
+     * "npm @node-llama-cpp/linux-x64 VERSION (llama.cpp RELEASE)" from build.sh's stamp and the headers'
+     * release.json, or "unknown build" when they are absent.
+     */
     static String llamaVersion(Path dir) {
         String pkg = "?", release = "?";
         try {

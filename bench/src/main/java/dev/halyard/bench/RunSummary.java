@@ -212,8 +212,7 @@ public final class RunSummary {
             throw new IllegalArgumentException("no run of a Halyard build starting with " + build + " among the files (" + other.size() + " of other builds)");
         if (runs.isEmpty())
             throw new IllegalArgumentException(String.join(", ", skipped) + ": summaries of runs (bench summary --out), no run results among the files");
-        RunSummary s = of(names, runs);
-        return new RunSummary(s.files, s.machines, s.singles, s.serving, List.copyOf(skipped), List.copyOf(other), build);
+        return of(names, runs, skipped, other, build);
     }
 
     /** A run's Halyard build ({@code machine.halyard_build}), or {@link #BUILD_NOT_RECORDED}. */
@@ -284,6 +283,11 @@ public final class RunSummary {
      * first appear), serving points as they first appear.
      */
     static RunSummary of(List<String> names, List<JsonNode> runs) {
+        return of(names, runs, List.of(), List.of(), null);
+    }
+
+    /** {@link #of(List, List)}, naming the summaries {@link #read} skipped and the runs of other builds it left out. */
+    private static RunSummary of(List<String> names, List<JsonNode> runs, List<String> skipped, List<String> leftOut, String build) {
         record Key(String machine, String model, String quant) {}
         record PointKey(String machine, String model, String quant, String engine, int clients) {}
         List<String> labels = new ArrayList<>();
@@ -369,7 +373,8 @@ public final class RunSummary {
         serving.sort(java.util.Comparator.comparingInt(s -> order.indexOf(s.machine()))); // stable: first appearance within a machine
         List<Machine> machines = new ArrayList<>();
         for (String g : order) machines.add(new Machine(g, List.copyOf(groupRuns.get(g)), List.copyOf(groupFma.get(g)), List.copyOf(groupBuilds.get(g))));
-        return new RunSummary(List.copyOf(names), List.copyOf(machines), List.copyOf(singles), List.copyOf(serving), List.of(), List.of(), null);
+        return new RunSummary(List.copyOf(names), List.copyOf(machines), List.copyOf(singles), List.copyOf(serving), List.copyOf(skipped), List.copyOf(leftOut),
+                build);
     }
 
     private static String text(String name, JsonNode n, String field) {
