@@ -272,9 +272,9 @@ public final class Transformer {
      * feed-forward, since no other row of the last block reaches the logits or the hidden states. This
      * moves the outputs' rows of q and x to the front (in batch order; the rows only move down) and
      * returns their batch (null when there are none: a batch holds a token at least, and the pass then
-     * ends with the keys and values). Each token's arithmetic is its own (row by row, as everywhere in a pass), so
-     * the outputs keep their bits. llama.cpp drops the other rows in its last layer too (after the
-     * attention). 512-token prompts in {@code bench ab} (8 rounds, 4 processes a side, against
+     * ends with the keys and values). Each token's arithmetic is its own (row by row, as everywhere in
+     * a pass), so the outputs keep their bits. llama.cpp drops the other rows in its last layer too
+     * (after the attention). 512-token prompts in {@code bench ab} (8 rounds, 4 processes a side, against
      * {@code -Dhalyard.outputsOnly=false}): Llama-3.2-1B Q4_0 1.073 (7 of 8 rounds faster; one block of
      * 16 is ~6% of the prompt's work), Qwen2.5-0.5B Q4_0 1.054 (8 of 8; 24 blocks), SmolLM2-135M Q4_0
      * 1.043 (5 of 8; 30 blocks); generation level (its steps want every token's logits).
