@@ -243,7 +243,109 @@ public final class AttentionOps {
             for (int j = 0; j < 4; j++) scores(q, qo + j * qs, k, ko + r * n, rows - r, n, scale, out, oo + j * os + r);
     }
 
-    /** Whether {@link #scores4} and {@link #weightedSum4} take rows of n (keys) and nv (values) elements. */
+    /**
+     * {@link #scores4} for three queries (a decode step's query heads of one KV head come in threes and
+     * sevens), bit-identical to three calls of {@link #scores}: 4 rows x 3 queries share each load, and
+     * the twelve dots fold together as in {@code Tiles.tile4x4}, the fourth query's lanes left unused.
+     * Needs 16 lanes and {@code n} a multiple of 16 (see {@link #fourQueries}).
+     */
+    public static void scores3(float[] q, int qo, int qs, float[] k, int ko, int rows, int n, float scale, float[] out, int oo, int os) {
+        int r = 0;
+        for (; r + 4 <= rows; r += 4) tile4x3(k, ko + r * n, n, q, qo, qs, n, out, oo + r, os);
+        for (int j = 0; j < 3; j++)
+            for (int i = oo + j * os, end = i + r; i < end; i++) out[i] *= scale;
+        if (r < rows)
+            for (int j = 0; j < 3; j++) scores(q, qo + j * qs, k, ko + r * n, rows - r, n, scale, out, oo + j * os + r);
+    }
+
+    /**
+     * Four rows of keys (at {@code k[ki + r*ks]}) times three queries ({@code q[qi + t*qs]}):
+     * {@code out[oi + t*os + r]}, unscaled. Tiles.tile4x4's loop and blended fold with the fourth
+     * query's accumulators left out: a fold's lanes never mix accumulators, so where tile4x4 pairs
+     * query 1 with query 3, query 1 paired with itself leaves the same bits in query 1's lanes.
+     */
+    private static void tile4x3(float[] k, int ki, int ks, float[] q, int qi, int qs, int n, float[] out, int oi, int os) {
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a00 = z, a01 = z, a02 = z; // a<row><query>
+        FloatVector a10 = z, a11 = z, a12 = z;
+        FloatVector a20 = z, a21 = z, a22 = z;
+        FloatVector a30 = z, a31 = z, a32 = z;
+        int k0 = ki, k1 = ki + ks, k2 = ki + 2 * ks, k3 = ki + 3 * ks;
+        int q0 = qi, q1 = qi + qs, q2 = qi + 2 * qs;
+        for (int i = 0; i < n; i += L) {
+            FloatVector r0 = FloatVector.fromArray(F, k, k0 + i);
+            FloatVector r1 = FloatVector.fromArray(F, k, k1 + i);
+            FloatVector r2 = FloatVector.fromArray(F, k, k2 + i);
+            FloatVector r3 = FloatVector.fromArray(F, k, k3 + i);
+            FloatVector t = FloatVector.fromArray(F, q, q0 + i);
+            a00 = r0.fma(t, a00);
+            a10 = r1.fma(t, a10);
+            a20 = r2.fma(t, a20);
+            a30 = r3.fma(t, a30);
+            t = FloatVector.fromArray(F, q, q1 + i);
+            a01 = r0.fma(t, a01);
+            a11 = r1.fma(t, a11);
+            a21 = r2.fma(t, a21);
+            a31 = r3.fma(t, a31);
+            t = FloatVector.fromArray(F, q, q2 + i);
+            a02 = r0.fma(t, a02);
+            a12 = r1.fma(t, a12);
+            a22 = r2.fma(t, a22);
+            a32 = r3.fma(t, a32);
+        }
+        FloatVector c0 = a00.blend(a02, Simd.HI8).add(a02.blend(a00, Simd.HI8).rearrange(Simd.FOLD8));
+        FloatVector c1 = a10.blend(a12, Simd.HI8).add(a12.blend(a10, Simd.HI8).rearrange(Simd.FOLD8));
+        FloatVector c2 = a20.blend(a22, Simd.HI8).add(a22.blend(a20, Simd.HI8).rearrange(Simd.FOLD8));
+        FloatVector c3 = a30.blend(a32, Simd.HI8).add(a32.blend(a30, Simd.HI8).rearrange(Simd.FOLD8));
+        FloatVector c4 = a01.add(a01.rearrange(Simd.FOLD8)); // query 1 in both halves; the upper one ends in query 3's lanes
+        FloatVector c5 = a11.add(a11.rearrange(Simd.FOLD8));
+        FloatVector c6 = a21.add(a21.rearrange(Simd.FOLD8));
+        FloatVector c7 = a31.add(a31.rearrange(Simd.FOLD8));
+        c0 = c0.blend(c4, Simd.HI4).add(c4.blend(c0, Simd.HI4).rearrange(Simd.FOLD4));
+        c1 = c1.blend(c5, Simd.HI4).add(c5.blend(c1, Simd.HI4).rearrange(Simd.FOLD4));
+        c2 = c2.blend(c6, Simd.HI4).add(c6.blend(c2, Simd.HI4).rearrange(Simd.FOLD4));
+        c3 = c3.blend(c7, Simd.HI4).add(c7.blend(c3, Simd.HI4).rearrange(Simd.FOLD4));
+        c0 = c0.blend(c2, Simd.HI2).add(c2.blend(c0, Simd.HI2).rearrange(Simd.FOLD2));
+        c1 = c1.blend(c3, Simd.HI2).add(c3.blend(c1, Simd.HI2).rearrange(Simd.FOLD2));
+        c0 = c0.blend(c1, Simd.HI1).add(c1.blend(c0, Simd.HI1).rearrange(Simd.FOLD1));
+        // lanes 4t..4t+3 are query t's four rows
+        c0.intoArray(out, oi, Simd.QUAD0);
+        c0.intoArray(out, oi + os - 4, Simd.QUAD1);
+        c0.intoArray(out, oi + 2 * os - 8, Simd.QUAD2);
+    }
+
+    /**
+     * {@link #weightedSum} for three queries at once (query j's weights at {@code w[wo + j*ws + r]}, its
+     * output at {@code out[oo + j*os]}), bit-identical to three calls; as {@link #weightedSum4}.
+     */
+    public static void weightedSum3(float[] w, int wo, int ws, float[] v, int vo, int rows, int n, float[] out, int oo, int os) {
+        int o0 = oo, o1 = oo + os, o2 = oo + 2 * os;
+        int w0 = wo, w1 = wo + ws, w2 = wo + 2 * ws;
+        for (int i = 0; i < n; i += 4 * L) {
+            FloatVector a00 = FloatVector.fromArray(F, out, o0 + i), a01 = FloatVector.fromArray(F, out, o0 + i + L); // a<query><chunk>
+            FloatVector a02 = FloatVector.fromArray(F, out, o0 + i + 2 * L), a03 = FloatVector.fromArray(F, out, o0 + i + 3 * L);
+            FloatVector a10 = FloatVector.fromArray(F, out, o1 + i), a11 = FloatVector.fromArray(F, out, o1 + i + L);
+            FloatVector a12 = FloatVector.fromArray(F, out, o1 + i + 2 * L), a13 = FloatVector.fromArray(F, out, o1 + i + 3 * L);
+            FloatVector a20 = FloatVector.fromArray(F, out, o2 + i), a21 = FloatVector.fromArray(F, out, o2 + i + L);
+            FloatVector a22 = FloatVector.fromArray(F, out, o2 + i + 2 * L), a23 = FloatVector.fromArray(F, out, o2 + i + 3 * L);
+            for (int r = 0; r < rows; r++) {
+                int vr = vo + r * n + i;
+                FloatVector v0 = FloatVector.fromArray(F, v, vr), v1 = FloatVector.fromArray(F, v, vr + L);
+                FloatVector v2 = FloatVector.fromArray(F, v, vr + 2 * L), v3 = FloatVector.fromArray(F, v, vr + 3 * L);
+                FloatVector b = FloatVector.broadcast(F, w[w0 + r]);
+                a00 = v0.fma(b, a00); a01 = v1.fma(b, a01); a02 = v2.fma(b, a02); a03 = v3.fma(b, a03);
+                b = FloatVector.broadcast(F, w[w1 + r]);
+                a10 = v0.fma(b, a10); a11 = v1.fma(b, a11); a12 = v2.fma(b, a12); a13 = v3.fma(b, a13);
+                b = FloatVector.broadcast(F, w[w2 + r]);
+                a20 = v0.fma(b, a20); a21 = v1.fma(b, a21); a22 = v2.fma(b, a22); a23 = v3.fma(b, a23);
+            }
+            a00.intoArray(out, o0 + i); a01.intoArray(out, o0 + i + L); a02.intoArray(out, o0 + i + 2 * L); a03.intoArray(out, o0 + i + 3 * L);
+            a10.intoArray(out, o1 + i); a11.intoArray(out, o1 + i + L); a12.intoArray(out, o1 + i + 2 * L); a13.intoArray(out, o1 + i + 3 * L);
+            a20.intoArray(out, o2 + i); a21.intoArray(out, o2 + i + L); a22.intoArray(out, o2 + i + 2 * L); a23.intoArray(out, o2 + i + 3 * L);
+        }
+    }
+
+    /** Whether {@link #scores4}, {@link #weightedSum4} and their three-query twins take rows of n (keys) and nv (values) elements. */
     public static boolean fourQueries(int n, int nv) {
         return L == 16 && n % L == 0 && nv % (4 * L) == 0;
     }

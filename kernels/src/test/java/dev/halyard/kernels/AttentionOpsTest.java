@@ -66,6 +66,25 @@ class AttentionOpsTest {
     }
 
     @ParameterizedTest(name = "n = {0}")
+    @ValueSource(ints = {16, 64, 128})
+    void three_queries_at_once_equal_three_single_queries(int n) {
+        if (!AttentionOps.fourQueries(n, 64)) return; // the three- and four-query kernels need 16 lanes
+        Random r = new Random(n + 3);
+        int rows = 23, qs = n + 5, os = rows + 3; // 5 tiles of 4 rows, then 3 rows one query at a time
+        float[] q = gaussian(r, 1 + 3 * qs), k = gaussian(r, rows * n + 3);
+        float[] three = gaussian(r, 2 + 4 * os), one = three.clone();
+        AttentionOps.scores3(q, 1, qs, k, 3, rows, n, 0.125f, three, 2, os);
+        for (int j = 0; j < 3; j++) AttentionOps.scores(q, 1 + j * qs, k, 3, rows, n, 0.125f, one, 2 + j * os);
+        assertArrayEquals(one, three, "scores, and nothing written past the third query's row");
+        if (!AttentionOps.fourQueries(n, n)) return;
+        float[] w = gaussian(r, 1 + 3 * os), v = gaussian(r, rows * n + 2);
+        float[] three2 = gaussian(r, 3 + 4 * qs), one2 = three2.clone();
+        AttentionOps.weightedSum3(w, 1, os, v, 2, rows, n, three2, 3, qs);
+        for (int j = 0; j < 3; j++) AttentionOps.weightedSum(w, 1 + j * os, v, 2, rows, n, one2, 3 + j * qs);
+        assertArrayEquals(one2, three2, "weighted sums, and nothing written past the third query's output");
+    }
+
+    @ParameterizedTest(name = "n = {0}")
     @ValueSource(ints = {1, 7, 16, 33, 64, 500, 4099})
     void vector_softmax_equals_the_scalar_twin_and_is_a_softmax(int n) {
         Random r = new Random(n);

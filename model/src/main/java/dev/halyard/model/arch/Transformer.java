@@ -365,6 +365,8 @@ public final class Transformer {
         }
     }
 
+    /** Whether a token's query heads go four at a time through the four-query kernels (off: one by one, the same bits). */
+    static final boolean HEADS4 = Boolean.parseBoolean(System.getProperty("halyard.heads4", "true"));
     /** Tokens per query block at most: they share every key and value tile the task widens. */
     private static final int QUERY_BLOCK = 16;
     /** Cached positions per tile (widened to floats once per task, then read by all its queries). */
@@ -426,6 +428,7 @@ public final class Transformer {
 
         // four queries at a time where they may share the loads (no sliding window: every query starts at 0)
         final boolean four = !sliding && AttentionOps.fourQueries(hd, hdv);
+        final boolean heads4 = HEADS4 && AttentionOps.fourQueries(hd, hdv);
         final int qRows = nh * span; // from one query's row of w to the next query's, same head
 
         // scores: q·k * scale for each query and each position it sees, a tile of keys at a time
@@ -446,7 +449,18 @@ public final class Transformer {
             for (; i < i1; i++) {
                 int from = Math.max(t0, firstVisible(pos[i], sliding)), to = Math.min(t0 + n, pos[i] + 1); // this query's part of the tile
                 if (from >= to) continue;
-                for (int h = h0; h < h0 + nh; h++) {
+                int h = h0;
+                // a token's heads see the same rows: four (then three) at a time they share the loads of the keys (a decode step's queries)
+                if (heads4)
+                    for (; h + 4 <= h0 + nh; h += 4)
+                        AttentionOps.scores4(q, i * Q + h * hd, hd, tile, (from - t0) * hd, to - from, hd, scale, w,
+                                ((i - i0) * nh + h - h0) * span + from - lo, span);
+                if (heads4 && h + 3 <= h0 + nh) {
+                    AttentionOps.scores3(q, i * Q + h * hd, hd, tile, (from - t0) * hd, to - from, hd, scale, w,
+                            ((i - i0) * nh + h - h0) * span + from - lo, span);
+                    h += 3;
+                }
+                for (; h < h0 + nh; h++) {
                     int row = ((i - i0) * nh + h - h0) * span;
                     AttentionOps.scores(q, i * Q + h * hd, tile, (from - t0) * hd, to - from, hd, scale, w, row + from - lo);
                 }
@@ -487,7 +501,17 @@ public final class Transformer {
             for (; i < i1; i++) {
                 int from = Math.max(t0, firstVisible(pos[i], sliding)), to = Math.min(t0 + n, pos[i] + 1);
                 if (from >= to) continue;
-                for (int h = h0; h < h0 + nh; h++) {
+                int h = h0;
+                if (heads4)
+                    for (; h + 4 <= h0 + nh; h += 4)
+                        AttentionOps.weightedSum4(w, ((i - i0) * nh + h - h0) * span + from - lo, span, tile, (from - t0) * hdv,
+                                to - from, hdv, att, (i * heads + h) * hdv, hdv);
+                if (heads4 && h + 3 <= h0 + nh) {
+                    AttentionOps.weightedSum3(w, ((i - i0) * nh + h - h0) * span + from - lo, span, tile, (from - t0) * hdv,
+                            to - from, hdv, att, (i * heads + h) * hdv, hdv);
+                    h += 3;
+                }
+                for (; h < h0 + nh; h++) {
                     int row = ((i - i0) * nh + h - h0) * span;
                     AttentionOps.weightedSum(w, row + from - lo, tile, (from - t0) * hdv, to - from, hdv, att, (i * heads + h) * hdv);
                 }

@@ -1,0 +1,39 @@
+package dev.halyard.model.arch;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import dev.halyard.kernels.GgmlType;
+import dev.halyard.model.synth.QuantMix;
+import dev.halyard.model.synth.SynthModel;
+import dev.halyard.model.synth.SynthSpec;
+import dev.halyard.model.synth.SynthVocab;
+import java.nio.file.Path;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * A decode step scores a token's query heads four or three at a time (they read the same keys), a
+ * prompt pass four tokens at a time, one head after another: the arithmetic of each query must be the
+ * same, so decoding a prompt token by token gives the very bits of the logits of one prompt pass.
+ * Query groups of 1 to 8 heads per KV head cover every split (4+3 for seven, 4+1 for five, ...).
+ */
+class GroupedHeadsDecodeTest {
+
+    static final int[] PROMPT = {1, 300, 301, 400, 302, 303, 450, 260, 270, 280, 290, 500, 311, 312, 313, 314, 315, 316, 317};
+
+    @ParameterizedTest(name = "{0} query heads per KV head, kv {1}")
+    @CsvSource({"1, F16", "2, F16", "3, F16", "4, F16", "5, F16", "6, F16", "7, F16", "8, F16", "3, Q8_0", "7, F32"})
+    void decoding_token_by_token_equals_one_prompt_pass(int group, KvType kvType, @TempDir Path dir) throws Exception {
+        SynthSpec spec = new SynthSpec("llama", "grouped-" + group, 256, 2, 2 * group, 2, 64, 512,
+                new SynthVocab.Spec(SynthVocab.Kind.SPM, 512), 2048, 10000f, 1e-5f, false, null, 0, 0, 0, 40 + group);
+        Path file = dir.resolve("m.gguf");
+        SynthModel.write(spec, QuantMix.uniform(GgmlType.Q8_0), file);
+        try (Model m = Model.load(file, ModelOptions.defaults().withThreads(2).withKvType(kvType));
+             KvCache kv = m.newKvCache(1, PROMPT.length)) {
+            float[] prompt = m.lastLogits(PROMPT), decoded = null;
+            for (int p = 0; p < PROMPT.length; p++) decoded = m.forward(Batch.ofSequence(0, p, new int[] {PROMPT[p]}), kv);
+            assertArrayEquals(prompt, decoded);
+        }
+    }
+}
