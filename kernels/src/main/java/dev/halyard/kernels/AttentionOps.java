@@ -233,14 +233,21 @@ public final class AttentionOps {
      * {@code n} a multiple of 16 (see {@link #fourQueries}).
      */
     public static void scores4(float[] q, int qo, int qs, float[] k, int ko, int rows, int n, float scale, float[] out, int oo, int os) {
+        scoresTiled(4, q, qo, qs, k, ko, rows, n, scale, out, oo, os);
+    }
+
+    /** {@link #scores4} ({@code m} = 4) or {@link #scores3} ({@code m} = 3). */
+    private static void scoresTiled(int m, float[] q, int qo, int qs, float[] k, int ko, int rows, int n, float scale, float[] out, int oo, int os) {
         int r = 0;
-        // 4x4 tiles with the keys as their rows and the queries as their tokens (q*k and k*q round alike),
+        // 4 x m tiles with the keys as their rows and the queries as their tokens (q*k and k*q round alike),
         // then per query the one rounding multiply by scale that scores does after its fold (a plain loop: C2 vectorises it)
-        for (; r + 4 <= rows; r += 4) Tiles.tile4x4(k, ko + r * n, n, q, qo, qs, n, out, oo + r, os);
-        for (int j = 0; j < 4; j++)
+        for (; r + 4 <= rows; r += 4)
+            if (m == 4) Tiles.tile4x4(k, ko + r * n, n, q, qo, qs, n, out, oo + r, os);
+            else tile4x3(k, ko + r * n, n, q, qo, qs, n, out, oo + r, os);
+        for (int j = 0; j < m; j++)
             for (int i = oo + j * os, end = i + r; i < end; i++) out[i] *= scale;
         if (r < rows)
-            for (int j = 0; j < 4; j++) scores(q, qo + j * qs, k, ko + r * n, rows - r, n, scale, out, oo + j * os + r);
+            for (int j = 0; j < m; j++) scores(q, qo + j * qs, k, ko + r * n, rows - r, n, scale, out, oo + j * os + r);
     }
 
     /**
@@ -250,12 +257,7 @@ public final class AttentionOps {
      * Needs 16 lanes and {@code n} a multiple of 16 (see {@link #fourQueries}).
      */
     public static void scores3(float[] q, int qo, int qs, float[] k, int ko, int rows, int n, float scale, float[] out, int oo, int os) {
-        int r = 0;
-        for (; r + 4 <= rows; r += 4) tile4x3(k, ko + r * n, n, q, qo, qs, n, out, oo + r, os);
-        for (int j = 0; j < 3; j++)
-            for (int i = oo + j * os, end = i + r; i < end; i++) out[i] *= scale;
-        if (r < rows)
-            for (int j = 0; j < 3; j++) scores(q, qo + j * qs, k, ko + r * n, rows - r, n, scale, out, oo + j * os + r);
+        scoresTiled(3, q, qo, qs, k, ko, rows, n, scale, out, oo, os);
     }
 
     /**
@@ -316,7 +318,9 @@ public final class AttentionOps {
 
     /**
      * {@link #weightedSum} for three queries at once (query j's weights at {@code w[wo + j*ws + r]}, its
-     * output at {@code out[oo + j*os]}), bit-identical to three calls; as {@link #weightedSum4}.
+     * output at {@code out[oo + j*os]}), bit-identical to three calls; as {@link #weightedSum4}, written
+     * out again without the fourth query: a query count tested in the inner loop would sit in the
+     * prompt's kernel too, and a fourth dummy query would need an output of its own.
      */
     public static void weightedSum3(float[] w, int wo, int ws, float[] v, int vo, int rows, int n, float[] out, int oo, int os) {
         int o0 = oo, o1 = oo + os, o2 = oo + 2 * os;
