@@ -278,8 +278,9 @@ public final class Matmul {
         // quad-major panels go out whole (see Panels.packedPanelTiles): in chunks of tiles, Qwen2.5-0.5B's
         // 896 x 4864 down projection (224 tiles, 32 chunks of 7) ran panels of 6 tiles and of 1, each
         // quad's block then passing over a single tile (bench prompt, 2 threads: 261-275 -> 292-299 GFLOP/s)
-        final int unit = packed && ws[0].cols() >= Panels.QUAD_MAJOR_COLS ? Panels.packedPanelTiles(ws[0].cols()) : 1;
+        // (in as many units as the threads share evenly: see balancedUnit)
         final int total = start[ws.length];
+        final int unit = packed && ws[0].cols() >= Panels.QUAD_MAJOR_COLS ? balancedUnit(total, Panels.packedPanelTiles(ws[0].cols()), par.threads()) : 1;
         par.forRange((total + unit - 1) / unit, Math.max(1, minChunk / unit), batch >= MIN_BATCHED ? BATCH_CHUNKS_PER_THREAD : Parallel.CHUNKS_PER_THREAD, (u0, u1) -> {
             int from = u0 * unit, to = Math.min(total, u1 * unit);
             for (int j = 0; j < ws.length; j++) {
@@ -287,6 +288,24 @@ public final class Matmul {
                 if (a < b) tiles(k, ws[j], xa, xo, xq, xqo, outs[j], batch, a - start[j], b - start[j]);
             }
         });
+    }
+
+    /** Whether {@link #balancedUnit} evens out the units; {@code -Dhalyard.balancedPanels=false}: whole panels, as before. */
+    static final boolean BALANCED = Boolean.parseBoolean(System.getProperty("halyard.balancedPanels", "true"));
+
+    /**
+     * Tiles per unit of a region of quad-major panels ({@code total} tiles): at most {@code ptiles} (a
+     * panel, {@link Panels#packedPanelTiles}), in a number of units that is a multiple of the threads,
+     * so that no thread is left with a panel more than the other. SmolLM2-135M's 576 x 1536 down
+     * projection (144 tiles, panels of 21) went out in 7 units, 4 for one thread and 3 for the other;
+     * now 8 of 18. Shapes whose panels already split evenly (Llama-3.2-1B's, Qwen2.5-0.5B's 224 tiles
+     * in 38 units of 6) keep their units.
+     */
+    static int balancedUnit(int total, int ptiles, int threads) {
+        if (!BALANCED) return ptiles;
+        int units = (total + ptiles - 1) / ptiles;
+        units = (units + threads - 1) / threads * threads;
+        return (total + units - 1) / units;
     }
 
     /** Whether the batch multiplies this slice-major matrix's interleaved panel: {@link Panels#slicedRegions}. */

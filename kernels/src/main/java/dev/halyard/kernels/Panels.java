@@ -302,8 +302,17 @@ final class Panels {
         return cols < QUAD_MAJOR_COLS ? PANEL / TILE : Math.max(PANEL / TILE, PANEL_BYTES / (TILE * Float.BYTES * cols));
     }
 
-    /** Columns from which an interleaved panel is walked quad by quad ({@link #packedPanelTiles}). */
-    static final int QUAD_MAJOR_COLS = 2048;
+    /**
+     * Columns from which an interleaved panel is walked quad by quad ({@link #packedPanelTiles}), in
+     * column blocks ({@link #blockedPanel}): two blocks or more. It was 2048 until stop 55, when the
+     * blocked walk (first and last blocks of their own) beat the token-blocked one below 2048 too:
+     * {@code bench prompt}, two threads, 512 tokens, alternated, GFLOP/s token-blocked -> quad-major:
+     * Q8_0 576 x 1536 (SmolLM2-135M's down projection) 255-286 -> 307-316, Q4_0 244-286 -> 308-312;
+     * 2048 x 1280 321 -> 360, Q4_K 325 -> 373; 896 x 1152 343 -> 353. One block (576 and 896 columns)
+     * measured level, quad-major or not (a single-block walk is {@link Tiles#tile4x4Packed} whole rows).
+     * {@code -Dhalyard.quadMajorCols=2048} restores the old limit for A/B.
+     */
+    static final int QUAD_MAJOR_COLS = Integer.getInteger("halyard.quadMajorCols", 1152);
 
     /**
      * Bytes of a quad-major panel: half of this machine's 1 MiB L2, so that the panel stays there with

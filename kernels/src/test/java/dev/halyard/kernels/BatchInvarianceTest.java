@@ -70,8 +70,12 @@ class BatchInvarianceTest {
         assertEquals(16, Panels.packedPanelTiles(2048));
         assertEquals(8, Panels.packedPanelTiles(4096));
         Random rnd = new Random(300 + type.ordinal());
-        // column blocks of Panels.BLOCK_COLS: two, three, and a short last one (2816 = 2 x 1024 + 768; Qwen2.5-0.5B's down projection, 4864)
-        for (int cols : new int[] {2048, 3072, 2816, 4864}) {
+        assertEquals(21, Panels.packedPanelTiles(1536));
+        assertEquals(18, Matmul.balancedUnit(144, 21, 2), "SmolLM2-135M's down projection: 8 units, 4 a thread");
+        assertEquals(6, Matmul.balancedUnit(224, 6, 2), "Qwen2.5-0.5B's: its 38 units as they were");
+        // column blocks of Panels.BLOCK_COLS: two, three, and a short last one (2816 = 2 x 1024 + 768; Qwen2.5-0.5B's down projection, 4864;
+        // SmolLM2-135M's, 1536 = 1024 + 512; 1280)
+        for (int cols : new int[] {1280, 1536, 2048, 3072, 2816, 4864}) {
             int rows = 4 * (Panels.packedPanelTiles(cols) + 3), batch = 70;
             try (Arena arena = Arena.ofShared()) {
                 WeightMatrix w = new WeightMatrix(type, RandomBlocks.allocate(arena, type, rows * cols, 0, rnd), 0, rows, cols).tile4();
