@@ -20,19 +20,19 @@ public final class Rope {
         this.factors = factors;
     }
 
-    /** Fills cos/sin (dims/2,) for one position. */
-    public void angles(int pos, float[] cos, float[] sin) {
+    /** Fills cos/sin [co, co + dims/2) for one position (one token's part of a batch's). */
+    public void angles(int pos, float[] cos, float[] sin, int co) {
         float theta = pos;
         for (int i = 0; i < dims / 2; i++) {
             float t = (factors == null ? theta : theta / factors[i]) * freqScale;
-            cos[i] = (float) Math.cos(t);
-            sin[i] = (float) Math.sin(t);
+            cos[co + i] = (float) Math.cos(t);
+            sin[co + i] = (float) Math.sin(t);
             theta *= thetaScale;
         }
     }
 
-    /** Rotates {@code heads} heads of width {@code headDim} stored at x[off ..]. */
-    public void apply(float[] x, int off, int heads, int headDim, float[] cos, float[] sin) {
+    /** Rotates {@code heads} heads of width {@code headDim} stored at x[off ..] by the angles at {@code cos[co ..]}, {@code sin[co ..]}. */
+    public void apply(float[] x, int off, int heads, int headDim, float[] cos, float[] sin, int co) {
         int half = dims / 2;
         for (int h = 0; h < heads; h++) {
             int base = off + h * headDim;
@@ -46,8 +46,8 @@ public final class Rope {
                     b = base + i + half;
                 }
                 float x0 = x[a], x1 = x[b];
-                x[a] = x0 * cos[i] - x1 * sin[i];
-                x[b] = x0 * sin[i] + x1 * cos[i];
+                x[a] = x0 * cos[co + i] - x1 * sin[co + i];
+                x[b] = x0 * sin[co + i] + x1 * cos[co + i];
             }
         }
     }

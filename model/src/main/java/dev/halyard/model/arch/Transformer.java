@@ -99,7 +99,6 @@ public final class Transformer {
         final float[] qkv;       // (B, Q+K+KV) fused q/k/v projection (Phi-3), else empty
         final float[] gu;        // (B, 2F) fused gate/up projection (Phi-3), else empty
         final float[] cos, sin;  // (B, ropeDims/2) rotary angles of each token's position
-        final float[] cs, sn;    // (ropeDims/2,) one token's angles, as Rope takes them
         final float[][] qkvOut, gateUpOut; // the output lists of the multi-matrix Matmul
 
         Workspace(ModelConfig c, Weights.Layer first, int half, int capacity) {
@@ -117,8 +116,6 @@ public final class Transformer {
             gu = new float[first.w13 != null ? B * 2 * c.ffnDim() : 0];
             cos = new float[B * half];
             sin = new float[B * half];
-            cs = new float[half];
-            sn = new float[half];
             qkvOut = new float[][] {q, kk, vv};
             gateUpOut = new float[][] {h1, h3};
         }
@@ -166,20 +163,16 @@ public final class Transformer {
         final float[] o = xb;
 
         // token embeddings (Gemma scales them by sqrt(D))
-        float embScale = c.arch() == Architecture.GEMMA2 ? (float) Math.sqrt(D) : 1f;
-        for (int i = 0; i < B; i++) {
-            WeightMatrix e = w.tokenEmbedding;
-            e.dequantizeRow(k, batch.tokens()[i], x, i * D);
-            if (embScale != 1f) for (int j = 0; j < D; j++) x[i * D + j] *= embScale;
-        }
-        int half = rope.dims() / 2;
-        if (half > 0) {
-            for (int i = 0; i < B; i++) {
-                rope.angles(batch.positions()[i], ws.cs, ws.sn);
-                System.arraycopy(ws.cs, 0, ws.cos, i * half, half);
-                System.arraycopy(ws.sn, 0, ws.sin, i * half, half);
+        final float embScale = c.arch() == Architecture.GEMMA2 ? (float) Math.sqrt(D) : 1f;
+        // and each token's rotary angles; rows split across the pool for a prompt (see forRows)
+        final int half = rope.dims() / 2;
+        forRows(B, D, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                w.tokenEmbedding.dequantizeRow(k, batch.tokens()[i], x, i * D);
+                if (embScale != 1f) for (int j = 0; j < D; j++) x[i * D + j] *= embScale;
+                if (half > 0) rope.angles(batch.positions()[i], ws.cos, ws.sin, i * half);
             }
-        }
+        });
         rmsnormRows(xb, x, w.layers[0].attnNorm, B, D);
 
         final int n = batch.outputs();
@@ -201,24 +194,28 @@ public final class Transformer {
             } else {
                 Matmul.matmul(k, par, xb, B, qkvW[l], ws.qkvOut);
             }
-            // per token: biases (Qwen2), per-head RMSNorm (Qwen3), RoPE; a few hundred flops each, kept serial
-            for (int i = 0; i < B; i++) {
-                if (L.bq != null) FloatOps.add(q, i * Q, L.bq, 0, Q);
-                if (L.bk != null) FloatOps.add(kk, i * K, L.bk, 0, K);
-                if (L.bv != null) FloatOps.add(vv, i * KV, L.bv, 0, KV);
-                if (L.qNorm != null) {
-                    for (int h = 0; h < c.heads(); h++) FloatOps.rmsnorm(q, i * Q + h * hd, q, i * Q + h * hd, L.qNorm, hd, c.rmsEps());
-                    for (int h = 0; h < c.kvHeads(); h++) FloatOps.rmsnorm(kk, i * K + h * hd, kk, i * K + h * hd, L.kNorm, hd, c.rmsEps());
+            // per token: biases (Qwen2), per-head RMSNorm (Qwen3), RoPE, then its keys and values into the
+            // cache; rows split across the pool for a prompt (serial, they kept the other thread waiting:
+            // ~3% of SmolLM2-135M's 512-token prompt), on this thread for a few tokens (see forRows)
+            final int layer = l;
+            forRows(B, Q + K + KV, (from, to) -> {
+                for (int i = from; i < to; i++) {
+                    if (L.bq != null) FloatOps.add(q, i * Q, L.bq, 0, Q);
+                    if (L.bk != null) FloatOps.add(kk, i * K, L.bk, 0, K);
+                    if (L.bv != null) FloatOps.add(vv, i * KV, L.bv, 0, KV);
+                    if (L.qNorm != null) {
+                        for (int h = 0; h < c.heads(); h++) FloatOps.rmsnorm(q, i * Q + h * hd, q, i * Q + h * hd, L.qNorm, hd, c.rmsEps());
+                        for (int h = 0; h < c.kvHeads(); h++) FloatOps.rmsnorm(kk, i * K + h * hd, kk, i * K + h * hd, L.kNorm, hd, c.rmsEps());
+                    }
+                    if (half > 0) {
+                        rope.apply(q, i * Q, c.heads(), hd, ws.cos, ws.sin, i * half);
+                        rope.apply(kk, i * K, c.kvHeads(), hd, ws.cos, ws.sin, i * half);
+                    }
+                    // store this token's keys and values (distinct cells of the cache: the batch's are reserved above)
+                    store(kv, layer, batch.seqIds()[i], batch.positions()[i], kk, i * K, vv, i * KV);
                 }
-                if (half > 0) {
-                    System.arraycopy(ws.cos, i * half, ws.cs, 0, half);
-                    System.arraycopy(ws.sin, i * half, ws.sn, 0, half);
-                    rope.apply(q, i * Q, c.heads(), hd, ws.cs, ws.sn);
-                    rope.apply(kk, i * K, c.kvHeads(), hd, ws.cs, ws.sn);
-                }
-            }
-            // store this batch's keys and values, then attend (causal: each token sees positions <= its own)
-            for (int i = 0; i < B; i++) store(kv, l, batch.seqIds()[i], batch.positions()[i], kk, i * K, vv, i * KV);
+            });
+            // then attend (causal: each token sees positions <= its own)
             if (l == c.layers() - 1 && n < B && OUTPUTS_ONLY) { // the last block's rest serves only the outputs: see outputsOnly
                 ab = outputsOnly(batch, n, q, Q, x, D);
                 m = n;
