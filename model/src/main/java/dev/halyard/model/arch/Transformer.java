@@ -196,7 +196,7 @@ public final class Transformer {
             }
             // per token: biases (Qwen2), per-head RMSNorm (Qwen3), RoPE, then its keys and values into the
             // cache; rows split across the pool for a prompt (serial, they kept the other thread waiting:
-            // ~3% of SmolLM2-135M's 512-token prompt), on this thread for a few tokens (see forRows)
+            // ~1% of SmolLM2-135M's 512-token prompt samples), on this thread for a few tokens (see forRows)
             final int layer = l;
             forRows(B, Q + K + KV, (from, to) -> {
                 for (int i = from; i < to; i++) {

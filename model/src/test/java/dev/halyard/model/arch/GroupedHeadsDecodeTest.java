@@ -1,6 +1,7 @@
 package dev.halyard.model.arch;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.halyard.kernels.GgmlType;
 import dev.halyard.model.synth.QuantMix;
@@ -11,6 +12,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A decode step scores a token's query heads four or three at a time (they read the same keys), a
@@ -34,6 +36,29 @@ class GroupedHeadsDecodeTest {
             float[] prompt = m.lastLogits(PROMPT), decoded = null;
             for (int p = 0; p < PROMPT.length; p++) decoded = m.forward(Batch.ofSequence(0, p, new int[] {PROMPT[p]}), kv);
             assertArrayEquals(prompt, decoded);
+        }
+    }
+
+    /**
+     * A prompt long enough that the pass's per-token steps (embeddings, rotary angles, biases, q/k
+     * norms, RoPE, the KV-cache stores) are split across the pool ({@code Transformer.forRows}: from
+     * 32K elements), while each decode step runs them on the calling thread: the same bits, for every
+     * architecture's tiny model (qwen2's biases, qwen3's q/k norms, gemma2's scaled embeddings).
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"llama", "qwen2", "qwen3", "phi3", "gemma2"})
+    void a_prompt_whose_per_token_steps_are_split_equals_decoding_it(String arch, @TempDir Path dir) throws Exception {
+        int[] prompt = new int[160];
+        for (int i = 0; i < prompt.length; i++) prompt[i] = 3 + (i * 37) % 500;
+        SynthSpec spec = SynthSpec.tiny(arch);
+        assertTrue((long) prompt.length * spec.dim() >= Transformer.PARALLEL_ELEMENTS, "split across the pool");
+        Path file = dir.resolve("m.gguf");
+        SynthModel.write(spec, QuantMix.uniform(GgmlType.Q8_0), file);
+        try (Model m = Model.load(file, ModelOptions.defaults().withThreads(2));
+             KvCache kv = m.newKvCache(1, prompt.length)) {
+            float[] whole = m.lastLogits(prompt), decoded = null;
+            for (int p = 0; p < prompt.length; p++) decoded = m.forward(Batch.ofSequence(0, p, new int[] {prompt[p]}), kv);
+            assertArrayEquals(whole, decoded, arch);
         }
     }
 }
