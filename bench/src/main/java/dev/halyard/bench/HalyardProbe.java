@@ -1,5 +1,6 @@
 package dev.halyard.bench;
 
+import dev.halyard.kernels.Matmul;
 import dev.halyard.model.arch.Batch;
 import dev.halyard.model.arch.FlatKvCache;
 import dev.halyard.model.arch.KvType;
@@ -21,7 +22,10 @@ import java.util.Locale;
  * runs first, unreported, as llama-bench does — processes the prompt from an empty KV cache in chunks
  * of {@link Session#PROMPT_CHUNK} and generates greedily, exactly as llama_ref does: {@code gen}
  * tokens, {@code gen - 1} decode steps. Prints one JSON line in llama_ref's format, plus {@code
- * core_check_gflops}: {@link CoreCheck} once loaded and after the runs (is this process in the slow mode?). {@code --paced}
+ * core_check_gflops}: {@link CoreCheck} once loaded and after the runs (is this process in the slow mode?), and per
+ * run, where {@link Matmul#CLOCK} is on (as {@link #command} starts it), {@code prompt_matmul_ms}, {@code
+ * prompt_matmul_flops} and {@code prompt_matmul_gflop_s}: the prompt's time in the matrix multiplications, the
+ * FLOPs they did (its last token's logits included) and their rate there. {@code --paced}
  * follows llama_ref's lockstep protocol ({@link Lockstep}): "ready" once loaded, then a line on stdin
  * before the warm-ups and before each run, "ok" after each.
  *
@@ -32,8 +36,15 @@ import java.util.Locale;
 public final class HalyardProbe {
     private HalyardProbe() {}
 
-    /** Times of one run. */
-    record Timing(double promptMs, double genMs, int steps) {}
+    /**
+     * Times of one run; {@code promptMatmulMs} and {@code promptMatmulFlops}: the prompt's share in
+     * {@link Matmul#matmul} (0 when its clock is off).
+     */
+    record Timing(double promptMs, double genMs, int steps, double promptMatmulMs, long promptMatmulFlops) {
+        Timing(double promptMs, double genMs, int steps) {
+            this(promptMs, genMs, steps, 0, 0);
+        }
+    }
 
     public static void main(String[] args) throws IOException, InterruptedException {
         Path model = null, tokensFile = null;
@@ -93,7 +104,9 @@ public final class HalyardProbe {
                 "--tokens-file", tokens.toString(), "--gen", Integer.toString(gen), "--threads", Integer.toString(threads),
                 "--warmup", Integer.toString(warmup), "--repeat", Integer.toString(repeat), "--paced"));
         if (!kvType.equals("f16")) args.addAll(List.of("--kv-type", kvType));
-        return ChildJvm.command(classPath, HalyardProbe.class.getName(), jvmOptions, args);
+        List<String> options = new ArrayList<>(jvmOptions);
+        options.add("-D" + CLOCK_PROPERTY + "=true"); // builds before the clock ignore it
+        return ChildJvm.command(classPath, HalyardProbe.class.getName(), options, args);
     }
 
     /** The measurements of a {@link #command} process that has ended, reported as {@code engine}. */
@@ -114,6 +127,7 @@ public final class HalyardProbe {
     }
 
     private static Timing run(Model m, FlatKvCache kv, int[] prompt, int gen) {
+        long mmNs = Matmul.clockNanos(), mmFlops = Matmul.clockFlops();
         long t0 = System.nanoTime();
         float[] logits = null; // (vocab,)
         for (int start = 0; start < prompt.length; start += Session.PROMPT_CHUNK) {
@@ -121,6 +135,8 @@ public final class HalyardProbe {
             logits = m.forwardInto(Batch.ofSequence(0, start, Arrays.copyOfRange(prompt, start, end)), kv, logits);
         }
         long t1 = System.nanoTime();
+        mmNs = Matmul.clockNanos() - mmNs;
+        mmFlops = Matmul.clockFlops() - mmFlops;
         int steps = 0;
         for (int i = 0; i < gen; i++) {
             int next = argmax(logits);
@@ -129,7 +145,7 @@ public final class HalyardProbe {
             steps++;
         }
         long t2 = System.nanoTime();
-        return new Timing((t1 - t0) / 1e6, (t2 - t1) / 1e6, steps);
+        return new Timing((t1 - t0) / 1e6, (t2 - t1) / 1e6, steps, mmNs / 1e6, mmFlops);
     }
 
     static int argmax(float[] v) {
@@ -137,6 +153,9 @@ public final class HalyardProbe {
         for (int i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
         return best;
     }
+
+    /** The system property that turns {@link Matmul#CLOCK} on; {@link #command} sets it. */
+    static final String CLOCK_PROPERTY = "halyard.matmulClock";
 
     static String json(Path model, int threads, String kernels, int promptTokens, double loadMs, Timing[] runs, double[] coreCheck) {
         StringBuilder sb = new StringBuilder();
@@ -147,6 +166,9 @@ public final class HalyardProbe {
             sb.append(r == 0 ? "{" : ",{").append(String.format(Locale.ROOT,
                     "\"prompt_ms\":%.3f,\"prompt_tok_s\":%.3f,\"gen_steps\":%d,\"gen_ms\":%.3f,\"gen_tok_s\":%.3f}",
                     t.promptMs(), promptTokens * 1e3 / t.promptMs(), t.steps(), t.genMs(), t.steps() > 0 ? t.steps() * 1e3 / t.genMs() : 0.0));
+            if (t.promptMatmulMs() > 0) // the clock was on: the prompt's matrix multiplications alone
+                sb.insert(sb.length() - 1, String.format(Locale.ROOT, ",\"prompt_matmul_ms\":%.3f,\"prompt_matmul_flops\":%d,\"prompt_matmul_gflop_s\":%.3f",
+                        t.promptMatmulMs(), t.promptMatmulFlops(), t.promptMatmulFlops() / (t.promptMatmulMs() * 1e6)));
         }
         sb.append("],").append(CoreCheck.jsonField(coreCheck)).append(",\"peak_rss_kb\":").append(ProcStatus.peakRssKb(ProcessHandle.current().pid())).append('}');
         return sb.toString();

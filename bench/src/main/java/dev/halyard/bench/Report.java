@@ -46,6 +46,14 @@ public final class Report {
         return Stats.ratio(genTokS, ceilingTokS(bandwidthGBs, bytesPerToken));
     }
 
+    /**
+     * The FLOP rate of the prompt's matrix multiplications alone ({@link SingleStream#promptMatmulGflopS})
+     * as a fraction of the FMA peak; NaN where they were not clocked (llama.cpp, builds before the clock).
+     */
+    static double matmulFmaFraction(SingleStream s, Stats.Statistic st, double fmaPeakGflops) {
+        return s != null && s.ok() && !s.promptMatmulGflopS().isEmpty() ? Stats.ratio(st.of(s.promptMatmulGflopS()), fmaPeakGflops) : Double.NaN;
+    }
+
     static double prompt(SingleStream s, Stats.Statistic st) {
         return s != null && s.ok() ? st.of(s.promptTokS()) : Double.NaN;
     }
@@ -98,12 +106,13 @@ public final class Report {
         sb.append(String.format(Locale.ROOT, "Single sequence: prompt processing (pp) of %d tokens, generation (tg) of %d tokens; %s of %d runs after %d warm-up, "
                 + "the engines taking turns run by run; ratios are Halyard / that row's engine, %s; ceiling = bandwidth (%d threads) / weight bytes per token; "
                 + "near ceiling = the same with the bandwidth read right before and after that model's runs; "
-                + "pp %% FMA peak = pp tok/s x matmul FLOPs per prompt token / FP32 FMA peak (%d threads)%n%n",
+                + "pp %% FMA peak = pp tok/s x matmul FLOPs per prompt token / FP32 FMA peak (%d threads), the whole pass; "
+                + "matmul %% FMA peak = the same over the time spent in the matrix multiplications alone (Halyard's clock)%n%n",
                 c.promptTokens(), c.genTokens(), st.label(), c.repetitions(), c.warmup(),
                 st == Stats.Statistic.MEDIAN ? "the median of the run-by-run pair ratios" : "of the best runs", m.threads(), m.threads()));
         List<String> failures = new ArrayList<>();
         Table t = new Table("model", "quant", "file MiB", "weights MB/tok", "engine", "pp tok/s", "tg tok/s",
-                "pp ratio", "tg ratio", "tg % ceiling", "tg % near ceiling", "pp % FMA peak", "peak RSS MiB");
+                "pp ratio", "tg ratio", "tg % ceiling", "tg % near ceiling", "pp % FMA peak", "matmul % FMA peak", "peak RSS MiB");
         for (BenchResult.ModelResult mr : r.models()) {
             SingleStream h = mr.engine(HALYARD);
             boolean first = true;
@@ -115,7 +124,7 @@ public final class Report {
                 if (!e.ok()) {
                     row.add("failed");
                     failures.add(mr.model().label() + ", " + e.engine() + ": " + SingleStream.abbreviate(e.error()));
-                    while (row.size() < 13) row.add("");
+                    while (row.size() < 14) row.add("");
                 } else {
                     boolean other = !e.engine().equals(HALYARD);
                     row.addAll(List.of(num(prompt(e, st), 1), num(gen(e, st), 1),
@@ -123,6 +132,7 @@ public final class Report {
                             pct(bandwidthFraction(gen(e, st), m.bandwidthN(), mr.facts().weightBytesPerToken())),
                             pct(bandwidthFraction(gen(e, st), mr.bandwidthNear(), mr.facts().weightBytesPerToken())),
                             pct(fmaFraction(prompt(e, st), mr.facts().promptFlopsPerToken(), m.fmaPeakN())),
+                            pct(matmulFmaFraction(e, st, m.fmaPeakN())),
                             e.peakRssKb() > 0 ? num(e.peakRssKb() / 1024.0, 0) : "?"));
                 }
                 t.row(row);
@@ -351,6 +361,10 @@ public final class Report {
                 eo.put("gen_fraction_of_ceiling", bandwidthFraction(gen(e, st), m.bandwidthN(), mr.facts().weightBytesPerToken()));
                 eo.put("gen_fraction_of_near_ceiling", bandwidthFraction(gen(e, st), mr.bandwidthNear(), mr.facts().weightBytesPerToken()));
                 eo.put("prompt_fraction_of_fma_peak", fmaFraction(prompt(e, st), mr.facts().promptFlopsPerToken(), m.fmaPeakN()));
+                if (!e.promptMatmulGflopS().isEmpty()) {
+                    eo.set("prompt_matmul_gflop_s", om.valueToTree(e.promptMatmulGflopS()));
+                    eo.put("prompt_matmul_fraction_of_fma_peak", matmulFmaFraction(e, st, m.fmaPeakN()));
+                }
                 eo.put("peak_rss_kb", e.peakRssKb());
                 if (HALYARD.equals(e.engine()) && kv >= 0 && e.peakRssKb() > 0)
                     eo.put("rss_over_file_and_kv_bytes", e.peakRssKb() * 1024 - mr.facts().fileBytes() - kv);

@@ -72,11 +72,12 @@ public final class RunSummary {
      * One model and quant mix over the runs that measured it: the ratios against llama.cpp, and
      * Halyard's generation as a fraction of the run's bandwidth ceiling (nearCeiling: of the bandwidth
      * read next to the model's runs, files from stop 42 on) and its prompt speed as a fraction of the
-     * run's FP32 FMA peak, and its peak RSS over file + KV cache in bytes (runs from
+     * run's FP32 FMA peak (matmulFma: the matrix multiplications' own FLOP rate as that fraction, files
+     * from stop 56 on), and its peak RSS over file + KV cache in bytes (runs from
      * stop 41 on: older result files do not carry the KV cache's size).
      */
     public record Single(String machine, String model, String quant, List<Double> prompt, List<Double> gen, List<Double> ceiling, List<Double> nearCeiling,
-            List<Double> fmaPeak, List<Double> rssOver, int flagged) {
+            List<Double> fmaPeak, List<Double> matmulFma, List<Double> rssOver, int flagged) {
         public double promptMedian() {
             return Stats.median(prompt);
         }
@@ -303,7 +304,7 @@ public final class RunSummary {
         }
         List<String> order = new ArrayList<>(groupRuns.keySet());
         Map<Key, List<Double>> prompt = new LinkedHashMap<>(), gen = new LinkedHashMap<>(), ceiling = new LinkedHashMap<>(), near = new LinkedHashMap<>(),
-                fma = new LinkedHashMap<>(), rss = new LinkedHashMap<>();
+                fma = new LinkedHashMap<>(), matmulFma = new LinkedHashMap<>(), rss = new LinkedHashMap<>();
         Map<Key, Integer> flagged = new LinkedHashMap<>();
         Map<PointKey, List<List<Double>>> points = new LinkedHashMap<>();
         // rows in the order of the run with the most models (a full run's preset order), then the others'
@@ -320,6 +321,7 @@ public final class RunSummary {
                     ceiling.putIfAbsent(key, new ArrayList<>());
                     near.putIfAbsent(key, new ArrayList<>());
                     fma.putIfAbsent(key, new ArrayList<>());
+                    matmulFma.putIfAbsent(key, new ArrayList<>());
                     rss.putIfAbsent(key, new ArrayList<>());
                     flagged.putIfAbsent(key, 0);
                 }
@@ -338,6 +340,7 @@ public final class RunSummary {
                     addIfNumber(ceiling.get(key), number(name, e, "gen_fraction_of_ceiling"));
                     addIfNumber(near.get(key), number(name, e, "gen_fraction_of_near_ceiling"));
                     addIfNumber(fma.get(key), number(name, e, "prompt_fraction_of_fma_peak"));
+                    addIfNumber(matmulFma.get(key), number(name, e, "prompt_matmul_fraction_of_fma_peak"));
                     addIfNumber(rss.get(key), number(name, e, "rss_over_file_and_kv_bytes"));
                 }
             }
@@ -363,7 +366,7 @@ public final class RunSummary {
         List<Single> singles = new ArrayList<>();
         for (Key key : prompt.keySet())
             singles.add(new Single(key.machine(), key.model(), key.quant(), List.copyOf(prompt.get(key)), List.copyOf(gen.get(key)), List.copyOf(ceiling.get(key)),
-                    List.copyOf(near.get(key)), List.copyOf(fma.get(key)), List.copyOf(rss.get(key)), flagged.get(key)));
+                    List.copyOf(near.get(key)), List.copyOf(fma.get(key)), List.copyOf(matmulFma.get(key)), List.copyOf(rss.get(key)), flagged.get(key)));
         List<Serving> serving = new ArrayList<>();
         for (var e : points.entrySet()) {
             PointKey k = e.getKey();
@@ -466,12 +469,13 @@ public final class RunSummary {
             }
             sb.append(System.lineSeparator());
             Report.Table t = new Report.Table("model", "quant", "runs", "pp ratio", "pp target met", "tg ratio", "tg target met", "tg % ceiling", "tg % near ceiling",
-                    "pp % FMA peak", "RSS - file - KV, MiB", "flagged");
+                    "pp % FMA peak", "matmul % FMA peak", "RSS - file - KV, MiB", "flagged");
             for (Single s : singles) {
                 if (!s.machine().equals(mc.label())) continue;
                 t.row(List.of(s.model(), s.quant(), Integer.toString(Math.max(Math.max(s.prompt().size(), s.gen().size()), s.ceiling().size())), range(s.prompt()),
                         metText(s.prompt(), promptTarget(s.quant())), range(s.gen()), metText(s.gen(), genTarget(s.quant())),
-                        percents(s.ceiling(), CEILING_TARGET), percents(s.nearCeiling(), CEILING_TARGET), percents(s.fmaPeak(), FMA_TARGET), mebibytes(s.rssOver()),
+                        percents(s.ceiling(), CEILING_TARGET), percents(s.nearCeiling(), CEILING_TARGET), percents(s.fmaPeak(), FMA_TARGET),
+                        percents(s.matmulFma(), FMA_TARGET), mebibytes(s.rssOver()),
                         Integer.toString(s.flagged())));
             }
             sb.append(t.render());
@@ -528,6 +532,7 @@ public final class RunSummary {
             stats(o.putObject("gen_fraction_of_ceiling"), s.ceiling(), CEILING_TARGET);
             stats(o.putObject("gen_fraction_of_near_ceiling"), s.nearCeiling(), CEILING_TARGET);
             stats(o.putObject("prompt_fraction_of_fma_peak"), s.fmaPeak(), FMA_TARGET);
+            if (!s.matmulFma().isEmpty()) stats(o.putObject("prompt_matmul_fraction_of_fma_peak"), s.matmulFma(), FMA_TARGET);
             ObjectNode r = o.putObject("rss_over_file_and_kv_bytes");
             r.put("median", Stats.median(s.rssOver()));
             ArrayNode ra = r.putArray("runs");

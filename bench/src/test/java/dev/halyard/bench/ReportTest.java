@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -62,6 +63,30 @@ class ReportTest {
     void fma_fraction_is_the_prompts_matmul_flop_rate_over_the_peak() {
         assertEquals(0.1, Report.fmaFraction(200, 200_000_000, 400), 1e-12);
         assertTrue(Double.isNaN(Report.fmaFraction(200, 200_000_000, Double.NaN)));
+    }
+
+    /** Halyard's matmul clock gives a second FMA fraction, over the time in the matrix multiplications alone. */
+    @Test
+    void the_matmul_clock_gives_the_matrix_multiplications_own_fma_fraction() throws Exception {
+        BenchResult base = result();
+        BenchResult.ModelResult mr = base.models().getFirst();
+        SingleStream h = mr.engines().getFirst(), clocked = new SingleStream(h.engine(), h.promptTokS(), h.genTokS(), h.peakRssKb(), h.loadMs(), null,
+                List.of(), List.of(280.0, 240.0));
+        List<SingleStream> engines = new ArrayList<>(mr.engines());
+        engines.set(0, clocked);
+        BenchResult r = new BenchResult(base.machine(), List.of(new BenchResult.ModelResult(mr.model(), mr.facts(), engines)), base.serving());
+        JsonNode model = new ObjectMapper().readTree(Report.json(r, CONFIG)).get("models").get(0);
+        JsonNode e = model.get("engines").get(0);
+        assertEquals(0.65, e.get("prompt_matmul_fraction_of_fma_peak").asDouble(), 1e-12); // median 260 of 400 GFLOP/s
+        assertEquals(0.1, e.get("prompt_fraction_of_fma_peak").asDouble(), 1e-12);         // the whole pass's, as before
+        assertEquals(2, e.get("prompt_matmul_gflop_s").size());
+        assertFalse(model.get("engines").get(1).has("prompt_matmul_fraction_of_fma_peak"), "llama.cpp has no clock");
+        String text = Report.text(r, CONFIG);
+        assertTrue(text.contains("| pp % FMA peak | matmul % FMA peak |") && text.contains("| 10%           | 65%               |"), text);
+        assertEquals(List.of(0.65), RunSummary.ofJson(List.of("a"), List.of(Report.json(r, CONFIG))).singles().getFirst().matmulFma());
+        RunSummary unclocked = RunSummary.ofJson(List.of("a"), List.of(Report.json(base, CONFIG)));
+        assertTrue(unclocked.singles().getFirst().matmulFma().isEmpty());
+        assertTrue(unclocked.text().contains("| 10% (10%-10%), 0 of 1 | -                 |"), unclocked.text());
     }
 
     @Test

@@ -180,6 +180,41 @@ public final class Matmul {
      * on its own.
      */
     public static void matmul(Kernels k, Parallel par, float[] x, int batch, WeightMatrix[] ws, float[][] outs) {
+        if (!CLOCK) {
+            products(k, par, x, batch, ws, outs);
+            return;
+        }
+        long t0 = System.nanoTime();
+        products(k, par, x, batch, ws, outs);
+        CLOCK_NANOS.add(System.nanoTime() - t0);
+        long macs = 0;
+        for (WeightMatrix w : ws) macs += (long) w.rows() * w.cols();
+        CLOCK_FLOPS.add(2 * macs * batch);
+    }
+
+    /**
+     * Whether {@link #matmul} keeps a clock ({@code -Dhalyard.matmulClock=true}; off by default, and then
+     * free: C2 folds the test away): the nanoseconds its calls took and the FLOPs they did (2 per weight
+     * and token), summed over every calling thread. {@code bench}'s Halyard probe turns it on so that a
+     * prompt's FMA rate can be read for the matrix multiplications alone, which is how issue 4 words its
+     * target, beside the whole pass's. A call's time is its caller's wall time: the pool's dispatch and
+     * its wait for the slower thread count, attention and the rest of the pass do not.
+     */
+    public static final boolean CLOCK = Boolean.getBoolean("halyard.matmulClock");
+    private static final java.util.concurrent.atomic.LongAdder CLOCK_NANOS = new java.util.concurrent.atomic.LongAdder(),
+            CLOCK_FLOPS = new java.util.concurrent.atomic.LongAdder();
+
+    /** Nanoseconds spent in {@link #matmul} so far (0 unless {@link #CLOCK}). */
+    public static long clockNanos() {
+        return CLOCK_NANOS.sum();
+    }
+
+    /** FLOPs {@link #matmul} has done so far (0 unless {@link #CLOCK}). */
+    public static long clockFlops() {
+        return CLOCK_FLOPS.sum();
+    }
+
+    private static void products(Kernels k, Parallel par, float[] x, int batch, WeightMatrix[] ws, float[][] outs) {
         boolean tiled = k instanceof VectorKernels;
         for (WeightMatrix w : ws) tiled &= w.cols() % Simd.L == 0;
         if (!tiled) {
