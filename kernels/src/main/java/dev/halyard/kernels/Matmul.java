@@ -314,15 +314,44 @@ public final class Matmul {
         // 896 x 4864 down projection (224 tiles, 32 chunks of 7) ran panels of 6 tiles and of 1, each
         // quad's block then passing over a single tile (bench prompt, 2 threads: 261-275 -> 292-299 GFLOP/s)
         // (in as many units as the threads share evenly: see balancedUnit)
+        // the other panels ({@link #PANEL} rows: row-major, or interleaved below Panels.QUAD_MAJOR_COLS) go
+        // out whole too, one or two a chunk (see wholePanels)
         final int total = start[ws.length];
-        final int unit = packed && ws[0].cols() >= Panels.QUAD_MAJOR_COLS ? balancedUnit(total, Panels.packedPanelTiles(ws[0].cols()), par.threads()) : 1;
-        par.forRange((total + unit - 1) / unit, Math.max(1, minChunk / unit), batch >= MIN_BATCHED ? BATCH_CHUNKS_PER_THREAD : Parallel.CHUNKS_PER_THREAD, (u0, u1) -> {
+        final int unit = packed && ws[0].cols() >= Panels.QUAD_MAJOR_COLS ? balancedUnit(total, Panels.packedPanelTiles(ws[0].cols()), par.threads())
+                : wholePanels(ws, batch) ? PANEL / TILE : 1;
+        final int units = (total + unit - 1) / unit;
+        int perThread = batch >= MIN_BATCHED ? BATCH_CHUNKS_PER_THREAD : Parallel.CHUNKS_PER_THREAD;
+        if (unit == PANEL / TILE && PANEL_CHUNKS) perThread = Math.max(perThread, Math.min(4 * BATCH_CHUNKS_PER_THREAD, (units + par.threads() - 1) / par.threads()));
+        par.forRange(units, Math.max(1, minChunk / unit), perThread, (u0, u1) -> {
             int from = u0 * unit, to = Math.min(total, u1 * unit);
             for (int j = 0; j < ws.length; j++) {
                 int a = Math.max(from, start[j]), b = Math.min(to, start[j + 1]);
                 if (a < b) tiles(k, ws[j], xa, xo, xq, xqo, outs[j], batch, a - start[j], b - start[j]);
             }
         });
+    }
+
+    /** Whether panels of {@link #PANEL} rows go out whole ({@code -Dhalyard.wholePanels=false}: chunks of tiles, as before). */
+    static final boolean WHOLE_PANELS = Boolean.parseBoolean(System.getProperty("halyard.wholePanels", "true"));
+    /** Whether whole panels go out one a chunk up to 64 chunks a thread ({@code -Dhalyard.panelChunks=false}: 16 chunks a thread, two panels a chunk at 576 x 576). */
+    static final boolean PANEL_CHUNKS = Boolean.parseBoolean(System.getProperty("halyard.panelChunks", "true"));
+
+    /**
+     * Whether a batch's region of these matrices goes out in units of a whole {@link #PANEL}: every
+     * matrix multiplies a panel (no fused kernels, whose tiles need no grouping). In chunks of tiles a
+     * chunk cut panels, and each cut-off panel passed over every token's activations for as few as 4
+     * rows: SmolLM2-135M's 576 x 576 output projection (144 tiles, 16 chunks a thread) went out in 29
+     * chunks of 5 tiles, a panel of 4 tiles and one of 1 each; Qwen2.5-0.5B's q/k/v region (288 tiles)
+     * in chunks of 9, panels of 4, 4 and 1. Same bits: a panel's grouping never changes an output's
+     * arithmetic. {@code bench prompt} (Q8_0, 512 tokens, 2 threads, alternated processes) 576 x 576
+     * 266-318 -> 311-347 GFLOP/s, 960 x 576, 1152 x 896 and 896 x 896 level; {@code bench ab} against
+     * both off (8 rounds, 4 processes a side), prompts: SmolLM2 Q8_0 1.008 (5 of 8 faster), Q4_K_M 1.024
+     * (7 of 8), Qwen2.5 Q8_0 1.000, Q4_K_M 1.023 (6 of 8; a host in its slow mode for most rounds).
+     */
+    static boolean wholePanels(WeightMatrix[] ws, int batch) {
+        if (!WHOLE_PANELS || batch < MIN_BATCHED) return false;
+        for (WeightMatrix w : ws) if (fused(w, batch)) return false;
+        return true;
     }
 
     /** Whether {@link #balancedUnit} evens out the units; {@code -Dhalyard.balancedPanels=false}: whole panels, as before. */

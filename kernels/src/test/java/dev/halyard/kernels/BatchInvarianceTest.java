@@ -92,6 +92,37 @@ class BatchInvarianceTest {
     }
 
     /**
+     * Below {@code Panels.QUAD_MAJOR_COLS} a batch's region goes out in whole panels of {@code
+     * Matmul.PANEL} rows ({@code Matmul.wholePanels}): row-major on 576 (K-quants 512) columns, interleaved on 896 (768), over
+     * nine panels and a lone tile, one thread and two, give each token's bits alone; a region with a
+     * matrix on the fused kernels keeps its chunks of tiles.
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_K", "Q6_K"})
+    void whole_panels_equal_tokens_alone(GgmlType type) {
+        Random rnd = new Random(400 + type.ordinal());
+        int rows = 4 * (9 * Matmul.PANEL / 4 + 1), batch = 70;
+        for (int cols : type.blockSize == 256 ? new int[] {512, 768} : new int[] {576, 896}) { // K-quants: 256-element blocks
+            try (Arena arena = Arena.ofShared()) {
+                WeightMatrix w = new WeightMatrix(type, RandomBlocks.allocate(arena, type, rows * cols, 0, rnd), 0, rows, cols).tile4();
+                assertTrue(Matmul.wholePanels(new WeightMatrix[] {w}, batch), type + " " + cols + " columns");
+                assertEquals(cols >= Matmul.INTERLEAVED_COLS, Matmul.interleaved(w, batch));
+                for (int threads : new int[] {1, 2})
+                    try (Parallel par = new Parallel(threads)) {
+                        assertEachTokenAloneEqualsBatch(par, w, RandomBlocks.gaussian(batch * cols, rnd), batch,
+                                type + " tiled " + rows + " x " + cols + " batch " + batch + ", " + threads + " threads");
+                    }
+                assertFalse(Matmul.wholePanels(new WeightMatrix[] {w}, 1), "single tokens");
+            }
+        }
+        try (Arena arena = Arena.ofShared()) {
+            WeightMatrix q40 = new WeightMatrix(GgmlType.Q4_0, RandomBlocks.allocate(arena, GgmlType.Q4_0, 64 * 576, 0, rnd), 0, 64, 576).tile4();
+            assertTrue(Matmul.fused(q40, 16));
+            assertFalse(Matmul.wholePanels(new WeightMatrix[] {q40}, 16), "Q4_0's four-token kernels at 16 tokens");
+        }
+    }
+
+    /**
      * Slice-major matrices on the panel path ({@code Panels.slicedRegions}: regions of tokens, each
      * region's quads interleaved once, {@code Panels.slicedPanel} walking them in column blocks): every
      * output's accumulators carried from block to block and slice to slice (the last slice whole or of
