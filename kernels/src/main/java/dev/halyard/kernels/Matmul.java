@@ -334,6 +334,8 @@ public final class Matmul {
     /** Whether panels of {@link #PANEL} rows go out whole ({@code -Dhalyard.wholePanels=false}: chunks of tiles, as before). */
     static final boolean WHOLE_PANELS = Boolean.parseBoolean(System.getProperty("halyard.wholePanels", "true"));
     /** Whether whole panels go out one a chunk up to 64 chunks a thread ({@code -Dhalyard.panelChunks=false}: 16 chunks a thread, two panels a chunk at 576 x 576). */
+    /** Tokens from which a region takes {@link #wholePanels}: a prompt chunk's, not a decode step's of up to 16 sequences. */
+    static final int WHOLE_PANEL_TOKENS = 64;
     static final boolean PANEL_CHUNKS = Boolean.parseBoolean(System.getProperty("halyard.panelChunks", "true"));
 
     /**
@@ -347,9 +349,13 @@ public final class Matmul {
      * 266-318 -> 311-347 GFLOP/s, 960 x 576, 1152 x 896 and 896 x 896 level; {@code bench ab} against
      * both off (8 rounds, 4 processes a side), prompts: SmolLM2 Q8_0 1.008 (5 of 8 faster), Q4_K_M 1.024
      * (7 of 8), Qwen2.5 Q8_0 1.000, Q4_K_M 1.023 (6 of 8; a host in its slow mode for most rounds).
+     * From {@link #WHOLE_PANEL_TOKENS} tokens only: a cut-off panel costs a pass over the batch's
+     * activations, nothing at a 16-sequence decode step's 37 KiB, where finer chunks share the work
+     * better (SmolLM2-135M, 16 streams in one process, five alternated pairs: 374-401 tok/s with whole
+     * panels against 408-420 without in four of them, level in the fifth).
      */
     static boolean wholePanels(WeightMatrix[] ws, int batch) {
-        if (!WHOLE_PANELS || batch < MIN_BATCHED) return false;
+        if (!WHOLE_PANELS || batch < WHOLE_PANEL_TOKENS) return false;
         for (WeightMatrix w : ws) if (fused(w, batch)) return false;
         return true;
     }

@@ -95,13 +95,15 @@ class BatchInvarianceTest {
      * Below {@code Panels.QUAD_MAJOR_COLS} a batch's region goes out in whole panels of {@code
      * Matmul.PANEL} rows ({@code Matmul.wholePanels}): row-major on 576 (K-quants 512) columns, interleaved on 896 (768), over
      * nine panels and a lone tile, one thread and two, give each token's bits alone; a region with a
-     * matrix on the fused kernels keeps its chunks of tiles.
+     * matrix on the fused kernels keeps its chunks of tiles, and so do batches below {@code
+     * Matmul.WHOLE_PANEL_TOKENS}.
      */
     @ParameterizedTest(name = "{0}")
     @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_K", "Q6_K"})
     void whole_panels_equal_tokens_alone(GgmlType type) {
         Random rnd = new Random(400 + type.ordinal());
         int rows = 4 * (9 * Matmul.PANEL / 4 + 1), batch = 70;
+        assertTrue(batch >= Matmul.WHOLE_PANEL_TOKENS);
         for (int cols : type.blockSize == 256 ? new int[] {512, 768} : new int[] {576, 896}) { // K-quants: 256-element blocks
             try (Arena arena = Arena.ofShared()) {
                 WeightMatrix w = new WeightMatrix(type, RandomBlocks.allocate(arena, type, rows * cols, 0, rnd), 0, rows, cols).tile4();
@@ -113,6 +115,7 @@ class BatchInvarianceTest {
                                 type + " tiled " + rows + " x " + cols + " batch " + batch + ", " + threads + " threads");
                     }
                 assertFalse(Matmul.wholePanels(new WeightMatrix[] {w}, 1), "single tokens");
+                assertFalse(Matmul.wholePanels(new WeightMatrix[] {w}, 16), "a 16-sequence decode step keeps chunks of tiles");
             }
         }
         try (Arena arena = Arena.ofShared()) {
