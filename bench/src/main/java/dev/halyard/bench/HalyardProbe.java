@@ -164,11 +164,12 @@ public final class HalyardProbe {
         for (int r = 0; r < runs.length; r++) {
             Timing t = runs[r];
             sb.append(r == 0 ? "{" : ",{").append(String.format(Locale.ROOT,
-                    "\"prompt_ms\":%.3f,\"prompt_tok_s\":%.3f,\"gen_steps\":%d,\"gen_ms\":%.3f,\"gen_tok_s\":%.3f}",
+                    "\"prompt_ms\":%.3f,\"prompt_tok_s\":%.3f,\"gen_steps\":%d,\"gen_ms\":%.3f,\"gen_tok_s\":%.3f",
                     t.promptMs(), promptTokens * 1e3 / t.promptMs(), t.steps(), t.genMs(), t.steps() > 0 ? t.steps() * 1e3 / t.genMs() : 0.0));
             if (t.promptMatmulMs() > 0) // the clock was on: the prompt's matrix multiplications alone
-                sb.insert(sb.length() - 1, String.format(Locale.ROOT, ",\"prompt_matmul_ms\":%.3f,\"prompt_matmul_flops\":%d,\"prompt_matmul_gflop_s\":%.3f",
+                sb.append(String.format(Locale.ROOT, ",\"prompt_matmul_ms\":%.3f,\"prompt_matmul_flops\":%d,\"prompt_matmul_gflop_s\":%.3f",
                         t.promptMatmulMs(), t.promptMatmulFlops(), t.promptMatmulFlops() / (t.promptMatmulMs() * 1e6)));
+            sb.append('}');
         }
         sb.append("],").append(CoreCheck.jsonField(coreCheck)).append(",\"peak_rss_kb\":").append(ProcStatus.peakRssKb(ProcessHandle.current().pid())).append('}');
         return sb.toString();

@@ -315,13 +315,13 @@ public final class Matmul {
         // quad's block then passing over a single tile (bench prompt, 2 threads: 261-275 -> 292-299 GFLOP/s)
         // (in as many units as the threads share evenly: see balancedUnit)
         // the other panels ({@link #PANEL} rows: row-major, or interleaved below Panels.QUAD_MAJOR_COLS) go
-        // out whole too, one or two a chunk (see wholePanels)
+        // out whole too in prompt-sized batches, one a chunk (see wholePanels)
         final int total = start[ws.length];
-        final int unit = packed && ws[0].cols() >= Panels.QUAD_MAJOR_COLS ? balancedUnit(total, Panels.packedPanelTiles(ws[0].cols()), par.threads())
-                : wholePanels(ws, batch) ? PANEL / TILE : 1;
+        final boolean quadMajor = packed && ws[0].cols() >= Panels.QUAD_MAJOR_COLS, whole = !quadMajor && wholePanels(ws, batch);
+        final int unit = quadMajor ? balancedUnit(total, Panels.packedPanelTiles(ws[0].cols()), par.threads()) : whole ? PANEL / TILE : 1;
         final int units = (total + unit - 1) / unit;
         int perThread = batch >= MIN_BATCHED ? BATCH_CHUNKS_PER_THREAD : Parallel.CHUNKS_PER_THREAD;
-        if (unit == PANEL / TILE && PANEL_CHUNKS) perThread = Math.max(perThread, Math.min(4 * BATCH_CHUNKS_PER_THREAD, (units + par.threads() - 1) / par.threads()));
+        if (whole && PANEL_CHUNKS) perThread = Math.max(perThread, Math.min(4 * BATCH_CHUNKS_PER_THREAD, (units + par.threads() - 1) / par.threads()));
         par.forRange(units, Math.max(1, minChunk / unit), perThread, (u0, u1) -> {
             int from = u0 * unit, to = Math.min(total, u1 * unit);
             for (int j = 0; j < ws.length; j++) {
@@ -333,9 +333,9 @@ public final class Matmul {
 
     /** Whether panels of {@link #PANEL} rows go out whole ({@code -Dhalyard.wholePanels=false}: chunks of tiles, as before). */
     static final boolean WHOLE_PANELS = Boolean.parseBoolean(System.getProperty("halyard.wholePanels", "true"));
-    /** Whether whole panels go out one a chunk up to 64 chunks a thread ({@code -Dhalyard.panelChunks=false}: 16 chunks a thread, two panels a chunk at 576 x 576). */
     /** Tokens from which a region takes {@link #wholePanels}: a prompt chunk's, not a decode step's of up to 16 sequences. */
     static final int WHOLE_PANEL_TOKENS = 64;
+    /** Whether whole panels go out one a chunk up to 64 chunks a thread ({@code -Dhalyard.panelChunks=false}: 16 chunks a thread, two panels a chunk at 576 x 576). */
     static final boolean PANEL_CHUNKS = Boolean.parseBoolean(System.getProperty("halyard.panelChunks", "true"));
 
     /**
