@@ -15,6 +15,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.StringJoiner;
+import java.util.TreeMap;
 
 /**
  * Halyard's side of the single-sequence benchmark, run in a child JVM per model (so that one model's
@@ -25,7 +29,9 @@ import java.util.Locale;
  * core_check_gflops}: {@link CoreCheck} once loaded and after the runs (is this process in the slow mode?), and per
  * run, where {@link Matmul#CLOCK} is on (as {@link #command} starts it), {@code prompt_matmul_ms}, {@code
  * prompt_matmul_flops} and {@code prompt_matmul_gflop_s}: the prompt's time in the matrix multiplications, the
- * FLOPs they did (its last token's logits included) and their rate there. {@code --paced}
+ * FLOPs they did (its last token's logits included) and their rate there; with {@code
+ * -Dhalyard.matmulShapes=true} as well, {@code prompt_matmul_shapes}: the same per shape of call, summed
+ * over the measured runs ({@link #shapesJson}). {@code --paced}
  * follows llama_ref's lockstep protocol ({@link Lockstep}): "ready" once loaded, then a line on stdin
  * before the warm-ups and before each run, "ok" after each.
  *
@@ -40,9 +46,9 @@ public final class HalyardProbe {
      * Times of one run; {@code promptMatmulMs} and {@code promptMatmulFlops}: the prompt's share in
      * {@link Matmul#matmul} (0 when its clock is off).
      */
-    record Timing(double promptMs, double genMs, int steps, double promptMatmulMs, long promptMatmulFlops) {
+    record Timing(double promptMs, double genMs, int steps, double promptMatmulMs, long promptMatmulFlops, SortedMap<String, long[]> promptShapes) {
         Timing(double promptMs, double genMs, int steps) {
-            this(promptMs, genMs, steps, 0, 0);
+            this(promptMs, genMs, steps, 0, 0, new TreeMap<>());
         }
     }
 
@@ -128,6 +134,7 @@ public final class HalyardProbe {
 
     private static Timing run(Model m, FlatKvCache kv, int[] prompt, int gen) {
         long mmNs = Matmul.clockNanos(), mmFlops = Matmul.clockFlops();
+        SortedMap<String, long[]> shapes = Matmul.clockShapes();
         long t0 = System.nanoTime();
         float[] logits = null; // (vocab,)
         for (int start = 0; start < prompt.length; start += Session.PROMPT_CHUNK) {
@@ -137,6 +144,7 @@ public final class HalyardProbe {
         long t1 = System.nanoTime();
         mmNs = Matmul.clockNanos() - mmNs;
         mmFlops = Matmul.clockFlops() - mmFlops;
+        shapes = shapeDelta(shapes, Matmul.clockShapes());
         int steps = 0;
         for (int i = 0; i < gen; i++) {
             int next = argmax(logits);
@@ -145,7 +153,40 @@ public final class HalyardProbe {
             steps++;
         }
         long t2 = System.nanoTime();
-        return new Timing((t1 - t0) / 1e6, (t2 - t1) / 1e6, steps, mmNs / 1e6, mmFlops);
+        return new Timing((t1 - t0) / 1e6, (t2 - t1) / 1e6, steps, mmNs / 1e6, mmFlops, shapes);
+    }
+
+    /** What each shape added from {@code before} to {@code after} ({@code Matmul.clockShapes}), the shapes that did. */
+    static SortedMap<String, long[]> shapeDelta(SortedMap<String, long[]> before, SortedMap<String, long[]> after) {
+        SortedMap<String, long[]> d = new TreeMap<>();
+        after.forEach((shape, a) -> {
+            long[] b = before.getOrDefault(shape, new long[3]);
+            if (a[2] > b[2]) d.put(shape, new long[] {a[0] - b[0], a[1] - b[1], a[2] - b[2]});
+        });
+        return d;
+    }
+
+    /**
+     * {@code "prompt_matmul_shapes"}: the measured runs' prompts per shape of matrix multiplication
+     * (where {@code -Dhalyard.matmulShapes=true} turned {@code Matmul.SHAPE_CLOCK} on; empty without):
+     * calls, milliseconds, FLOPs and GFLOP/s summed over the runs, the most time first.
+     */
+    static String shapesJson(Timing[] runs) {
+        SortedMap<String, long[]> sum = new TreeMap<>();
+        for (Timing t : runs)
+            t.promptShapes().forEach((shape, a) -> {
+                long[] s = sum.computeIfAbsent(shape, k -> new long[3]);
+                for (int i = 0; i < 3; i++) s[i] += a[i];
+            });
+        List<Map.Entry<String, long[]>> rows = new ArrayList<>(sum.entrySet());
+        rows.sort((x, y) -> Long.compare(y.getValue()[0], x.getValue()[0]));
+        StringJoiner j = new StringJoiner(",", "\"prompt_matmul_shapes\":[", "]");
+        for (Map.Entry<String, long[]> e : rows) {
+            long[] a = e.getValue();
+            j.add(String.format(Locale.ROOT, "{\"shape\":\"%s\",\"calls\":%d,\"ms\":%.3f,\"flops\":%d,\"gflop_s\":%.3f}",
+                    e.getKey(), a[2], a[0] / 1e6, a[1], a[0] > 0 ? a[1] / (double) a[0] : 0.0));
+        }
+        return j.toString();
     }
 
     static int argmax(float[] v) {
@@ -171,7 +212,9 @@ public final class HalyardProbe {
                         t.promptMatmulMs(), t.promptMatmulFlops(), t.promptMatmulFlops() / (t.promptMatmulMs() * 1e6)));
             sb.append('}');
         }
-        sb.append("],").append(CoreCheck.jsonField(coreCheck)).append(",\"peak_rss_kb\":").append(ProcStatus.peakRssKb(ProcessHandle.current().pid())).append('}');
+        sb.append("],");
+        if (Matmul.SHAPE_CLOCK) sb.append(shapesJson(runs)).append(',');
+        sb.append(CoreCheck.jsonField(coreCheck)).append(",\"peak_rss_kb\":").append(ProcStatus.peakRssKb(ProcessHandle.current().pid())).append('}');
         return sb.toString();
     }
 

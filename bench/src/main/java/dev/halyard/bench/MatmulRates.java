@@ -196,6 +196,15 @@ public final class MatmulRates {
     private static double perProductUs(Kernels k, Parallel par, WeightMatrix[] ws, float[] x, float[] out, int batch, int warmup, boolean settle,
                                        int passes) {
         int reps = ws.length == 1 && batch == 1 ? 64 : 1;
+        long best = bestPassNanos(() -> {
+            for (int r = 0; r < reps; r++)
+                for (WeightMatrix w : ws) Matmul.matmul(k, par, w, x, out, batch);
+        }, warmup, settle, passes);
+        return best / 1e3 / ((long) reps * ws.length);
+    }
+
+    /** The fastest of {@code passes} timed runs of {@code pass}, after the warm-up {@link #perProductUs} describes. */
+    private static long bestPassNanos(Runnable pass, int warmup, boolean settle, int passes) {
         CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
         boolean watch = settle && jit != null && jit.isCompilationTimeMonitoringSupported();
         long start = System.nanoTime(), quietSince = start, compiled = watch ? jit.getTotalCompilationTime() : 0;
@@ -210,17 +219,44 @@ public final class MatmulRates {
             }
             boolean settled = !watch || now - quietSince >= SETTLE_NANOS || now - start >= SETTLE_MAX_NANOS;
             if (p >= warmup && settled) break;
-            for (int r = 0; r < reps; r++)
-                for (WeightMatrix w : ws) Matmul.matmul(k, par, w, x, out, batch);
+            pass.run();
         }
         long best = Long.MAX_VALUE;
         for (int p = 0; p < passes; p++) {
             long t0 = System.nanoTime();
-            for (int r = 0; r < reps; r++)
-                for (WeightMatrix w : ws) Matmul.matmul(k, par, w, x, out, batch);
+            pass.run();
             best = Math.min(best, System.nanoTime() - t0);
         }
-        return best / 1e3 / ((long) reps * ws.length);
+        return best;
+    }
+
+    /**
+     * The matrices of one call alone on the prompt path (the q, k and v projections, fused in a model, are
+     * one call: {@code Matmul.matmul} over all of them, as the model calls it): {@code tokens} tokens on
+     * {@code threads} threads, after the warm-up of {@link #measurePrompt}, the best of {@code passes};
+     * GFLOP/s, 2 per weight and token. {@code types.get(j)} and {@code shapes.get(j)} ({rows, cols}, the
+     * same cols for all) describe matrix j. ({@link ModelShapes}' "alone" column.)
+     */
+    public static double promptGflops(List<GgmlType> types, List<int[]> shapes, int threads, int tokens, int passes) {
+        if (types.isEmpty() || types.size() != shapes.size()) throw new IllegalArgumentException("one type per shape, at least one");
+        int cols = shapes.getFirst()[1];
+        long macs = 0;
+        for (int[] rc : shapes) {
+            if (rc[1] != cols) throw new IllegalArgumentException("the matrices of one call share their columns");
+            macs += (long) rc[0] * rc[1];
+        }
+        Kernels k = new VectorKernels();
+        try (Parallel par = new Parallel(threads); Arena arena = Arena.ofShared()) {
+            WeightMatrix[] ws = new WeightMatrix[types.size()];
+            float[][] outs = new float[types.size()][];
+            for (int j = 0; j < ws.length; j++) {
+                ws[j] = matrices(arena, types.get(j), shapes.get(j)[0], cols, 1, -1)[0];
+                outs[j] = new float[tokens * shapes.get(j)[0]];
+            }
+            float[] x = activations(tokens, cols, cols);
+            long best = bestPassNanos(() -> Matmul.matmul(k, par, x, tokens, ws, outs), PROMPT_WARMUP, true, passes);
+            return 2.0 * macs * tokens / best;
+        }
     }
 
     /**

@@ -24,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The probe's matmul clock ({@code dev.halyard.kernels.Matmul#CLOCK}): a child JVM with the clock on
  * counts exactly the FLOPs of the prompt's matrices (as the engine does them: the last layer carries only
  * the last token past its KV projections) in no more time than the prompt took; without it the runs carry no clock fields.
+ * With {@code -Dhalyard.matmulShapes=true} too, the same FLOPs and time split by shape of call.
  */
 class MatmulClockTest {
     @TempDir Path dir;
@@ -63,6 +64,61 @@ class MatmulClockTest {
         JsonNode plain = probe(model, tokens, List.of());
         for (JsonNode r : plain.get("runs")) assertFalse(r.has("prompt_matmul_ms"), r.toString());
         assertTrue(SingleStream.parse("halyard", plain.toString(), -1).promptMatmulGflopS().isEmpty());
+    }
+
+    @Test
+    void the_shape_clock_splits_the_same_flops_and_time_by_shape() throws Exception {
+        Path model = dir.resolve("llama.gguf"), tokens = dir.resolve("tokens.txt");
+        SynthModel.write(SynthSpec.tiny("llama"), QuantMix.uniform(GgmlType.Q8_0), model);
+        int n = 37;
+        Files.writeString(tokens, Prompts.format(Prompts.random(n, 512, 7)));
+        GgufFile g = GgufFile.read(model);
+        long[] q = null, k = null, v = null, out = null; // {rows, cols}
+        for (GgufTensorInfo t : g.tensors()) {
+            long[] rc = {t.ne().length > 1 ? t.ne()[1] : 1, t.ne()[0]};
+            switch (t.name()) {
+                case "blk.0.attn_q.weight" -> q = rc;
+                case "blk.0.attn_k.weight" -> k = rc;
+                case "blk.0.attn_v.weight" -> v = rc;
+                case "output.weight" -> out = rc;
+                default -> { }
+            }
+        }
+        String qkv = n + " x " + q[0] + "x" + q[1] + " Q8_0+" + k[0] + "x" + k[1] + " Q8_0+" + v[0] + "x" + v[1] + " Q8_0";
+        String output = "1 x " + out[0] + "x" + out[1] + " Q8_0";
+
+        JsonNode j = probe(model, tokens, List.of("-D" + HalyardProbe.CLOCK_PROPERTY + "=true", "-Dhalyard.matmulShapes=true"));
+        long flops = 0;
+        double ms = 0;
+        for (JsonNode r : j.get("runs")) {
+            flops += r.get("prompt_matmul_flops").asLong();
+            ms += r.get("prompt_matmul_ms").asDouble();
+        }
+        JsonNode shapes = j.get("prompt_matmul_shapes");
+        assertTrue(shapes != null && shapes.size() >= 3, j.toString());
+        long shapeFlops = 0;
+        double shapeMs = 0, last = Double.MAX_VALUE;
+        boolean sawQkv = false, sawOutput = false;
+        for (JsonNode s : shapes) {
+            String shape = s.get("shape").asText();
+            sawQkv |= shape.equals(qkv);
+            sawOutput |= shape.equals(output);
+            if (shape.equals(qkv)) assertEquals(2 * 2, s.get("calls").asLong(), s.toString()); // 2 layers, 2 runs
+            if (shape.equals(output)) assertEquals(2, s.get("calls").asLong(), s.toString()); // once a prompt
+            shapeFlops += s.get("flops").asLong();
+            double sms = s.get("ms").asDouble();
+            shapeMs += sms;
+            assertTrue(sms <= last, "the most time first: " + shapes); // sorted
+            last = sms;
+            if (sms > 0) assertEquals(s.get("flops").asLong() / (sms * 1e6), s.get("gflop_s").asDouble(), 1e-2 * s.get("gflop_s").asDouble() + 1e-3, s.toString());
+        }
+        assertTrue(sawQkv, qkv + " in " + shapes);
+        assertTrue(sawOutput, output + " in " + shapes);
+        assertEquals(flops, shapeFlops, shapes.toString()); // every call in exactly one shape
+        assertEquals(ms, shapeMs, 1e-3 * (shapes.size() + 2), shapes.toString());
+
+        JsonNode totalsOnly = probe(model, tokens, List.of("-D" + HalyardProbe.CLOCK_PROPERTY + "=true"));
+        assertFalse(totalsOnly.has("prompt_matmul_shapes"), totalsOnly.toString());
     }
 
     private static JsonNode probe(Path model, Path tokens, List<String> jvmOptions) throws Exception {

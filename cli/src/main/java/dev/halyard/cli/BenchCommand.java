@@ -347,7 +347,8 @@ public final class BenchCommand implements Callable<Integer> {
     @Command(name = "prompt", mixinStandardHelpOptions = true,
             description = "Time the prompt path's matrix products (a batch of tokens at once, tiled weights, the product's own "
                     + "Matmul: panel or four-token kernels) per format and shape, on one thread and on N: GFLOP/s and %% of "
-                    + "the FP32 FMA peak (measured too). No model, no llama.cpp; about two minutes with the defaults.")
+                    + "the FP32 FMA peak (measured too). No model, no llama.cpp; about two minutes with the defaults. With --model FILE: "
+                    + "that model's prompt timed in place per shape of matrix multiplication, beside each shape alone.")
     static final class Prompt implements Callable<Integer> {
         @Option(names = "--types", split = ",", paramLabel = "TYPE", defaultValue = "Q8_0,Q4_0,Q4_K,Q6_K",
                 description = "weight formats; a format skips shapes whose rows are not whole blocks of it (default: ${DEFAULT-VALUE})")
@@ -366,11 +367,29 @@ public final class BenchCommand implements Callable<Integer> {
         @Option(names = "--passes", paramLabel = "N", defaultValue = "3", description = "timed products per figure, after a warm-up of 10 or more, until the JIT is idle; the fastest counts (default: ${DEFAULT-VALUE})")
         int passes;
 
+        @Option(names = "--model", paramLabel = "FILE",
+                description = "instead: a GGUF model's prompt of --tokens random tokens, timed in place per shape of matrix multiplication "
+                        + "(a child JVM with the matmul clock per shape), beside each shape's matrices alone; --types and --shapes do not apply")
+        Path model;
+
+        @Option(names = "--runs", paramLabel = "N", defaultValue = "5", description = "with --model: measured prompts, after 3 warm-up ones (default: ${DEFAULT-VALUE})")
+        int runs;
+
+        @Option(names = "--no-alone", description = "with --model: skip timing each shape alone")
+        boolean noAlone;
+
         @Spec picocli.CommandLine.Model.CommandSpec spec;
 
         @Override
-        public Integer call() throws InterruptedException {
+        public Integer call() throws Exception {
             int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+            if (model != null) {
+                if (!Files.isRegularFile(model)) throw new IllegalArgumentException("no model file at " + model);
+                var shapes = dev.halyard.bench.ModelShapes.measure(model, tokens, n, 3, runs, passes, !noAlone);
+                spec.commandLine().getOut().println(dev.halyard.bench.ModelShapes.text(shapes));
+                spec.commandLine().getOut().flush();
+                return 0;
+            }
             var result = dev.halyard.bench.MatmulRates.measurePrompt(types(types), shapes(shapes), n, tokens, passes);
             spec.commandLine().getOut().println(dev.halyard.bench.MatmulRates.text(result));
             spec.commandLine().getOut().flush();

@@ -186,10 +186,12 @@ public final class Matmul {
         }
         long t0 = System.nanoTime();
         products(k, par, x, batch, ws, outs);
-        CLOCK_NANOS.add(System.nanoTime() - t0);
+        long dt = System.nanoTime() - t0;
+        CLOCK_NANOS.add(dt);
         long macs = 0;
         for (WeightMatrix w : ws) macs += (long) w.rows() * w.cols();
         CLOCK_FLOPS.add(2 * macs * batch);
+        if (SHAPE_CLOCK) clockShape(ws, batch, dt, 2 * macs * batch);
     }
 
     /**
@@ -212,6 +214,50 @@ public final class Matmul {
     /** FLOPs {@link #matmul} has done so far (0 unless {@link #CLOCK}). */
     public static long clockFlops() {
         return CLOCK_FLOPS.sum();
+    }
+
+    /**
+     * Whether {@link #CLOCK} also keeps its sums per shape of call ({@code -Dhalyard.matmulShapes=true} as
+     * well; off by default, as it builds a key per call): which of a model's matrices run below the rest
+     * in place, where {@code bench prompt} times each shape alone. Each call adds to exactly one shape,
+     * with the same nanoseconds and FLOPs the totals get.
+     */
+    public static final boolean SHAPE_CLOCK = CLOCK && Boolean.getBoolean("halyard.matmulShapes");
+
+    /** Per shape ({@link #shapeKey}): nanoseconds, FLOPs and calls. */
+    private static final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.LongAdder[]> CLOCK_SHAPES =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static void clockShape(WeightMatrix[] ws, int batch, long nanos, long flops) {
+        java.util.concurrent.atomic.LongAdder[] a = CLOCK_SHAPES.computeIfAbsent(shapeKey(ws, batch), key -> new java.util.concurrent.atomic.LongAdder[] {
+                new java.util.concurrent.atomic.LongAdder(), new java.util.concurrent.atomic.LongAdder(), new java.util.concurrent.atomic.LongAdder()});
+        a[0].add(nanos);
+        a[1].add(flops);
+        a[2].increment();
+    }
+
+    /**
+     * A call's shape: its tokens, then each matrix as rows x columns and its format, {@code +} between
+     * the matrices of one call (the fused q, k, v projections are one call): {@code "512 x 576x576
+     * Q8_0+192x576 Q8_0+192x576 Q8_0"}.
+     */
+    static String shapeKey(WeightMatrix[] ws, int batch) {
+        StringBuilder sb = new StringBuilder().append(batch).append(" x ");
+        for (int j = 0; j < ws.length; j++) {
+            if (j > 0) sb.append('+');
+            sb.append(ws[j].rows()).append('x').append(ws[j].cols()).append(' ').append(ws[j].type());
+        }
+        return sb.toString();
+    }
+
+    /**
+     * The per-shape sums so far ({@link #SHAPE_CLOCK}; empty when it is off): shape key to {nanoseconds,
+     * FLOPs, calls}, a copy in key order.
+     */
+    public static java.util.SortedMap<String, long[]> clockShapes() {
+        java.util.SortedMap<String, long[]> copy = new java.util.TreeMap<>();
+        CLOCK_SHAPES.forEach((key, a) -> copy.put(key, new long[] {a[0].sum(), a[1].sum(), a[2].sum()}));
+        return copy;
     }
 
     private static void products(Kernels k, Parallel par, float[] x, int batch, WeightMatrix[] ws, float[][] outs) {
