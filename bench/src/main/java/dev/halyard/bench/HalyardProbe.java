@@ -31,12 +31,13 @@ import java.util.TreeMap;
  * prompt_matmul_flops} and {@code prompt_matmul_gflop_s}: the prompt's time in the matrix multiplications, the
  * FLOPs they did (its last token's logits included) and their rate there; with {@code
  * -Dhalyard.matmulShapes=true} as well, {@code prompt_matmul_shapes}: the same per shape of call, summed
- * over the measured runs ({@link #shapesJson}). {@code --paced}
+ * over the measured runs ({@link #shapesJson}), and with {@code --alone P} each shape timed alone in this
+ * process after the runs ({@link #aloneJson}). {@code --paced}
  * follows llama_ref's lockstep protocol ({@link Lockstep}): "ready" once loaded, then a line on stdin
  * before the warm-ups and before each run, "ok" after each.
  *
  * <pre>
- * HalyardProbe --model PATH --tokens-file PATH --gen N [--threads N] [--warmup N] [--repeat N] [--mmap] [--kv-type f16|f32|q8_0] [--paced]
+ * HalyardProbe --model PATH --tokens-file PATH --gen N [--threads N] [--warmup N] [--repeat N] [--mmap] [--kv-type f16|f32|q8_0] [--alone P] [--paced]
  * </pre>
  */
 public final class HalyardProbe {
@@ -54,7 +55,7 @@ public final class HalyardProbe {
 
     public static void main(String[] args) throws IOException, InterruptedException {
         Path model = null, tokensFile = null;
-        int gen = 0, threads = Runtime.getRuntime().availableProcessors(), warmup = 1, repeat = 1;
+        int gen = 0, threads = Runtime.getRuntime().availableProcessors(), warmup = 1, repeat = 1, alonePasses = 0;
         boolean mmap = false, paced = false;
         KvType kvType = KvType.F16;
         for (int i = 0; i < args.length; i++) {
@@ -69,6 +70,7 @@ public final class HalyardProbe {
                 case "--mmap" -> mmap = true;
                 case "--paced" -> paced = true;
                 case "--kv-type" -> kvType = KvType.parse(value(args, ++i, a));
+                case "--alone" -> alonePasses = intValue(args, ++i, a, 1, 1000);
                 default -> throw new IllegalArgumentException("unknown argument '" + a + "'");
             }
         }
@@ -84,6 +86,7 @@ public final class HalyardProbe {
             for (int id : prompt)
                 if (id < 0 || id >= vocab) throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, " + vocab + ")");
             double coreBefore = CoreCheck.measure(threads); // before "ready": the engines' lockstep starts after it
+            double peakBefore = alonePasses > 0 ? FmaPeak.measure(threads, alonePasses) : 0;
             Lockstep.Pacer pacer = new Lockstep.Pacer(paced);
             pacer.loaded();
             for (int r = 0; r < warmup; r++) run(m, prompt, gen);
@@ -95,7 +98,10 @@ public final class HalyardProbe {
             pacer.done();
             pacer.awaitEnd(); // the other engines' runs are over: the check has the cores to itself, as before "ready"
             double coreAfter = CoreCheck.again(threads); // compiled by now
-            System.out.println(json(model, threads, options.kernels().name(), prompt.length, loadMs, runs, new double[] {coreBefore, coreAfter}));
+            String alone = "";
+            if (alonePasses > 0 && Matmul.SHAPE_CLOCK) // in this process: a host's slow mode holds a process for its whole life
+                alone = aloneJson(runs, threads, alonePasses, peakBefore);
+            System.out.println(json(model, threads, options.kernels().name(), prompt.length, loadMs, runs, new double[] {coreBefore, coreAfter}, alone));
         }
     }
 
@@ -199,6 +205,31 @@ public final class HalyardProbe {
     static final String CLOCK_PROPERTY = "halyard.matmulClock";
 
     static String json(Path model, int threads, String kernels, int promptTokens, double loadMs, Timing[] runs, double[] coreCheck) {
+        return json(model, threads, kernels, promptTokens, loadMs, runs, coreCheck, "");
+    }
+
+    /**
+     * With {@code --alone P} (and the per-shape clock): each prompt shape of at least {@link
+     * ModelShapes#ALONE_MIN_TOKENS} tokens timed alone in this process after the runs ({@link
+     * MatmulRates#promptGflops}, best of P), and this process's FP32 FMA peak, the better of {@code
+     * peakBefore} (measured before the runs) and one measured now, as the bench takes the better of its
+     * start and end: {@code "prompt_matmul_alone":[{"shape":..,"gflop_s":..}],"fma_peak_gflop_s":..,}
+     * (with its trailing comma).
+     */
+    static String aloneJson(Timing[] runs, int threads, int passes, double peakBefore) throws InterruptedException {
+        java.util.TreeSet<String> shapes = new java.util.TreeSet<>();
+        for (Timing t : runs) shapes.addAll(t.promptShapes().keySet());
+        StringJoiner j = new StringJoiner(",", "\"prompt_matmul_alone\":[", "],");
+        for (String shape : shapes) {
+            ModelShapes.Shape s = new ModelShapes.Shape(shape, 0, 0, 0, Double.NaN);
+            if (s.tokens() < ModelShapes.ALONE_MIN_TOKENS) continue; // a prompt's single-token calls are decode steps
+            double g = MatmulRates.promptGflops(s.types(), s.dims(), threads, s.tokens(), passes);
+            j.add(String.format(Locale.ROOT, "{\"shape\":\"%s\",\"gflop_s\":%.3f}", shape, g));
+        }
+        return j + String.format(Locale.ROOT, "\"fma_peak_gflop_s\":%.3f,", Math.max(peakBefore, FmaPeak.measure(threads, passes)));
+    }
+
+    static String json(Path model, int threads, String kernels, int promptTokens, double loadMs, Timing[] runs, double[] coreCheck, String alone) {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "{\"model\":\"%s\",\"engine\":\"halyard\",\"kernels\":\"%s\",\"threads\":%d,\"prompt_tokens\":%d,\"load_ms\":%.3f,\"runs\":[",
                 model.toString().replace("\\", "\\\\").replace("\"", "\\\""), kernels, threads, promptTokens, loadMs));
@@ -214,6 +245,7 @@ public final class HalyardProbe {
         }
         sb.append("],");
         if (Matmul.SHAPE_CLOCK) sb.append(shapesJson(runs)).append(',');
+        sb.append(alone);
         sb.append(CoreCheck.jsonField(coreCheck)).append(",\"peak_rss_kb\":").append(ProcStatus.peakRssKb(ProcessHandle.current().pid())).append('}');
         return sb.toString();
     }

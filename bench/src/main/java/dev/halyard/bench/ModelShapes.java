@@ -16,12 +16,11 @@ import java.util.Locale;
  * ({@code -Dhalyard.matmulClock=true -Dhalyard.matmulShapes=true}), a random prompt of N tokens, warm-up
  * runs, then measured ones; per shape (tokens, and each matrix's rows x columns and format: the fused q,
  * k, v projections are one call) its calls, time and GFLOP/s over the measured runs, against the FP32
- * FMA peak measured here, and beside it the same call's matrices timed alone ({@link
- * MatmulRates#promptGflops}, random weights of the same formats and shapes, as {@code bench prompt
- * --shapes} times them). Issue 4's prompt target is the
- * matrix multiplication's share of the FMA peak; {@code bench prompt --shapes} times each shape alone, and
- * the in-place rates read below those (SmolLM2-135M Q8_0, 512 tokens, stop 57: q/k/v 228, output
- * projection 234, down 241, gate/up 273 GFLOP/s in place, 262-281 alone), which this table shows per model.
+ * FMA peak, and beside it the same call's matrices timed alone ({@link MatmulRates#promptGflops}, random
+ * weights of the same formats and shapes, as {@code bench prompt --shapes} times them), both in that same
+ * child after its runs ({@code HalyardProbe --alone}). Issue 4's prompt target is the matrix
+ * multiplication's share of the FMA peak; the bench reads it for a model's prompt as a whole, {@code
+ * bench prompt --shapes} per shape alone, and this per shape in place.
  */
 public final class ModelShapes {
     private ModelShapes() {}
@@ -73,16 +72,22 @@ public final class ModelShapes {
      *
      * @param promptMs the measured runs' prompts, summed (the whole pass)
      * @param matmulMs their time in the matrix multiplications
-     * @param fmaPeak FP32 FMA peak of {@code threads} threads, GFLOP/s
+     * @param fmaPeak FP32 FMA peak of {@code threads} threads, GFLOP/s, measured in the same process
+     * @param coreCheck the process's {@link CoreCheck} readings, before and after its runs
      */
-    public record Result(Path model, int tokens, int threads, int runs, double promptMs, double matmulMs, double fmaPeak, List<Shape> shapes) {}
+    public record Result(Path model, int tokens, int threads, int runs, double promptMs, double matmulMs, double fmaPeak, List<Shape> shapes,
+                         List<Double> coreCheck) {}
 
     /** Timeout of the child JVM. */
     static final Duration TIMEOUT = Duration.ofMinutes(30);
 
     /**
      * Runs the model's prompt of {@code tokens} random ids {@code warmup + runs} times in a child JVM on
-     * {@code threads} threads; with {@code alone}, times each shape of at least {@link #ALONE_MIN_TOKENS} tokens alone too.
+     * {@code threads} threads; with {@code alone}, the child then times each shape of at least {@link
+     * #ALONE_MIN_TOKENS} tokens alone too, and measures the FMA peak (before its runs and after, the
+     * better), itself: this host's slow mode can hold a process for its whole life, and timed in two
+     * processes (this process alone, as at first) SmolLM2-135M Q8_0 read 0.78-0.88 in place / alone and
+     * Llama-3.2-1B Q8_0 0.80-0.92, in one process 0.88-1.10 and 0.93-0.98 (stop 57, two threads).
      */
     public static Result measure(Path model, int tokens, int threads, int warmup, int runs, int passes, boolean alone) throws IOException, InterruptedException {
         if (tokens < 1 || threads < 1 || warmup < 0 || runs < 1 || passes < 1)
@@ -92,8 +97,9 @@ public final class ModelShapes {
         ChildProcess.Result r;
         try {
             Files.writeString(prompt, Prompts.format(Prompts.random(tokens, facts.vocab(), Bench.PROMPT_SEED)));
-            List<String> args = List.of("--model", model.toString(), "--tokens-file", prompt.toString(), "--gen", "1",
-                    "--threads", Integer.toString(threads), "--warmup", Integer.toString(warmup), "--repeat", Integer.toString(runs));
+            List<String> args = new ArrayList<>(List.of("--model", model.toString(), "--tokens-file", prompt.toString(), "--gen", "1",
+                    "--threads", Integer.toString(threads), "--warmup", Integer.toString(warmup), "--repeat", Integer.toString(runs)));
+            if (alone) args.addAll(List.of("--alone", Integer.toString(passes)));
             r = ChildProcess.run(ChildJvm.command(HalyardProbe.class.getName(),
                     List.of("-D" + HalyardProbe.CLOCK_PROPERTY + "=true", "-D" + SHAPES_PROPERTY + "=true"), args), null, TIMEOUT);
         } finally {
@@ -101,13 +107,9 @@ public final class ModelShapes {
             Files.deleteIfExists(work);
         }
         if (r.exitCode() != 0) throw new IOException("the probe failed (exit " + r.exitCode() + "): " + r.stderrTail());
-        Result parsed = parse(model, tokens, threads, SingleStream.lastJsonLine(r.stdout()), FmaPeak.measure(threads, passes));
-        if (!alone) return parsed;
-        List<Shape> with = new ArrayList<>();
-        for (Shape s : parsed.shapes()) // a prompt's single-token calls (the last layer's) are decode steps: not timed alone
-            with.add(new Shape(s.shape(), s.calls(), s.ms(), s.flops(),
-                    s.tokens() >= ALONE_MIN_TOKENS ? MatmulRates.promptGflops(s.types(), s.dims(), threads, s.tokens(), passes) : Double.NaN));
-        return new Result(parsed.model(), parsed.tokens(), parsed.threads(), parsed.runs(), parsed.promptMs(), parsed.matmulMs(), parsed.fmaPeak(), with);
+        JsonNode j = SingleStream.lastJsonLine(r.stdout());
+        double peak = j.has("fma_peak_gflop_s") ? j.get("fma_peak_gflop_s").asDouble() : FmaPeak.measure(threads, passes);
+        return parse(model, tokens, threads, j, peak);
     }
 
     /** Calls of fewer tokens are not timed alone. */
@@ -127,10 +129,14 @@ public final class ModelShapes {
             promptMs += r.path("prompt_ms").asDouble();
             matmulMs += r.path("prompt_matmul_ms").asDouble();
         }
+        java.util.Map<String, Double> alone = new java.util.HashMap<>();
+        for (JsonNode a : j.path("prompt_matmul_alone")) alone.put(a.path("shape").asText(), a.path("gflop_s").asDouble());
         List<Shape> out = new ArrayList<>();
-        for (JsonNode s : shapes)
-            out.add(new Shape(s.path("shape").asText(), s.path("calls").asLong(), s.path("ms").asDouble(), s.path("flops").asLong(), Double.NaN));
-        return new Result(model, tokens, threads, runs.size(), promptMs, matmulMs, fmaPeak, out);
+        for (JsonNode s : shapes) {
+            String shape = s.path("shape").asText();
+            out.add(new Shape(shape, s.path("calls").asLong(), s.path("ms").asDouble(), s.path("flops").asLong(), alone.getOrDefault(shape, Double.NaN)));
+        }
+        return new Result(model, tokens, threads, runs.size(), promptMs, matmulMs, fmaPeak, out, CoreCheck.readings(j, "the probe"));
     }
 
     /** The table: per shape, calls and time per prompt, share of the matmul time, GFLOP/s and % of the FMA peak in place and alone. */
@@ -141,9 +147,12 @@ public final class ModelShapes {
         for (Shape s : r.shapes()) matmulFlops += s.flops();
         double matmulGflops = r.matmulMs() > 0 ? matmulFlops / (r.matmulMs() * 1e6) : 0;
         sb.append(String.format(Locale.ROOT, "%s: a prompt of %d tokens on %d threads, %d measured runs: %.1f ms a prompt, %.1f ms of it (%.0f%%) in the "
-                        + "matrix multiplications at %.0f GFLOP/s, %.0f%% of the FP32 FMA peak (%.0f GFLOP/s, measured here)%n%n",
+                        + "matrix multiplications at %.0f GFLOP/s, %.0f%% of the FP32 FMA peak (%.0f GFLOP/s)%n%n",
                 r.model().getFileName(), r.tokens(), r.threads(), r.runs(), r.promptMs() * perRun, r.matmulMs() * perRun,
                 r.promptMs() > 0 ? 100 * r.matmulMs() / r.promptMs() : 0, matmulGflops, 100 * matmulGflops / r.fmaPeak(), r.fmaPeak()));
+        if (!r.coreCheck().isEmpty())
+            sb.append(String.format(Locale.ROOT, "core check of that process (see the README's slow mode; in place and alone share it): %s GFLOP/s%n%n",
+                    CoreCheck.text(r.coreCheck())));
         sb.append("| shape (tokens x matrices) | calls a prompt | ms a prompt | % of matmul time | GFLOP/s in place | % FMA peak | alone GFLOP/s | in place / alone |\n");
         sb.append("| ------------------------- | -------------- | ----------- | ---------------- | ---------------- | ---------- | ------------- | ---------------- |\n");
         for (Shape s : r.shapes()) {

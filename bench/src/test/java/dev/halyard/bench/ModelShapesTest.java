@@ -40,7 +40,7 @@ class ModelShapesTest {
         assertEquals(1, r.shapes().get(1).tokens());
 
         ModelShapes.Result alone = new ModelShapes.Result(r.model(), r.tokens(), r.threads(), r.runs(), r.promptMs(), r.matmulMs(), r.fmaPeak(),
-                List.of(new ModelShapes.Shape(gateUp.shape(), 4, 12.0, 3_600_000_000L, 375.0), r.shapes().get(1)));
+                List.of(new ModelShapes.Shape(gateUp.shape(), 4, 12.0, 3_600_000_000L, 375.0), r.shapes().get(1)), List.of(57.5, 58.25));
         String text = ModelShapes.text(alone);
         // per prompt: 11 ms, 8 of them (73%) in the products; the shape 2 calls and 6 ms a prompt, 75% of the products' time,
         // 300 GFLOP/s = 75% of the 400 peak, alone 375, in place / alone 0.80
@@ -65,6 +65,8 @@ class ModelShapesTest {
         ModelShapes.Result r = ModelShapes.measure(model, 24, 2, 0, 2, 1, true);
         assertEquals(2, r.runs());
         assertTrue(r.matmulMs() > 0 && r.matmulMs() <= r.promptMs(), r.toString());
+        assertTrue(r.fmaPeak() > 0, r.toString()); // the child's own
+        assertEquals(2, r.coreCheck().size(), r.toString()); // before and after its runs
         boolean sawQkv = false;
         for (ModelShapes.Shape s : r.shapes()) {
             assertTrue(s.calls() > 0 && s.flops() > 0, s.toString());
