@@ -32,10 +32,7 @@ class MatmulClockTest {
     @Test
     void the_clock_counts_a_prompts_matrix_flops_exactly() throws Exception {
         Path model = dir.resolve("llama.gguf"), tokens = dir.resolve("tokens.txt");
-        SynthModel.write(SynthSpec.tiny("llama"), QuantMix.uniform(GgmlType.Q8_0), model);
-        int n = 37;
-        Files.writeString(tokens, Prompts.format(Prompts.random(n, 512, 7)));
-        GgufFile g = GgufFile.read(model);
+        GgufFile g = tinyModelAndPrompt(model, tokens);
         // every token through the q, k, v projections of every layer (the KV cache needs them all), but only
         // the last token — the one whose logits the prompt needs — through the last layer's output
         // projection and feed-forward, then the output matrix once
@@ -45,10 +42,10 @@ class MatmulClockTest {
             long flops = 2 * t.ne()[0] * t.ne()[1];
             boolean kv = t.name().matches("blk\\.\\d+\\.attn_[qkv]\\.weight");
             boolean once = t.name().equals("output.weight") || (t.name().startsWith("blk.1.") && !kv); // tiny llama: 2 layers
-            expected += once ? flops : n * flops;
+            expected += once ? flops : PROMPT * flops;
         }
         assertEquals(2, g.getInt("llama.block_count", 0, 0, 100));
-        assertTrue(expected < n * ModelFacts.of(g).promptFlopsPerToken()); // which counts every token everywhere
+        assertTrue(expected < PROMPT * ModelFacts.of(g).promptFlopsPerToken()); // which counts every token everywhere
 
         JsonNode clocked = probe(model, tokens, List.of("-D" + HalyardProbe.CLOCK_PROPERTY + "=true"));
         assertEquals(2, clocked.get("runs").size());
@@ -69,10 +66,7 @@ class MatmulClockTest {
     @Test
     void the_shape_clock_splits_the_same_flops_and_time_by_shape() throws Exception {
         Path model = dir.resolve("llama.gguf"), tokens = dir.resolve("tokens.txt");
-        SynthModel.write(SynthSpec.tiny("llama"), QuantMix.uniform(GgmlType.Q8_0), model);
-        int n = 37;
-        Files.writeString(tokens, Prompts.format(Prompts.random(n, 512, 7)));
-        GgufFile g = GgufFile.read(model);
+        GgufFile g = tinyModelAndPrompt(model, tokens);
         long[] q = null, k = null, v = null, out = null; // {rows, cols}
         for (GgufTensorInfo t : g.tensors()) {
             long[] rc = {t.ne().length > 1 ? t.ne()[1] : 1, t.ne()[0]};
@@ -84,7 +78,7 @@ class MatmulClockTest {
                 default -> { }
             }
         }
-        String qkv = n + " x " + q[0] + "x" + q[1] + " Q8_0+" + k[0] + "x" + k[1] + " Q8_0+" + v[0] + "x" + v[1] + " Q8_0";
+        String qkv = PROMPT + " x " + q[0] + "x" + q[1] + " Q8_0+" + k[0] + "x" + k[1] + " Q8_0+" + v[0] + "x" + v[1] + " Q8_0";
         String output = "1 x " + out[0] + "x" + out[1] + " Q8_0";
 
         JsonNode j = probe(model, tokens, List.of("-D" + HalyardProbe.CLOCK_PROPERTY + "=true", "-Dhalyard.matmulShapes=true"));
@@ -119,6 +113,16 @@ class MatmulClockTest {
 
         JsonNode totalsOnly = probe(model, tokens, List.of("-D" + HalyardProbe.CLOCK_PROPERTY + "=true"));
         assertFalse(totalsOnly.has("prompt_matmul_shapes"), totalsOnly.toString());
+    }
+
+    /** Prompt tokens of both tests. */
+    private static final int PROMPT = 37;
+
+    /** A tiny Q8_0 Llama at {@code model} and a prompt of {@link #PROMPT} ids at {@code tokens}; the model read back. */
+    private static GgufFile tinyModelAndPrompt(Path model, Path tokens) throws Exception {
+        SynthModel.write(SynthSpec.tiny("llama"), QuantMix.uniform(GgmlType.Q8_0), model);
+        Files.writeString(tokens, Prompts.format(Prompts.random(PROMPT, 512, 7)));
+        return GgufFile.read(model);
     }
 
     private static JsonNode probe(Path model, Path tokens, List<String> jvmOptions) throws Exception {
