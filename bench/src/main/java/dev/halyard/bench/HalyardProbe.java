@@ -32,12 +32,13 @@ import java.util.TreeMap;
  * FLOPs they did (its last token's logits included) and their rate there; with {@code
  * -Dhalyard.matmulShapes=true} as well, {@code prompt_matmul_shapes}: the same per shape of call, summed
  * over the measured runs ({@link #shapesJson}), and with {@code --alone P} each shape timed alone in this
- * process after the runs ({@link #aloneJson}). {@code --paced}
+ * process after the runs ({@link #aloneJson}), with {@code --fma-peak P} the FP32 FMA peak measured here
+ * ({@code fma_peak_gflop_s}, the better of before and after the runs). {@code --paced}
  * follows llama_ref's lockstep protocol ({@link Lockstep}): "ready" once loaded, then a line on stdin
  * before the warm-ups and before each run, "ok" after each.
  *
  * <pre>
- * HalyardProbe --model PATH --tokens-file PATH --gen N [--threads N] [--warmup N] [--repeat N] [--mmap] [--kv-type f16|f32|q8_0] [--alone P] [--paced]
+ * HalyardProbe --model PATH --tokens-file PATH --gen N [--threads N] [--warmup N] [--repeat N] [--mmap] [--kv-type f16|f32|q8_0] [--alone P] [--fma-peak P] [--paced]
  * </pre>
  */
 public final class HalyardProbe {
@@ -55,7 +56,7 @@ public final class HalyardProbe {
 
     public static void main(String[] args) throws IOException, InterruptedException {
         Path model = null, tokensFile = null;
-        int gen = 0, threads = Runtime.getRuntime().availableProcessors(), warmup = 1, repeat = 1, alonePasses = 0;
+        int gen = 0, threads = Runtime.getRuntime().availableProcessors(), warmup = 1, repeat = 1, alonePasses = 0, peakPasses = 0;
         boolean mmap = false, paced = false;
         KvType kvType = KvType.F16;
         for (int i = 0; i < args.length; i++) {
@@ -71,6 +72,7 @@ public final class HalyardProbe {
                 case "--paced" -> paced = true;
                 case "--kv-type" -> kvType = KvType.parse(value(args, ++i, a));
                 case "--alone" -> alonePasses = intValue(args, ++i, a, 1, 1000);
+                case "--fma-peak" -> peakPasses = intValue(args, ++i, a, 1, 1000);
                 default -> throw new IllegalArgumentException("unknown argument '" + a + "'");
             }
         }
@@ -86,7 +88,7 @@ public final class HalyardProbe {
             for (int id : prompt)
                 if (id < 0 || id >= vocab) throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, " + vocab + ")");
             double coreBefore = CoreCheck.measure(threads); // before "ready": the engines' lockstep starts after it
-            double peakBefore = alonePasses > 0 ? FmaPeak.measure(threads, alonePasses) : 0;
+            double peakBefore = peakPasses > 0 ? FmaPeak.measure(threads, peakPasses) : 0;
             Lockstep.Pacer pacer = new Lockstep.Pacer(paced);
             pacer.loaded();
             for (int r = 0; r < warmup; r++) run(m, prompt, gen);
@@ -98,9 +100,10 @@ public final class HalyardProbe {
             pacer.done();
             pacer.awaitEnd(); // the other engines' runs are over: the check has the cores to itself, as before "ready"
             double coreAfter = CoreCheck.again(threads); // compiled by now
-            String alone = "";
-            if (alonePasses > 0 && Matmul.SHAPE_CLOCK) // in this process: a host's slow mode holds a process for its whole life
-                alone = aloneJson(runs, threads, alonePasses, peakBefore);
+            // in this process: a host's slow mode holds a process for its whole life
+            String alone = alonePasses > 0 && Matmul.SHAPE_CLOCK ? aloneJson(runs, threads, alonePasses) : "";
+            if (peakPasses > 0) // the better of before and after the runs, as the bench takes the better of its start and end
+                alone += String.format(Locale.ROOT, "\"fma_peak_gflop_s\":%.3f,", Math.max(peakBefore, FmaPeak.measure(threads, peakPasses)));
             System.out.println(json(model, threads, options.kernels().name(), prompt.length, loadMs, runs, new double[] {coreBefore, coreAfter}, alone));
         }
     }
@@ -211,22 +214,19 @@ public final class HalyardProbe {
     /**
      * With {@code --alone P} (and the per-shape clock): each prompt shape of at least {@link
      * ModelShapes#ALONE_MIN_TOKENS} tokens timed alone in this process after the runs ({@link
-     * MatmulRates#promptGflops}, best of P), and this process's FP32 FMA peak, the better of {@code
-     * peakBefore} (measured before the runs) and one measured now, as the bench takes the better of its
-     * start and end: {@code "prompt_matmul_alone":[{"shape":..,"gflop_s":..}],"fma_peak_gflop_s":..,}
-     * (with its trailing comma).
+     * MatmulRates#promptGflops}, best of P): {@code "prompt_matmul_alone":[{"shape":..,"gflop_s":..}],}
+     * (with its trailing comma). {@code --fma-peak P} adds this process's FP32 FMA peak after it.
      */
-    static String aloneJson(Timing[] runs, int threads, int passes, double peakBefore) throws InterruptedException {
+    static String aloneJson(Timing[] runs, int threads, int passes) {
         java.util.TreeSet<String> shapes = new java.util.TreeSet<>();
         for (Timing t : runs) shapes.addAll(t.promptShapes().keySet());
         StringJoiner j = new StringJoiner(",", "\"prompt_matmul_alone\":[", "],");
         for (String shape : shapes) {
-            ModelShapes.Shape s = new ModelShapes.Shape(shape, 0, 0, 0, Double.NaN);
-            if (s.tokens() < ModelShapes.ALONE_MIN_TOKENS) continue; // a prompt's single-token calls are decode steps
-            double g = MatmulRates.promptGflops(s.types(), s.dims(), threads, s.tokens(), passes);
+            if (ModelShapes.tokens(shape) < ModelShapes.ALONE_MIN_TOKENS) continue; // a prompt's single-token calls are decode steps
+            double g = MatmulRates.promptGflops(ModelShapes.types(shape), ModelShapes.dims(shape), threads, ModelShapes.tokens(shape), passes);
             j.add(String.format(Locale.ROOT, "{\"shape\":\"%s\",\"gflop_s\":%.3f}", shape, g));
         }
-        return j + String.format(Locale.ROOT, "\"fma_peak_gflop_s\":%.3f,", Math.max(peakBefore, FmaPeak.measure(threads, passes)));
+        return j.toString();
     }
 
     static String json(Path model, int threads, String kernels, int promptTokens, double loadMs, Timing[] runs, double[] coreCheck, String alone) {

@@ -42,29 +42,34 @@ public final class ModelShapes {
 
         /** Tokens of each call (the key's first number). */
         public int tokens() {
-            return Integer.parseInt(shape.substring(0, shape.indexOf(' ')));
+            return ModelShapes.tokens(shape);
         }
+    }
 
-        /** The call's matrices' formats, in the key's order. */
-        List<GgmlType> types() {
-            List<GgmlType> ts = new ArrayList<>();
-            for (String m : matrices()) ts.add(GgmlType.valueOf(m.substring(m.indexOf(' ') + 1)));
-            return ts;
-        }
+    /** A shape key's tokens (its first number). */
+    static int tokens(String shape) {
+        return Integer.parseInt(shape.substring(0, shape.indexOf(' ')));
+    }
 
-        /** The call's matrices as {rows, cols}, in the key's order. */
-        List<int[]> dims() {
-            List<int[]> ds = new ArrayList<>();
-            for (String m : matrices()) {
-                String[] rc = m.substring(0, m.indexOf(' ')).split("x");
-                ds.add(new int[] {Integer.parseInt(rc[0]), Integer.parseInt(rc[1])});
-            }
-            return ds;
-        }
+    /** A shape key's matrices' formats, in its order. */
+    static List<GgmlType> types(String shape) {
+        List<GgmlType> ts = new ArrayList<>();
+        for (String m : matrices(shape)) ts.add(GgmlType.valueOf(m.substring(m.indexOf(' ') + 1)));
+        return ts;
+    }
 
-        private String[] matrices() {
-            return shape.substring(shape.indexOf(" x ") + 3).split("\\+");
+    /** A shape key's matrices as {rows, cols}, in its order. */
+    static List<int[]> dims(String shape) {
+        List<int[]> ds = new ArrayList<>();
+        for (String m : matrices(shape)) {
+            String[] rc = m.substring(0, m.indexOf(' ')).split("x");
+            ds.add(new int[] {Integer.parseInt(rc[0]), Integer.parseInt(rc[1])});
         }
+        return ds;
+    }
+
+    private static String[] matrices(String shape) {
+        return shape.substring(shape.indexOf(" x ") + 3).split("\\+");
     }
 
     /**
@@ -83,9 +88,9 @@ public final class ModelShapes {
 
     /**
      * Runs the model's prompt of {@code tokens} random ids {@code warmup + runs} times in a child JVM on
-     * {@code threads} threads; with {@code alone}, the child then times each shape of at least {@link
-     * #ALONE_MIN_TOKENS} tokens alone too, and measures the FMA peak (before its runs and after, the
-     * better), itself: this host's slow mode can hold a process for its whole life, and timed in two
+     * {@code threads} threads; the child measures the FMA peak (before its runs and after, the better)
+     * and, with {@code alone}, times each shape of at least {@link #ALONE_MIN_TOKENS} tokens alone too,
+     * itself: this host's slow mode can hold a process for its whole life, and timed in two
      * processes (this process alone, as at first) SmolLM2-135M Q8_0 read 0.78-0.88 in place / alone and
      * Llama-3.2-1B Q8_0 0.80-0.92, in one process 0.88-1.10 and 0.93-0.98 (stop 57, two threads).
      */
@@ -99,6 +104,7 @@ public final class ModelShapes {
             Files.writeString(prompt, Prompts.format(Prompts.random(tokens, facts.vocab(), Bench.PROMPT_SEED)));
             List<String> args = new ArrayList<>(List.of("--model", model.toString(), "--tokens-file", prompt.toString(), "--gen", "1",
                     "--threads", Integer.toString(threads), "--warmup", Integer.toString(warmup), "--repeat", Integer.toString(runs)));
+            args.addAll(List.of("--fma-peak", Integer.toString(passes))); // the peak of the same process
             if (alone) args.addAll(List.of("--alone", Integer.toString(passes)));
             r = ChildProcess.run(ChildJvm.command(HalyardProbe.class.getName(),
                     List.of("-D" + HalyardProbe.CLOCK_PROPERTY + "=true", "-D" + SHAPES_PROPERTY + "=true"), args), null, TIMEOUT);
@@ -108,8 +114,8 @@ public final class ModelShapes {
         }
         if (r.exitCode() != 0) throw new IOException("the probe failed (exit " + r.exitCode() + "): " + r.stderrTail());
         JsonNode j = SingleStream.lastJsonLine(r.stdout());
-        double peak = j.has("fma_peak_gflop_s") ? j.get("fma_peak_gflop_s").asDouble() : FmaPeak.measure(threads, passes);
-        return parse(model, tokens, threads, j, peak);
+        if (!(j.path("fma_peak_gflop_s").asDouble() > 0)) throw new IOException("the probe printed no FMA peak: " + j);
+        return parse(model, tokens, threads, j, j.get("fma_peak_gflop_s").asDouble());
     }
 
     /** Calls of fewer tokens are not timed alone. */

@@ -32,11 +32,11 @@ class ModelShapesTest {
         ModelShapes.Shape gateUp = r.shapes().get(0);
         assertEquals(300.0, gateUp.gflops(), 1e-9); // 3.6e9 FLOPs in 12 ms
         assertEquals(512, gateUp.tokens());
-        assertEquals(List.of(GgmlType.Q8_0, GgmlType.Q8_0), gateUp.types());
-        assertEquals(2, gateUp.dims().size());
-        assertEquals(1536, gateUp.dims().get(1)[0]);
-        assertEquals(576, gateUp.dims().get(1)[1]);
-        assertEquals(List.of(GgmlType.Q6_K), r.shapes().get(1).types());
+        assertEquals(List.of(GgmlType.Q8_0, GgmlType.Q8_0), ModelShapes.types(gateUp.shape()));
+        assertEquals(2, ModelShapes.dims(gateUp.shape()).size());
+        assertEquals(1536, ModelShapes.dims(gateUp.shape()).get(1)[0]);
+        assertEquals(576, ModelShapes.dims(gateUp.shape()).get(1)[1]);
+        assertEquals(List.of(GgmlType.Q6_K), ModelShapes.types(r.shapes().get(1).shape()));
         assertEquals(1, r.shapes().get(1).tokens());
 
         ModelShapes.Result alone = new ModelShapes.Result(r.model(), r.tokens(), r.threads(), r.runs(), r.promptMs(), r.matmulMs(), r.fmaPeak(),
@@ -79,5 +79,9 @@ class ModelShapesTest {
         }
         assertTrue(sawQkv, qkv + " in " + r.shapes());
         assertTrue(ModelShapes.text(r).contains("| " + qkv + " | 2 |"), ModelShapes.text(r));
+
+        ModelShapes.Result plain = ModelShapes.measure(model, 24, 2, 0, 1, 1, false); // --no-alone: still the child's own peak
+        assertTrue(plain.fmaPeak() > 0, plain.toString());
+        for (ModelShapes.Shape s : plain.shapes()) assertTrue(Double.isNaN(s.aloneGflops()), s.toString());
     }
 }
