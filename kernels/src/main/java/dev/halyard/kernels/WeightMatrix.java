@@ -409,8 +409,8 @@ public record WeightMatrix(GgmlType type, MemorySegment data, long offset, int r
             int col = at + (int) (b * column);
             if (type == GgmlType.Q4_0 || type == GgmlType.Q5_0) {
                 for (int r = 0; r < 4; r++) rowBlk[r] = (int) (r * rb) + b * ts;
-                if (type == GgmlType.Q4_0) Q4_0Kernel.tileColumn(src, rowBlk, dst, col);
-                else Q5_0Kernel.tileColumn(src, rowBlk, dst, col);
+                if (type == GgmlType.Q4_0) Q4_0Kernel.tileColumnFast(src, rowBlk, dst, col);
+                else Q5_0Kernel.tileColumnFast(src, rowBlk, dst, col);
                 continue;
             }
             if (type == GgmlType.Q4_K) Q4_KTiles.tileFast(src, b * ts, (int) rb, dst, col);

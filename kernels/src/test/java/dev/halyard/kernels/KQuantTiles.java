@@ -1,7 +1,9 @@
 package dev.halyard.kernels;
 
+import dev.halyard.kernels.quant.Q4_0Kernel;
 import dev.halyard.kernels.quant.Q4_KKernel;
 import dev.halyard.kernels.quant.Q4_KTiles;
+import dev.halyard.kernels.quant.Q5_0Kernel;
 import dev.halyard.kernels.quant.Q6_KTileKernel;
 import dev.halyard.kernels.quant.Q6_KTiles;
 import java.lang.foreign.Arena;
@@ -11,7 +13,8 @@ import java.util.Arrays;
 import java.util.Random;
 
 /**
- * Checks, at this JVM's vector width, the tiled layout of Q4_K and Q6_K ({@link WeightMatrix#tile4}):
+ * Checks, at this JVM's vector width, the load-time rewriting into the tiled layouts: Q4_0's and Q5_0's
+ * fast tilers against their references ({@link #blockTiles}); and for Q4_K and Q6_K ({@link WeightMatrix#tile4}):
  * tiling then untiling any bytes gives them back, and the tiled kernels give the same bits as "dequantise
  * the row, then the canonical loop" ({@link Tiles#dotScalar}) and as the row layout's dequantisation.
  * Run by {@link KQuantTilesTest} and, for the other widths, by {@link VectorSelfCheck} in child JVMs.
@@ -20,9 +23,42 @@ import java.util.Random;
 final class KQuantTiles {
     private KQuantTiles() {}
 
+    /**
+     * Q4_0's and Q5_0's {@code tileColumnFast}, which the loader uses, write the bytes of their scalar
+     * reference {@code tileColumn}: any four blocks (random bytes, so every half, infinities and NaNs
+     * included, and every quant) at any places in the source, into a column that held anything.
+     */
+    static int blockTiles(Random rnd) {
+        int checks = 0;
+        for (GgmlType type : new GgmlType[] {GgmlType.Q4_0, GgmlType.Q5_0}) {
+            int ts = (int) type.typeSize, width = type == GgmlType.Q4_0 ? Q4_0Kernel.TILE_COLUMN : Q5_0Kernel.TILE_COLUMN;
+            for (int round = 0; round < 300; round++) {
+                byte[] src = new byte[8 * ts + rnd.nextInt(7)];
+                rnd.nextBytes(src);
+                int[] blk = new int[4];
+                for (int r = 0; r < 4; r++) blk[r] = rnd.nextInt(src.length - ts + 1);
+                int at = rnd.nextInt(5);
+                byte[] want = new byte[at + width + 3], got = new byte[want.length];
+                rnd.nextBytes(want);
+                System.arraycopy(want, 0, got, 0, want.length); // bytes around the column stay as they were
+                if (type == GgmlType.Q4_0) {
+                    Q4_0Kernel.tileColumn(src, blk, want, at);
+                    Q4_0Kernel.tileColumnFast(src, blk, got, at);
+                } else {
+                    Q5_0Kernel.tileColumn(src, blk, want, at);
+                    Q5_0Kernel.tileColumnFast(src, blk, got, at);
+                }
+                if (!Arrays.equals(want, got))
+                    throw new AssertionError(type + " tileColumnFast differs from tileColumn at byte " + Arrays.mismatch(want, got) + " (round " + round + ")");
+                checks++;
+            }
+        }
+        return checks;
+    }
+
     static int check() {
         Random rnd = new Random(4);
-        int checks = 0;
+        int checks = blockTiles(rnd);
         Kernels k = new VectorKernels();
         for (GgmlType type : new GgmlType[] {GgmlType.Q4_K, GgmlType.Q6_K}) {
             int ts = (int) type.typeSize;

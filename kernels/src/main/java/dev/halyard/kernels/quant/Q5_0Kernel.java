@@ -147,7 +147,8 @@ public final class Q5_0Kernel {
     }
 
     /**
-     * Writes one block column of the tiled layout to dst[at .. at+96) from the four rows' ggml blocks
+     * The scalar reference of the tiling, element by element ({@link #tileColumnFast} is what the loader
+     * runs): writes one block column of the tiled layout to dst[at .. at+96) from the four rows' ggml blocks
      * src[blk[r] .. blk[r]+22).
      */
     public static void tileColumn(byte[] src, int[] blk, byte[] dst, int at) {
@@ -163,6 +164,34 @@ public final class Q5_0Kernel {
                 if (k == 7) dst[at + HIGHS + m] |= (byte) (v << 3);
             }
         }
+    }
+
+    /**
+     * {@link #tileColumn}'s fast twin (the same bytes), which the loader uses: per slot m the eight
+     * fields (rows 0-3, elements j0 and j0 + L) are formed once each from the row's nibble and its bit of
+     * qh (read once per row, not once per element) and packed into the int and the byte whole, where
+     * the reference ORs every element's bits into place one byte at a time. One core: 146 MB/s of ggml
+     * bytes with the reference (compiled), the slowest step of loading a Q4_K_M file whose rows are not
+     * whole 256-element blocks (Qwen2.5-0.5B's 896 columns, SmolLM2-135M's 576: Q5_0 instead of Q4_K).
+     */
+    public static void tileColumnFast(byte[] src, int[] blk, byte[] dst, int at) {
+        int b0 = blk[0], b1 = blk[1], b2 = blk[2], b3 = blk[3];
+        Bytes.putHalvesAsFloats(src, blk, dst, at);
+        int h0 = Bytes.getIntLE(src, b0 + 2), h1 = Bytes.getIntLE(src, b1 + 2), h2 = Bytes.getIntLE(src, b2 + 2), h3 = Bytes.getIntLE(src, b3 + 2);
+        for (int m = 0; m < 16; m++) {
+            int j0 = 2 * L * (m / L) + m % L, j1 = j0 + L;
+            int f6 = field(src, b3, h3, j0);
+            int word = field(src, b0, h0, j0) | field(src, b0, h0, j1) << 5 | field(src, b1, h1, j0) << 10 | field(src, b1, h1, j1) << 15
+                    | field(src, b2, h2, j0) << 20 | field(src, b2, h2, j1) << 25 | (f6 >> 3) << 30;
+            Bytes.putIntBytes(dst, at + QUANTS + 4 * m, word);
+            dst[at + HIGHS + m] = (byte) ((f6 & 7) | field(src, b3, h3, j1) << 3);
+        }
+    }
+
+    /** Element j's stored field, q ^ 16 (five bits), of the ggml block at blk whose qh is h. */
+    private static int field(byte[] src, int blk, int h, int j) {
+        int b = src[blk + 6 + (j & 15)];
+        return ((j < 16 ? b & 0x0F : (b >> 4) & 0x0F) | ((h >>> j) & 1) << 4) ^ 16;
     }
 
     /** The inverse of {@link #tileColumn} for row r: its ggml block into block[0 .. 22). */
