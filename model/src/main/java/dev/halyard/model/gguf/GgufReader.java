@@ -281,7 +281,9 @@ public final class GgufReader {
 
     /** A length-prefixed UTF-8 string; {@code index} >= 0 marks element {@code index} of the array {@code field}. */
     private String string(String field, long index, long maxBytes) throws IOException {
-        long len = u64(field + " length");
+        // (messages are built only on failure: a vocabulary is 10^5 strings, and a few concatenations
+        // each took a third of a cold header read)
+        long len = buf.remaining() >= 8 ? buf.getLong() : u64(label(field, index) + " length");
         if (len < 0 || len > remaining())
             throw bad(label(field, index) + " length " + Long.toUnsignedString(len) + " runs past the end of the file (" + remaining() + " bytes left)");
         if (len > maxBytes) throw bad(label(field, index) + " length " + len + " exceeds the limit of " + maxBytes + " bytes");
@@ -289,7 +291,9 @@ public final class GgufReader {
             throw bad(label(field, index) + " length " + len + " exceeds the Java array limit " + (Integer.MAX_VALUE - 16));
         if (len == 0) return "";
         // the raw bytes, then up to 2 bytes per char once decoded
-        charge(label(field, index) + " string of " + len + " bytes", STRING_HEAP + 3 * len);
+        long need = STRING_HEAP + 3 * len;
+        if (need > heapLeft) charge(label(field, index) + " string of " + len + " bytes", need); // throws
+        heapLeft -= need;
         byte[] bytes = new byte[(int) len];
         readFully(bytes, field);
         heapLeft += len; // the raw bytes are garbage once decoded
