@@ -197,8 +197,8 @@ public final class Q4_0Kernel {
      * time, each of its bytes row r's two nibbles of the slot's elements j0 and j0 + L (field 2r and
      * 2r + 1), where the reference ORs each element's nibble into place. At 16 lanes j0 = i and j0 + L =
      * 16 + i are the two nibbles of the same source byte, so an int is the four rows' byte i, each
-     * XOR 0x88 (q - 8 as the nibbles' two's complement). One core: 272 MB/s of ggml bytes with the
-     * reference (compiled), so Llama-3.2-1B Q4_0's 700 MB of Q4_0 took over a second of its load on two.
+     * XOR 0x88 (q - 8 as the nibbles' two's complement). One core, compiled: 272 MB/s of ggml bytes with
+     * the reference, ~2,000 with this; Llama-3.2-1B Q4_0's first load in a fresh JVM 3.9-4.2 -> 1.3 s.
      */
     public static void tileColumnFast(byte[] src, int[] blk, byte[] dst, int at) {
         int b0 = blk[0], b1 = blk[1], b2 = blk[2], b3 = blk[3];

@@ -281,8 +281,8 @@ public final class GgufReader {
 
     /** A length-prefixed UTF-8 string; {@code index} >= 0 marks element {@code index} of the array {@code field}. */
     private String string(String field, long index, long maxBytes) throws IOException {
-        // (messages are built only on failure: a vocabulary is 10^5 strings, and a few concatenations
-        // each took a third of a cold header read)
+        // (messages are built only on failure: a vocabulary is 10^5 strings, and three concatenations
+        // each took a fifth to a third of a cold header read)
         long len = buf.remaining() >= 8 ? buf.getLong() : u64(label(field, index) + " length");
         if (len < 0 || len > remaining())
             throw bad(label(field, index) + " length " + Long.toUnsignedString(len) + " runs past the end of the file (" + remaining() + " bytes left)");
