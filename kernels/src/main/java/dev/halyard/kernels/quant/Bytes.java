@@ -26,23 +26,11 @@ final class Bytes {
     }
 
     /**
-     * {@link #putIntLE} as four byte stores: what C2 makes of it is the same one 4-byte store (it merges
-     * such stores), but before the JIT has compiled the caller, while a model's first matrices are
-     * repacked, it costs four array stores instead of a call through a VarHandle.
-     */
-    static void putIntBytes(byte[] b, int at, int v) {
-        b[at] = (byte) v;
-        b[at + 1] = (byte) (v >>> 8);
-        b[at + 2] = (byte) (v >>> 16);
-        b[at + 3] = (byte) (v >>> 24);
-    }
-
-    /**
      * The f16 scales that open four ggml blocks (at src[blk[r]]), widened exactly to f32 bits, into
      * dst[at .. at + 16): the head of a Q4_0 or Q5_0 tiled block column.
      */
     static void putHalvesAsFloats(byte[] src, int[] blk, byte[] dst, int at) {
-        for (int r = 0; r < 4; r++) putIntBytes(dst, at + 4 * r, halfToFloatBits((short) ((src[blk[r]] & 0xff) | src[blk[r] + 1] << 8)));
+        for (int r = 0; r < 4; r++) putIntLE(dst, at + 4 * r, halfToFloatBits((short) ((src[blk[r]] & 0xff) | src[blk[r] + 1] << 8)));
     }
 
     /** Writes v little-endian into b[at .. at + 4) (the tiled layouts' load-time rewriting). */

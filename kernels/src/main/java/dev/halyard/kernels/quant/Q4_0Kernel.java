@@ -206,7 +206,7 @@ public final class Q4_0Kernel {
         if (L == 16) {
             for (int i = 0; i < 16; i++) {
                 int word = (src[b0 + 2 + i] & 0xff) | (src[b1 + 2 + i] & 0xff) << 8 | (src[b2 + 2 + i] & 0xff) << 16 | src[b3 + 2 + i] << 24;
-                Bytes.putIntBytes(dst, at + QUANTS + 4 * i, word ^ 0x88888888);
+                Bytes.putIntLE(dst, at + QUANTS + 4 * i, word ^ 0x88888888);
             }
             return;
         }
@@ -214,7 +214,7 @@ public final class Q4_0Kernel {
             int j0 = 2 * L * (m / L) + m % L, j1 = j0 + L;
             int word = (nibble(src, b0, j0) | nibble(src, b0, j1) << 4) | (nibble(src, b1, j0) | nibble(src, b1, j1) << 4) << 8
                     | (nibble(src, b2, j0) | nibble(src, b2, j1) << 4) << 16 | (nibble(src, b3, j0) | nibble(src, b3, j1) << 4) << 24;
-            Bytes.putIntBytes(dst, at + QUANTS + 4 * m, word ^ 0x88888888);
+            Bytes.putIntLE(dst, at + QUANTS + 4 * m, word ^ 0x88888888);
         }
     }
 

@@ -184,7 +184,7 @@ public final class Q5_0Kernel {
             int f6 = field(src, b3, h3, j0);
             int word = field(src, b0, h0, j0) | field(src, b0, h0, j1) << 5 | field(src, b1, h1, j0) << 10 | field(src, b1, h1, j1) << 15
                     | field(src, b2, h2, j0) << 20 | field(src, b2, h2, j1) << 25 | (f6 >> 3) << 30;
-            Bytes.putIntBytes(dst, at + QUANTS + 4 * m, word);
+            Bytes.putIntLE(dst, at + QUANTS + 4 * m, word);
             dst[at + HIGHS + m] = (byte) ((f6 & 7) | field(src, b3, h3, j1) << 3);
         }
     }
