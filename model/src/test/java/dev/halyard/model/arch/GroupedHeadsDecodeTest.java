@@ -41,8 +41,8 @@ class GroupedHeadsDecodeTest {
 
     /**
      * A decode step over more KV heads than threads, not a multiple of them, goes out in two regions once
-     * it sees {@code Transformer.SPLIT_SPAN} positions: some heads whole, the others' scores, then their
-     * softmax and weighted sums ({@code Transformer.attendSplit}). Each query's arithmetic is unchanged,
+     * it sees {@code Attention.SPLIT_SPAN} positions: some heads whole, the others' scores, then their
+     * softmax and weighted sums ({@code Attention.attendSplit}). Each query's arithmetic is unchanged,
      * so the logits of decoding token by token are still those of one prompt pass, at every length checked;
      * with 3 KV heads on 2 threads one head goes whole, with 5 one, with sliding windows and soft-capping
      * (gemma2) the window's positions.
@@ -51,9 +51,9 @@ class GroupedHeadsDecodeTest {
     @CsvSource({"llama, 3, 1, F16", "llama, 3, 3, F16", "llama, 5, 2, F16", "llama, 3, 3, Q8_0", "llama, 3, 2, F32", "gemma2, 3, 2, F16"})
     void decode_steps_whose_heads_split_in_two_regions_equal_one_prompt_pass(String arch, int kvHeads, int group, KvType kvType, @TempDir Path dir)
             throws Exception {
-        int[] prompt = new int[Transformer.SPLIT_SPAN + 40];
+        int[] prompt = new int[Attention.SPLIT_SPAN + 40];
         for (int i = 0; i < prompt.length; i++) prompt[i] = 3 + (i * 53) % 500;
-        assertTrue(kvHeads > 2 && kvHeads % 2 != 0 && Transformer.SPLIT_SPAN > 0, "the two-region path on 2 threads");
+        assertTrue(kvHeads > 2 && kvHeads % 2 != 0 && Attention.SPLIT_SPAN > 0, "the two-region path on 2 threads");
         boolean gemma = arch.equals("gemma2");
         SynthSpec spec = new SynthSpec(arch, "split-" + kvHeads + "-" + group, 256, 2, kvHeads * group, kvHeads, 64, 512,
                 new SynthVocab.Spec(SynthVocab.Kind.SPM, 512), 2048, 10000f, 1e-5f, gemma, null, gemma ? 100 : 0, gemma ? 50f : 0f,
@@ -64,7 +64,7 @@ class GroupedHeadsDecodeTest {
              KvCache kv = m.newKvCache(1, prompt.length)) {
             for (int p = 0; p < prompt.length; p++) {
                 float[] decoded = m.forward(Batch.ofSequence(0, p, new int[] {prompt[p]}), kv);
-                if (p + 1 == Transformer.SPLIT_SPAN || p % 13 == 0 && p >= Transformer.SPLIT_SPAN || p == prompt.length - 1)
+                if (p + 1 == Attention.SPLIT_SPAN || p % 13 == 0 && p >= Attention.SPLIT_SPAN || p == prompt.length - 1)
                     assertArrayEquals(m.lastLogits(java.util.Arrays.copyOf(prompt, p + 1)), decoded, "position " + p);
             }
         }
