@@ -33,12 +33,16 @@ import java.util.TreeMap;
  * -Dhalyard.matmulShapes=true} as well, {@code prompt_matmul_shapes}: the same per shape of call, summed
  * over the measured runs ({@link #shapesJson}), and with {@code --alone P} each shape timed alone in this
  * process after the runs ({@link #aloneJson}), with {@code --fma-peak P} the FP32 FMA peak measured here
- * ({@code fma_peak_gflop_s}, the better of before and after the runs). {@code --paced}
+ * ({@code fma_peak_gflop_s}, the better of before and after the runs). The generation's decode steps
+ * alike: per run {@code gen_matmul_ms}, and per shape {@code gen_matmul_shapes}; with {@code
+ * --bandwidth MIB} the memory read bandwidth of this process's threads over a buffer of MIB
+ * ({@code bandwidth_gb_s}, the better of before and after the runs), what the decode steps' weight
+ * streams read against. {@code --paced}
  * follows llama_ref's lockstep protocol ({@link Lockstep}): "ready" once loaded, then a line on stdin
  * before the warm-ups and before each run, "ok" after each.
  *
  * <pre>
- * HalyardProbe --model PATH --tokens-file PATH --gen N [--threads N] [--warmup N] [--repeat N] [--mmap] [--kv-type f16|f32|q8_0] [--alone P] [--fma-peak P] [--paced]
+ * HalyardProbe --model PATH --tokens-file PATH --gen N [--threads N] [--warmup N] [--repeat N] [--mmap] [--kv-type f16|f32|q8_0] [--alone P] [--fma-peak P] [--bandwidth MIB] [--paced]
  * </pre>
  */
 public final class HalyardProbe {
@@ -46,17 +50,19 @@ public final class HalyardProbe {
 
     /**
      * Times of one run; {@code promptMatmulMs} and {@code promptMatmulFlops}: the prompt's share in
-     * {@link Matmul#matmul} (0 when its clock is off).
+     * {@link Matmul#matmul} (0 when its clock is off), {@code genMatmulMs} the decode steps'; the shapes:
+     * {@link Matmul#clockShapes} added by the prompt and by the decode steps (empty without the per-shape clock).
      */
-    record Timing(double promptMs, double genMs, int steps, double promptMatmulMs, long promptMatmulFlops, SortedMap<String, long[]> promptShapes) {
+    record Timing(double promptMs, double genMs, int steps, double promptMatmulMs, long promptMatmulFlops, SortedMap<String, long[]> promptShapes,
+                  double genMatmulMs, SortedMap<String, long[]> genShapes) {
         Timing(double promptMs, double genMs, int steps) {
-            this(promptMs, genMs, steps, 0, 0, new TreeMap<>());
+            this(promptMs, genMs, steps, 0, 0, new TreeMap<>(), 0, new TreeMap<>());
         }
     }
 
     public static void main(String[] args) throws IOException, InterruptedException {
         Path model = null, tokensFile = null;
-        int gen = 0, threads = Runtime.getRuntime().availableProcessors(), warmup = 1, repeat = 1, alonePasses = 0, peakPasses = 0;
+        int gen = 0, threads = Runtime.getRuntime().availableProcessors(), warmup = 1, repeat = 1, alonePasses = 0, peakPasses = 0, bandwidthMib = 0;
         boolean mmap = false, paced = false;
         KvType kvType = KvType.F16;
         for (int i = 0; i < args.length; i++) {
@@ -73,6 +79,7 @@ public final class HalyardProbe {
                 case "--kv-type" -> kvType = KvType.parse(value(args, ++i, a));
                 case "--alone" -> alonePasses = intValue(args, ++i, a, 1, 1000);
                 case "--fma-peak" -> peakPasses = intValue(args, ++i, a, 1, 1000);
+                case "--bandwidth" -> bandwidthMib = intValue(args, ++i, a, 1, 1 << 16);
                 default -> throw new IllegalArgumentException("unknown argument '" + a + "'");
             }
         }
@@ -89,6 +96,7 @@ public final class HalyardProbe {
                 if (id < 0 || id >= vocab) throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, " + vocab + ")");
             double coreBefore = CoreCheck.measure(threads); // before "ready": the engines' lockstep starts after it
             double peakBefore = peakPasses > 0 ? FmaPeak.measure(threads, peakPasses) : 0;
+            double bandwidthBefore = bandwidthMib > 0 ? MemoryBandwidth.measure((long) bandwidthMib << 20, threads, BANDWIDTH_PASSES) : 0;
             Lockstep.Pacer pacer = new Lockstep.Pacer(paced);
             pacer.loaded();
             for (int r = 0; r < warmup; r++) run(m, prompt, gen);
@@ -104,6 +112,9 @@ public final class HalyardProbe {
             String alone = alonePasses > 0 && Matmul.SHAPE_CLOCK ? aloneJson(runs, threads, alonePasses) : "";
             if (peakPasses > 0) // the better of before and after the runs, as the bench takes the better of its start and end
                 alone += String.format(Locale.ROOT, "\"fma_peak_gflop_s\":%.3f,", Math.max(peakBefore, FmaPeak.measure(threads, peakPasses)));
+            if (bandwidthMib > 0)
+                alone += String.format(Locale.ROOT, "\"bandwidth_gb_s\":%.3f,",
+                        Math.max(bandwidthBefore, MemoryBandwidth.measure((long) bandwidthMib << 20, threads, BANDWIDTH_PASSES)));
             System.out.println(json(model, threads, options.kernels().name(), prompt.length, loadMs, runs, new double[] {coreBefore, coreAfter}, alone));
         }
     }
@@ -154,6 +165,8 @@ public final class HalyardProbe {
         mmNs = Matmul.clockNanos() - mmNs;
         mmFlops = Matmul.clockFlops() - mmFlops;
         shapes = shapeDelta(shapes, Matmul.clockShapes());
+        long genMmNs = Matmul.clockNanos();
+        SortedMap<String, long[]> genBefore = Matmul.clockShapes();
         int steps = 0;
         for (int i = 0; i < gen; i++) {
             int next = argmax(logits);
@@ -162,7 +175,8 @@ public final class HalyardProbe {
             steps++;
         }
         long t2 = System.nanoTime();
-        return new Timing((t1 - t0) / 1e6, (t2 - t1) / 1e6, steps, mmNs / 1e6, mmFlops, shapes);
+        genMmNs = Matmul.clockNanos() - genMmNs;
+        return new Timing((t1 - t0) / 1e6, (t2 - t1) / 1e6, steps, mmNs / 1e6, mmFlops, shapes, genMmNs / 1e6, shapeDelta(genBefore, Matmul.clockShapes()));
     }
 
     /** What each shape added from {@code before} to {@code after} ({@code Matmul.clockShapes}), the shapes that did. */
@@ -181,15 +195,24 @@ public final class HalyardProbe {
      * calls, milliseconds, FLOPs and GFLOP/s summed over the runs, the most time first.
      */
     static String shapesJson(Timing[] runs) {
+        return shapesJson("prompt_matmul_shapes", runs, Timing::promptShapes);
+    }
+
+    /** {@code "gen_matmul_shapes"}: as {@link #shapesJson(Timing[])}, for the measured runs' decode steps. */
+    static String genShapesJson(Timing[] runs) {
+        return shapesJson("gen_matmul_shapes", runs, Timing::genShapes);
+    }
+
+    private static String shapesJson(String name, Timing[] runs, java.util.function.Function<Timing, SortedMap<String, long[]>> part) {
         SortedMap<String, long[]> sum = new TreeMap<>();
         for (Timing t : runs)
-            t.promptShapes().forEach((shape, a) -> {
+            part.apply(t).forEach((shape, a) -> {
                 long[] s = sum.computeIfAbsent(shape, k -> new long[3]);
                 for (int i = 0; i < 3; i++) s[i] += a[i];
             });
         List<Map.Entry<String, long[]>> rows = new ArrayList<>(sum.entrySet());
         rows.sort((x, y) -> Long.compare(y.getValue()[0], x.getValue()[0]));
-        StringJoiner j = new StringJoiner(",", "\"prompt_matmul_shapes\":[", "]");
+        StringJoiner j = new StringJoiner(",", "\"" + name + "\":[", "]");
         for (Map.Entry<String, long[]> e : rows) {
             long[] a = e.getValue();
             j.add(String.format(Locale.ROOT, "{\"shape\":\"%s\",\"calls\":%d,\"ms\":%.3f,\"flops\":%d,\"gflop_s\":%.3f}",
@@ -203,6 +226,9 @@ public final class HalyardProbe {
         for (int i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
         return best;
     }
+
+    /** Timed passes of {@code --bandwidth}'s measurement, before and after the runs each (the bench's own takes 5 at its start and end). */
+    static final int BANDWIDTH_PASSES = 5;
 
     /** The system property that turns {@link Matmul#CLOCK} on; {@link #command} sets it. */
     static final String CLOCK_PROPERTY = "halyard.matmulClock";
@@ -241,10 +267,11 @@ public final class HalyardProbe {
             if (t.promptMatmulMs() > 0) // the clock was on: the prompt's matrix multiplications alone
                 sb.append(String.format(Locale.ROOT, ",\"prompt_matmul_ms\":%.3f,\"prompt_matmul_flops\":%d,\"prompt_matmul_gflop_s\":%.3f",
                         t.promptMatmulMs(), t.promptMatmulFlops(), t.promptMatmulFlops() / (t.promptMatmulMs() * 1e6)));
+            if (t.genMatmulMs() > 0) sb.append(String.format(Locale.ROOT, ",\"gen_matmul_ms\":%.3f", t.genMatmulMs()));
             sb.append('}');
         }
         sb.append("],");
-        if (Matmul.SHAPE_CLOCK) sb.append(shapesJson(runs)).append(',');
+        if (Matmul.SHAPE_CLOCK) sb.append(shapesJson(runs)).append(',').append(genShapesJson(runs)).append(',');
         sb.append(alone);
         sb.append(CoreCheck.jsonField(coreCheck)).append(",\"peak_rss_kb\":").append(ProcStatus.peakRssKb(ProcessHandle.current().pid())).append('}');
         return sb.toString();

@@ -97,15 +97,27 @@ public final class ModelShapes {
     public static Result measure(Path model, int tokens, int threads, int warmup, int runs, int passes, boolean alone) throws IOException, InterruptedException {
         if (tokens < 1 || threads < 1 || warmup < 0 || runs < 1 || passes < 1)
             throw new IllegalArgumentException("tokens, threads, runs and passes must be >= 1, warmup >= 0");
+        List<String> args = new ArrayList<>(List.of("--fma-peak", Integer.toString(passes))); // the peak of the same process
+        if (alone) args.addAll(List.of("--alone", Integer.toString(passes)));
+        JsonNode j = probe(model, tokens, 1, threads, warmup, runs, args);
+        if (!(j.path("fma_peak_gflop_s").asDouble() > 0)) throw new IOException("the probe printed no FMA peak: " + j);
+        return parse(model, tokens, threads, j, j.get("fma_peak_gflop_s").asDouble());
+    }
+
+    /**
+     * A {@link HalyardProbe} child with {@code Matmul}'s clock per shape over a prompt of {@code tokens}
+     * random ids and {@code gen} greedy tokens, {@code warmup + runs} times, with {@code more} arguments: its JSON line.
+     */
+    private static JsonNode probe(Path model, int tokens, int gen, int threads, int warmup, int runs, List<String> more)
+            throws IOException, InterruptedException {
         ModelFacts facts = ModelFacts.of(model);
         Path work = Files.createTempDirectory("halyard-shapes"), prompt = work.resolve("prompt.txt");
         ChildProcess.Result r;
         try {
             Files.writeString(prompt, Prompts.format(Prompts.random(tokens, facts.vocab(), Bench.PROMPT_SEED)));
-            List<String> args = new ArrayList<>(List.of("--model", model.toString(), "--tokens-file", prompt.toString(), "--gen", "1",
+            List<String> args = new ArrayList<>(List.of("--model", model.toString(), "--tokens-file", prompt.toString(), "--gen", Integer.toString(gen),
                     "--threads", Integer.toString(threads), "--warmup", Integer.toString(warmup), "--repeat", Integer.toString(runs)));
-            args.addAll(List.of("--fma-peak", Integer.toString(passes))); // the peak of the same process
-            if (alone) args.addAll(List.of("--alone", Integer.toString(passes)));
+            args.addAll(more);
             r = ChildProcess.run(ChildJvm.command(HalyardProbe.class.getName(),
                     List.of("-D" + HalyardProbe.CLOCK_PROPERTY + "=true", "-D" + SHAPES_PROPERTY + "=true"), args), null, TIMEOUT);
         } finally {
@@ -113,9 +125,7 @@ public final class ModelShapes {
             Files.deleteIfExists(work);
         }
         if (r.exitCode() != 0) throw new IOException("the probe failed (exit " + r.exitCode() + "): " + r.stderrTail());
-        JsonNode j = SingleStream.lastJsonLine(r.stdout());
-        if (!(j.path("fma_peak_gflop_s").asDouble() > 0)) throw new IOException("the probe printed no FMA peak: " + j);
-        return parse(model, tokens, threads, j, j.get("fma_peak_gflop_s").asDouble());
+        return SingleStream.lastJsonLine(r.stdout());
     }
 
     /** Calls of fewer tokens are not timed alone. */
@@ -143,6 +153,97 @@ public final class ModelShapes {
             out.add(new Shape(shape, s.path("calls").asLong(), s.path("ms").asDouble(), s.path("flops").asLong(), alone.getOrDefault(shape, Double.NaN)));
         }
         return new Result(model, tokens, threads, runs.size(), promptMs, matmulMs, fmaPeak, out, CoreCheck.readings(j, "the probe"));
+    }
+
+    /**
+     * A model's generation: the decode steps of the measured runs, summed.
+     *
+     * @param promptTokens the prompt each run processes first (the steps attend over it)
+     * @param steps decode steps, summed over the runs
+     * @param genMs their time (the whole step: matrix multiplications, attention and the rest)
+     * @param matmulMs their time in the matrix multiplications
+     * @param bandwidth memory read bandwidth of {@code threads} threads, GB/s, measured in the same process
+     * @param shapes the steps' calls per shape (single-token calls: {@link Shape#aloneGflops} NaN)
+     */
+    public record DecodeResult(Path model, int promptTokens, int threads, int runs, long steps, double genMs, double matmulMs, double bandwidth,
+                               List<Shape> shapes, List<Double> coreCheck) {}
+
+    /**
+     * Runs the model's prompt of {@code promptTokens} random ids and {@code gen} greedy tokens ({@code
+     * gen - 1} decode steps) {@code warmup + runs} times in a child JVM on {@code threads} threads, with
+     * {@code Matmul}'s clock per shape, and the memory read bandwidth measured in that child over
+     * {@code bandwidthMib} (before its runs and after, the better): where a decode step's time goes,
+     * per shape of matrix multiplication, and how fast each streams its weights against what this
+     * process's threads can read. The in-place rates are what generation gets; {@code halyard bench
+     * decode} without a model gives each format's rate alone.
+     */
+    public static DecodeResult measureDecode(Path model, int promptTokens, int gen, int threads, int warmup, int runs, int bandwidthMib)
+            throws IOException, InterruptedException {
+        if (promptTokens < 1 || gen < 2 || threads < 1 || warmup < 0 || runs < 1 || bandwidthMib < 1)
+            throw new IllegalArgumentException("prompt tokens, threads, runs and bandwidth MiB must be >= 1, gen tokens >= 2, warmup >= 0");
+        return parseDecode(model, promptTokens, threads, probe(model, promptTokens, gen, threads, warmup, runs,
+                List.of("--bandwidth", Integer.toString(bandwidthMib))));
+    }
+
+    /** The probe's JSON line read: its runs' decode steps, their time and matmul time, its {@code gen_matmul_shapes} and bandwidth. */
+    static DecodeResult parseDecode(Path model, int promptTokens, int threads, JsonNode j) {
+        JsonNode runs = j.get("runs"), shapes = j.get("gen_matmul_shapes");
+        if (runs == null || !runs.isArray() || runs.isEmpty()) throw new IllegalArgumentException("the probe printed no runs: " + j);
+        if (shapes == null || !shapes.isArray())
+            throw new IllegalArgumentException("the probe printed no gen_matmul_shapes (a build without the per-shape clock of decode steps?): " + j);
+        if (!(j.path("bandwidth_gb_s").asDouble() > 0)) throw new IllegalArgumentException("the probe printed no memory bandwidth: " + j);
+        long steps = 0;
+        double genMs = 0, matmulMs = 0;
+        for (JsonNode r : runs) {
+            steps += r.path("gen_steps").asLong();
+            genMs += r.path("gen_ms").asDouble();
+            matmulMs += r.path("gen_matmul_ms").asDouble();
+        }
+        if (steps < 1) throw new IllegalArgumentException("the probe's runs made no decode step: " + j);
+        List<Shape> out = new ArrayList<>();
+        for (JsonNode sh : shapes)
+            out.add(new Shape(sh.path("shape").asText(), sh.path("calls").asLong(), sh.path("ms").asDouble(), sh.path("flops").asLong(), Double.NaN));
+        return new DecodeResult(model, promptTokens, threads, runs.size(), steps, genMs, matmulMs, j.get("bandwidth_gb_s").asDouble(), out,
+                CoreCheck.readings(j, "the probe"));
+    }
+
+    /** Bytes of weights one call of this shape reads: its matrices' sizes in their formats, as in the file (the bench's "weights MB/tok"). */
+    static long weightBytes(String shape) {
+        List<GgmlType> ts = types(shape);
+        List<int[]> ds = dims(shape);
+        long bytes = 0;
+        for (int i = 0; i < ts.size(); i++) bytes += ts.get(i).byteSize((long) ds.get(i)[0] * ds.get(i)[1]);
+        return bytes;
+    }
+
+    /**
+     * The table: per shape, calls and time per decode step, share of the step, weight bytes per call,
+     * and the rate its weights stream at in place (GB/s), against the memory bandwidth measured in the same process.
+     */
+    public static String decodeText(DecodeResult r) {
+        StringBuilder sb = new StringBuilder();
+        double perStep = 1.0 / r.steps();
+        long bytes = 0;
+        for (Shape s : r.shapes()) bytes += s.calls() * weightBytes(s.shape());
+        double matmulGbs = r.matmulMs() > 0 ? bytes / (r.matmulMs() * 1e6) : 0, stepMs = r.genMs() * perStep;
+        sb.append(String.format(Locale.ROOT, "%s: %d decode steps after a prompt of %d tokens on %d threads (%d measured runs): %.3f ms a step "
+                        + "(%.1f tok/s), %.3f ms of it (%.0f%%) in the matrix multiplications, their %.1f MB of weights at %.1f GB/s, "
+                        + "%.0f%% of this process's memory read bandwidth (%.1f GB/s); the whole step at %.0f%% of it%n%n",
+                r.model().getFileName(), r.steps(), r.promptTokens(), r.threads(), r.runs(), stepMs, stepMs > 0 ? 1e3 / stepMs : 0,
+                r.matmulMs() * perStep, r.genMs() > 0 ? 100 * r.matmulMs() / r.genMs() : 0, bytes * perStep / 1e6, matmulGbs,
+                100 * matmulGbs / r.bandwidth(), r.bandwidth(), r.genMs() > 0 ? 100 * bytes / (r.genMs() * 1e6) / r.bandwidth() : 0));
+        if (!r.coreCheck().isEmpty())
+            sb.append(String.format(Locale.ROOT, "core check of that process (see the README's slow mode): %s GFLOP/s%n%n", CoreCheck.text(r.coreCheck())));
+        sb.append("| shape (tokens x matrices) | calls a step | ms a step | % of the step | MB a call | GB/s in place | % of bandwidth |\n");
+        sb.append("| ------------------------- | ------------ | --------- | ------------- | --------- | ------------- | -------------- |\n");
+        for (Shape s : r.shapes()) {
+            double gbs = s.ms() > 0 ? s.calls() * weightBytes(s.shape()) / (s.ms() * 1e6) : 0;
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %.3f | %.1f%% | %.2f | %.1f | %.0f%% |%n", s.shape(), fmt(s.calls() * perStep),
+                    s.ms() * perStep, r.genMs() > 0 ? 100 * s.ms() / r.genMs() : 0, weightBytes(s.shape()) / 1e6, gbs, 100 * gbs / r.bandwidth()));
+        }
+        sb.append(String.format(Locale.ROOT, "| the rest (attention, norms, sampling; outside the products) | | %.3f | %.1f%% | | | |%n",
+                (r.genMs() - r.matmulMs()) * perStep, r.genMs() > 0 ? 100 * (r.genMs() - r.matmulMs()) / r.genMs() : 0));
+        return sb.toString();
     }
 
     /** The table: per shape, calls and time per prompt, share of the matmul time, GFLOP/s and % of the FMA peak in place and alone. */

@@ -54,14 +54,8 @@ class ModelShapesTest {
 
     @Test
     void measures_a_models_prompt_in_place_and_its_calls_alone() throws Exception {
-        Path model = dir.resolve("llama.gguf");
-        SynthModel.write(SynthSpec.tiny("llama"), QuantMix.uniform(GgmlType.Q8_0), model);
-        long qRows = 0, kRows = 0, cols = 0;
-        for (GgufTensorInfo t : GgufFile.read(model).tensors()) {
-            if (t.name().equals("blk.0.attn_q.weight")) { qRows = t.ne()[1]; cols = t.ne()[0]; }
-            if (t.name().equals("blk.0.attn_k.weight")) kRows = t.ne()[1];
-        }
-        String qkv = "24 x " + qRows + "x" + cols + " Q8_0+" + kRows + "x" + cols + " Q8_0+" + kRows + "x" + cols + " Q8_0";
+        Path model = tinyLlama();
+        String qkv = qkvShape(model, 24);
         ModelShapes.Result r = ModelShapes.measure(model, 24, 2, 0, 2, 1, true);
         assertEquals(2, r.runs());
         assertTrue(r.matmulMs() > 0 && r.matmulMs() <= r.promptMs(), r.toString());
@@ -83,5 +77,76 @@ class ModelShapesTest {
         ModelShapes.Result plain = ModelShapes.measure(model, 24, 2, 0, 1, 1, false); // --no-alone: still the child's own peak
         assertTrue(plain.fmaPeak() > 0, plain.toString());
         for (ModelShapes.Shape s : plain.shapes()) assertTrue(Double.isNaN(s.aloneGflops()), s.toString());
+    }
+
+    @Test
+    void reads_the_probes_decode_steps_and_tabulates_them_per_step() throws Exception {
+        String json = "{\"runs\":[{\"gen_steps\":3,\"gen_ms\":30.0,\"gen_matmul_ms\":24.0},{\"gen_steps\":3,\"gen_ms\":30.0,\"gen_matmul_ms\":24.0}],"
+                + "\"gen_matmul_shapes\":[{\"shape\":\"1 x 1536x576 Q8_0+1536x576 Q8_0\",\"calls\":12,\"ms\":36.0,\"flops\":21233664},"
+                + "{\"shape\":\"1 x 49152x576 Q6_K\",\"calls\":6,\"ms\":12.0,\"flops\":339738624}],"
+                + "\"bandwidth_gb_s\":50.0,\"core_check_gflops\":[57.5,58.25]}";
+        ModelShapes.DecodeResult r = ModelShapes.parseDecode(Path.of("m.gguf"), 512, 2, new ObjectMapper().readTree(json));
+        assertEquals(2, r.runs());
+        assertEquals(6, r.steps());
+        assertEquals(60.0, r.genMs(), 1e-9);
+        assertEquals(48.0, r.matmulMs(), 1e-9);
+        assertEquals(50.0, r.bandwidth(), 1e-9);
+        // a call of the gate and up projections: 2 x 1536 rows of 576 Q8_0 weights, 34 bytes a block of 32
+        assertEquals(2L * 1536 * 576 / 32 * 34, ModelShapes.weightBytes(r.shapes().get(0).shape()));
+        assertEquals(49152L * 576 / 256 * 210, ModelShapes.weightBytes(r.shapes().get(1).shape()));
+        String text = ModelShapes.decodeText(r);
+        // per step: 10 ms (100 tok/s), 8 in the products; gate/up 2 calls and 6 ms a step, 1.88 MB a call: 12 x 1.88 MB in 36 ms
+        // = 0.63 GB/s, 1% of 50; the output head 1 call, 2 ms, 23.22 MB: 11.6 GB/s, 23%; the rest 2 ms, 20%
+        assertTrue(text.contains("6 decode steps after a prompt of 512 tokens on 2 threads (2 measured runs): 10.000 ms a step (100.0 tok/s), "
+                + "8.000 ms of it (80%)"), text);
+        assertTrue(text.contains("| 1 x 1536x576 Q8_0+1536x576 Q8_0 | 2 | 6.000 | 60.0% | 1.88 | 0.6 | 1% |"), text);
+        assertTrue(text.contains("| 1 x 49152x576 Q6_K | 1 | 2.000 | 20.0% | 23.22 | 11.6 | 23% |"), text);
+        assertTrue(text.contains("| the rest (attention, norms, sampling; outside the products) | | 2.000 | 20.0% |"), text);
+        assertTrue(text.contains("57.5 / 58.3") || text.contains("57.5 / 58.2"), text);
+
+        assertThrows(IllegalArgumentException.class, () -> ModelShapes.parseDecode(Path.of("m.gguf"), 512, 2,
+                new ObjectMapper().readTree("{\"runs\":[{\"gen_steps\":3,\"gen_ms\":1.0}],\"bandwidth_gb_s\":50.0}"))); // no shapes: an older build
+        assertThrows(IllegalArgumentException.class, () -> ModelShapes.parseDecode(Path.of("m.gguf"), 512, 2,
+                new ObjectMapper().readTree("{\"runs\":[{\"gen_steps\":3,\"gen_ms\":1.0}],\"gen_matmul_shapes\":[]}"))); // no bandwidth
+    }
+
+    @Test
+    void measures_a_models_decode_steps_in_place_per_shape() throws Exception {
+        Path model = tinyLlama();
+        String qkv = qkvShape(model, 1);
+        ModelShapes.DecodeResult r = ModelShapes.measureDecode(model, 16, 5, 2, 0, 2, 16);
+        assertEquals(2, r.runs());
+        assertEquals(2 * 4, r.steps(), r.toString()); // 5 tokens: 4 decode steps a run
+        assertTrue(r.matmulMs() > 0 && r.matmulMs() <= r.genMs(), r.toString());
+        assertTrue(r.bandwidth() > 0, r.toString()); // the child's own
+        assertEquals(2, r.coreCheck().size(), r.toString());
+        boolean sawQkv = false;
+        for (ModelShapes.Shape s : r.shapes()) {
+            assertEquals(1, s.tokens(), s.toString()); // the steps' calls only, not the prompt's
+            assertTrue(s.calls() > 0 && s.flops() > 0, s.toString());
+            if (s.shape().equals(qkv)) {
+                sawQkv = true;
+                assertEquals(2 * 4 * 2, s.calls(), s.toString()); // 2 layers, 4 steps, 2 runs
+            }
+        }
+        assertTrue(sawQkv, qkv + " in " + r.shapes());
+        assertTrue(ModelShapes.decodeText(r).contains("| " + qkv + " | 2 |"), ModelShapes.decodeText(r));
+    }
+
+    /** The tiny llama test model in Q8_0, written into the test's directory. */
+    private Path tinyLlama() throws Exception {
+        Path model = dir.resolve("llama.gguf");
+        SynthModel.write(SynthSpec.tiny("llama"), QuantMix.uniform(GgmlType.Q8_0), model);
+        return model;
+    }
+
+    /** The shape key of the model's fused q, k, v call of {@code tokens} tokens. */
+    private static String qkvShape(Path model, int tokens) throws Exception {
+        long qRows = 0, kRows = 0, cols = 0;
+        for (GgufTensorInfo t : GgufFile.read(model).tensors()) {
+            if (t.name().equals("blk.0.attn_q.weight")) { qRows = t.ne()[1]; cols = t.ne()[0]; }
+            if (t.name().equals("blk.0.attn_k.weight")) kRows = t.ne()[1];
+        }
+        return tokens + " x " + qRows + "x" + cols + " Q8_0+" + kRows + "x" + cols + " Q8_0+" + kRows + "x" + cols + " Q8_0";
     }
 }

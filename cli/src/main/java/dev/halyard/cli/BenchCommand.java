@@ -301,7 +301,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Command(name = "decode", mixinStandardHelpOptions = true,
             description = "Time the generation path's matrix-vector products (one token, tiled weights, the product's own "
                     + "Matmul) per format and shape: from DRAM (copies cycled) and from cache, on one thread and on N; "
-                    + "GB/s of weights and the N-thread speed-up. No model, no llama.cpp; about four minutes with the defaults.")
+                    + "GB/s of weights and the N-thread speed-up. No model, no llama.cpp; about four minutes with the defaults. With --model FILE: "
+                    + "that model's generation timed in place per shape of matrix multiplication: each shape's share of a decode step and "
+                    + "the GB/s its weights stream at, against the memory bandwidth measured in the same process.")
     static final class Decode implements Callable<Integer> {
         @Option(names = "--types", split = ",", paramLabel = "TYPE", defaultValue = "Q8_0,Q4_0,Q5_0,Q4_K,Q6_K",
                 description = "weight formats; a format skips shapes whose rows are not whole blocks of it (default: ${DEFAULT-VALUE})")
@@ -329,12 +331,38 @@ public final class BenchCommand implements Callable<Integer> {
                 description = "tokens per product: a decode step of N sequences (1-64; from 4, below the panel's limits, the four-token kernels) (default: ${DEFAULT-VALUE})")
         int tokens;
 
+        @Option(names = "--model", paramLabel = "FILE",
+                description = "instead: a GGUF model's generation (--gen-tokens greedy tokens after a prompt of --prompt-tokens random ones), "
+                        + "timed in place per shape of matrix multiplication (a child JVM with the matmul clock per shape); the other options "
+                        + "but --threads do not apply")
+        Path model;
+
+        @Option(names = "--prompt-tokens", paramLabel = "N", defaultValue = "512", description = "with --model: prompt length (default: ${DEFAULT-VALUE})")
+        int promptTokens;
+
+        @Option(names = "--gen-tokens", paramLabel = "N", defaultValue = "128", description = "with --model: generated tokens per run (default: ${DEFAULT-VALUE})")
+        int genTokens;
+
+        @Option(names = "--runs", paramLabel = "N", defaultValue = "3", description = "with --model: measured runs, after 2 warm-up ones (default: ${DEFAULT-VALUE})")
+        int runs;
+
+        @Option(names = "--bandwidth-mib", paramLabel = "MIB", defaultValue = "1024",
+                description = "with --model: buffer of the memory bandwidth measurement in the same process (default: ${DEFAULT-VALUE})")
+        int bandwidthMib;
+
         @Spec picocli.CommandLine.Model.CommandSpec spec;
 
         @Override
-        public Integer call() {
-            if (dramMib < 1) throw new IllegalArgumentException("--dram-mib must be >= 1, got " + dramMib);
+        public Integer call() throws Exception {
             int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+            if (model != null) {
+                if (!Files.isRegularFile(model)) throw new IllegalArgumentException("no model file at " + model);
+                var r = dev.halyard.bench.ModelShapes.measureDecode(model, promptTokens, genTokens, n, 2, runs, bandwidthMib);
+                spec.commandLine().getOut().println(dev.halyard.bench.ModelShapes.decodeText(r));
+                spec.commandLine().getOut().flush();
+                return 0;
+            }
+            if (dramMib < 1) throw new IllegalArgumentException("--dram-mib must be >= 1, got " + dramMib);
             var result = dev.halyard.bench.MatmulRates.measure(types(types), shapes(shapes), n, dramMib << 20, passes,
                     offsets == null ? List.of() : offsets, tokens);
             spec.commandLine().getOut().println(dev.halyard.bench.MatmulRates.text(result));

@@ -61,6 +61,8 @@ class CliTest {
         assertTrue(shape.code() != 0 && shape.err().contains("a shape is ROWSxCOLS"), shape.err());
         Run type = run("bench", "prompt", "--types", "Q9_9");
         assertTrue(type.code() != 0 && type.err().contains("unknown type 'Q9_9'"), type.err());
+        Run model = run("bench", "decode", "--model", "/nonexistent-halyard-model.gguf");
+        assertTrue(model.code() != 0 && model.err().contains("no model file at /nonexistent-halyard-model.gguf"), model.err());
     }
 
     @Test
