@@ -241,19 +241,33 @@ public final class HalyardProbe {
      * With {@code --alone P} (and the per-shape clock): each prompt shape of at least {@link
      * ModelShapes#ALONE_MIN_TOKENS} tokens timed alone in this process after the runs ({@link
      * MatmulRates#promptGflops}, best of P): {@code "prompt_matmul_alone":[{"shape":..,"gflop_s":..}],}
-     * (with its trailing comma). {@code --fma-peak P} adds this process's FP32 FMA peak after it.
+     * (with its trailing comma); and each single-token shape of the decode steps, its matrices' copies
+     * cycled from {@link #ALONE_DRAM_BYTES} of memory ({@link MatmulRates#decodeGbps}, best of P): {@code
+     * "gen_matmul_alone":[{"shape":..,"gb_s":..}],}. {@code --fma-peak P} adds this process's FP32 FMA peak after them.
      */
     static String aloneJson(Timing[] runs, int threads, int passes) {
-        java.util.TreeSet<String> shapes = new java.util.TreeSet<>();
-        for (Timing t : runs) shapes.addAll(t.promptShapes().keySet());
+        java.util.TreeSet<String> shapes = new java.util.TreeSet<>(), steps = new java.util.TreeSet<>();
+        for (Timing t : runs) {
+            shapes.addAll(t.promptShapes().keySet());
+            steps.addAll(t.genShapes().keySet());
+        }
         StringJoiner j = new StringJoiner(",", "\"prompt_matmul_alone\":[", "],");
         for (String shape : shapes) {
             if (ModelShapes.tokens(shape) < ModelShapes.ALONE_MIN_TOKENS) continue; // a prompt's single-token calls are decode steps
             double g = MatmulRates.promptGflops(ModelShapes.types(shape), ModelShapes.dims(shape), threads, ModelShapes.tokens(shape), passes);
             j.add(String.format(Locale.ROOT, "{\"shape\":\"%s\",\"gflop_s\":%.3f}", shape, g));
         }
-        return j.toString();
+        StringJoiner d = new StringJoiner(",", "\"gen_matmul_alone\":[", "],");
+        for (String shape : steps) {
+            if (ModelShapes.tokens(shape) != 1) continue;
+            double g = MatmulRates.decodeGbps(ModelShapes.types(shape), ModelShapes.dims(shape), threads, ALONE_DRAM_BYTES, passes);
+            d.add(String.format(Locale.ROOT, "{\"shape\":\"%s\",\"gb_s\":%.3f}", shape, g));
+        }
+        return j.toString() + d;
     }
+
+    /** Memory the copies of a decode shape timed alone fill at least, cycled: far more than the last-level cache (as {@code bench decode}'s default). */
+    static final long ALONE_DRAM_BYTES = 256L << 20;
 
     static String json(Path model, int threads, String kernels, int promptTokens, double loadMs, Timing[] runs, double[] coreCheck, String alone) {
         StringBuilder sb = new StringBuilder();

@@ -156,7 +156,8 @@ public final class MatmulRates {
 
     /**
      * {@code copies} tiled (rows, cols) matrices of type t: uniform values in [-1, 1), quantised by the
-     * project's {@link Quantizer}; each placed as the model loader does ({@code offset} -1) or with its first
+     * project's {@link Quantizer} once (the copies hold the same bytes: quantising Llama-3.2-1B's output
+     * projection anew per copy took longer than timing it); each placed as the model loader does ({@code offset} -1) or with its first
      * tile {@code offset} bytes into a {@value #RUN}-byte run.
      */
     private static WeightMatrix[] matrices(Arena arena, GgmlType t, int rows, int cols, int copies, int offset) {
@@ -166,12 +167,18 @@ public final class MatmulRates {
         float[] row = new float[cols];
         byte[] q = new byte[Math.toIntExact(t.byteSize(cols))];
         long room = WeightMatrix.tiledGrowth(t, rows, cols);
+        MemorySegment first = null; // the first copy's quantised rows, before tiling: the others copy them
         for (int c = 0; c < copies; c++) {
             MemorySegment seg = arena.allocate(bytes + room + RUN, 64);
-            for (int r = 0; r < rows; r++) {
-                for (int i = 0; i < cols; i++) row[i] = (float) (rnd.nextDouble() * 2 - 1);
-                Quantizer.quantize(t, row, 0, cols, q, 0);
-                MemorySegment.copy(MemorySegment.ofArray(q), 0, seg, (long) r * q.length, q.length);
+            if (first == null) {
+                for (int r = 0; r < rows; r++) {
+                    for (int i = 0; i < cols; i++) row[i] = (float) (rnd.nextDouble() * 2 - 1);
+                    Quantizer.quantize(t, row, 0, cols, q, 0);
+                    MemorySegment.copy(MemorySegment.ofArray(q), 0, seg, (long) r * q.length, q.length);
+                }
+                if (copies > 1) first = arena.allocate(bytes, 64).copyFrom(seg.asSlice(0, bytes));
+            } else {
+                MemorySegment.copy(first, 0, seg, 0, bytes);
             }
             long at = offset < 0 ? WeightMatrix.placeAt(t, cols, seg, 0) : Math.floorMod(offset - seg.address(), (long) RUN);
             ws[c] = new WeightMatrix(t, seg, 0, rows, cols).tile4(seg, at);
@@ -256,6 +263,40 @@ public final class MatmulRates {
             float[] x = activations(tokens, cols, cols);
             long best = bestPassNanos(() -> Matmul.matmul(k, par, x, tokens, ws, outs), PROMPT_WARMUP, true, passes);
             return 2.0 * macs * tokens / best;
+        }
+    }
+
+    /**
+     * The matrices of one decode-step call alone (one token; the fused q, k and v projections are one
+     * call, {@code Matmul.matmul} over all of them, as the model calls it): copies of them, at least
+     * {@code dramBytes} in all, cycled from memory on {@code threads} threads, after as many warm-up
+     * passes, the best of {@code passes}; GB/s of their weights as in the file ({@code GgmlType.byteSize}).
+     * {@code types.get(j)} and {@code shapes.get(j)} ({rows, cols}, the same cols for all) describe
+     * matrix j. ({@link ModelShapes}' decode "alone" column.)
+     */
+    public static double decodeGbps(List<GgmlType> types, List<int[]> shapes, int threads, long dramBytes, int passes) {
+        if (types.isEmpty() || types.size() != shapes.size()) throw new IllegalArgumentException("one type per shape, at least one");
+        int cols = shapes.getFirst()[1];
+        long bytes = 0;
+        for (int j = 0; j < types.size(); j++) {
+            if (shapes.get(j)[1] != cols) throw new IllegalArgumentException("the matrices of one call share their columns");
+            bytes += types.get(j).byteSize((long) shapes.get(j)[0] * cols);
+        }
+        int copies = (int) Math.max(1, Math.min(1 << 16, (dramBytes + bytes - 1) / bytes));
+        Kernels k = new VectorKernels();
+        try (Parallel par = new Parallel(threads); Arena arena = Arena.ofShared()) {
+            WeightMatrix[][] calls = new WeightMatrix[copies][types.size()];
+            float[][] outs = new float[types.size()][];
+            for (int j = 0; j < types.size(); j++) {
+                WeightMatrix[] ws = matrices(arena, types.get(j), shapes.get(j)[0], cols, copies, -1);
+                for (int c = 0; c < copies; c++) calls[c][j] = ws[c];
+                outs[j] = new float[shapes.get(j)[0]];
+            }
+            float[] x = activations(1, cols, cols);
+            long best = bestPassNanos(() -> {
+                for (WeightMatrix[] call : calls) Matmul.matmul(k, par, x, 1, call, outs);
+            }, passes, false, passes);
+            return (double) bytes * copies / best;
         }
     }
 

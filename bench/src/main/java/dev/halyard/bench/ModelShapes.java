@@ -163,10 +163,11 @@ public final class ModelShapes {
      * @param genMs their time (the whole step: matrix multiplications, attention and the rest)
      * @param matmulMs their time in the matrix multiplications
      * @param bandwidth memory read bandwidth of {@code threads} threads, GB/s, measured in the same process
-     * @param shapes the steps' calls per shape (single-token calls: {@link Shape#aloneGflops} NaN)
+     * @param shapes the steps' calls per shape ({@link Shape#aloneGflops} NaN: see {@code aloneGbps})
+     * @param aloneGbps per shape, its matrices alone from memory in the same process (GB/s of weights; absent: not measured)
      */
     public record DecodeResult(Path model, int promptTokens, int threads, int runs, long steps, double genMs, double matmulMs, double bandwidth,
-                               List<Shape> shapes, List<Double> coreCheck) {}
+                               List<Shape> shapes, java.util.Map<String, Double> aloneGbps, List<Double> coreCheck) {}
 
     /**
      * Runs the model's prompt of {@code promptTokens} random ids and {@code gen} greedy tokens ({@code
@@ -174,15 +175,17 @@ public final class ModelShapes {
      * {@code Matmul}'s clock per shape, and the memory read bandwidth measured in that child over
      * {@code bandwidthMib} (before its runs and after, the better): where a decode step's time goes,
      * per shape of matrix multiplication, and how fast each streams its weights against what this
-     * process's threads can read. The in-place rates are what generation gets; {@code halyard bench
-     * decode} without a model gives each format's rate alone.
+     * process's threads can read; with {@code alone}, each shape's matrices timed alone in the same
+     * process after the runs (random weights of the same formats, copies cycled from memory, best of
+     * {@code passes}): what generation gets beside what the same products do by themselves.
      */
-    public static DecodeResult measureDecode(Path model, int promptTokens, int gen, int threads, int warmup, int runs, int bandwidthMib)
-            throws IOException, InterruptedException {
-        if (promptTokens < 1 || gen < 2 || threads < 1 || warmup < 0 || runs < 1 || bandwidthMib < 1)
-            throw new IllegalArgumentException("prompt tokens, threads, runs and bandwidth MiB must be >= 1, gen tokens >= 2, warmup >= 0");
-        return parseDecode(model, promptTokens, threads, probe(model, promptTokens, gen, threads, warmup, runs,
-                List.of("--bandwidth", Integer.toString(bandwidthMib))));
+    public static DecodeResult measureDecode(Path model, int promptTokens, int gen, int threads, int warmup, int runs, int bandwidthMib,
+                                             boolean alone, int passes) throws IOException, InterruptedException {
+        if (promptTokens < 1 || gen < 2 || threads < 1 || warmup < 0 || runs < 1 || bandwidthMib < 1 || passes < 1)
+            throw new IllegalArgumentException("prompt tokens, threads, runs, passes and bandwidth MiB must be >= 1, gen tokens >= 2, warmup >= 0");
+        List<String> args = new ArrayList<>(List.of("--bandwidth", Integer.toString(bandwidthMib)));
+        if (alone) args.addAll(List.of("--alone", Integer.toString(passes)));
+        return parseDecode(model, promptTokens, threads, probe(model, promptTokens, gen, threads, warmup, runs, args));
     }
 
     /** The probe's JSON line read: its runs' decode steps, their time and matmul time, its {@code gen_matmul_shapes} and bandwidth. */
@@ -203,7 +206,9 @@ public final class ModelShapes {
         List<Shape> out = new ArrayList<>();
         for (JsonNode sh : shapes)
             out.add(new Shape(sh.path("shape").asText(), sh.path("calls").asLong(), sh.path("ms").asDouble(), sh.path("flops").asLong(), Double.NaN));
-        return new DecodeResult(model, promptTokens, threads, runs.size(), steps, genMs, matmulMs, j.get("bandwidth_gb_s").asDouble(), out,
+        java.util.Map<String, Double> alone = new java.util.HashMap<>();
+        for (JsonNode a : j.path("gen_matmul_alone")) alone.put(a.path("shape").asText(), a.path("gb_s").asDouble());
+        return new DecodeResult(model, promptTokens, threads, runs.size(), steps, genMs, matmulMs, j.get("bandwidth_gb_s").asDouble(), out, alone,
                 CoreCheck.readings(j, "the probe"));
     }
 
@@ -218,7 +223,8 @@ public final class ModelShapes {
 
     /**
      * The table: per shape, calls and time per decode step, share of the step, weight bytes per call,
-     * and the rate its weights stream at in place (GB/s), against the memory bandwidth measured in the same process.
+     * and the rate its weights stream at in place (GB/s), against the memory bandwidth measured in the
+     * same process, and alone with the ratio in place / alone (where measured).
      */
     public static String decodeText(DecodeResult r) {
         StringBuilder sb = new StringBuilder();
@@ -234,14 +240,17 @@ public final class ModelShapes {
                 100 * matmulGbs / r.bandwidth(), r.bandwidth(), r.genMs() > 0 ? 100 * bytes / (r.genMs() * 1e6) / r.bandwidth() : 0));
         if (!r.coreCheck().isEmpty())
             sb.append(String.format(Locale.ROOT, "core check of that process (see the README's slow mode): %s GFLOP/s%n%n", CoreCheck.text(r.coreCheck())));
-        sb.append("| shape (tokens x matrices) | calls a step | ms a step | % of the step | MB a call | GB/s in place | % of bandwidth |\n");
-        sb.append("| ------------------------- | ------------ | --------- | ------------- | --------- | ------------- | -------------- |\n");
+        sb.append("| shape (tokens x matrices) | calls a step | ms a step | % of the step | MB a call | GB/s in place | % of bandwidth | alone GB/s | in place / alone |\n");
+        sb.append("| ------------------------- | ------------ | --------- | ------------- | --------- | ------------- | -------------- | ---------- | ---------------- |\n");
         for (Shape s : r.shapes()) {
             double gbs = s.ms() > 0 ? s.calls() * weightBytes(s.shape()) / (s.ms() * 1e6) : 0;
-            sb.append(String.format(Locale.ROOT, "| %s | %s | %.3f | %.1f%% | %.2f | %.1f | %.0f%% |%n", s.shape(), fmt(s.calls() * perStep),
-                    s.ms() * perStep, r.genMs() > 0 ? 100 * s.ms() / r.genMs() : 0, weightBytes(s.shape()) / 1e6, gbs, 100 * gbs / r.bandwidth()));
+            Double alone = r.aloneGbps().get(s.shape());
+            boolean a = alone != null && alone > 0;
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %.3f | %.1f%% | %.2f | %.1f | %.0f%% | %s | %s |%n", s.shape(), fmt(s.calls() * perStep),
+                    s.ms() * perStep, r.genMs() > 0 ? 100 * s.ms() / r.genMs() : 0, weightBytes(s.shape()) / 1e6, gbs, 100 * gbs / r.bandwidth(),
+                    a ? String.format(Locale.ROOT, "%.1f", alone) : "-", a ? String.format(Locale.ROOT, "%.2f", gbs / alone) : "-"));
         }
-        sb.append(String.format(Locale.ROOT, "| the rest (attention, norms, sampling; outside the products) | | %.3f | %.1f%% | | | |%n",
+        sb.append(String.format(Locale.ROOT, "| the rest (attention, norms, sampling; outside the products) | | %.3f | %.1f%% | | | | | |%n",
                 (r.genMs() - r.matmulMs()) * perStep, r.genMs() > 0 ? 100 * (r.genMs() - r.matmulMs()) / r.genMs() : 0));
         return sb.toString();
     }

@@ -84,6 +84,7 @@ class ModelShapesTest {
         String json = "{\"runs\":[{\"gen_steps\":3,\"gen_ms\":30.0,\"gen_matmul_ms\":24.0},{\"gen_steps\":3,\"gen_ms\":30.0,\"gen_matmul_ms\":24.0}],"
                 + "\"gen_matmul_shapes\":[{\"shape\":\"1 x 1536x576 Q8_0+1536x576 Q8_0\",\"calls\":12,\"ms\":36.0,\"flops\":21233664},"
                 + "{\"shape\":\"1 x 49152x576 Q6_K\",\"calls\":6,\"ms\":12.0,\"flops\":339738624}],"
+                + "\"gen_matmul_alone\":[{\"shape\":\"1 x 49152x576 Q6_K\",\"gb_s\":23.2}],"
                 + "\"bandwidth_gb_s\":50.0,\"core_check_gflops\":[57.5,58.25]}";
         ModelShapes.DecodeResult r = ModelShapes.parseDecode(Path.of("m.gguf"), 512, 2, new ObjectMapper().readTree(json));
         assertEquals(2, r.runs());
@@ -99,8 +100,8 @@ class ModelShapesTest {
         // = 0.63 GB/s, 1% of 50; the output head 1 call, 2 ms, 23.22 MB: 11.6 GB/s, 23%; the rest 2 ms, 20%
         assertTrue(text.contains("6 decode steps after a prompt of 512 tokens on 2 threads (2 measured runs): 10.000 ms a step (100.0 tok/s), "
                 + "8.000 ms of it (80%)"), text);
-        assertTrue(text.contains("| 1 x 1536x576 Q8_0+1536x576 Q8_0 | 2 | 6.000 | 60.0% | 1.88 | 0.6 | 1% |"), text);
-        assertTrue(text.contains("| 1 x 49152x576 Q6_K | 1 | 2.000 | 20.0% | 23.22 | 11.6 | 23% |"), text);
+        assertTrue(text.contains("| 1 x 1536x576 Q8_0+1536x576 Q8_0 | 2 | 6.000 | 60.0% | 1.88 | 0.6 | 1% | - | - |"), text); // not timed alone
+        assertTrue(text.contains("| 1 x 49152x576 Q6_K | 1 | 2.000 | 20.0% | 23.22 | 11.6 | 23% | 23.2 | 0.50 |"), text);
         assertTrue(text.contains("| the rest (attention, norms, sampling; outside the products) | | 2.000 | 20.0% |"), text);
         assertTrue(text.contains("57.5 / 58.3") || text.contains("57.5 / 58.2"), text);
 
@@ -114,7 +115,7 @@ class ModelShapesTest {
     void measures_a_models_decode_steps_in_place_per_shape() throws Exception {
         Path model = tinyLlama();
         String qkv = qkvShape(model, 1);
-        ModelShapes.DecodeResult r = ModelShapes.measureDecode(model, 16, 5, 2, 0, 2, 16);
+        ModelShapes.DecodeResult r = ModelShapes.measureDecode(model, 16, 5, 2, 0, 2, 16, true, 1);
         assertEquals(2, r.runs());
         assertEquals(2 * 4, r.steps(), r.toString()); // 5 tokens: 4 decode steps a run
         assertTrue(r.matmulMs() > 0 && r.matmulMs() <= r.genMs(), r.toString());
@@ -124,6 +125,7 @@ class ModelShapesTest {
         for (ModelShapes.Shape s : r.shapes()) {
             assertEquals(1, s.tokens(), s.toString()); // the steps' calls only, not the prompt's
             assertTrue(s.calls() > 0 && s.flops() > 0, s.toString());
+            assertTrue(r.aloneGbps().get(s.shape()) > 0, s + " alone: " + r.aloneGbps()); // fused calls too
             if (s.shape().equals(qkv)) {
                 sawQkv = true;
                 assertEquals(2 * 4 * 2, s.calls(), s.toString()); // 2 layers, 4 steps, 2 runs
@@ -131,6 +133,9 @@ class ModelShapesTest {
         }
         assertTrue(sawQkv, qkv + " in " + r.shapes());
         assertTrue(ModelShapes.decodeText(r).contains("| " + qkv + " | 2 |"), ModelShapes.decodeText(r));
+
+        ModelShapes.DecodeResult plain = ModelShapes.measureDecode(model, 16, 3, 2, 0, 1, 16, false, 1); // --no-alone
+        assertTrue(plain.aloneGbps().isEmpty() && plain.bandwidth() > 0, plain.toString());
     }
 
     /** The tiny llama test model in Q8_0, written into the test's directory. */

@@ -333,8 +333,8 @@ public final class BenchCommand implements Callable<Integer> {
 
         @Option(names = "--model", paramLabel = "FILE",
                 description = "instead: a GGUF model's generation (--gen-tokens greedy tokens after a prompt of --prompt-tokens random ones), "
-                        + "timed in place per shape of matrix multiplication (a child JVM with the matmul clock per shape); the other options "
-                        + "but --threads do not apply")
+                        + "timed in place per shape of matrix multiplication (a child JVM with the matmul clock per shape), beside each shape's "
+                        + "matrices alone from memory; --types, --shapes, --offsets, --tokens and --dram-mib do not apply")
         Path model;
 
         @Option(names = "--prompt-tokens", paramLabel = "N", defaultValue = "512", description = "with --model: prompt length (default: ${DEFAULT-VALUE})")
@@ -350,6 +350,9 @@ public final class BenchCommand implements Callable<Integer> {
                 description = "with --model: buffer of the memory bandwidth measurement in the same process (default: ${DEFAULT-VALUE})")
         int bandwidthMib;
 
+        @Option(names = "--no-alone", description = "with --model: skip timing each shape alone (copies of its matrices, random weights, cycled from 256 MiB of memory)")
+        boolean noAlone;
+
         @Spec picocli.CommandLine.Model.CommandSpec spec;
 
         @Override
@@ -357,7 +360,7 @@ public final class BenchCommand implements Callable<Integer> {
             int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();
             if (model != null) {
                 if (!Files.isRegularFile(model)) throw new IllegalArgumentException("no model file at " + model);
-                var r = dev.halyard.bench.ModelShapes.measureDecode(model, promptTokens, genTokens, n, 2, runs, bandwidthMib);
+                var r = dev.halyard.bench.ModelShapes.measureDecode(model, promptTokens, genTokens, n, 2, runs, bandwidthMib, !noAlone, passes);
                 spec.commandLine().getOut().println(dev.halyard.bench.ModelShapes.decodeText(r));
                 spec.commandLine().getOut().flush();
                 return 0;
