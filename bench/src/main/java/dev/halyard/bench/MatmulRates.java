@@ -245,13 +245,9 @@ public final class MatmulRates {
      * same cols for all) describe matrix j. ({@link ModelShapes}' "alone" column.)
      */
     public static double promptGflops(List<GgmlType> types, List<int[]> shapes, int threads, int tokens, int passes) {
-        if (types.isEmpty() || types.size() != shapes.size()) throw new IllegalArgumentException("one type per shape, at least one");
-        int cols = shapes.getFirst()[1];
+        int cols = callColumns(types, shapes);
         long macs = 0;
-        for (int[] rc : shapes) {
-            if (rc[1] != cols) throw new IllegalArgumentException("the matrices of one call share their columns");
-            macs += (long) rc[0] * rc[1];
-        }
+        for (int[] rc : shapes) macs += (long) rc[0] * rc[1];
         Kernels k = new VectorKernels();
         try (Parallel par = new Parallel(threads); Arena arena = Arena.ofShared()) {
             WeightMatrix[] ws = new WeightMatrix[types.size()];
@@ -266,6 +262,15 @@ public final class MatmulRates {
         }
     }
 
+    /** The columns the matrices of one call share (checked: one type per shape, at least one, all of the same columns). */
+    private static int callColumns(List<GgmlType> types, List<int[]> shapes) {
+        if (types.isEmpty() || types.size() != shapes.size()) throw new IllegalArgumentException("one type per shape, at least one");
+        int cols = shapes.getFirst()[1];
+        for (int[] rc : shapes)
+            if (rc[1] != cols) throw new IllegalArgumentException("the matrices of one call share their columns");
+        return cols;
+    }
+
     /**
      * The matrices of one decode-step call alone (one token; the fused q, k and v projections are one
      * call, {@code Matmul.matmul} over all of them, as the model calls it): copies of them, at least
@@ -275,13 +280,9 @@ public final class MatmulRates {
      * matrix j. ({@link ModelShapes}' decode "alone" column.)
      */
     public static double decodeGbps(List<GgmlType> types, List<int[]> shapes, int threads, long dramBytes, int passes) {
-        if (types.isEmpty() || types.size() != shapes.size()) throw new IllegalArgumentException("one type per shape, at least one");
-        int cols = shapes.getFirst()[1];
+        int cols = callColumns(types, shapes);
         long bytes = 0;
-        for (int j = 0; j < types.size(); j++) {
-            if (shapes.get(j)[1] != cols) throw new IllegalArgumentException("the matrices of one call share their columns");
-            bytes += types.get(j).byteSize((long) shapes.get(j)[0] * cols);
-        }
+        for (int j = 0; j < types.size(); j++) bytes += types.get(j).byteSize((long) shapes.get(j)[0] * cols);
         int copies = (int) Math.max(1, Math.min(1 << 16, (dramBytes + bytes - 1) / bytes));
         Kernels k = new VectorKernels();
         try (Parallel par = new Parallel(threads); Arena arena = Arena.ofShared()) {
