@@ -1,6 +1,7 @@
 package dev.halyard.bench;
 
 import dev.halyard.kernels.Matmul;
+import dev.halyard.kernels.Parallel;
 import dev.halyard.model.arch.Batch;
 import dev.halyard.model.arch.FlatKvCache;
 import dev.halyard.model.arch.KvType;
@@ -34,7 +35,9 @@ import java.util.TreeMap;
  * over the measured runs ({@link #shapesJson}), and with {@code --alone P} each shape timed alone in this
  * process after the runs ({@link #aloneJson}), with {@code --fma-peak P} the FP32 FMA peak measured here
  * ({@code fma_peak_gflop_s}, the better of before and after the runs). The generation's decode steps
- * alike: per run {@code gen_matmul_ms}, and per shape {@code gen_matmul_shapes}; with {@code
+ * alike: per run {@code gen_matmul_ms}, and per shape {@code gen_matmul_shapes} (with each measured run's
+ * milliseconds, {@code runs_ms}), and with {@code --alone P} each single-token shape timed alone right
+ * after every measured run ({@link DecodeAlone}, {@code gen_matmul_alone}); with {@code
  * --bandwidth MIB} the memory read bandwidth of this process's threads over a buffer of MIB
  * ({@code bandwidth_gb_s}, the better of before and after the runs), what the decode steps' weight
  * streams read against. {@code --paced}
@@ -101,15 +104,20 @@ public final class HalyardProbe {
             pacer.loaded();
             for (int r = 0; r < warmup; r++) run(m, prompt, gen);
             Timing[] runs = new Timing[repeat];
-            for (int r = 0; r < repeat; r++) {
-                pacer.nextRun();
-                runs[r] = run(m, prompt, gen);
+            String alone = "";
+            try (DecodeAlone between = alonePasses > 0 && Matmul.SHAPE_CLOCK ? new DecodeAlone(m.parallel(), alonePasses) : null) {
+                for (int r = 0; r < repeat; r++) {
+                    pacer.nextRun();
+                    runs[r] = run(m, prompt, gen);
+                    if (between != null) between.after(runs[r]);
+                }
+                if (between != null) alone = between.json();
             }
             pacer.done();
             pacer.awaitEnd(); // the other engines' runs are over: the check has the cores to itself, as before "ready"
             double coreAfter = CoreCheck.again(threads); // compiled by now
             // in this process: a host's slow mode holds a process for its whole life
-            String alone = alonePasses > 0 && Matmul.SHAPE_CLOCK ? aloneJson(runs, threads, alonePasses) : "";
+            if (alonePasses > 0 && Matmul.SHAPE_CLOCK) alone = aloneJson(runs, threads, alonePasses) + alone;
             if (peakPasses > 0) // the better of before and after the runs, as the bench takes the better of its start and end
                 alone += String.format(Locale.ROOT, "\"fma_peak_gflop_s\":%.3f,", Math.max(peakBefore, FmaPeak.measure(threads, peakPasses)));
             if (bandwidthMib > 0)
@@ -192,7 +200,8 @@ public final class HalyardProbe {
     /**
      * {@code "prompt_matmul_shapes"}: the measured runs' prompts per shape of matrix multiplication
      * (where {@code -Dhalyard.matmulShapes=true} turned {@code Matmul.SHAPE_CLOCK} on; empty without):
-     * calls, milliseconds, FLOPs and GFLOP/s summed over the runs, the most time first.
+     * calls, milliseconds, FLOPs and GFLOP/s summed over the runs, the most time first, and each run's
+     * milliseconds ({@code runs_ms}, in run order).
      */
     static String shapesJson(Timing[] runs) {
         return shapesJson("prompt_matmul_shapes", runs, Timing::promptShapes);
@@ -215,8 +224,10 @@ public final class HalyardProbe {
         StringJoiner j = new StringJoiner(",", "\"" + name + "\":[", "]");
         for (Map.Entry<String, long[]> e : rows) {
             long[] a = e.getValue();
-            j.add(String.format(Locale.ROOT, "{\"shape\":\"%s\",\"calls\":%d,\"ms\":%.3f,\"flops\":%d,\"gflop_s\":%.3f}",
-                    e.getKey(), a[2], a[0] / 1e6, a[1], a[0] > 0 ? a[1] / (double) a[0] : 0.0));
+            StringJoiner each = new StringJoiner(",", "[", "]"); // each run's milliseconds (0: a run without this shape)
+            for (Timing t : runs) each.add(String.format(Locale.ROOT, "%.3f", part.apply(t).getOrDefault(e.getKey(), new long[3])[0] / 1e6));
+            j.add(String.format(Locale.ROOT, "{\"shape\":\"%s\",\"calls\":%d,\"ms\":%.3f,\"flops\":%d,\"gflop_s\":%.3f,\"runs_ms\":%s}",
+                    e.getKey(), a[2], a[0] / 1e6, a[1], a[0] > 0 ? a[1] / (double) a[0] : 0.0, each));
         }
         return j.toString();
     }
@@ -241,33 +252,87 @@ public final class HalyardProbe {
      * With {@code --alone P} (and the per-shape clock): each prompt shape of at least {@link
      * ModelShapes#ALONE_MIN_TOKENS} tokens timed alone in this process after the runs ({@link
      * MatmulRates#promptGflops}, best of P): {@code "prompt_matmul_alone":[{"shape":..,"gflop_s":..}],}
-     * (with its trailing comma); and each single-token shape of the decode steps, its matrices' copies
-     * cycled from {@link #ALONE_DRAM_BYTES} of memory ({@link MatmulRates#decodeGbps}, best of P): {@code
-     * "gen_matmul_alone":[{"shape":..,"gb_s":..}],}. {@code --fma-peak P} adds this process's FP32 FMA peak after them.
+     * (with its trailing comma). The decode steps' shapes are timed between the runs ({@link DecodeAlone}).
      */
     static String aloneJson(Timing[] runs, int threads, int passes) {
-        java.util.TreeSet<String> shapes = new java.util.TreeSet<>(), steps = new java.util.TreeSet<>();
-        for (Timing t : runs) {
-            shapes.addAll(t.promptShapes().keySet());
-            steps.addAll(t.genShapes().keySet());
-        }
+        java.util.TreeSet<String> shapes = new java.util.TreeSet<>();
+        for (Timing t : runs) shapes.addAll(t.promptShapes().keySet());
         StringJoiner j = new StringJoiner(",", "\"prompt_matmul_alone\":[", "],");
         for (String shape : shapes) {
             if (ModelShapes.tokens(shape) < ModelShapes.ALONE_MIN_TOKENS) continue; // a prompt's single-token calls are decode steps
             double g = MatmulRates.promptGflops(ModelShapes.types(shape), ModelShapes.dims(shape), threads, ModelShapes.tokens(shape), passes);
             j.add(String.format(Locale.ROOT, "{\"shape\":\"%s\",\"gflop_s\":%.3f}", shape, g));
         }
-        StringJoiner d = new StringJoiner(",", "\"gen_matmul_alone\":[", "],");
-        for (String shape : steps) {
-            if (ModelShapes.tokens(shape) != 1) continue;
-            double g = MatmulRates.decodeGbps(ModelShapes.types(shape), ModelShapes.dims(shape), threads, ALONE_DRAM_BYTES, passes);
-            d.add(String.format(Locale.ROOT, "{\"shape\":\"%s\",\"gb_s\":%.3f}", shape, g));
-        }
-        return j.toString() + d;
+        return j.toString();
     }
 
-    /** Memory the copies of a decode shape timed alone fill at least, cycled: far more than the last-level cache (as {@code bench decode}'s default). */
-    static final long ALONE_DRAM_BYTES = 256L << 20;
+    /**
+     * {@code --alone}'s decode part, {@code "gen_matmul_alone"}: each single-token shape of the decode
+     * steps timed alone right after every measured run, so that the host's drifts (its bandwidth and
+     * its cores' speed move by a quarter within minutes) fall on a run's steps and on the same products
+     * alone together; timed once after all the runs (until stop 61), a minute's mean in place met a later
+     * minute's best alone. The shapes' copies ({@link MatmulRates.DecodeCopies}, {@link #ALONE_DRAM_BYTES}
+     * each, cycled) are made after the first measured run, from the shapes its steps called, and held to
+     * the end. Per run and shape: one pass unreported, then the GB/s of {@code passes} passes together
+     * (their bytes over their time, as a run's calls in place), on the model's own pool (the steps'
+     * threads, and no second pool's workers beside them). The unreported pass: on these VMs memory left
+     * untouched for the seconds of a run reads slowly at first (Llama-3.2-1B Q4_K_M with the first pass
+     * after each run timed: its output projection 27-30 GB/s and the 2048 x 8192 Q4_K down projection
+     * 18-23, after one unreported pass 39-41 and 27-28), so a first pass times the host, not the products.
+     * The JSON gives per shape the median over the runs ({@code gb_s}) and each run's ({@code
+     * runs_gb_s}), against the steps' own per run ({@code gen_matmul_shapes}' {@code runs_ms}).
+     */
+    static final class DecodeAlone implements AutoCloseable {
+        private final Parallel par;
+        private final int passes;
+        private final SortedMap<String, MatmulRates.DecodeCopies> copies = new TreeMap<>();
+        private final SortedMap<String, List<Double>> gbps = new TreeMap<>();
+
+        /** On {@code par}, the model's pool (not closed here). */
+        DecodeAlone(Parallel par, int passes) {
+            this.par = par;
+            this.passes = passes;
+        }
+
+        /** After a measured run: its decode shapes' copies if not made yet, then per shape one unreported pass and {@code passes} timed ones. */
+        void after(Timing run) {
+            if (copies.isEmpty())
+                for (String shape : run.genShapes().keySet()) {
+                    if (ModelShapes.tokens(shape) != 1) continue;
+                    copies.put(shape, new MatmulRates.DecodeCopies(ModelShapes.types(shape), ModelShapes.dims(shape), ALONE_DRAM_BYTES));
+                }
+            copies.forEach((shape, c) -> {
+                c.pass(par); // unreported: see above
+                long ns = 0;
+                for (int p = 0; p < passes; p++) ns += c.pass(par);
+                gbps.computeIfAbsent(shape, k -> new ArrayList<>()).add((double) c.bytes() * passes / ns);
+            });
+        }
+
+        /** {@code "gen_matmul_alone":[{"shape":…,"gb_s":median,"runs_gb_s":[…]}],} (with its trailing comma). */
+        String json() {
+            StringJoiner d = new StringJoiner(",", "\"gen_matmul_alone\":[", "],");
+            gbps.forEach((shape, g) -> {
+                StringJoiner each = new StringJoiner(",", "[", "]");
+                for (double v : g) each.add(String.format(Locale.ROOT, "%.3f", v));
+                d.add(String.format(Locale.ROOT, "{\"shape\":\"%s\",\"gb_s\":%.3f,\"runs_gb_s\":%s}", shape, Stats.median(g), each));
+            });
+            return d.toString();
+        }
+
+        @Override
+        public void close() {
+            copies.values().forEach(MatmulRates.DecodeCopies::close);
+        }
+    }
+
+    /**
+     * Memory the copies of a decode shape timed alone fill at least, cycled: several times a last-level
+     * cache (32 MiB a core complex on Zen 4 and 5; a cyclic pass over more than the cache finds nothing
+     * of it there). Every decode shape's
+     * copies are held through the runs ({@link DecodeAlone}): Llama-3.2-1B's seven shapes about 1.1 GB.
+     */
+    static final long ALONE_DRAM_BYTES = 128L << 20;
 
     static String json(Path model, int threads, String kernels, int promptTokens, double loadMs, Timing[] runs, double[] coreCheck, String alone) {
         StringBuilder sb = new StringBuilder();

@@ -274,30 +274,69 @@ public final class MatmulRates {
     /**
      * The matrices of one decode-step call alone (one token; the fused q, k and v projections are one
      * call, {@code Matmul.matmul} over all of them, as the model calls it): copies of them, at least
-     * {@code dramBytes} in all, cycled from memory on {@code threads} threads, after as many warm-up
-     * passes, the best of {@code passes}; GB/s of their weights as in the file ({@code GgmlType.byteSize}).
-     * {@code types.get(j)} and {@code shapes.get(j)} ({rows, cols}, the same cols for all) describe
-     * matrix j. ({@link ModelShapes}' decode "alone" column.)
+     * {@code dramBytes} in all, cycled from memory on {@code threads} threads ({@link DecodeCopies}), after
+     * as many warm-up passes, the best of {@code passes}; GB/s of their weights as in the file ({@code
+     * GgmlType.byteSize}). {@code types.get(j)} and {@code shapes.get(j)} ({rows, cols}, the same cols for
+     * all) describe matrix j.
      */
     public static double decodeGbps(List<GgmlType> types, List<int[]> shapes, int threads, long dramBytes, int passes) {
-        int cols = callColumns(types, shapes);
-        long bytes = 0;
-        for (int j = 0; j < types.size(); j++) bytes += types.get(j).byteSize((long) shapes.get(j)[0] * cols);
-        int copies = (int) Math.max(1, Math.min(1 << 16, (dramBytes + bytes - 1) / bytes));
-        Kernels k = new VectorKernels();
-        try (Parallel par = new Parallel(threads); Arena arena = Arena.ofShared()) {
-            WeightMatrix[][] calls = new WeightMatrix[copies][types.size()];
-            float[][] outs = new float[types.size()][];
-            for (int j = 0; j < types.size(); j++) {
-                WeightMatrix[] ws = matrices(arena, types.get(j), shapes.get(j)[0], cols, copies, -1);
-                for (int c = 0; c < copies; c++) calls[c][j] = ws[c];
-                outs[j] = new float[shapes.get(j)[0]];
+        try (Parallel par = new Parallel(threads); DecodeCopies call = new DecodeCopies(types, shapes, dramBytes)) {
+            long best = bestPassNanos(() -> call.pass(par), passes, false, passes);
+            return (double) call.bytes() / best;
+        }
+    }
+
+    /**
+     * One decode-step call's matrices ({@link #decodeGbps}' arguments) in copies of random weights of the
+     * same formats, at least {@code dramBytes} in all; a {@link #pass} makes the call once per copy, in
+     * turn, so that each reads its weights from memory, as a model's steps do. {@link #decodeGbps} takes
+     * the best of several passes; {@code HalyardProbe} times passes between a model's runs ({@link
+     * ModelShapes}' decode "alone" column). Off-heap; {@link #close} frees it.
+     */
+    static final class DecodeCopies implements AutoCloseable {
+        private final Arena arena = Arena.ofShared(); // read by the pool's threads
+        private final Kernels k = new VectorKernels();
+        private final WeightMatrix[][] calls; // [copy][matrix]
+        private final float[][] outs;
+        private final float[] x;
+        private final long bytes;
+
+        DecodeCopies(List<GgmlType> types, List<int[]> shapes, long dramBytes) {
+            try {
+                int cols = callColumns(types, shapes);
+                long call = 0;
+                for (int j = 0; j < types.size(); j++) call += types.get(j).byteSize((long) shapes.get(j)[0] * cols);
+                int copies = (int) Math.max(1, Math.min(1 << 16, (dramBytes + call - 1) / call));
+                calls = new WeightMatrix[copies][types.size()];
+                outs = new float[types.size()][];
+                for (int j = 0; j < types.size(); j++) {
+                    WeightMatrix[] ws = matrices(arena, types.get(j), shapes.get(j)[0], cols, copies, -1);
+                    for (int c = 0; c < copies; c++) calls[c][j] = ws[c];
+                    outs[j] = new float[shapes.get(j)[0]];
+                }
+                x = activations(1, cols, cols);
+                bytes = call * copies;
+            } catch (RuntimeException | Error e) {
+                arena.close();
+                throw e;
             }
-            float[] x = activations(1, cols, cols);
-            long best = bestPassNanos(() -> {
-                for (WeightMatrix[] call : calls) Matmul.matmul(k, par, x, 1, call, outs);
-            }, passes, false, passes);
-            return (double) bytes * copies / best;
+        }
+
+        /** Bytes of weights one pass reads (every copy's, as in the file). */
+        long bytes() {
+            return bytes;
+        }
+
+        /** One pass on {@code par}'s threads: the call once per copy; its nanoseconds. */
+        long pass(Parallel par) {
+            long t0 = System.nanoTime();
+            for (WeightMatrix[] call : calls) Matmul.matmul(k, par, x, 1, call, outs);
+            return System.nanoTime() - t0;
+        }
+
+        @Override
+        public void close() {
+            arena.close();
         }
     }
 

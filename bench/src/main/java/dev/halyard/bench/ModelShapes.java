@@ -164,10 +164,14 @@ public final class ModelShapes {
      * @param matmulMs their time in the matrix multiplications
      * @param bandwidth memory read bandwidth of {@code threads} threads, GB/s, measured in the same process
      * @param shapes the steps' calls per shape ({@link Shape#aloneGflops} NaN: see {@code aloneGbps})
-     * @param aloneGbps per shape, its matrices alone from memory in the same process (GB/s of weights; absent: not measured)
+     * @param aloneGbps per shape, its matrices alone from memory in the same process (GB/s of weights, the median of the
+     *     runs' passes; absent: not measured)
+     * @param aloneRatio per shape, in place / alone run by run (each run's steps against the passes alone right after
+     *     it), the median; absent where the probe gave no per-run figures (an older build)
      */
     public record DecodeResult(Path model, int promptTokens, int threads, int runs, long steps, double genMs, double matmulMs, double bandwidth,
-                               List<Shape> shapes, java.util.Map<String, Double> aloneGbps, List<Double> coreCheck) {}
+                               List<Shape> shapes, java.util.Map<String, Double> aloneGbps, java.util.Map<String, Double> aloneRatio,
+                               List<Double> coreCheck) {}
 
     /**
      * Runs the model's prompt of {@code promptTokens} random ids and {@code gen} greedy tokens ({@code
@@ -176,8 +180,9 @@ public final class ModelShapes {
      * {@code bandwidthMib} (before its runs and after, the better): where a decode step's time goes,
      * per shape of matrix multiplication, and how fast each streams its weights against what this
      * process's threads can read; with {@code alone}, each shape's matrices timed alone in the same
-     * process after the runs (random weights of the same formats, copies cycled from memory, best of
-     * {@code passes}): what generation gets beside what the same products do by themselves.
+     * process right after every measured run (random weights of the same formats, copies cycled from
+     * memory, {@code passes} passes a run; {@code HalyardProbe.DecodeAlone}): what generation gets beside
+     * what the same products do by themselves, run by run.
      */
     public static DecodeResult measureDecode(Path model, int promptTokens, int gen, int threads, int warmup, int runs, int bandwidthMib,
                                              boolean alone, int passes) throws IOException, InterruptedException {
@@ -206,10 +211,35 @@ public final class ModelShapes {
         List<Shape> out = new ArrayList<>();
         for (JsonNode sh : shapes)
             out.add(new Shape(sh.path("shape").asText(), sh.path("calls").asLong(), sh.path("ms").asDouble(), sh.path("flops").asLong(), Double.NaN));
-        java.util.Map<String, Double> alone = new java.util.HashMap<>();
-        for (JsonNode a : j.path("gen_matmul_alone")) alone.put(a.path("shape").asText(), a.path("gb_s").asDouble());
+        java.util.Map<String, Double> alone = new java.util.HashMap<>(), ratio = new java.util.HashMap<>();
+        for (JsonNode a : j.path("gen_matmul_alone")) {
+            String shape = a.path("shape").asText();
+            alone.put(shape, a.path("gb_s").asDouble());
+            JsonNode place = null;
+            for (JsonNode sh : shapes) if (sh.path("shape").asText().equals(shape)) place = sh;
+            double r = place == null ? Double.NaN : runByRun(shape, place.path("calls").asLong(), place.path("runs_ms"), a.path("runs_gb_s"), runs.size());
+            if (!Double.isNaN(r)) ratio.put(shape, r);
+        }
         return new DecodeResult(model, promptTokens, threads, runs.size(), steps, genMs, matmulMs, j.get("bandwidth_gb_s").asDouble(), out, alone,
-                CoreCheck.readings(j, "the probe"));
+                ratio, CoreCheck.readings(j, "the probe"));
+    }
+
+    /**
+     * In place / alone for one shape, run by run: run r's steps made {@code calls / runs} calls of it in
+     * {@code runsMs[r]} (every run makes the same calls: the same prompt and greedy tokens), against
+     * {@code runsGbps[r]}, its passes alone right after that run; the median of the runs' ratios. NaN
+     * where either list is missing or not one positive number per run.
+     */
+    static double runByRun(String shape, long calls, JsonNode runsMs, JsonNode runsGbps, int runs) {
+        if (!runsMs.isArray() || !runsGbps.isArray() || runsMs.size() != runs || runsGbps.size() != runs || calls % runs != 0) return Double.NaN;
+        long bytes = calls / runs * weightBytes(shape);
+        List<Double> ratios = new ArrayList<>();
+        for (int r = 0; r < runs; r++) {
+            double ms = runsMs.get(r).asDouble(), alone = runsGbps.get(r).asDouble();
+            if (!(ms > 0) || !(alone > 0)) return Double.NaN;
+            ratios.add(bytes / (ms * 1e6) / alone);
+        }
+        return Stats.median(ratios);
     }
 
     /** Bytes of weights one call of this shape reads: its matrices' sizes in their formats, as in the file (the bench's "weights MB/tok"). */
@@ -224,7 +254,8 @@ public final class ModelShapes {
     /**
      * The table: per shape, calls and time per decode step, share of the step, weight bytes per call,
      * and the rate its weights stream at in place (GB/s), against the memory bandwidth measured in the
-     * same process, and alone with the ratio in place / alone (where measured).
+     * same process, and alone (the median of the runs' passes) with the ratio in place / alone (where
+     * measured: run by run, the median; from an older probe, the whole runs' rate over the alone one).
      */
     public static String decodeText(DecodeResult r) {
         StringBuilder sb = new StringBuilder();
@@ -246,9 +277,10 @@ public final class ModelShapes {
             double gbs = s.ms() > 0 ? s.calls() * weightBytes(s.shape()) / (s.ms() * 1e6) : 0;
             Double alone = r.aloneGbps().get(s.shape());
             boolean a = alone != null && alone > 0;
+            double ratio = r.aloneRatio().getOrDefault(s.shape(), a ? gbs / alone : Double.NaN); // run by run where the probe gave each run's
             sb.append(String.format(Locale.ROOT, "| %s | %s | %.3f | %.1f%% | %.2f | %.1f | %.0f%% | %s | %s |%n", s.shape(), fmt(s.calls() * perStep),
                     s.ms() * perStep, r.genMs() > 0 ? 100 * s.ms() / r.genMs() : 0, weightBytes(s.shape()) / 1e6, gbs, 100 * gbs / r.bandwidth(),
-                    a ? String.format(Locale.ROOT, "%.1f", alone) : "-", a ? String.format(Locale.ROOT, "%.2f", gbs / alone) : "-"));
+                    a ? String.format(Locale.ROOT, "%.1f", alone) : "-", a ? String.format(Locale.ROOT, "%.2f", ratio) : "-"));
         }
         sb.append(String.format(Locale.ROOT, "| the rest (attention, norms, sampling; outside the products) | | %.3f | %.1f%% | | | | | |%n",
                 (r.genMs() - r.matmulMs()) * perStep, r.genMs() > 0 ? 100 * (r.genMs() - r.matmulMs()) / r.genMs() : 0));

@@ -112,6 +112,35 @@ class ModelShapesTest {
     }
 
     @Test
+    void compares_each_runs_steps_with_the_passes_alone_right_after_it() throws Exception {
+        // the output head: 3 calls a run of 23,224,320 bytes, 4 ms in run 0 and 8 in run 1 (17.42 and 8.71 GB/s),
+        // alone right after them 20 and 30 GB/s: run by run 0.871 and 0.290, median 0.58 (the whole runs' 11.6 over
+        // the alone median 25 would say 0.46); gate/up was not timed alone
+        String json = "{\"runs\":[{\"gen_steps\":3,\"gen_ms\":30.0,\"gen_matmul_ms\":24.0},{\"gen_steps\":3,\"gen_ms\":30.0,\"gen_matmul_ms\":24.0}],"
+                + "\"gen_matmul_shapes\":[{\"shape\":\"1 x 1536x576 Q8_0+1536x576 Q8_0\",\"calls\":12,\"ms\":36.0,\"flops\":21233664,\"runs_ms\":[18.0,18.0]},"
+                + "{\"shape\":\"1 x 49152x576 Q6_K\",\"calls\":6,\"ms\":12.0,\"flops\":339738624,\"runs_ms\":[4.0,8.0]}],"
+                + "\"gen_matmul_alone\":[{\"shape\":\"1 x 49152x576 Q6_K\",\"gb_s\":25.0,\"runs_gb_s\":[20.0,30.0]}],"
+                + "\"bandwidth_gb_s\":50.0}";
+        ModelShapes.DecodeResult r = ModelShapes.parseDecode(Path.of("m.gguf"), 512, 2, new ObjectMapper().readTree(json));
+        assertEquals(0.580608, r.aloneRatio().get("1 x 49152x576 Q6_K"), 1e-9);
+        assertEquals(1, r.aloneRatio().size(), r.aloneRatio().toString());
+        String text = ModelShapes.decodeText(r);
+        assertTrue(text.contains("| 1 x 49152x576 Q6_K | 1 | 2.000 | 20.0% | 23.22 | 11.6 | 23% | 25.0 | 0.58 |"), text);
+        assertTrue(text.contains("| 1 x 1536x576 Q8_0+1536x576 Q8_0 | 2 | 6.000 | 60.0% | 1.88 | 0.6 | 1% | - | - |"), text);
+
+        // not one figure per run on either side (a run missing, a zero): no run-by-run ratio, the whole runs' instead
+        assertTrue(Double.isNaN(ModelShapes.runByRun("1 x 49152x576 Q6_K", 6, json("[4.0]"), json("[20.0,30.0]"), 2)));
+        assertTrue(Double.isNaN(ModelShapes.runByRun("1 x 49152x576 Q6_K", 6, json("[4.0,0.0]"), json("[20.0,30.0]"), 2)));
+        assertTrue(Double.isNaN(ModelShapes.runByRun("1 x 49152x576 Q6_K", 6, json("[4.0,8.0]"), json("[20.0,-1.0]"), 2)));
+        assertTrue(Double.isNaN(ModelShapes.runByRun("1 x 49152x576 Q6_K", 7, json("[4.0,8.0]"), json("[20.0,30.0]"), 2))); // calls not the same every run
+        assertEquals(0.870912, ModelShapes.runByRun("1 x 49152x576 Q6_K", 3, json("[4.0]"), json("[20.0]"), 1), 1e-9);
+    }
+
+    private static com.fasterxml.jackson.databind.JsonNode json(String s) throws Exception {
+        return new ObjectMapper().readTree(s);
+    }
+
+    @Test
     void measures_a_models_decode_steps_in_place_per_shape() throws Exception {
         Path model = tinyLlama();
         String qkv = qkvShape(model, 1);
@@ -126,6 +155,7 @@ class ModelShapesTest {
             assertEquals(1, s.tokens(), s.toString()); // the steps' calls only, not the prompt's
             assertTrue(s.calls() > 0 && s.flops() > 0, s.toString());
             assertTrue(r.aloneGbps().get(s.shape()) > 0, s + " alone: " + r.aloneGbps()); // fused calls too
+            assertTrue(r.aloneRatio().get(s.shape()) > 0, s + " in place / alone run by run: " + r.aloneRatio()); // each run timed alone after it
             if (s.shape().equals(qkv)) {
                 sawQkv = true;
                 assertEquals(2 * 4 * 2, s.calls(), s.toString()); // 2 layers, 4 steps, 2 runs

@@ -350,7 +350,7 @@ public final class BenchCommand implements Callable<Integer> {
                 description = "with --model: buffer of the memory bandwidth measurement in the same process (default: ${DEFAULT-VALUE})")
         int bandwidthMib;
 
-        @Option(names = "--no-alone", description = "with --model: skip timing each shape alone (copies of its matrices, random weights, cycled from 256 MiB of memory)")
+        @Option(names = "--no-alone", description = "with --model: skip timing each shape alone (copies of its matrices, random weights, cycled from 128 MiB of memory, after every measured run)")
         boolean noAlone;
 
         @Spec picocli.CommandLine.Model.CommandSpec spec;

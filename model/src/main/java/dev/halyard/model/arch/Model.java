@@ -65,6 +65,8 @@ public final class Model implements AutoCloseable {
     public GgufFile gguf() { return gguf; }
     public ModelConfig config() { return config; }
     public Transformer transformer() { return transformer; }
+    /** The thread pool the model's passes split their work on (a benchmark times products alone on the same threads). */
+    public Parallel parallel() { return parallel; }
 
     /** How KV caches for this model store keys and values (from its {@link ModelOptions}). */
     public KvType kvType() { return kvType; }
