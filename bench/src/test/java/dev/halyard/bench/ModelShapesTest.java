@@ -81,11 +81,7 @@ class ModelShapesTest {
 
     @Test
     void reads_the_probes_decode_steps_and_tabulates_them_per_step() throws Exception {
-        String json = "{\"runs\":[{\"gen_steps\":3,\"gen_ms\":30.0,\"gen_matmul_ms\":24.0},{\"gen_steps\":3,\"gen_ms\":30.0,\"gen_matmul_ms\":24.0}],"
-                + "\"gen_matmul_shapes\":[{\"shape\":\"1 x 1536x576 Q8_0+1536x576 Q8_0\",\"calls\":12,\"ms\":36.0,\"flops\":21233664},"
-                + "{\"shape\":\"1 x 49152x576 Q6_K\",\"calls\":6,\"ms\":12.0,\"flops\":339738624}],"
-                + "\"gen_matmul_alone\":[{\"shape\":\"1 x 49152x576 Q6_K\",\"gb_s\":23.2}],"
-                + "\"bandwidth_gb_s\":50.0,\"core_check_gflops\":[57.5,58.25]}";
+        String json = probeLine("", "", "\"gb_s\":23.2", ",\"core_check_gflops\":[57.5,58.25]");
         ModelShapes.DecodeResult r = ModelShapes.parseDecode(Path.of("m.gguf"), 512, 2, new ObjectMapper().readTree(json));
         assertEquals(2, r.runs());
         assertEquals(6, r.steps());
@@ -116,11 +112,7 @@ class ModelShapesTest {
         // the output head: 3 calls a run of 23,224,320 bytes, 4 ms in run 0 and 8 in run 1 (17.42 and 8.71 GB/s),
         // alone right after them 20 and 30 GB/s: run by run 0.871 and 0.290, median 0.58 (the whole runs' 11.6 over
         // the alone median 25 would say 0.46); gate/up was not timed alone
-        String json = "{\"runs\":[{\"gen_steps\":3,\"gen_ms\":30.0,\"gen_matmul_ms\":24.0},{\"gen_steps\":3,\"gen_ms\":30.0,\"gen_matmul_ms\":24.0}],"
-                + "\"gen_matmul_shapes\":[{\"shape\":\"1 x 1536x576 Q8_0+1536x576 Q8_0\",\"calls\":12,\"ms\":36.0,\"flops\":21233664,\"runs_ms\":[18.0,18.0]},"
-                + "{\"shape\":\"1 x 49152x576 Q6_K\",\"calls\":6,\"ms\":12.0,\"flops\":339738624,\"runs_ms\":[4.0,8.0]}],"
-                + "\"gen_matmul_alone\":[{\"shape\":\"1 x 49152x576 Q6_K\",\"gb_s\":25.0,\"runs_gb_s\":[20.0,30.0]}],"
-                + "\"bandwidth_gb_s\":50.0}";
+        String json = probeLine(",\"runs_ms\":[18.0,18.0]", ",\"runs_ms\":[4.0,8.0]", "\"gb_s\":25.0,\"runs_gb_s\":[20.0,30.0]", "");
         ModelShapes.DecodeResult r = ModelShapes.parseDecode(Path.of("m.gguf"), 512, 2, new ObjectMapper().readTree(json));
         assertEquals(0.580608, r.aloneRatio().get("1 x 49152x576 Q6_K"), 1e-9);
         assertEquals(1, r.aloneRatio().size(), r.aloneRatio().toString());
@@ -134,6 +126,19 @@ class ModelShapesTest {
         assertTrue(Double.isNaN(ModelShapes.runByRun("1 x 49152x576 Q6_K", 6, json("[4.0,8.0]"), json("[20.0,-1.0]"), 2)));
         assertTrue(Double.isNaN(ModelShapes.runByRun("1 x 49152x576 Q6_K", 7, json("[4.0,8.0]"), json("[20.0,30.0]"), 2))); // calls not the same every run
         assertEquals(0.870912, ModelShapes.runByRun("1 x 49152x576 Q6_K", 3, json("[4.0]"), json("[20.0]"), 1), 1e-9);
+    }
+
+    /**
+     * A probe's line of two runs of 3 decode steps (30 ms each, 24 in the products): the gate/up call, 12 calls in
+     * 36 ms, and the output head, 6 in 12 ms, each with {@code gate} / {@code head} added to its fields; the head
+     * alone with {@code alone} as its fields; bandwidth 50 GB/s, then {@code rest}.
+     */
+    private static String probeLine(String gate, String head, String alone, String rest) {
+        return "{\"runs\":[{\"gen_steps\":3,\"gen_ms\":30.0,\"gen_matmul_ms\":24.0},{\"gen_steps\":3,\"gen_ms\":30.0,\"gen_matmul_ms\":24.0}],"
+                + "\"gen_matmul_shapes\":[{\"shape\":\"1 x 1536x576 Q8_0+1536x576 Q8_0\",\"calls\":12,\"ms\":36.0,\"flops\":21233664" + gate + "},"
+                + "{\"shape\":\"1 x 49152x576 Q6_K\",\"calls\":6,\"ms\":12.0,\"flops\":339738624" + head + "}],"
+                + "\"gen_matmul_alone\":[{\"shape\":\"1 x 49152x576 Q6_K\"," + alone + "}],"
+                + "\"bandwidth_gb_s\":50.0" + rest + "}";
     }
 
     private static com.fasterxml.jackson.databind.JsonNode json(String s) throws Exception {
