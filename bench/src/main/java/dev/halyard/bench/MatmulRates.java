@@ -272,26 +272,13 @@ public final class MatmulRates {
     }
 
     /**
-     * The matrices of one decode-step call alone (one token; the fused q, k and v projections are one
-     * call, {@code Matmul.matmul} over all of them, as the model calls it): copies of them, at least
-     * {@code dramBytes} in all, cycled from memory on {@code threads} threads ({@link DecodeCopies}), after
-     * as many warm-up passes, the best of {@code passes}; GB/s of their weights as in the file ({@code
-     * GgmlType.byteSize}). {@code types.get(j)} and {@code shapes.get(j)} ({rows, cols}, the same cols for
-     * all) describe matrix j.
-     */
-    public static double decodeGbps(List<GgmlType> types, List<int[]> shapes, int threads, long dramBytes, int passes) {
-        try (Parallel par = new Parallel(threads); DecodeCopies call = new DecodeCopies(types, shapes, dramBytes)) {
-            long best = bestPassNanos(() -> call.pass(par), passes, false, passes);
-            return (double) call.bytes() / best;
-        }
-    }
-
-    /**
-     * One decode-step call's matrices ({@link #decodeGbps}' arguments) in copies of random weights of the
-     * same formats, at least {@code dramBytes} in all; a {@link #pass} makes the call once per copy, in
-     * turn, so that each reads its weights from memory, as a model's steps do. {@link #decodeGbps} takes
-     * the best of several passes; {@code HalyardProbe} times passes between a model's runs ({@link
-     * ModelShapes}' decode "alone" column). Off-heap; {@link #close} frees it.
+     * The matrices of one decode-step call (one token; the fused q, k and v projections are one call,
+     * {@code Matmul.matmul} over all of them, as the model calls it) in copies of random weights of the
+     * same formats, at least {@code dramBytes} in all; {@code types.get(j)} and {@code shapes.get(j)}
+     * ({rows, cols}, the same cols for all) describe matrix j. A {@link #pass} makes the call once per
+     * copy, in turn, so that each reads its weights from memory, as a model's steps do; {@code
+     * HalyardProbe} times passes between a model's runs ({@link ModelShapes}' decode "alone" column).
+     * Off-heap; {@link #close} frees it.
      */
     static final class DecodeCopies implements AutoCloseable {
         private final Arena arena = Arena.ofShared(); // read by the pool's threads

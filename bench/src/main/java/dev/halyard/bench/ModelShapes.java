@@ -209,14 +209,16 @@ public final class ModelShapes {
         }
         if (steps < 1) throw new IllegalArgumentException("the probe's runs made no decode step: " + j);
         List<Shape> out = new ArrayList<>();
-        for (JsonNode sh : shapes)
+        java.util.Map<String, JsonNode> inPlace = new java.util.HashMap<>();
+        for (JsonNode sh : shapes) {
             out.add(new Shape(sh.path("shape").asText(), sh.path("calls").asLong(), sh.path("ms").asDouble(), sh.path("flops").asLong(), Double.NaN));
+            inPlace.put(sh.path("shape").asText(), sh);
+        }
         java.util.Map<String, Double> alone = new java.util.HashMap<>(), ratio = new java.util.HashMap<>();
         for (JsonNode a : j.path("gen_matmul_alone")) {
             String shape = a.path("shape").asText();
             alone.put(shape, a.path("gb_s").asDouble());
-            JsonNode place = null;
-            for (JsonNode sh : shapes) if (sh.path("shape").asText().equals(shape)) place = sh;
+            JsonNode place = inPlace.get(shape);
             double r = place == null ? Double.NaN : runByRun(shape, place.path("calls").asLong(), place.path("runs_ms"), a.path("runs_gb_s"), runs.size());
             if (!Double.isNaN(r)) ratio.put(shape, r);
         }
