@@ -40,12 +40,13 @@ import java.util.TreeMap;
  * after every measured run ({@link DecodeAlone}, {@code gen_matmul_alone}); with {@code
  * --bandwidth MIB} the memory read bandwidth of this process's threads over a buffer of MIB
  * ({@code bandwidth_gb_s}, the better of before and after the runs), what the decode steps' weight
- * streams read against. {@code --paced}
+ * streams read against. With {@code --settle} the warm-up goes on past {@code --warmup} runs until the
+ * JIT is quiet ({@link JitQuiet}; {@code warmup_runs}: how many it took). {@code --paced}
  * follows llama_ref's lockstep protocol ({@link Lockstep}): "ready" once loaded, then a line on stdin
  * before the warm-ups and before each run, "ok" after each.
  *
  * <pre>
- * HalyardProbe --model PATH --tokens-file PATH --gen N [--threads N] [--warmup N] [--repeat N] [--mmap] [--kv-type f16|f32|q8_0] [--alone P] [--fma-peak P] [--bandwidth MIB] [--paced]
+ * HalyardProbe --model PATH --tokens-file PATH --gen N [--threads N] [--warmup N] [--settle] [--repeat N] [--mmap] [--kv-type f16|f32|q8_0] [--alone P] [--fma-peak P] [--bandwidth MIB] [--paced]
  * </pre>
  */
 public final class HalyardProbe {
@@ -66,7 +67,7 @@ public final class HalyardProbe {
     public static void main(String[] args) throws IOException, InterruptedException {
         Path model = null, tokensFile = null;
         int gen = 0, threads = Runtime.getRuntime().availableProcessors(), warmup = 1, repeat = 1, alonePasses = 0, peakPasses = 0, bandwidthMib = 0;
-        boolean mmap = false, paced = false;
+        boolean mmap = false, paced = false, settle = false;
         KvType kvType = KvType.F16;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
@@ -79,6 +80,7 @@ public final class HalyardProbe {
                 case "--repeat" -> repeat = intValue(args, ++i, a, 1, 1000);
                 case "--mmap" -> mmap = true;
                 case "--paced" -> paced = true;
+                case "--settle" -> settle = true;
                 case "--kv-type" -> kvType = KvType.parse(value(args, ++i, a));
                 case "--alone" -> alonePasses = intValue(args, ++i, a, 1, 1000);
                 case "--fma-peak" -> peakPasses = intValue(args, ++i, a, 1, 1000);
@@ -102,7 +104,8 @@ public final class HalyardProbe {
             double bandwidthBefore = bandwidthMib > 0 ? MemoryBandwidth.measure((long) bandwidthMib << 20, threads, BANDWIDTH_PASSES) : 0;
             Lockstep.Pacer pacer = new Lockstep.Pacer(paced);
             pacer.loaded();
-            for (int r = 0; r < warmup; r++) run(m, prompt, gen);
+            int warmed = 0; // with --settle: on past --warmup until the JIT is quiet
+            for (JitQuiet quiet = new JitQuiet(settle); warmed < warmup || !quiet.settled(); warmed++) run(m, prompt, gen);
             Timing[] runs = new Timing[repeat];
             String alone = "";
             try (DecodeAlone between = alonePasses > 0 && Matmul.SHAPE_CLOCK ? new DecodeAlone(m.parallel(), alonePasses) : null) {
@@ -123,6 +126,7 @@ public final class HalyardProbe {
             if (bandwidthMib > 0)
                 alone += String.format(Locale.ROOT, "\"bandwidth_gb_s\":%.3f,",
                         Math.max(bandwidthBefore, MemoryBandwidth.measure((long) bandwidthMib << 20, threads, BANDWIDTH_PASSES)));
+            if (settle) alone += String.format(Locale.ROOT, "\"warmup_runs\":%d,", warmed);
             System.out.println(json(model, threads, options.kernels().name(), prompt.length, loadMs, runs, new double[] {coreBefore, coreAfter}, alone));
         }
     }

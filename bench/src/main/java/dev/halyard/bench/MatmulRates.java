@@ -9,8 +9,6 @@ import dev.halyard.kernels.VectorKernels;
 import dev.halyard.kernels.WeightMatrix;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.management.CompilationMXBean;
-import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -195,10 +193,7 @@ public final class MatmulRates {
 
     /**
      * Microseconds per product of {@code batch} tokens: the fastest pass over all matrices (a one-matrix
-     * pass repeats it). With {@code settle}, the warm-up goes on until the JIT has compiled nothing for
-     * {@link #SETTLE_NANOS} (the JVM's total compilation time stands still), at most {@link
-     * #SETTLE_MAX_NANOS}: C2 compiles a four-token kernel in the background for the better part of a
-     * second on a busy host, and until then it runs boxed in C1's code.
+     * pass repeats it). With {@code settle}, the warm-up goes on until the JIT is quiet ({@link JitQuiet}).
      */
     private static double perProductUs(Kernels k, Parallel par, WeightMatrix[] ws, float[] x, float[] out, int batch, int warmup, boolean settle,
                                        int passes) {
@@ -212,22 +207,8 @@ public final class MatmulRates {
 
     /** The fastest of {@code passes} timed runs of {@code pass}, after the warm-up {@link #perProductUs} describes. */
     private static long bestPassNanos(Runnable pass, int warmup, boolean settle, int passes) {
-        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
-        boolean watch = settle && jit != null && jit.isCompilationTimeMonitoringSupported();
-        long start = System.nanoTime(), quietSince = start, compiled = watch ? jit.getTotalCompilationTime() : 0;
-        for (int p = 0; ; p++) { // the first passes warm up the JIT
-            long now = System.nanoTime();
-            if (watch) {
-                long c = jit.getTotalCompilationTime();
-                if (c != compiled) {
-                    compiled = c;
-                    quietSince = now;
-                }
-            }
-            boolean settled = !watch || now - quietSince >= SETTLE_NANOS || now - start >= SETTLE_MAX_NANOS;
-            if (p >= warmup && settled) break;
-            pass.run();
-        }
+        JitQuiet quiet = new JitQuiet(settle);
+        for (int p = 0; p < warmup || !quiet.settled(); p++) pass.run(); // the first passes warm up the JIT
         long best = Long.MAX_VALUE;
         for (int p = 0; p < passes; p++) {
             long t0 = System.nanoTime();
@@ -346,15 +327,6 @@ public final class MatmulRates {
      * kernels were still being compiled (Q4_0 2048 x 2048, two threads: 177 GFLOP/s, 267 after 10).
      */
     static final int PROMPT_WARMUP = 10;
-
-    /**
-     * ...and until the JIT has been idle this long (see {@link #perProductUs}): ten products of a small
-     * matrix or a few tokens take a millisecond, so the first shape of a format read cold (Q8_0, 4
-     * tokens: 256 x 2048 8.7-13.7 ms a product on one thread, 0.05 ms once C2's kernel ran; 2048 x 8192
-     * 17-39 GFLOP/s on two threads against 86-144 listed after a warm shape).
-     */
-    static final long SETTLE_NANOS = 300_000_000L;
-    static final long SETTLE_MAX_NANOS = 10_000_000_000L;
 
     /** Measures every type on every shape with a batch of {@code tokens} (a prompt chunk: 512 in the main bench). */
     public static PromptResult measurePrompt(List<GgmlType> types, List<int[]> shapes, int threads, int tokens, int passes) throws InterruptedException {

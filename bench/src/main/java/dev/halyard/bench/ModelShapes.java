@@ -79,9 +79,10 @@ public final class ModelShapes {
      * @param matmulMs their time in the matrix multiplications
      * @param fmaPeak FP32 FMA peak of {@code threads} threads, GFLOP/s, measured in the same process
      * @param coreCheck the process's {@link CoreCheck} readings, before and after its runs
+     * @param warmupRuns the unreported prompts before them, where the child counted them (a settled warm-up), else -1
      */
     public record Result(Path model, int tokens, int threads, int runs, double promptMs, double matmulMs, double fmaPeak, List<Shape> shapes,
-                         List<Double> coreCheck) {}
+                         List<Double> coreCheck, int warmupRuns) {}
 
     /** Timeout of the child JVM. */
     static final Duration TIMEOUT = Duration.ofMinutes(30);
@@ -92,13 +93,17 @@ public final class ModelShapes {
      * and, with {@code alone}, times each shape of at least {@link #ALONE_MIN_TOKENS} tokens alone too,
      * itself: this host's slow mode can hold a process for its whole life, and timed in two
      * processes (this process alone, as at first) SmolLM2-135M Q8_0 read 0.78-0.88 in place / alone and
-     * Llama-3.2-1B Q8_0 0.80-0.92, in one process 0.88-1.10 and 0.93-0.98 (stop 57, two threads).
+     * Llama-3.2-1B Q8_0 0.80-0.92, in one process 0.88-1.10 and 0.93-0.98 (stop 57, two threads). With
+     * {@code settle} the child goes on warming up past {@code warmup} prompts until its JIT is quiet
+     * ({@link JitQuiet}): a few prompts of a few tokens leave the batched kernels in C1's code.
      */
-    public static Result measure(Path model, int tokens, int threads, int warmup, int runs, int passes, boolean alone) throws IOException, InterruptedException {
+    public static Result measure(Path model, int tokens, int threads, int warmup, int runs, int passes, boolean alone, boolean settle)
+            throws IOException, InterruptedException {
         if (tokens < 1 || threads < 1 || warmup < 0 || runs < 1 || passes < 1)
             throw new IllegalArgumentException("tokens, threads, runs and passes must be >= 1, warmup >= 0");
         List<String> args = new ArrayList<>(List.of("--fma-peak", Integer.toString(passes))); // the peak of the same process
         if (alone) args.addAll(List.of("--alone", Integer.toString(passes)));
+        if (settle) args.add("--settle");
         JsonNode j = probe(model, tokens, 1, threads, warmup, runs, args);
         if (!(j.path("fma_peak_gflop_s").asDouble() > 0)) throw new IOException("the probe printed no FMA peak: " + j);
         return parse(model, tokens, threads, j, j.get("fma_peak_gflop_s").asDouble());
@@ -152,7 +157,8 @@ public final class ModelShapes {
             String shape = s.path("shape").asText();
             out.add(new Shape(shape, s.path("calls").asLong(), s.path("ms").asDouble(), s.path("flops").asLong(), alone.getOrDefault(shape, Double.NaN)));
         }
-        return new Result(model, tokens, threads, runs.size(), promptMs, matmulMs, fmaPeak, out, CoreCheck.readings(j, "the probe"));
+        return new Result(model, tokens, threads, runs.size(), promptMs, matmulMs, fmaPeak, out, CoreCheck.readings(j, "the probe"),
+                j.path("warmup_runs").asInt(-1));
     }
 
     /**
@@ -296,9 +302,11 @@ public final class ModelShapes {
         double matmulFlops = 0;
         for (Shape s : r.shapes()) matmulFlops += s.flops();
         double matmulGflops = r.matmulMs() > 0 ? matmulFlops / (r.matmulMs() * 1e6) : 0;
-        sb.append(String.format(Locale.ROOT, "%s: a prompt of %d tokens on %d threads, %d measured runs: %.1f ms a prompt, %.1f ms of it (%.0f%%) in the "
+        sb.append(String.format(Locale.ROOT, "%s: a prompt of %d tokens on %d threads, %d measured runs%s: %.1f ms a prompt, %.1f ms of it (%.0f%%) in the "
                         + "matrix multiplications at %.0f GFLOP/s, %.0f%% of the FP32 FMA peak (%.0f GFLOP/s)%n%n",
-                r.model().getFileName(), r.tokens(), r.threads(), r.runs(), r.promptMs() * perRun, r.matmulMs() * perRun,
+                r.model().getFileName(), r.tokens(), r.threads(), r.runs(),
+                r.warmupRuns() >= 0 ? String.format(Locale.ROOT, " after %d warm-up ones (until the JIT was quiet)", r.warmupRuns()) : "",
+                r.promptMs() * perRun, r.matmulMs() * perRun,
                 r.promptMs() > 0 ? 100 * r.matmulMs() / r.promptMs() : 0, matmulGflops, 100 * matmulGflops / r.fmaPeak(), r.fmaPeak()));
         if (!r.coreCheck().isEmpty())
             sb.append(String.format(Locale.ROOT, "core check of that process (see the README's slow mode; in place and alone share it): %s GFLOP/s%n%n",

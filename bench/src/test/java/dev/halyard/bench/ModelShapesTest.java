@@ -40,11 +40,12 @@ class ModelShapesTest {
         assertEquals(1, r.shapes().get(1).tokens());
 
         ModelShapes.Result alone = new ModelShapes.Result(r.model(), r.tokens(), r.threads(), r.runs(), r.promptMs(), r.matmulMs(), r.fmaPeak(),
-                List.of(new ModelShapes.Shape(gateUp.shape(), 4, 12.0, 3_600_000_000L, 375.0), r.shapes().get(1)), List.of(57.5, 58.25));
+                List.of(new ModelShapes.Shape(gateUp.shape(), 4, 12.0, 3_600_000_000L, 375.0), r.shapes().get(1)), List.of(57.5, 58.25), r.warmupRuns());
         String text = ModelShapes.text(alone);
         // per prompt: 11 ms, 8 of them (73%) in the products; the shape 2 calls and 6 ms a prompt, 75% of the products' time,
         // 300 GFLOP/s = 75% of the 400 peak, alone 375, in place / alone 0.80
-        assertTrue(text.contains("11.0 ms a prompt, 8.0 ms of it (73%)"), text);
+        assertTrue(text.contains("2 measured runs: 11.0 ms a prompt, 8.0 ms of it (73%)"), text); // no warm-up count in the line
+        assertEquals(-1, r.warmupRuns());
         assertTrue(text.contains("| 512 x 1536x576 Q8_0+1536x576 Q8_0 | 2 | 6.00 | 75.0% | 300 | 75% | 375 | 0.80 |"), text);
         assertTrue(text.contains("| 1 x 49152x576 Q6_K | 1 | 2.00 | 25.0% | 28 | 7% | - | - |"), text);
 
@@ -53,11 +54,22 @@ class ModelShapesTest {
     }
 
     @Test
+    void says_how_many_warm_up_prompts_a_settled_probe_ran() throws Exception {
+        String json = "{\"runs\":[{\"prompt_ms\":10.0,\"prompt_matmul_ms\":8.0}],\"warmup_runs\":41,"
+                + "\"prompt_matmul_shapes\":[{\"shape\":\"16 x 576x576 Q8_0\",\"calls\":30,\"ms\":8.0,\"flops\":318504960}]}";
+        ModelShapes.Result r = ModelShapes.parse(Path.of("m.gguf"), 16, 2, new ObjectMapper().readTree(json), 400.0);
+        assertEquals(41, r.warmupRuns());
+        String text = ModelShapes.text(r);
+        assertTrue(text.contains("1 measured runs after 41 warm-up ones (until the JIT was quiet): 10.0 ms a prompt"), text);
+    }
+
+    @Test
     void measures_a_models_prompt_in_place_and_its_calls_alone() throws Exception {
         Path model = tinyLlama();
         String qkv = qkvShape(model, 24);
-        ModelShapes.Result r = ModelShapes.measure(model, 24, 2, 0, 2, 1, true);
+        ModelShapes.Result r = ModelShapes.measure(model, 24, 2, 0, 2, 1, true, true);
         assertEquals(2, r.runs());
+        assertTrue(r.warmupRuns() >= 1, r.toString()); // no fixed warm-up asked for: the settling ran prompts until the JIT was quiet
         assertTrue(r.matmulMs() > 0 && r.matmulMs() <= r.promptMs(), r.toString());
         assertTrue(r.fmaPeak() > 0, r.toString()); // the child's own
         assertEquals(2, r.coreCheck().size(), r.toString()); // before and after its runs
@@ -74,8 +86,9 @@ class ModelShapesTest {
         assertTrue(sawQkv, qkv + " in " + r.shapes());
         assertTrue(ModelShapes.text(r).contains("| " + qkv + " | 2 |"), ModelShapes.text(r));
 
-        ModelShapes.Result plain = ModelShapes.measure(model, 24, 2, 0, 1, 1, false); // --no-alone: still the child's own peak
+        ModelShapes.Result plain = ModelShapes.measure(model, 24, 2, 0, 1, 1, false, false); // --no-alone: still the child's own peak
         assertTrue(plain.fmaPeak() > 0, plain.toString());
+        assertEquals(-1, plain.warmupRuns(), plain.toString()); // not settled: the probe does not count
         for (ModelShapes.Shape s : plain.shapes()) assertTrue(Double.isNaN(s.aloneGflops()), s.toString());
     }
 

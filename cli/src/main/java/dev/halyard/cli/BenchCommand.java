@@ -403,7 +403,7 @@ public final class BenchCommand implements Callable<Integer> {
                         + "(a child JVM with the matmul clock per shape), beside each shape's matrices alone; --types and --shapes do not apply")
         Path model;
 
-        @Option(names = "--runs", paramLabel = "N", defaultValue = "5", description = "with --model: measured prompts, after 3 warm-up ones (default: ${DEFAULT-VALUE})")
+        @Option(names = "--runs", paramLabel = "N", defaultValue = "5", description = "with --model: measured prompts, after 3 warm-up ones or more: until the JIT is quiet (default: ${DEFAULT-VALUE})")
         int runs;
 
         @Option(names = "--no-alone", description = "with --model: skip timing each shape alone")
@@ -416,7 +416,7 @@ public final class BenchCommand implements Callable<Integer> {
             int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();
             if (model != null) {
                 if (!Files.isRegularFile(model)) throw new IllegalArgumentException("no model file at " + model);
-                var shapes = dev.halyard.bench.ModelShapes.measure(model, tokens, n, 3, runs, passes, !noAlone);
+                var shapes = dev.halyard.bench.ModelShapes.measure(model, tokens, n, 3, runs, passes, !noAlone, true);
                 spec.commandLine().getOut().println(dev.halyard.bench.ModelShapes.text(shapes));
                 spec.commandLine().getOut().flush();
                 return 0;
