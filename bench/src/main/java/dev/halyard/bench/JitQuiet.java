@@ -11,10 +11,9 @@ import java.util.function.LongSupplier;
  * fits one workload and misreads another. A 16-token prompt of SmolLM2-135M Q8_0 after 3 warm-up
  * prompts read 44.1 ms a prompt (93 GFLOP/s in its products, 20 measured runs; two threads), after a
  * settled warm-up (143 and 151 prompts) 21.2-21.4 ms (170 GFLOP/s); its 512-token prompt settles after
- * 15. A product of a small matrix or a few
- * tokens takes a millisecond, so ten of them ended before C2 did (Q8_0, 4 tokens: 256 x 2048 8.7-13.7
- * ms a product on one thread, 0.05 ms once C2's kernel ran; 2048 x 8192 17-39 GFLOP/s on two threads
- * against 86-144 after a warm shape).
+ * 15. A product of a small matrix or a few tokens takes a millisecond, so ten of them ended before C2
+ * did (Q8_0, 4 tokens: 256 x 2048 8.7-13.7 ms a product on one thread, 0.05 ms once C2's kernel ran;
+ * 2048 x 8192 17-39 GFLOP/s on two threads against 86-144 after a warm shape).
  */
 final class JitQuiet {
     /** How long the JVM's total compilation time must stand still. */
